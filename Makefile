@@ -1,0 +1,126 @@
+# vmscope build. Shape follows libbpf-bootstrap / bcc libbpf-tools:
+#   bpf/*.bpf.c  --clang -target bpf-->  .output/*.bpf.o  --bpftool gen skeleton-->  .output/*.skel.h
+#   user/**.c    --cc-->  .output/user/**.o  --link (static libbpf, -lelf -lz)-->  ./vmscope
+# `make SANITIZE=1` builds an ASan/UBSan flavour into .output/san/ (binary .output/san/vmscope).
+
+OUTPUT_BASE := .output
+ifeq ($(SANITIZE),1)
+OUTPUT := $(OUTPUT_BASE)/san
+BIN := $(OUTPUT)/vmscope
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+OUTPUT := $(OUTPUT_BASE)
+BIN := vmscope
+SANFLAGS :=
+endif
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' \
+			-e 's/riscv64/riscv/' -e 's/s390x/s390/')
+VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+V ?= 0
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# libbpf is linked statically (as libbpf-tools do); libelf and zlib dynamically.
+LIBBPF_A ?= $(firstword $(wildcard /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null)/libbpf.a /usr/lib64/libbpf.a /usr/lib/libbpf.a))
+ifeq ($(LIBBPF_A),)
+LIBBPF_LIB := -lbpf
+else
+LIBBPF_LIB := $(LIBBPF_A)
+endif
+LDLIBS := $(LIBBPF_LIB) -lelf -lz
+
+CFLAGS ?= -g -O2
+WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror=implicit-function-declaration
+override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE $(SANFLAGS) -Iuser -I$(OUTPUT) -Ibpf
+override LDFLAGS += $(SANFLAGS)
+
+# System include dirs for BPF compiles, so that asm/ headers resolve (libbpf-bootstrap does the same).
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf $(CLANG_BPF_SYS_INCLUDES)
+
+BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT_BASE)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+
+USER_SRCS := $(sort $(shell find user -name '*.c'))
+USER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(USER_SRCS))
+LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+LIBVMSCOPE := $(OUTPUT)/libvmscope.a
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/helpers/%,$(HELPER_SRCS))
+
+.PHONY: all clean deps test test-unit test-e2e check-deps vmlinux tests-build bench
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(BIN)
+
+$(BIN): $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(LIBVMSCOPE): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Every user object may include a skeleton; rebuild all of them when any BPF source changes.
+$(OUTPUT)/user/%.o: user/%.c $(SKELS) $(wildcard user/*.h user/*/*.h bpf/*.h) | check-deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT_BASE)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(VMLINUX) | check-deps
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.bpf.o=.tmp.bpf.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
+
+$(OUTPUT)/%.skel.h: $(OUTPUT_BASE)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIBVMSCOPE)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIBVMSCOPE) $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/helpers/%: tests/helpers/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -g -O1 -Wall -D_GNU_SOURCE $< -o $@ -lpthread -lrt
+
+check-deps:
+	@for t in $(CLANG) $(BPFTOOL); do command -v $$t >/dev/null 2>&1 || [ -x $$t ] || \
+		{ echo "missing build tool: $$t (run: make deps)" >&2; exit 1; }; done
+	@[ -e /usr/include/bpf/libbpf.h ] || { echo "missing libbpf-dev (run: make deps)" >&2; exit 1; }
+
+deps:
+	tools/deps.sh
+
+vmlinux:
+	tools/gen_vmlinux_h.sh
+
+tests-build: $(BIN) $(UNIT_BINS) $(HELPER_BINS)
+
+# The whole suite: unit tests, end-to-end tests against procps pmap, BPF feature tests.
+# Prints one closing line "N passed, N failed".
+test: tests-build
+	$(Q)VMSCOPE=$(abspath $(BIN)) OUTPUT=$(abspath $(OUTPUT)) SANITIZE=$(SANITIZE) tests/run.sh
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT_BASE) vmscope

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Shared by the cmocka unit tests: build snapshots from /proc-style text and capture what a
+ * format prints. Everything is static inline so each test file uses only what it needs.
+ */
+#ifndef VMS_UNIT_H
+#define VMS_UNIT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/format.h"
+#include "model/region.h"
+#include "proc/procfs.h"
+
+/* A snapshot parsed from maps text; the parse must succeed. */
+static inline void load_maps(struct vms_snapshot *s, const char *text)
+{
+	size_t bad = 0;
+
+	snapshot_init(s);
+	assert_int_equal(procfs_parse_maps(text, s, &bad), 0);
+	assert_int_equal(bad, 0);
+}
+
+static inline void load_smaps(struct vms_snapshot *s, const char *text)
+{
+	size_t bad = 0;
+
+	snapshot_init(s);
+	assert_int_equal(procfs_parse_smaps(text, s, &bad), 0);
+	assert_int_equal(bad, 0);
+}
+
+/* The header line formats print: "PID:   cmdline". cmdline is owned by the snapshot. */
+static inline void set_proc(struct vms_snapshot *s, pid_t pid, const char *cmdline,
+			    uint64_t start_stack)
+{
+	s->proc.pid = pid;
+	free(s->proc.cmdline);
+	s->proc.cmdline = strdup(cmdline);
+	s->proc.start_stack = start_stack;
+	snprintf(s->proc.comm, sizeof(s->proc.comm), "t");
+	s->backend = "procfs";
+}
+
+/* Prints one process with a fresh state (then finishes it) and returns the text. */
+static inline char *capture(const struct vms_format *fmt, const struct vms_snapshot *s,
+			    const struct format_opts *o)
+{
+	struct format_state st = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	fmt->print(f, s, o, &st);
+	if (fmt->finish)
+		fmt->finish(f, o, &st);
+	fclose(f);
+	return buf;
+}
+
+/* Prints one process with a caller-kept state, as vmscope does for several PIDs. */
+static inline char *capture_st(const struct vms_format *fmt, const struct vms_snapshot *s,
+			       const struct format_opts *o, struct format_state *st)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	fmt->print(f, s, o, st);
+	fclose(f);
+	return buf;
+}
+
+/* assert_string_equal, plus both texts in full on stderr: formats are multi-line and the
+ * first differing byte is what one wants to see. */
+static inline void expect_text(char *got, const char *want)
+{
+	if (strcmp(got, want)) {
+		size_t i = 0;
+
+		while (got[i] && got[i] == want[i])
+			i++;
+		fprintf(stderr, "--- expected ---\n%s--- got ---\n%s--- first difference at byte %zu\n",
+			want, got, i);
+	}
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static inline void expect_output(const struct vms_format *fmt, const struct vms_snapshot *s,
+				 const struct format_opts *o, const char *want)
+{
+	expect_text(capture(fmt, s, o), want);
+}
+
+#endif

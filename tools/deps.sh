@@ -1,0 +1,17 @@
+#!/bin/sh
+# Install every Debian package needed to build, test and benchmark vmscope (Debian 12, as root).
+set -eu
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config libcmocka-dev
+      procps python3 jq util-linux coreutils findutils"
+# shellcheck disable=SC2086
+if dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | grep -qv 'install ok installed' \
+   || [ "$(dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | wc -l)" -ne "$(echo $PKGS | wc -w)" ]; then
+	$SUDO apt-get update -q
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -q --no-install-recommends $PKGS
+else
+	echo "deps: all packages already installed"
+fi

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "backend/backend.h"
+
+#include <string.h>
+
+const struct vms_backend *const vms_backends[] = {
+	&backend_procfs,
+	&backend_bpf_iter,
+	NULL,
+};
+
+const struct vms_backend *backend_find(const char *name)
+{
+	for (int i = 0; vms_backends[i]; i++)
+		if (!strcmp(vms_backends[i]->name, name))
+			return vms_backends[i];
+	return NULL;
+}
+
+const struct vms_backend *backend_auto(void)
+{
+	for (int i = 0; vms_backends[i]; i++) {
+		const char *why;
+
+		if (!vms_backends[i]->available || !vms_backends[i]->available(&why))
+			return vms_backends[i];
+	}
+	return &backend_procfs;
+}

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The fallback backend: /proc/PID/maps, or smaps when accounting is asked for. */
+#include "backend/backend.h"
+#include "proc/procfs.h"
+
+static int procfs_available(const char **why)
+{
+	*why = "";
+	return 0;
+}
+
+static int procfs_snapshot(struct vms_snapshot *s, unsigned flags)
+{
+	s->backend = "procfs";
+	return procfs_read_regions(&s->proc, flags & BACKEND_ACCOUNTING, s);
+}
+
+const struct vms_backend backend_procfs = {
+	.name = "procfs",
+	.summary = "read /proc/PID/maps (smaps for accounting); works everywhere",
+	.available = procfs_available,
+	.snapshot = procfs_snapshot,
+};

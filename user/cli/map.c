@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* vmscope map: the regions of processes, as pmap tables, JSON or CSV. */
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/backend.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "format/format.h"
+#include "proc/procfs.h"
+#include "util/util.h"
+
+struct map_args {
+	struct format_opts fmt;
+	int x, X, d;
+	const char *format;
+	const char *backend;
+	char **targets;
+	int n_targets;
+};
+
+static const struct argp_option map_options[] = {
+	{ "extended", 'x', NULL, 0, "Show RSS and dirty kB per mapping", 0 },
+	{ NULL, 'X', NULL, 0, "Show every smaps field but a few; -XX: all of them", 0 },
+	{ "device", 'd', NULL, 0, "Show offsets and devices", 0 },
+	{ "quiet", 'q', NULL, 0, "No column header or footer", 0 },
+	{ "show-path", 'p', NULL, 0, "Show the full path of mapped files", 0 },
+	{ "use-kernel-name", 'k', NULL, 0, "Show the kernel's names ([heap], [vdso], [anon:x])", 0 },
+	{ "range", 'A', "LOW[,HIGH]", 0, "Only mappings overlapping [LOW,HIGH] (hex)", 0 },
+	{ NULL, 'r', NULL, OPTION_HIDDEN, "Ignored (SunOS compatibility)", 0 },
+	{ "format", 'F', "FMT", 0, "pmap (default), json or csv", 1 },
+	{ "backend", 'B', "NAME", 0, "auto (default) or procfs", 1 },
+	CLI_COMMON_OPTIONS,
+	{ 0 }
+};
+
+/* procps range syntax: LOW,HIGH / LOW, / ,HIGH / ADDR (= LOW and HIGH), hex with optional 0x. */
+static int parse_range_part(const char *s, size_t len, uint64_t *out)
+{
+	char buf[32];
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return parse_u64(buf, 16, out);
+}
+
+static error_t parse_range(struct argp_state *state, struct format_opts *o, const char *arg)
+{
+	const char *comma = strchr(arg, ',');
+	size_t l1 = comma ? (size_t)(comma - arg) : strlen(arg);
+	const char *p2 = comma ? comma + 1 : arg;
+
+	if ((l1 && parse_range_part(arg, l1, &o->range_low)) ||
+	    (*p2 && parse_range_part(p2, strlen(p2), &o->range_high)) ||
+	    (comma && strchr(p2, ',')))
+		return cli_fail(state, "map: malformed range '%s' (want LOW[,HIGH] in hex)", arg);
+	if (o->range_low > o->range_high)
+		return cli_fail(state, "map: malformed range '%s' (LOW is above HIGH)", arg);
+	return 0;
+}
+
+static error_t map_parse(int key, char *arg, struct argp_state *state)
+{
+	struct map_args *a = state->input;
+
+	switch (key) {
+	case 'x': a->x = 1; break;
+	case 'X': a->X++; break;
+	case 'd': a->d = 1; break;
+	case 'q': a->fmt.quiet = true; break;
+	case 'p': a->fmt.show_path = true; break;
+	case 'k': a->fmt.kernel_names = true; break;
+	case 'A': return parse_range(state, &a->fmt, arg);
+	case 'r':
+		vms_err("option -r is ignored (SunOS compatibility)");
+		break;
+	case 'F': a->format = arg; break;
+	case 'B': a->backend = arg; break;
+	case ARGP_KEY_ARG:
+		a->targets = xrealloc(a->targets, (a->n_targets + 1) * sizeof(*a->targets));
+		a->targets[a->n_targets++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (a->x + a->d + !!a->X > 1)
+			return cli_fail(state, "map: options -d, -x, -X are mutually exclusive");
+		if (a->X > 2)
+			return cli_fail(state, "map: -X can be given at most twice (-XX)");
+		if (!a->n_targets)
+			return cli_fail(state, "map: no process given (want PID, NAME or /proc/PID)");
+		break;
+	default:
+		return cli_default_key(key, arg, state);
+	}
+	return 0;
+}
+
+static const struct argp map_argp = {
+	.options = map_options,
+	.parser = map_parse,
+	.args_doc = "PID|NAME|/proc/PID...",
+	.doc = "Print the memory regions of processes. Output is byte-for-byte procps pmap's "
+	       "unless --format says otherwise.\v"
+	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
+};
+
+/* Digits only (optionally after /proc/): a pid. Anything else: a process name. */
+static bool parse_pid(const char *arg, pid_t *pid)
+{
+	uint64_t v;
+
+	if (!strncmp(arg, "/proc/", 6))
+		arg += 6;
+	if (!*arg || strspn(arg, "0123456789") != strlen(arg))
+		return false;
+	if (parse_u64(arg, 10, &v) || v < 1 || v > 0x7fffffff)
+		v = 0; /* not a possible pid: reported as not found */
+	*pid = (pid_t)v;
+	return true;
+}
+
+static int show_pid(pid_t pid, const struct map_args *a, const struct vms_backend *be,
+		    const struct vms_format *fmt, struct format_state *st)
+{
+	struct vms_snapshot s;
+	unsigned flags = fmt->needs_accounting(&a->fmt) ? BACKEND_ACCOUNTING : 0;
+	int err, rc = VMS_EXIT_OK;
+
+	snapshot_init(&s);
+	err = pid > 0 ? procfs_read_proc(pid, &s.proc) : -ESRCH;
+	if (err == -ESRCH) {
+		vms_err("PID %d: no such process", (int)pid);
+		rc = VMS_EXIT_NOTFOUND;
+		goto out;
+	}
+	if (err) {
+		vms_err("PID %d: cannot read its status: %s", (int)pid, proc_strerror(-err));
+		rc = VMS_EXIT_FAIL;
+		goto out;
+	}
+	if (s.proc.flags & PF_KTHREAD_FLAG) {
+		if (fmt->print_unreadable)
+			fmt->print_unreadable(stdout, &s);
+		vms_err("PID %d: kernel thread, it has no user address space", (int)s.proc.pid);
+		rc = VMS_EXIT_FAIL;
+		goto out;
+	}
+	err = be->snapshot(&s, flags);
+	if (!err && s.n == 0 && s.proc.state == 'Z')
+		err = -EIDRM; /* zombie: its mm is gone */
+	if (err) {
+		if (fmt->print_unreadable)
+			fmt->print_unreadable(stdout, &s);
+		if (err == -ESRCH) {
+			vms_err("PID %d: no such process (it exited)", (int)s.proc.pid);
+			rc = VMS_EXIT_NOTFOUND;
+		} else if (err == -EIDRM) {
+			vms_err("PID %d: zombie process, its address space is gone", (int)s.proc.pid);
+			rc = VMS_EXIT_FAIL;
+		} else if (err == -EINVAL) {
+			vms_err("PID %d: unexpected format in /proc/%d/%s", (int)s.proc.pid,
+				(int)s.proc.pid, flags ? "smaps" : "maps");
+			rc = VMS_EXIT_FAIL;
+		} else {
+			vms_err("PID %d: cannot read its memory map: %s", (int)s.proc.pid,
+				proc_strerror(-err));
+			rc = VMS_EXIT_FAIL;
+		}
+		goto out;
+	}
+	fmt->print(stdout, &s, &a->fmt, st);
+out:
+	snapshot_free(&s);
+	return rc;
+}
+
+int cmd_map(int argc, char **argv)
+{
+	struct map_args a = { .format = "pmap", .backend = "auto" };
+	const struct vms_format *fmt;
+	const struct vms_backend *be;
+	struct format_state st = { 0 };
+	int rc = VMS_EXIT_OK, r;
+
+	setlocale(LC_ALL, ""); /* procps escapes names and command lines per the locale */
+	format_opts_init(&a.fmt);
+	r = cli_parse(&map_argp, "map", argc, argv, &a);
+	if (r >= 0)
+		goto out;
+	a.fmt.mode = a.x ? PMAP_EXTENDED : a.d ? PMAP_DEVICE : a.X == 1 ? PMAP_X
+		   : a.X == 2 ? PMAP_XX : PMAP_DEFAULT;
+	fmt = format_find(a.format);
+	if (!fmt) {
+		vms_err("map: unknown format '%s' (pmap, json or csv)", a.format);
+		r = VMS_EXIT_FAIL;
+		goto out;
+	}
+	if (!strcmp(a.backend, "auto")) {
+		be = backend_auto();
+	} else {
+		const char *why = "";
+
+		be = backend_find(a.backend);
+		if (!be) {
+			vms_err("map: unknown backend '%s' (auto or procfs)", a.backend);
+			r = VMS_EXIT_FAIL;
+			goto out;
+		}
+		if (be->available && be->available(&why)) {
+			vms_err("map: backend '%s' is not available: %s", a.backend, why);
+			r = VMS_EXIT_FAIL;
+			goto out;
+		}
+	}
+	a.fmt.shm_minor = procfs_shm_minor();
+
+	for (int i = 0; i < a.n_targets; i++) {
+		pid_t pid, *pids = NULL;
+		int n;
+
+		if (parse_pid(a.targets[i], &pid)) {
+			rc |= show_pid(pid, &a, be, fmt, &st);
+			continue;
+		}
+		n = procfs_pids_by_name(a.targets[i], &pids);
+		if (n <= 0) {
+			vms_err("no process named '%s'", a.targets[i]);
+			rc |= VMS_EXIT_NOTFOUND;
+		}
+		for (int j = 0; j < n; j++)
+			rc |= show_pid(pids[j], &a, be, fmt, &st);
+		free(pids);
+	}
+	if (fmt->finish)
+		fmt->finish(stdout, &a.fmt, &st);
+	if (fflush(stdout) || ferror(stdout)) {
+		vms_err("write error: %s", strerror(errno));
+		rc = VMS_EXIT_FAIL;
+	}
+	r = rc;
+out:
+	free(a.targets);
+	return r;
+}

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* features_probe(): runs the probes (probe_bpf.c, probe_ioctl.c) and picks the model tier. */
+#include "features/features.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "features/probe.h"
+#include "util/mounts.h"
+#include "util/util.h"
+
+static const char *const names[VMS_FEAT_COUNT] = {
+	[VMS_FEAT_BPFFS] = "bpffs",
+	[VMS_FEAT_TRACEFS] = "tracefs",
+	[VMS_FEAT_BTF] = "btf",
+	[VMS_FEAT_RINGBUF] = "ringbuf",
+	[VMS_FEAT_TP_BTF] = "tp_btf",
+	[VMS_FEAT_RAW_TP] = "raw_tp",
+	[VMS_FEAT_ITER_TASK_VMA] = "iter_task_vma",
+	[VMS_FEAT_KFUNC_ITER] = "kfunc_iter",
+	[VMS_FEAT_FIND_VMA] = "find_vma",
+	[VMS_FEAT_FENTRY] = "fentry",
+	[VMS_FEAT_PERF_PAGEFAULT] = "perf_pagefault",
+	[VMS_FEAT_PROCMAP_QUERY] = "procmap_query",
+	[VMS_FEAT_PAGEMAP_SCAN] = "pagemap_scan",
+};
+
+const char *feature_name(enum vms_feature_id id)
+{
+	return id < VMS_FEAT_COUNT ? names[id] : "?";
+}
+
+const char *tier_name(enum vms_tier tier)
+{
+	switch (tier) {
+	case VMS_TIER_KFUNC_RESYNC:
+		return "kfunc-resync";
+	case VMS_TIER_EVENT_RESYNC:
+		return "event-resync";
+	default:
+		return "procfs";
+	}
+}
+
+void feat_set(struct vms_feature *f, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	f->available = ok;
+	va_start(ap, fmt);
+	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
+	va_end(ap);
+}
+
+void probe_trigger_syscalls(void)
+{
+	for (int i = 0; i < 8; i++)
+		syscall(__NR_getpgid, 0);
+}
+
+const char *err_name(int err)
+{
+	const char *s = strerrorname_np(err < 0 ? -err : err);
+
+	return s ? s : "unknown error";
+}
+
+enum vms_tier features_pick_tier(const struct vms_features *f, char *why, size_t len)
+{
+	const struct vms_feature *ft = f->feat;
+	/* Attach point the model would use, best first. */
+	const char *events = ft[VMS_FEAT_TP_BTF].available ? "tp_btf"
+			     : ft[VMS_FEAT_RAW_TP].available ? "raw_tp"
+			     : ft[VMS_FEAT_FENTRY].available ? "fentry" : NULL;
+
+	if (!ft[VMS_FEAT_BTF].available) {
+		snprintf(why, len, "no kernel BTF (%s): /proc backend only", ft[VMS_FEAT_BTF].detail);
+		return VMS_TIER_PROCFS;
+	}
+	if (!events && strstr(ft[VMS_FEAT_TP_BTF].detail, "EPERM") &&
+	    strstr(ft[VMS_FEAT_RAW_TP].detail, "EPERM")) {
+		snprintf(why, len, "no privilege to load BPF (EPERM; needs root or CAP_BPF + CAP_PERFMON):"
+			 " /proc backend only");
+		return VMS_TIER_PROCFS;
+	}
+	if (!events) {
+		snprintf(why, len, "no usable attach point (tp_btf: %s; raw_tp: %s): /proc backend only",
+			 ft[VMS_FEAT_TP_BTF].detail, ft[VMS_FEAT_RAW_TP].detail);
+		return VMS_TIER_PROCFS;
+	}
+	if (!ft[VMS_FEAT_RINGBUF].available) {
+		snprintf(why, len, "no ring buffer (%s): /proc backend only",
+			 ft[VMS_FEAT_RINGBUF].detail);
+		return VMS_TIER_PROCFS;
+	}
+	/* fentry alone is not enough for in-kernel resync: the iterator runs from syscall tracepoints. */
+	if (ft[VMS_FEAT_KFUNC_ITER].available && strcmp(events, "fentry")) {
+		snprintf(why, len, "%s + kfunc iterator: in-kernel range resync", events);
+		return VMS_TIER_KFUNC_RESYNC;
+	}
+	snprintf(why, len, "%s events mark ranges dirty, user space re-reads them with %s (no kfunc iterator: %s)",
+		 events, ft[VMS_FEAT_PROCMAP_QUERY].available ? "PROCMAP_QUERY" : "/proc/PID/maps",
+		 ft[VMS_FEAT_KFUNC_ITER].detail);
+	return VMS_TIER_EVENT_RESYNC;
+}
+
+static void probe_mount(struct vms_feature *f, int (*ensure)(void), const char *path)
+{
+	int err = ensure();
+
+	if (err < 0)
+		feat_set(f, false, "cannot mount on %s: %s", path, err_name(err));
+	else
+		feat_set(f, true, "%s%s", path, err ? " (mounted now)" : "");
+}
+
+static void probe_btf(struct probe_env *env, struct vms_feature *f)
+{
+	struct btf *btf;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		feat_set(f, false, "no /sys/kernel/btf/vmlinux (%s)", err_name(errno));
+		return;
+	}
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		feat_set(f, false, "%s loading /sys/kernel/btf/vmlinux", err_name(errno));
+		return;
+	}
+	env->vmlinux_btf = btf;
+	feat_set(f, true, "/sys/kernel/btf/vmlinux, %u types", btf__type_cnt(btf));
+}
+
+int features_probe(struct vms_features *f)
+{
+	struct probe_env env = { .tgid = getpid() };
+	struct vms_feature *ft = f->feat;
+	struct utsname uts;
+	struct stat st;
+
+	memset(f, 0, sizeof(*f));
+	if (uname(&uts))
+		return -errno;
+	snprintf(f->kernel, sizeof(f->kernel), "%s", uts.release);
+	/* The BPF pid filter compares pids in our own namespace, so it is right in containers. */
+	if (stat("/proc/self/ns/pid", &st))
+		return -errno;
+	env.pidns_dev = st.st_dev;
+	env.pidns_ino = st.st_ino;
+
+	probe_mount(&ft[VMS_FEAT_BPFFS], ensure_bpffs, VMS_BPFFS_PATH);
+	probe_mount(&ft[VMS_FEAT_TRACEFS], ensure_tracefs, VMS_TRACEFS_PATH);
+	probe_btf(&env, &ft[VMS_FEAT_BTF]);
+	probe_ringbuf(&env, &ft[VMS_FEAT_RINGBUF]);
+	probe_tp_btf(&env, &ft[VMS_FEAT_TP_BTF]);
+	probe_raw_tp(&env, &ft[VMS_FEAT_RAW_TP]);
+	probe_iter_task_vma(&env, &ft[VMS_FEAT_ITER_TASK_VMA]);
+	probe_kfunc_iter(&env, &ft[VMS_FEAT_KFUNC_ITER]);
+	probe_find_vma(&env, &ft[VMS_FEAT_FIND_VMA]);
+	probe_fentry(&env, &ft[VMS_FEAT_FENTRY]);
+	probe_perf_pagefault(&env, &ft[VMS_FEAT_PERF_PAGEFAULT]);
+	probe_procmap_query(&ft[VMS_FEAT_PROCMAP_QUERY]);
+	probe_pagemap_scan(&ft[VMS_FEAT_PAGEMAP_SCAN]);
+	btf__free(env.vmlinux_btf);
+
+	f->tier = features_pick_tier(f, f->tier_reason, sizeof(f->tier_reason));
+	return 0;
+}

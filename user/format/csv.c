@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* CSV (RFC 4180): a header row, then one row per region, all processes in one table. */
+#include <string.h>
+
+#include "format/format.h"
+#include "model/classify.h"
+
+static bool csv_needs_accounting(const struct format_opts *o)
+{
+	return o->mode == PMAP_EXTENDED || o->mode == PMAP_X || o->mode == PMAP_XX;
+}
+
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void csv_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
+		      struct format_state *st)
+{
+	bool acct = csv_needs_accounting(o);
+
+	if (st->n_done++ == 0) {
+		fputs("pid,start,end,perm,offset,dev,inode,kind,name,size_kb", f);
+		if (acct)
+			fputs(",rss_kb,pss_kb,anon_kb,dirty_kb,swap_kb,locked_kb", f);
+		if (o->faults)
+			fputs(",faults_min,faults_maj", f);
+		fputs("\r\n", f);
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct vms_region *r = &s->regions[i];
+
+		if (!region_in_range(o, r))
+			continue;
+		fprintf(f, "%d,0x%llx,0x%llx,%s,0x%llx,%02x:%02x,%llu,%s,", (int)s->proc.pid,
+			(unsigned long long)r->start, (unsigned long long)r->end, r->perms,
+			(unsigned long long)r->offset, r->dev_major, r->dev_minor,
+			(unsigned long long)r->inode, region_kind(s, r));
+		csv_field(f, r->name);
+		fprintf(f, ",%llu", (unsigned long long)(region_size(r) >> 10));
+		if (acct)
+			fprintf(f, ",%llu,%llu,%llu,%llu,%llu,%llu",
+				(unsigned long long)region_acct(s, r, ACCT_RSS),
+				(unsigned long long)region_acct(s, r, ACCT_PSS),
+				(unsigned long long)region_acct(s, r, ACCT_ANONYMOUS),
+				(unsigned long long)(region_acct(s, r, ACCT_SHARED_DIRTY) +
+						     region_acct(s, r, ACCT_PRIVATE_DIRTY)),
+				(unsigned long long)region_acct(s, r, ACCT_SWAP),
+				(unsigned long long)region_acct(s, r, ACCT_LOCKED));
+		if (o->faults)
+			fprintf(f, ",%llu,%llu", (unsigned long long)r->faults_min,
+				(unsigned long long)r->faults_maj);
+		fputs("\r\n", f);
+	}
+}
+
+const struct vms_format format_csv = {
+	.name = "csv",
+	.summary = "RFC 4180 CSV, one row per region",
+	.needs_accounting = csv_needs_accounting,
+	.print = csv_print,
+};

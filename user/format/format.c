@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "format/format.h"
+
+#include <string.h>
+
+const struct vms_format *const vms_formats[] = {
+	&format_pmap,
+	&format_json,
+	&format_csv,
+	NULL,
+};
+
+const struct vms_format *format_find(const char *name)
+{
+	for (int i = 0; vms_formats[i]; i++)
+		if (!strcmp(vms_formats[i]->name, name))
+			return vms_formats[i];
+	return NULL;
+}
+
+void format_opts_init(struct format_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->range_high = UINT64_MAX;
+	o->shm_minor = ~0u;
+}
+
+/* procps' test: a mapping is shown when it overlaps [low, high]. */
+bool region_in_range(const struct format_opts *o, const struct vms_region *r)
+{
+	return !(r->end - 1 < o->range_low) && !(o->range_high < r->start);
+}
+
+void print_pmap_header(FILE *f, const struct vms_snapshot *s)
+{
+	fprintf(f, "%u:   %s\n", (unsigned)s->proc.pid, s->proc.cmdline ? s->proc.cmdline : "");
+}

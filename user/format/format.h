@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Formats turn region lists into text. They read no files and ask the system nothing: all they
+ * need is in the snapshot and the options. Adding one = one new file + one entry in format.c.
+ */
+#ifndef VMS_FORMAT_H
+#define VMS_FORMAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "model/region.h"
+
+enum pmap_mode { PMAP_DEFAULT, PMAP_EXTENDED /* -x */, PMAP_DEVICE /* -d */, PMAP_X /* -X */,
+		 PMAP_XX /* -XX */ };
+
+struct format_opts {
+	enum pmap_mode mode;
+	bool quiet;		/* -q */
+	bool show_path;		/* -p */
+	bool kernel_names;	/* -k */
+	bool faults;		/* --faults: fault counts per region */
+	uint64_t range_low;	/* -A LOW[,HIGH]; everything when not given */
+	uint64_t range_high;
+	unsigned shm_minor;	/* device minor of SysV shm segments (procps labels them shmid=) */
+};
+
+/* State a format keeps from one process to the next (procps carries -X widths over). */
+struct format_state {
+	void *priv;
+	unsigned n_done;	/* processes printed so far */
+};
+
+struct vms_format {
+	const char *name;
+	const char *summary;
+	/* Whether the snapshot must carry smaps accounting. */
+	bool (*needs_accounting)(const struct format_opts *o);
+	/* Prints one process. */
+	void (*print)(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
+		      struct format_state *st);
+	/* A process that was found but whose regions cannot be shown (may be NULL). */
+	void (*print_unreadable)(FILE *f, const struct vms_snapshot *s);
+	/* Called once after the last process (may be NULL). Frees priv. */
+	void (*finish)(FILE *f, const struct format_opts *o, struct format_state *st);
+};
+
+extern const struct vms_format *const vms_formats[];
+const struct vms_format *format_find(const char *name);
+
+extern const struct vms_format format_pmap, format_json, format_csv;
+
+/* Shared helpers. */
+void format_opts_init(struct format_opts *o);
+bool region_in_range(const struct format_opts *o, const struct vms_region *r);
+/* The "PID:   cmdline" line every pmap-style format starts with. */
+void print_pmap_header(FILE *f, const struct vms_snapshot *s);
+/* -X/-XX (procps print_extended_maps), in pmap_ext.c. */
+void pmap_ext_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
+		    struct format_state *st);
+void pmap_ext_finish(struct format_state *st);
+
+#endif

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * procps-ng 4.0.2 pmap output, byte for byte: default, -x and -d here; -X/-XX in pmap_ext.c.
+ * One deliberate difference: with -x -A, procps also counts RSS/Dirty of mappings before the
+ * range in its totals; ours cover exactly the rows printed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/format.h"
+#include "util/util.h"
+
+static bool pmap_needs_accounting(const struct format_opts *o)
+{
+	return o->mode == PMAP_EXTENDED || o->mode == PMAP_X || o->mode == PMAP_XX;
+}
+
+/* procps replaces every byte that does not start a valid multibyte character with '?'. */
+static char *sanitize_name(const char *name)
+{
+	char *s = xstrdup(name), *p = s;
+
+	mblen(NULL, 0);
+	while (*p) {
+		int n = mblen(p, strlen(p));
+
+		if (n < 0) {
+			*p++ = '?';
+			mblen(NULL, 0);
+		} else {
+			p += n ? n : 1;
+		}
+	}
+	return s;
+}
+
+/* procps mapping_name(): the text of the Mapping column. buf holds what is returned. */
+static const char *mapping_name(const struct vms_snapshot *s, const struct vms_region *r,
+				const struct format_opts *o, const char *name, char *buf, size_t bufsz)
+{
+	const char *cp;
+
+	if (r->dev_major == 0 && r->dev_minor == o->shm_minor && strstr(name, "/SYSV")) {
+		snprintf(buf, bufsz, "  [ shmid=0x%llx ]", (unsigned long long)r->inode);
+		return buf;
+	}
+	cp = strrchr(name, '/');
+	if (cp) {
+		if (o->show_path)
+			return strchr(name, '/');
+		return cp[1] ? cp + 1 : cp;
+	}
+	if (o->kernel_names && (cp = strrchr(name, ']')) && cp[1] == '\0' && (cp = strchr(name, '[')))
+		return cp;
+	if (s->proc.start_stack >= r->start && s->proc.start_stack <= r->end)
+		return "  [ stack ]";
+	return "  [ anon ]";
+}
+
+/* "rw-p" -> "rw---", "rw-s" -> "rw-s-" */
+static void pmap_mode_str(const struct vms_region *r, char out[6])
+{
+	memcpy(out, r->perms, 4);
+	if (out[3] == 'p')
+		out[3] = '-';
+	out[4] = '-';
+	out[5] = '\0';
+}
+
+static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
+		       struct format_state *st)
+{
+	uint64_t total = 0, shared = 0, priv_w = 0, rss = 0, dirty = 0;
+
+	if (o->mode == PMAP_X || o->mode == PMAP_XX) {
+		pmap_ext_print(f, s, o, st);
+		return;
+	}
+	print_pmap_header(f, s);
+	if (!o->quiet) {
+		if (o->mode == PMAP_EXTENDED)
+			fputs("Address           Kbytes     RSS   Dirty Mode  Mapping\n", f);
+		else if (o->mode == PMAP_DEVICE)
+			fputs("Address           Kbytes Mode  Offset           Device    Mapping\n", f);
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct vms_region *r = &s->regions[i];
+		uint64_t size = region_size(r);
+		char mode[6], buf[64], *name;
+		const char *shown;
+
+		if (r->end - 1 < o->range_low)
+			continue;
+		if (o->range_high < r->start)
+			break;
+		total += size;
+		if (r->perms[3] == 's')
+			shared += size;
+		else if (r->perms[1] == 'w')
+			priv_w += size;
+		pmap_mode_str(r, mode);
+		name = sanitize_name(r->name);
+		shown = mapping_name(s, r, o, name, buf, sizeof(buf));
+		switch (o->mode) {
+		case PMAP_EXTENDED: {
+			uint64_t rrss = region_acct(s, r, ACCT_RSS);
+			uint64_t rdirty = region_acct(s, r, ACCT_SHARED_DIRTY) +
+					  region_acct(s, r, ACCT_PRIVATE_DIRTY);
+
+			rss += rrss;
+			dirty += rdirty;
+			fprintf(f, "%016llx %7llu %7llu %7llu %5s %s\n", (unsigned long long)r->start,
+				(unsigned long long)(size >> 10), (unsigned long long)rrss,
+				(unsigned long long)rdirty, mode, shown);
+			break;
+		}
+		case PMAP_DEVICE:
+			fprintf(f, "%016llx %7llu %5s %016llx %03x:%05x %s\n", (unsigned long long)r->start,
+				(unsigned long long)(size >> 10), mode, (unsigned long long)r->offset,
+				r->dev_major, r->dev_minor, shown);
+			break;
+		default:
+			fprintf(f, "%016llx %6lluK %s %s\n", (unsigned long long)r->start,
+				(unsigned long long)(size >> 10), mode, shown);
+		}
+		free(name);
+	}
+	if (o->quiet)
+		return;
+	switch (o->mode) {
+	case PMAP_EXTENDED:
+		fputs("---------------- ------- ------- ------- \n", f);
+		fprintf(f, "%-16s %7lld %7llu %7llu\n", "total kB", (long long)(total >> 10),
+			(unsigned long long)rss, (unsigned long long)dirty);
+		break;
+	case PMAP_DEVICE:
+		fprintf(f, "mapped: %lldK    writeable/private: %lldK    shared: %lldK\n",
+			(long long)(total >> 10), (long long)(priv_w >> 10), (long long)(shared >> 10));
+		break;
+	default:
+		fprintf(f, " total %16lldK\n", (long long)(total >> 10));
+	}
+}
+
+static void pmap_finish(FILE *f, const struct format_opts *o, struct format_state *st)
+{
+	pmap_ext_finish(st);
+}
+
+const struct vms_format format_pmap = {
+	.name = "pmap",
+	.summary = "procps-ng pmap tables (default, -x, -X, -XX, -d)",
+	.needs_accounting = pmap_needs_accounting,
+	.print = pmap_print,
+	.print_unreadable = print_pmap_header, /* procps prints "PID:   cmdline" even then */
+	.finish = pmap_finish,
+};

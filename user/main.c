@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* vmscope: see and follow the memory regions (VMAs) of processes. Dispatches subcommands. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "cli/commands.h"
+#include "util/util.h"
+
+#ifndef VMSCOPE_VERSION
+#define VMSCOPE_VERSION "0.1.0"
+#endif
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "map", cmd_map, "print the regions of processes (pmap-compatible, JSON, CSV)" },
+	{ "features", cmd_features, "probe the kernel's BPF features and name the model tier" },
+};
+
+/* Probe failures and fallbacks are expected output, not noise: libbpf speaks only with -v. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!vms_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: vmscope COMMAND [OPTIONS] [ARGS]\n\nCommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'vmscope COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	libbpf_set_print(libbpf_print);
+	if (argc < 2) {
+		usage(stderr);
+		return VMS_EXIT_FAIL;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return VMS_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("vmscope %s\n", VMSCOPE_VERSION);
+		return VMS_EXIT_OK;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	vms_err("unknown command '%s' (try 'vmscope --help')", argv[1]);
+	return VMS_EXIT_FAIL;
+}

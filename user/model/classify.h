@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* What a region is for, in the vocabulary of the JSON contract (and VMMap's region types). */
+#ifndef VMS_CLASSIFY_H
+#define VMS_CLASSIFY_H
+
+#include "model/region.h"
+
+/* One of: image, mapped-file, private, shareable, heap, stack, guard, vdso, system. */
+const char *region_kind(const struct vms_snapshot *s, const struct vms_region *r);
+
+#endif

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "model/region.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+
+static const char *const acct_names[ACCT__COUNT] = {
+	[ACCT_SIZE] = "Size", [ACCT_RSS] = "Rss", [ACCT_PSS] = "Pss",
+	[ACCT_SHARED_CLEAN] = "Shared_Clean", [ACCT_SHARED_DIRTY] = "Shared_Dirty",
+	[ACCT_PRIVATE_CLEAN] = "Private_Clean", [ACCT_PRIVATE_DIRTY] = "Private_Dirty",
+	[ACCT_ANONYMOUS] = "Anonymous", [ACCT_SWAP] = "Swap", [ACCT_LOCKED] = "Locked",
+};
+
+void snapshot_init(struct vms_snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < ACCT__COUNT; i++)
+		s->acct_idx[i] = -1;
+}
+
+void snapshot_free_regions(struct vms_snapshot *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->regions[i].name);
+		free(s->regions[i].acct);
+		free(s->regions[i].vmflags);
+	}
+	free(s->regions);
+	s->regions = NULL;
+	s->n = s->cap = 0;
+}
+
+void snapshot_free(struct vms_snapshot *s)
+{
+	snapshot_free_regions(s);
+	for (size_t i = 0; i < s->n_keys; i++)
+		free(s->acct_keys[i]);
+	free(s->acct_keys);
+	free(s->acct_is_kb);
+	free(s->proc.cmdline);
+	snapshot_init(s);
+}
+
+struct vms_region *snapshot_add(struct vms_snapshot *s)
+{
+	struct vms_region *r;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->regions = xrealloc(s->regions, s->cap * sizeof(*s->regions));
+	}
+	r = &s->regions[s->n++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+int snapshot_acct_key(struct vms_snapshot *s, const char *key, bool is_kb)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_keys; i++)
+		if (!strcmp(s->acct_keys[i], key))
+			return (int)i;
+	s->acct_keys = xrealloc(s->acct_keys, (s->n_keys + 1) * sizeof(*s->acct_keys));
+	s->acct_is_kb = xrealloc(s->acct_is_kb, (s->n_keys + 1) * sizeof(*s->acct_is_kb));
+	s->acct_keys[s->n_keys] = xstrdup(key);
+	s->acct_is_kb[s->n_keys] = is_kb;
+	for (int f = 0; f < ACCT__COUNT; f++)
+		if (!strcmp(acct_names[f], key))
+			s->acct_idx[f] = (int)s->n_keys;
+	/* Regions parsed before this key appeared get room for it (value 0). */
+	for (size_t r = 0; r < s->n; r++)
+		if (s->regions[r].acct) {
+			s->regions[r].acct = xrealloc(s->regions[r].acct,
+						      (s->n_keys + 1) * sizeof(uint64_t));
+			s->regions[r].acct[s->n_keys] = 0;
+		}
+	return (int)s->n_keys++;
+}
+
+uint64_t region_acct(const struct vms_snapshot *s, const struct vms_region *r, enum vms_acct_field f)
+{
+	int i = s->acct_idx[f];
+
+	if (i < 0 || !r->acct)
+		return 0;
+	return r->acct[i];
+}

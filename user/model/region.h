@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The region list every backend produces and every format consumes: one entry per VMA, holding
+ * exactly what /proc/PID/maps shows, plus (optionally) the per-VMA accounting of smaps.
+ */
+#ifndef VMS_REGION_H
+#define VMS_REGION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct vms_region {
+	uint64_t start, end;
+	uint64_t offset;
+	uint64_t inode;
+	uint32_t dev_major, dev_minor;
+	char perms[5];		/* "rw-p", NUL-terminated */
+	char *name;		/* text after the inode column, exactly as /proc shows it ("" if none) */
+	uint64_t *acct;		/* accounting values in vms_snapshot.acct_keys order, or NULL */
+	char *vmflags;		/* smaps "VmFlags" ("rd wr mr mw me ac"), or NULL */
+	uint64_t faults_min, faults_maj;
+};
+
+/* Accounting fields the formats need by name; indexes into acct_keys, -1 if absent. */
+enum vms_acct_field {
+	ACCT_SIZE, ACCT_RSS, ACCT_PSS, ACCT_SHARED_CLEAN, ACCT_SHARED_DIRTY, ACCT_PRIVATE_CLEAN,
+	ACCT_PRIVATE_DIRTY, ACCT_ANONYMOUS, ACCT_SWAP, ACCT_LOCKED, ACCT__COUNT
+};
+
+struct vms_proc {
+	pid_t pid;		/* the thread group id */
+	char state;		/* from /proc/PID/stat: R, S, D, Z, ... */
+	int ppid;
+	unsigned flags;		/* task flags from stat (PF_KTHREAD...) */
+	uint64_t start_time;	/* clock ticks after boot: with pid, identifies the process */
+	uint64_t start_stack;	/* stat field 28, used to label [ stack ] */
+	char comm[64];
+	char *cmdline;		/* as procps prints it: argv joined by spaces, or "[comm]" */
+};
+
+struct vms_snapshot {
+	struct vms_proc proc;
+	const char *backend;	/* name of the backend that produced it */
+	struct vms_region *regions;
+	size_t n, cap;
+	bool has_acct;
+	char **acct_keys;	/* smaps keys in the kernel's order ("Size", "Rss", ...) */
+	bool *acct_is_kb;	/* whether the key is printed with " kB" */
+	size_t n_keys;
+	int acct_idx[ACCT__COUNT];
+};
+
+void snapshot_init(struct vms_snapshot *s);
+void snapshot_free(struct vms_snapshot *s);
+/* Drops the regions only (keeps proc and the accounting keys). */
+void snapshot_free_regions(struct vms_snapshot *s);
+/* Appends a zeroed region and returns it (name is NULL until set). */
+struct vms_region *snapshot_add(struct vms_snapshot *s);
+/* Returns the index of an accounting key, adding it at the end if new. */
+int snapshot_acct_key(struct vms_snapshot *s, const char *key, bool is_kb);
+/* Value of a named accounting field for a region (0 when the kernel does not report it). */
+uint64_t region_acct(const struct vms_snapshot *s, const struct vms_region *r, enum vms_acct_field f);
+
+static inline uint64_t region_size(const struct vms_region *r)
+{
+	return r->end - r->start;
+}
+
+#endif

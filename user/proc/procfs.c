@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "proc/procfs.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <wchar.h>
+#include <wctype.h>
+
+#include "util/util.h"
+
+/* Scans a hex number; returns a pointer past it or NULL if there was none. */
+static const char *scan_hex(const char *p, const char *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *start = p;
+
+	while (p < end && isxdigit((unsigned char)*p)) {
+		unsigned d = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10);
+
+		if (v >> 60)
+			return NULL; /* more than 64 bits */
+		v = v << 4 | d;
+		p++;
+	}
+	if (p == start)
+		return NULL;
+	*out = v;
+	return p;
+}
+
+static const char *scan_dec(const char *p, const char *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *start = p;
+
+	while (p < end && isdigit((unsigned char)*p)) {
+		unsigned d = *p - '0';
+
+		if (v > (UINT64_MAX - d) / 10)
+			return NULL;
+		v = v * 10 + d;
+		p++;
+	}
+	if (p == start)
+		return NULL;
+	*out = v;
+	return p;
+}
+
+static const char *expect(const char *p, const char *end, char c)
+{
+	return p && p < end && *p == c ? p + 1 : NULL;
+}
+
+int procfs_parse_maps_line(const char *line, size_t len, struct vms_region *r)
+{
+	const char *p = line, *end = line + len;
+	uint64_t start, stop, off, maj, min, ino;
+
+	p = scan_hex(p, end, &start);
+	p = expect(p, end, '-');
+	p = p ? scan_hex(p, end, &stop) : NULL;
+	p = expect(p, end, ' ');
+	if (!p || end - p < 5)
+		return -EINVAL;
+	if (!strchr("r-", p[0]) || !strchr("w-", p[1]) || !strchr("x-", p[2]) || !strchr("ps", p[3]))
+		return -EINVAL;
+	memcpy(r->perms, p, 4);
+	r->perms[4] = '\0';
+	p = expect(p + 4, end, ' ');
+	p = p ? scan_hex(p, end, &off) : NULL;
+	p = expect(p, end, ' ');
+	p = p ? scan_hex(p, end, &maj) : NULL;
+	p = expect(p, end, ':');
+	p = p ? scan_hex(p, end, &min) : NULL;
+	p = expect(p, end, ' ');
+	p = p ? scan_dec(p, end, &ino) : NULL;
+	if (!p || stop < start || maj > 0xfff || min > 0xfffff)
+		return -EINVAL;
+	if (p < end && *p != ' ')
+		return -EINVAL;
+	/* The kernel pads the name to a column; names never start with a space. */
+	while (p < end && *p == ' ')
+		p++;
+	r->start = start;
+	r->end = stop;
+	r->offset = off;
+	r->dev_major = (uint32_t)maj;
+	r->dev_minor = (uint32_t)min;
+	r->inode = ino;
+	free(r->name);
+	r->name = xstrndup(p, (size_t)(end - p));
+	return 0;
+}
+
+static size_t line_len(const char *p)
+{
+	const char *nl = strchr(p, '\n');
+
+	return nl ? (size_t)(nl - p) : strlen(p);
+}
+
+int procfs_parse_maps(const char *text, struct vms_snapshot *s, size_t *bad_line)
+{
+	size_t lineno = 0;
+
+	for (const char *p = text; *p;) {
+		size_t len = line_len(p);
+		struct vms_region *r;
+
+		lineno++;
+		r = snapshot_add(s);
+		if (procfs_parse_maps_line(p, len, r)) {
+			s->n--;
+			free(r->name);
+			if (bad_line)
+				*bad_line = lineno;
+			return -EINVAL;
+		}
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	return 0;
+}
+
+/* "Key:   123 kB" or "Key:   1" (e.g. THPeligible, ProtectionKey). */
+static int parse_smaps_field(const char *p, size_t len, struct vms_snapshot *s, struct vms_region *r)
+{
+	const char *end = p + len, *colon = memchr(p, ':', len), *q;
+	char key[64];
+	uint64_t v;
+	bool kb;
+	int idx;
+
+	if (!colon || colon == p || (size_t)(colon - p) >= sizeof(key))
+		return -EINVAL;
+	memcpy(key, p, (size_t)(colon - p));
+	key[colon - p] = '\0';
+	for (q = colon + 1; q < end && *q == ' '; q++)
+		;
+	q = scan_dec(q, end, &v);
+	if (!q)
+		return -EINVAL;
+	kb = end - q >= 3 && !memcmp(q, " kB", 3);
+	if (kb)
+		q += 3;
+	if (q != end)
+		return -EINVAL;
+	idx = snapshot_acct_key(s, key, kb);
+	r->acct[idx] = v;
+	return 0;
+}
+
+int procfs_parse_smaps(const char *text, struct vms_snapshot *s, size_t *bad_line)
+{
+	struct vms_region *cur = NULL;
+	size_t lineno = 0;
+
+	s->has_acct = true;
+	for (const char *p = text; *p;) {
+		size_t len = line_len(p);
+		int err = 0;
+
+		lineno++;
+		if (len >= 8 && !memcmp(p, "VmFlags:", 8)) {
+			const char *f = p + 8, *e = p + len;
+
+			if (!cur)
+				err = -EINVAL;
+			while (!err && f < e && *f == ' ')
+				f++;
+			while (!err && e > f && e[-1] == ' ')
+				e--;
+			if (!err) {
+				free(cur->vmflags);
+				cur->vmflags = xstrndup(f, (size_t)(e - f));
+			}
+		} else if (len && isupper((unsigned char)*p)) {
+			/* Keys start upper case; addresses are lower-case hex (as pmap tells them apart). */
+			err = cur ? parse_smaps_field(p, len, s, cur) : -EINVAL;
+		} else {
+			cur = snapshot_add(s);
+			err = procfs_parse_maps_line(p, len, cur);
+			if (err) {
+				free(cur->name);
+				s->n--;
+				cur = NULL;
+			} else {
+				cur->acct = xcalloc(s->n_keys ? s->n_keys : 1, sizeof(uint64_t));
+			}
+		}
+		if (err) {
+			if (bad_line)
+				*bad_line = lineno;
+			return -EINVAL;
+		}
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	return 0;
+}
+
+int procfs_parse_stat(const char *text, struct vms_proc *p)
+{
+	const char *lp = strchr(text, '('), *rp = strrchr(text, ')');
+	unsigned long long f[30] = {0};
+	const char *q;
+	char *end;
+	size_t n;
+	int i;
+
+	if (!lp || !rp || rp < lp)
+		return -EINVAL;
+	n = (size_t)(rp - lp - 1);
+	if (n >= sizeof(p->comm))
+		n = sizeof(p->comm) - 1;
+	memcpy(p->comm, lp + 1, n);
+	p->comm[n] = '\0';
+	q = rp + 1;
+	if (q[0] != ' ' || !q[1] || !isalpha((unsigned char)q[1]))
+		return -EINVAL;
+	p->state = q[1];
+	q += 2;
+	/* Fields 4..28 after the state; f[k] holds field k. */
+	for (i = 4; i <= 28; i++) {
+		while (*q == ' ')
+			q++;
+		if (!*q)
+			return -EINVAL;
+		errno = 0;
+		if (*q == '-') { /* priority/nice can be negative */
+			(void)strtoll(q, &end, 10);
+			f[i] = 0;
+		} else {
+			f[i] = strtoull(q, &end, 10);
+		}
+		if (end == q || errno)
+			return -EINVAL;
+		q = end;
+	}
+	p->ppid = (int)f[4];
+	p->flags = (unsigned)f[9];
+	p->start_time = f[22];
+	p->start_stack = f[28];
+	return 0;
+}
+
+/*
+ * procps (libproc2 4.0.2) escaping, reproduced so the header line matches pmap's byte for byte:
+ * in a UTF-8 locale, printable multibyte characters pass and other single bytes become '?';
+ * from the first invalid sequence on, and always in other locales, control bytes become '.'
+ * and bytes >= 0x80 become '?'.
+ */
+static void escape_bytes(char *s, size_t len)
+{
+	static const char codes[] = "Z..............................."
+				    "||||||||||||||||||||||||||||||||"
+				    "||||||||||||||||||||||||||||||||"
+				    "|||||||||||||||||||||||||||||||.";
+	const char *enc = nl_langinfo(CODESET);
+	bool utf8 = enc && !strcasecmp(enc, "UTF-8") && MB_CUR_MAX > 1;
+	mbstate_t st;
+	size_t i = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (utf8 && i < len) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s + i, len - i, &st);
+
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
+			break;
+		if (n == 1) {
+			if (!isprint((unsigned char)s[i]))
+				s[i] = '?';
+		} else if (!iswprint(wc)) {
+			/* One '?' stands for the whole character. */
+			s[i] = '?';
+			memmove(s + i + 1, s + i + n, len - i - n);
+			len -= n - 1;
+			s[len] = '\0';
+			n = 1;
+		}
+		i += n;
+	}
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x80)
+			s[i] = '?';
+		else if (codes[c] != '|')
+			s[i] = codes[c];
+	}
+}
+
+char *procfs_render_cmdline(const char *raw, size_t len, const struct vms_proc *p)
+{
+	const size_t max = 128 * 1024 - 1; /* procps MAX_BUFSZ - 1 */
+	size_t keep;
+	char *out;
+
+	if (len > max)
+		len = max;
+	keep = len;
+	while (keep && raw[keep - 1] == '\0')
+		keep--;
+	if (keep) {
+		bool ends_in_space = raw[len - 1] == ' ' || raw[len - 1] == '\n';
+
+		out = xmalloc(keep + 1);
+		memcpy(out, raw, keep);
+		out[keep] = '\0';
+		for (size_t i = 0; i < keep; i++)
+			if (out[i] == '\0' || out[i] == '\n')
+				out[i] = ' ';
+		if (keep == len && ends_in_space)
+			out[--keep] = '\0';
+		escape_bytes(out, keep);
+		if (*out)
+			return out;
+		free(out);
+	}
+	{
+		char comm[sizeof(p->comm)];
+		size_t n = strlen(p->comm);
+
+		memcpy(comm, p->comm, n + 1);
+		escape_bytes(comm, n);
+		if (asprintf(&out, "[%s]%s", comm, p->state == 'Z' ? " <defunct>" : "") < 0)
+			return xstrdup("?");
+	}
+	return out;
+}
+
+static int proc_dir(pid_t pid)
+{
+	char path[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	return fd;
+}
+
+static int parse_status_tgid(const char *text, pid_t *tgid)
+{
+	const char *t = strstr(text, "\nTgid:");
+
+	if (!t)
+		return -EINVAL;
+	*tgid = (pid_t)strtol(t + 6, NULL, 10);
+	return *tgid > 0 ? 0 : -EINVAL;
+}
+
+int procfs_read_proc(pid_t pid, struct vms_proc *p)
+{
+	char *buf = NULL;
+	size_t len;
+	int dfd, err;
+	pid_t tgid = pid;
+
+	memset(p, 0, sizeof(*p));
+	dfd = proc_dir(pid);
+	if (dfd < 0)
+		return dfd;
+	err = read_file_at(dfd, "status", &buf, NULL);
+	if (!err) {
+		err = parse_status_tgid(buf, &tgid);
+		free(buf);
+	}
+	if (err)
+		goto out;
+	if (tgid != pid) { /* a thread id: describe its process, as procps does */
+		close(dfd);
+		dfd = proc_dir(tgid);
+		if (dfd < 0)
+			return dfd;
+	}
+	p->pid = tgid;
+	err = read_file_at(dfd, "stat", &buf, NULL);
+	if (err)
+		goto out;
+	err = procfs_parse_stat(buf, p);
+	free(buf);
+	if (err)
+		goto out;
+	err = read_file_at(dfd, "cmdline", &buf, &len);
+	if (err) /* procps treats an unreadable command line as an empty one */
+		len = 0;
+	p->cmdline = procfs_render_cmdline(err ? "" : buf, len, p);
+	if (!err)
+		free(buf);
+	err = 0;
+out:
+	close(dfd);
+	return err == -ENOENT ? -ESRCH : err;
+}
+
+/* For a zombie leader, /proc/PID/maps is empty although threads still run on the mm. */
+static int live_thread(pid_t pid)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		struct vms_proc t;
+		char *buf;
+		char sp[96];
+		int tid = atoi(e->d_name);
+
+		if (tid <= 0 || tid == pid)
+			continue;
+		snprintf(sp, sizeof(sp), "/proc/%d/task/%d/stat", (int)pid, tid);
+		if (read_file(sp, &buf, NULL))
+			continue;
+		memset(&t, 0, sizeof(t));
+		if (!procfs_parse_stat(buf, &t) && t.state != 'Z' && t.state != 'X')
+			found = tid;
+		free(buf);
+	}
+	closedir(d);
+	return found;
+}
+
+int procfs_read_regions(const struct vms_proc *p, bool accounting, struct vms_snapshot *s)
+{
+	const char *file = accounting ? "smaps" : "maps";
+	char path[96], *buf;
+	size_t bad = 0, len;
+	int err, tid = 0;
+
+	if (p->state == 'Z')
+		tid = live_thread(p->pid);
+	if (tid)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)p->pid, tid, file);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)p->pid, file);
+	err = read_file(path, &buf, &len);
+	if (err)
+		return err == -ENOENT ? -ESRCH : err;
+	if (memchr(buf, '\0', len)) {
+		free(buf);
+		return -EINVAL;
+	}
+	err = accounting ? procfs_parse_smaps(buf, s, &bad) : procfs_parse_maps(buf, s, &bad);
+	if (err)
+		vms_debug("%s: cannot parse line %zu", path, bad);
+	free(buf);
+	return err;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int procfs_pids_by_name(const char *name, pid_t **pids)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	size_t n = 0, cap = 0;
+	pid_t *v = NULL;
+
+	*pids = NULL;
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		char path[64], *buf;
+		struct vms_proc p;
+		int pid = atoi(e->d_name);
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		if (read_file(path, &buf, NULL))
+			continue;
+		memset(&p, 0, sizeof(p));
+		if (!procfs_parse_stat(buf, &p) &&
+		    (!strcmp(p.comm, name) ||
+		     (strlen(name) >= 15 && strlen(p.comm) == 15 && !strncmp(p.comm, name, 15)))) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				v = xrealloc(v, cap * sizeof(*v));
+			}
+			v[n++] = pid;
+		}
+		free(buf);
+	}
+	closedir(d);
+	qsort(v, n, sizeof(*v), cmp_pid);
+	*pids = v;
+	return (int)n;
+}
+
+unsigned procfs_shm_minor(void)
+{
+	static unsigned minor = ~0u;
+	static bool done;
+	struct stat st;
+	int fd;
+
+	if (done)
+		return minor;
+	done = true;
+	/* memfd, shared anon and SysV shm all live on the kernel's internal shm mount; asking a
+	 * memfd avoids the IPC segment procps creates to learn the same number. */
+	fd = memfd_create("vmscope-shm-probe", MFD_CLOEXEC);
+	if (fd >= 0) {
+		if (!fstat(fd, &st) && major(st.st_dev) == 0)
+			minor = minor(st.st_dev);
+		close(fd);
+	}
+	return minor;
+}
+
+const struct vms_region *procfs_gate_region(void)
+{
+	static struct vms_snapshot self;
+	static bool done;
+	static const struct vms_region *gate;
+
+	if (done)
+		return gate;
+	done = true;
+	snapshot_init(&self);
+	self.proc.pid = getpid();
+	if (procfs_read_regions(&self.proc, false, &self))
+		return NULL;
+	for (size_t i = 0; i < self.n; i++)
+		if (!strcmp(self.regions[i].name, "[vsyscall]"))
+			gate = &self.regions[i];
+	return gate;
+}

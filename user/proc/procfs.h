@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The one place that parses /proc files. Parsers take text so they can be unit-tested and fuzzed;
+ * readers open the files and hand the text to the parsers.
+ */
+#ifndef VMS_PROCFS_H
+#define VMS_PROCFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "model/region.h"
+
+#define PF_KTHREAD_FLAG 0x00200000u	/* include/linux/sched.h PF_KTHREAD */
+
+/* One /proc/PID/maps line (also the header line of each smaps entry), without the newline.
+ * Fills start..name; r->name is malloc'd. Returns 0 or -EINVAL. */
+int procfs_parse_maps_line(const char *line, size_t len, struct vms_region *r);
+/* A whole maps file. Returns 0 or -EINVAL (with *bad_line set to the 1-based line). */
+int procfs_parse_maps(const char *text, struct vms_snapshot *s, size_t *bad_line);
+/* A whole smaps file: regions plus their accounting fields and VmFlags. */
+int procfs_parse_smaps(const char *text, struct vms_snapshot *s, size_t *bad_line);
+/* /proc/PID/stat. Returns 0 or -EINVAL. */
+int procfs_parse_stat(const char *text, struct vms_proc *p);
+/* The "PID:   cmdline" text procps shows: argv joined by spaces, escaped for the current
+ * locale, or "[comm]" ("[comm] <defunct>" for a zombie) when the command line is empty. */
+char *procfs_render_cmdline(const char *raw, size_t len, const struct vms_proc *p);
+
+/* Reads stat, status (Tgid) and cmdline of a process. Returns 0 or -errno (-ESRCH if gone). */
+int procfs_read_proc(pid_t pid, struct vms_proc *p);
+/* Reads the regions of a process: maps, or smaps when accounting is wanted.
+ * A zombie leader whose threads still run is read through one of its live threads. */
+int procfs_read_regions(const struct vms_proc *p, bool accounting, struct vms_snapshot *s);
+/* All thread-group ids whose comm equals name, ascending. Returns the count (or -errno). */
+int procfs_pids_by_name(const char *name, pid_t **pids);
+/* The [vsyscall] gate page as this system's /proc shows it after the VMA tree of 64-bit
+ * processes (it is not a VMA of the process), or NULL if there is none. */
+const struct vms_region *procfs_gate_region(void);
+/* The device minor of the kernel's internal shmem mount (SysV shm, memfd, shared anon). */
+unsigned procfs_shm_minor(void);
+
+#endif

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "util/json.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+void json_init(struct json_writer *w, FILE *f)
+{
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+	w->first[0] = true;
+}
+
+/* Separator before a value or key at the current level. */
+static void sep(struct json_writer *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (!w->first[w->depth])
+		fputs(", ", w->f);
+	w->first[w->depth] = false;
+}
+
+static void open(struct json_writer *w, char c)
+{
+	sep(w);
+	fputc(c, w->f);
+	if (w->depth < JSON_MAX_DEPTH - 1)
+		w->depth++;
+	w->first[w->depth] = true;
+}
+
+static void close_(struct json_writer *w, char c)
+{
+	fputc(c, w->f);
+	if (w->depth > 0)
+		w->depth--;
+}
+
+void json_obj_begin(struct json_writer *w) { open(w, '{'); }
+void json_obj_end(struct json_writer *w) { close_(w, '}'); }
+void json_arr_begin(struct json_writer *w) { open(w, '['); }
+void json_arr_end(struct json_writer *w) { close_(w, ']'); }
+
+/* Length of a valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static int utf8_len(const unsigned char *s)
+{
+	int n;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static void write_string(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	fputc('"', f);
+	while (*s) {
+		int n;
+
+		switch (*s) {
+		case '"': fputs("\\\"", f); s++; continue;
+		case '\\': fputs("\\\\", f); s++; continue;
+		case '\n': fputs("\\n", f); s++; continue;
+		case '\t': fputs("\\t", f); s++; continue;
+		case '\r': fputs("\\r", f); s++; continue;
+		}
+		if (*s < 0x20 || *s == 0x7f) {
+			fprintf(f, "\\u%04x", *s);
+			s++;
+			continue;
+		}
+		n = utf8_len(s);
+		if (!n) {
+			fprintf(f, "\\u%04x", *s);
+			s++;
+			continue;
+		}
+		fwrite(s, 1, (size_t)n, f);
+		s += n;
+	}
+	fputc('"', f);
+}
+
+void json_key(struct json_writer *w, const char *key)
+{
+	sep(w);
+	write_string(w->f, key);
+	fputs(": ", w->f);
+	w->after_key = true;
+}
+
+void json_str(struct json_writer *w, const char *s)
+{
+	sep(w);
+	write_string(w->f, s);
+}
+
+void json_u64(struct json_writer *w, uint64_t v)
+{
+	sep(w);
+	fprintf(w->f, "%" PRIu64, v);
+}
+
+void json_i64(struct json_writer *w, int64_t v)
+{
+	sep(w);
+	fprintf(w->f, "%" PRId64, v);
+}
+
+void json_double(struct json_writer *w, double v)
+{
+	sep(w);
+	if (isfinite(v))
+		fprintf(w->f, "%.6g", v);
+	else
+		fputs("null", w->f);
+}
+
+void json_bool(struct json_writer *w, bool v)
+{
+	sep(w);
+	fputs(v ? "true" : "false", w->f);
+}
+
+void json_null(struct json_writer *w)
+{
+	sep(w);
+	fputs("null", w->f);
+}
+
+void json_hex(struct json_writer *w, uint64_t v)
+{
+	sep(w);
+	fprintf(w->f, "\"0x%" PRIx64 "\"", v);
+}

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "util/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int vms_verbose;
+
+void vms_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout); /* keep stdout and stderr in order when both go to a terminal */
+	fputs("vmscope: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void vms_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!vms_verbose)
+		return;
+	fputs("vmscope: debug: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void oom(void)
+{
+	fputs("vmscope: out of memory\n", stderr);
+	exit(VMS_EXIT_FAIL);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+static int read_fd(int fd, char **buf, size_t *len)
+{
+	size_t cap = 16384, n = 0;
+	char *b = xmalloc(cap);
+
+	for (;;) {
+		ssize_t r;
+
+		if (cap - n < 4096) {
+			cap *= 2;
+			b = xrealloc(b, cap);
+		}
+		r = read(fd, b + n, cap - n - 1);
+		if (r < 0) {
+			int err = errno;
+
+			if (err == EINTR)
+				continue;
+			free(b);
+			return -err;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	b[n] = '\0';
+	*buf = b;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int read_file_at(int dirfd, const char *name, char **buf, size_t *len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = read_fd(fd, buf, len);
+	close(fd);
+	return err;
+}
+
+int read_file(const char *path, char **buf, size_t *len)
+{
+	return read_file_at(AT_FDCWD, path, buf, len);
+}
+
+int parse_u64(const char *s, int base, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+const char *proc_strerror(int err)
+{
+	switch (err) {
+	case EACCES:
+	case EPERM:
+		return "permission denied (need root, CAP_PERFMON or ptrace access)";
+	case ENOENT:
+	case ESRCH:
+		return "no such process";
+	default:
+		return strerror(err);
+	}
+}

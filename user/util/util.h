@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Small helpers shared by every part of vmscope: errors, allocation, file reads. */
+#ifndef VMS_UTIL_H
+#define VMS_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Exit codes follow procps pmap. */
+enum { VMS_EXIT_OK = 0, VMS_EXIT_FAIL = 1, VMS_EXIT_NOTFOUND = 42 };
+
+extern int vms_verbose;
+
+/* One line on stderr, prefixed "vmscope: ". Every user-visible failure goes through here. */
+void vms_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Only with -v. */
+void vms_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t sz);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Reads a whole file (procfs files report size 0, so this grows as needed).
+ * Returns 0 and a NUL-terminated malloc'd buffer, or -errno. */
+int read_file(const char *path, char **buf, size_t *len);
+/* Same, relative to a directory fd (e.g. an open /proc/PID). */
+int read_file_at(int dirfd, const char *name, char **buf, size_t *len);
+
+/* Parses an unsigned number in the given base; the whole string must be consumed. */
+int parse_u64(const char *s, int base, uint64_t *out);
+
+/* Human-readable message for an errno value in the context of reading a process. */
+const char *proc_strerror(int err);
+
+#endif
