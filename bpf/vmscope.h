@@ -37,3 +37,72 @@ struct vms_vma_rec {
 };
 
 #endif
+
+/* ---- The live model (bpf/model.bpf.c), pinned under /sys/fs/bpf/vmscope ---- */
+
+#define VMS_PIN_DIR "/sys/fs/bpf/vmscope"
+
+/* vms_proc_ent.flags */
+#define VMS_PROC_DIRTY		0x01	/* the kernel side could not follow a change: resync */
+#define VMS_PROC_GATE		0x02	/* /proc shows the [vsyscall] gate page after the VMAs */
+#define VMS_PROC_OVERFLOW	0x04	/* a model map was full: fall back to /proc */
+#define VMS_PROC_UFFD		0x08	/* uses userfaultfd: its ioctls may change VMAs */
+
+struct vms_proc_ent {
+	__u64 start_time;	/* task start, ns since boot: (tgid, start_time) is the identity */
+	__u32 gen;		/* generation of the published VMA set */
+	__u32 pending_gen;	/* generation being built by a full resync (kept by the GC) */
+	__u32 flags;
+	__u32 nr_vmas;		/* VMAs in the published generation */
+	__u64 updates;		/* completed changes: detects a concurrent change during an op */
+	__u64 full_resyncs;
+	__u64 range_resyncs;
+};
+
+struct vms_vma_key {
+	__u32 tgid;
+	__u32 gen;
+	__u64 start;
+};
+
+/* vms_vma_ent.flags: VMS_VMA_READ..SHARED in the low bits, the name kind in bits 8..15. */
+#define VMS_VMA_KIND_SHIFT 8
+#define VMS_VMA_UNNAMED	0x10000	/* the name could not be built in the kernel */
+
+struct vms_vma_ent {
+	__u64 end;
+	__u64 pgoff;		/* bytes */
+	__u64 ino;
+	__u64 name_id;		/* key into vms_names, 0 for none */
+	__u32 dev;
+	__u32 flags;
+};
+
+struct vms_name_ent {
+	__u32 len;
+	__u32 pad;
+	char name[VMS_NAME_MAX];
+};
+
+enum vms_stat {
+	VMS_STAT_EVENTS,	/* VMA-changing operations seen */
+	VMS_STAT_RANGE_RESYNC,
+	VMS_STAT_FULL_RESYNC,
+	VMS_STAT_ITER_BUSY,	/* the VMA iterator could not take the mmap_lock: marked dirty */
+	VMS_STAT_MAP_FULL,	/* an update failed: a map is full */
+	VMS_STAT_UNNAMED,	/* names the kernel side could not build */
+	VMS_STAT_GC_RUNS,
+	VMS_STAT_GC_DELETED,
+	VMS_STAT_EXITS,
+	VMS_STAT_FORKS,
+	VMS_STAT_EXECS,
+	VMS_STAT_STACK_GROW,
+	VMS_STAT_CONCURRENT,	/* ops that overlapped another op of the same process */
+	VMS_STAT__COUNT
+};
+
+struct vms_global {
+	__u64 next_gen;
+	__u64 garbage;		/* entries of dead generations not yet collected */
+	__u64 live;		/* entries of published generations (approximate) */
+};

@@ -158,7 +158,7 @@ cmp_xA() {
 # Private runtime: copies of the loader, libc, the helper and sleep that nothing else maps.
 
 RT=$W/rt
-mkdir -p "$RT" "$W/files-a" "$W/files-b"
+mkdir -p "$RT" "$W/files-a" "$W/files-b" "$W/files-n"
 chmod 755 "$W" "$RT"
 LDSO=
 for lib in $(ldd "$HELPERS/regions" /bin/sleep 2>/dev/null | awk '/=>/ { print $3 } /^\t\// { print $1 }' | sort -u); do
@@ -174,17 +174,20 @@ if [ -z "$LDSO" ] || [ ! -x "$LDSO" ]; then
 fi
 PRIV=("$LDSO" --library-path "$RT") # run a program on the private runtime
 
-# Helpers: A (all kinds, private runtime, files kept under $W), B and B2 (simple, private,
-# same comm, odd command line), C (all kinds, started directly, files under /var/tmp unlinked at
-# once), M (many VMAs, private), S (sleep, private), S0 (sleep, direct), P (python3).
+# Helpers: A (all kinds, private runtime, files kept under $W, only ASCII file names), N (the same
+# plus file names with a tab, UTF-8 and an invalid UTF-8 byte, which pmap prints as '?'), B and B2
+# (simple, private, same comm, B with an odd command line), C (all kinds, started directly, files
+# under /var/tmp unlinked at once), M (many VMAs, private), S (sleep, private), S0 (sleep,
+# direct), P (python3).
 tag=$$
 COMM_A=vmsa$tag COMM_B=vmsb$tag
 LONGARG=$(printf 'L%.0s' $(seq 3000))
-start_bg "$W/A.out" "${PRIV[@]}" "$RT/regions" --comm "$COMM_A" --dir "$W/files-a" all; HA=$BG_PID
+start_bg "$W/A.out" "${PRIV[@]}" "$RT/regions" --comm "$COMM_A" --dir "$W/files-a" --ascii-names all; HA=$BG_PID
+start_bg "$W/N.out" "${PRIV[@]}" "$RT/regions" --comm "vmsn$tag" --dir "$W/files-n" all; HN=$BG_PID
 start_bg "$W/B.out" "${PRIV[@]}" "$RT/regions" --comm "$COMM_B" --dir "$W/files-b" simple -- \
 	$'tab\there' 'ünïcode' '' $'new\nline' '  two  spaces  ' "$LONGARG"; HB=$BG_PID
 start_bg "$W/B2.out" "${PRIV[@]}" "$RT/regions" --comm "$COMM_B" simple; HB2=$BG_PID
-start_bg "$W/C.out" "$HELPERS/regions" --comm vmsc$tag all; HC=$BG_PID
+start_bg "$W/C.out" "$HELPERS/regions" --comm vmsc$tag --ascii-names all; HC=$BG_PID
 start_bg "$W/M.out" "${PRIV[@]}" "$RT/regions" --comm vmsm$tag many 6000; HM=$BG_PID
 env -i "${PRIV[@]}" "$RT/sleep" 1000 & HS=$! # env -i: C locale, no locale files mapped; cleanup_pid "$HS"
 sleep 1000 & HS0=$!; cleanup_pid "$HS0"
@@ -203,7 +206,7 @@ signal.pause()' && HP=$BG_PID
 fi
 sleep 0.2 # the sleeps have no "ready": give them time to exec
 
-for v in HA HB HB2 HC HM HS HS0; do
+for v in HA HN HB HB2 HC HM HS HS0; do
 	p=${!v}
 	if [ -z "$p" ] || ! stop_pid "$p"; then
 		fail "$T: start and stop helper $v" "see above"
@@ -211,19 +214,22 @@ for v in HA HB HB2 HC HM HS HS0; do
 	fi
 done
 [ -n "$HP" ] && { stop_pid "$HP" || HP=; }
-pass "$T: helpers started and stopped (A=$HA B=$HB B2=$HB2 C=$HC M=$HM S=$HS S0=$HS0 P=${HP:-none})"
+pass "$T: helpers started and stopped (A=$HA N=$HN B=$HB B2=$HB2 C=$HC M=$HM S=$HS S0=$HS0 P=${HP:-none})"
 
 # The helper really has the region kinds the comparisons are meant to cover.
 missing=
 for want in '\[heap\]' '\[stack\]' '\[vdso\]' ' \(deleted\)$' '/SYSV' 'memfd:' '/dev/zero' '/dev/shm/' \
 	' ---p ' ' rwxp ' ' -w-p ' ' --xp ' ' r--s ' ' rw-s ' 'name with  spaces' 'trailing-space $' \
-	'na.*ve-' 'new\\012line' 'data.bin$' "$RT/libc"; do
+	'comma,and "quotes"' 'back\\slash' 'new\\012line' 'data.bin$' "$RT/libc"; do
 	grep -Eq -- "$want" "/proc/$HA/maps" || missing="$missing [$want]"
 done
 if grep -q ' hg' "/proc/$HA/smaps" && grep -Eq '^Locked: +[1-9]' "/proc/$HA/smaps"; then :; else
 	missing="$missing [MADV_HUGEPAGE+mlock]"
 fi
 [ "$(ls /proc/$HA/task | wc -l)" -ge 4 ] || missing="$missing [threads]"
+for want in 'tab.here' 'na.*ve-' 'bad-.-byte'; do
+	LC_ALL=C grep -aEq -- "$want" "/proc/$HN/maps" || missing="$missing [N: $want]"
+done
 if [ -z "$missing" ]; then pass "$T: helper A has every region kind"
 else fail "$T: helper A has every region kind" "missing:$missing"; fi
 
@@ -236,15 +242,24 @@ MODES_NOPSS=("" "-x" "-d" "-q" "-p" "-x -q" "-d -q" "-p -x" "-p -d" "-p -q" "-x 
 for o in "${MODES_NOPSS[@]}" "${MODES_PSS[@]}"; do
 	cmp_pmap "$T: helper A [${o:-default}]" "$o" "$HA"
 done
+# Option spellings pmap accepts: long options, options after the PID, "--", attached -A value.
+cmp_pmap "$T: helper A [--extended --quiet]" "--extended --quiet" "$HA"
+cmp_pmap "$T: helper A [--device --show-path]" "--device --show-path" "$HA"
+cmp_pmap "$T: helper A options after the PID [PID -x -p]" "" "$HA" -x -p
+cmp_pmap "$T: helper A [-d --] PID" "-d --" "$HA"
 # /proc/PID is accepted as the argument, like pmap.
 cmp_pmap "$T: helper A as /proc/PID [default]" "" "/proc/$HA"
 cmp_pmap "$T: helper A as /proc/PID [-X]" "-X" "/proc/$HA"
 
-# Locale: pmap replaces non-printable bytes in names; the same under C and C.UTF-8.
+# Helper N: file names with a tab, UTF-8 and an invalid byte. pmap prints such bytes as '?'
+# in the default, -x and -d formats (not in -X/-XX); under C and C.UTF-8 locales alike.
+for o in "" "-x" "-d" "-p" "-q" "-p -x" "-d -q" "-X" "-XX" "-p -X"; do
+	cmp_pmap "$T: helper N odd file names [${o:-default}]" "$o" "$HN"
+done
 for loc in C C.UTF-8; do
 	CMP_ENV="LC_ALL=$loc"
 	for o in "" "-p" "-X" "-XX" "-d"; do
-		cmp_pmap "$T: helper A LC_ALL=$loc [${o:-default}]" "$o" "$HA"
+		cmp_pmap "$T: helper N LC_ALL=$loc [${o:-default}]" "$o" "$HN"
 	done
 	CMP_ENV=
 done
@@ -275,6 +290,7 @@ start_of() { local s; read -r s _ <<<"${MAPS[$1]}"; echo "$s"; }
 end_of() { local _s e; read -r _s e _ <<<"${MAPS[$1]}"; echo "$e"; }
 # the 8 MB THP region: the line whose VmFlags has hg
 huge_start=$(awk '/^[0-9a-f]+-[0-9a-f]+ /{ split($1, r, "-"); cur = r[1] } /^VmFlags:.* hg/{ print cur; exit }' "/proc/$HA/smaps")
+[ -n "$huge_start" ] || huge_start=$(start_of 0)
 mid=$((nmaps / 2))
 s_mid=$(start_of $mid); e_mid=$(end_of $mid)
 s_mid6=$(end_of $((mid + 6)))
@@ -302,6 +318,9 @@ for r in "${RANGES[@]}"; do
 	cmp_xA "$T: -A $r [-x] (totals = printed rows)" "-x -A $r" "$HA"
 done
 cmp_xA "$T: -A (spanning) [-p -x] (totals = printed rows)" "-p -x -A ${RANGES[1]}" "$HA"
+cmp_pmap "$T: --range=${RANGES[1]} [default]" "--range=${RANGES[1]}" "$HA"
+cmp_pmap "$T: --range ${RANGES[1]} [-d]" "-d --range ${RANGES[1]}" "$HA"
+cmp_pmap "$T: -A${RANGES[2]} (attached) [-q]" "-q -A${RANGES[2]}" "$HA"
 
 # ---------------------------------------------------------------------------------------------
 # Several PIDs (pmap -X carries column widths over from one PID to the next).
@@ -323,6 +342,7 @@ cmp_pmap "$T: PIDs with a missing one [default] (rc 42)" "" "$HA" 999999999 "$HB
 cmp_pmap "$T: PIDs with a missing one [-X] (rc 42)" "-X" "$HB" 999999999 "$HA"
 cmp_pmap "$T: PIDs with pid 1 (EACCES) [default] (rc 1)" "" "$HB" 1 "$HA"
 cmp_pmap "$T: PIDs with pid 1 (EACCES) [-x]" "-x" 1 "$HB"
+cmp_pmap "$T: PIDs with pid 1 and a missing one [default] (rc 43 = 1|42)" "" "$HB" 1 999999999
 
 # NAME: matches comm exactly; all matches in ascending pid order, like pmap given those pids.
 sorted_b=$(printf '%s\n' "$HB" "$HB2" | sort -n | tr '\n' ' ')

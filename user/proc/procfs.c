@@ -14,8 +14,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include <wchar.h>
-#include <wctype.h>
 
 #include "util/util.h"
 
@@ -68,13 +66,16 @@ int procfs_parse_maps_line(const char *line, size_t len, struct vms_region *r)
 	const char *p = line, *end = line + len;
 	uint64_t start, stop, off, maj, min, ino;
 
+	if (memchr(line, '\0', len)) /* /proc text has none; a name would be cut at it */
+		return -EINVAL;
 	p = scan_hex(p, end, &start);
 	p = expect(p, end, '-');
 	p = p ? scan_hex(p, end, &stop) : NULL;
 	p = expect(p, end, ' ');
 	if (!p || end - p < 5)
 		return -EINVAL;
-	if (!strchr("r-", p[0]) || !strchr("w-", p[1]) || !strchr("x-", p[2]) || !strchr("ps", p[3]))
+	if (!p[0] || !p[1] || !p[2] || !p[3] || !strchr("r-", p[0]) || !strchr("w-", p[1]) ||
+	    !strchr("x-", p[2]) || !strchr("ps", p[3]))
 		return -EINVAL;
 	memcpy(r->perms, p, 4);
 	r->perms[4] = '\0';
@@ -259,11 +260,27 @@ int procfs_parse_stat(const char *text, struct vms_proc *p)
 }
 
 /*
- * procps (libproc2 4.0.2) escaping, reproduced so the header line matches pmap's byte for byte:
- * in a UTF-8 locale, printable multibyte characters pass and other single bytes become '?';
- * from the first invalid sequence on, and always in other locales, control bytes become '.'
- * and bytes >= 0x80 become '?'.
+ * procps (libproc2 4.0.2) escaping, reproduced so the header line matches pmap's byte for byte.
+ * In a UTF-8 locale only the first byte of a character is looked at: it gives the length, the
+ * character passes whole, and single control bytes become '?'. From a byte that cannot start a
+ * character (or a character cut short) on, and always in other locales, the codes table
+ * applies: control bytes become '.', bytes >= 0x80 '?'.
  */
+static int utf8_lead_len(unsigned char c)
+{
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2)
+		return -1;
+	if (c < 0xe0)
+		return 2;
+	if (c < 0xf0)
+		return 3;
+	if (c < 0xf5)
+		return 4;
+	return -1;
+}
+
 static void escape_bytes(char *s, size_t len)
 {
 	static const char codes[] = "Z..............................."
@@ -272,28 +289,17 @@ static void escape_bytes(char *s, size_t len)
 				    "|||||||||||||||||||||||||||||||.";
 	const char *enc = nl_langinfo(CODESET);
 	bool utf8 = enc && !strcasecmp(enc, "UTF-8") && MB_CUR_MAX > 1;
-	mbstate_t st;
 	size_t i = 0;
 
-	memset(&st, 0, sizeof(st));
 	while (utf8 && i < len) {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s + i, len - i, &st);
+		unsigned char c = (unsigned char)s[i];
+		int n = utf8_lead_len(c);
 
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
+		if (n < 0 || i + (size_t)n > len)
 			break;
-		if (n == 1) {
-			if (!isprint((unsigned char)s[i]))
-				s[i] = '?';
-		} else if (!iswprint(wc)) {
-			/* One '?' stands for the whole character. */
+		if (n == 1 && (c < 0x20 || c == 0x7f))
 			s[i] = '?';
-			memmove(s + i + 1, s + i + n, len - i - n);
-			len -= n - 1;
-			s[len] = '\0';
-			n = 1;
-		}
-		i += n;
+		i += (size_t)n;
 	}
 	for (; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -332,6 +338,8 @@ char *procfs_render_cmdline(const char *raw, size_t len, const struct vms_proc *
 			return out;
 		free(out);
 	}
+	if (len) /* a command line that renders as nothing */
+		return xstrdup("?");
 	{
 		char comm[sizeof(p->comm)];
 		size_t n = strlen(p->comm);

@@ -1,0 +1,898 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The live VMA model (tier kfunc-resync). For every process, vms_vmas holds what
+ * /proc/PID/maps shows, keyed by (tgid, generation, start).
+ *
+ * How it stays exact: at the entry of a VMA-changing syscall the VMAs in the affected range are
+ * read (open-coded VMA iterator) and their starts remembered; at the exit those keys and the
+ * range's boundaries are dropped and the range is read again and stored. Anything that cannot be
+ * followed that way (exec, fork, mlockall, shmat, a concurrent change by another thread, a
+ * range too large) is a full resync: the whole VMA set is stored under a new generation, which
+ * is then published in one write, so readers always see a complete set. Entries of dead
+ * generations are garbage, swept by vms_gc.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "vmscope.h"
+
+#define VM_READ		0x1
+#define VM_WRITE	0x2
+#define VM_EXEC		0x4
+#define VM_MAYSHARE	0x80
+#define MM_CONTEXT_HAS_VSYSCALL_BIT 1
+#define PAGE_SIZE	4096
+#define MAP_FIXED	0x10
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MREMAP_FIXED	2
+#define PR_SET_VMA	0x53564d41
+#define ANON_INODE_FS_MAGIC 0x09041934
+#define MAX_OLD		64	/* VMA starts remembered per op; more means a full resync */
+#define MAX_DEPTH	32	/* path components */
+#define EBUSY		16
+
+/* x86_64 syscall numbers (the tracepoint gives the number only). */
+enum {
+	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12, NR_ioctl = 16,
+	NR_mremap = 25, NR_madvise = 28, NR_shmat = 30, NR_shmdt = 67, NR_mlock = 149,
+	NR_munlock = 150, NR_mlockall = 151, NR_munlockall = 152, NR_prctl = 157,
+	NR_io_setup = 206, NR_io_destroy = 207, NR_remap_file_pages = 216, NR_mbind = 237,
+	NR_userfaultfd = 323, NR_mlock2 = 325, NR_pkey_mprotect = 329,
+	NR_set_mempolicy_home_node = 450, NR_map_shadow_stack = 453, NR_mseal = 462,
+};
+
+extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struct *task,
+				 __u64 addr) __ksym __weak;
+extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __ksym __weak;
+extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __ksym __weak;
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, struct vms_proc_ent);
+} vms_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 262144);
+	__type(key, struct vms_vma_key);
+	__type(value, struct vms_vma_ent);
+} vms_vmas SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct vms_name_ent);
+} vms_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VMS_STAT__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} vms_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vms_global);
+} vms_global SEC(".maps");
+
+/* A VMA-changing syscall between its entry and its exit. */
+struct vms_op {
+	__u64 lo, hi;		/* the range the call names */
+	__u64 lo2, hi2;		/* mremap: the destination (MREMAP_FIXED) */
+	__u64 elo, ehi;		/* the range to read again at the exit */
+	__u64 updates;		/* vms_proc_ent.updates at the entry */
+	__u64 args[3];
+	__u32 nr;
+	__u32 n_old;
+	bool full;		/* follow with a full resync */
+	__u64 old[MAX_OLD];	/* starts of the VMAs in [lo, hi) at the entry */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);	/* tid */
+	__type(value, struct vms_op);
+} vms_ops SEC(".maps");
+
+/* The name is built at buf + NAME_OFF (room for the vms_name_ent header in front); positions
+ * stay below 1024 and copies below 256 bytes, which is what the masks tell the verifier. */
+#define NAME_OFF 8
+#define POS(x) ((x) & 1023)
+
+struct scratch {
+	char buf[1024 + 256];
+	const unsigned char *comp[MAX_DEPTH];
+	__u32 clen[MAX_DEPTH];
+	struct vms_op op;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} vms_scratch SEC(".maps");
+
+/* CONFIG_ANON_VMA_NAME is optional. */
+struct vm_area_struct___anon {
+	struct anon_vma_name *anon_name;
+} __attribute__((preserve_access_index));
+
+const volatile __u32 seed_tgid;		/* seeding iterator: 0 = every process */
+
+static __always_inline void stat_inc(__u32 id)
+{
+	__u64 *v = bpf_map_lookup_elem(&vms_stats, &id);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline struct vms_global *global(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&vms_global, &zero);
+}
+
+static __always_inline __u32 new_gen(void)
+{
+	struct vms_global *g = global();
+
+	if (!g)
+		return 0;
+	return (__u32)__sync_fetch_and_add(&g->next_gen, 1) + 1;
+}
+
+static __always_inline struct scratch *scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&vms_scratch, &zero);
+}
+
+/* FNV-1a over the name: names are interned by content. */
+static __always_inline __u64 name_hash(const char *s, __u32 len)
+{
+	__u64 h = 0xcbf29ce484222325ULL ^ len;
+
+	for (__u32 i = 0; i < VMS_NAME_MAX; i++) {
+		if (i >= len)
+			break;
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	}
+	return h ? h : 1;
+}
+
+static __always_inline __u64 intern(struct scratch *s, __u32 len)
+{
+	__u64 id;
+
+	if (len > VMS_NAME_MAX)
+		return 0;
+	id = name_hash(s->buf + NAME_OFF, len);
+	if (!bpf_map_lookup_elem(&vms_names, &id)) {
+		/* vms_name_ent is {len, pad, name[]}: the text is already in place after it */
+		struct vms_name_ent *e = (void *)s->buf;
+
+		e->len = len;
+		e->pad = 0;
+		bpf_map_update_elem(&vms_names, &id, e, BPF_ANY);
+	}
+	return id;
+}
+
+
+/* The file's path the way d_path() spells it, " (deleted)" included, at buf + NAME_OFF.
+ * Returns the length, or -1 if it cannot be built here (too deep, too long, a d_dname). */
+static __always_inline int build_path(struct scratch *s, struct file *file)
+{
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *vm = BPF_CORE_READ(file, f_path.mnt);
+	struct mount *mnt = container_of(vm, struct mount, mnt);
+	struct dentry *leaf = d;
+	__u32 depth = 0, off = 0;
+	bool deleted;
+
+	/* Pseudo files name themselves (anon_inode:[x], pipe:[n], ...). */
+	if (BPF_CORE_READ(d, d_op) && BPF_CORE_READ(d, d_op, d_dname)) {
+		const unsigned char *nm = BPF_CORE_READ(d, d_name.name);
+		__u32 len = BPF_CORE_READ(d, d_name.len);
+
+		if (BPF_CORE_READ(d, d_sb, s_magic) != ANON_INODE_FS_MAGIC || len > 200)
+			return -1;
+		__builtin_memcpy(s->buf + NAME_OFF, "anon_inode:", 11);
+		bpf_probe_read_kernel(s->buf + NAME_OFF + 11, len & 0xff, nm);
+		return 11 + len;
+	}
+	for (int i = 0; i < MAX_DEPTH * 2; i++) {
+		struct dentry *root = BPF_CORE_READ(vm, mnt_root);
+		struct dentry *parent = BPF_CORE_READ(d, d_parent);
+
+		if (d == root || d == parent) {
+			struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (d != root || mnt == mp)
+				break; /* the root of everything, or a disconnected tree */
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = mp;
+			vm = &mp->mnt;
+			continue;
+		}
+		if (depth >= MAX_DEPTH)
+			return -1;
+		s->comp[depth & (MAX_DEPTH - 1)] = BPF_CORE_READ(d, d_name.name);
+		s->clen[depth & (MAX_DEPTH - 1)] = BPF_CORE_READ(d, d_name.len);
+		depth++;
+		d = parent;
+	}
+	for (int i = MAX_DEPTH - 1; i >= 0; i--) {
+		__u32 len;
+
+		if ((__u32)i >= depth)
+			continue;
+		len = s->clen[i & (MAX_DEPTH - 1)];
+		if (len > 255 || off + 1 + len > VMS_NAME_MAX - 16)
+			return -1;
+		s->buf[POS(NAME_OFF + off)] = '/';
+		off++;
+		bpf_probe_read_kernel(s->buf + POS(NAME_OFF + off), len & 0xff,
+				      s->comp[i & (MAX_DEPTH - 1)]);
+		off += len;
+	}
+	if (!depth) {
+		s->buf[NAME_OFF] = '/';
+		off = 1;
+	}
+	/* d_unlinked(): unhashed and not a root */
+	deleted = !BPF_CORE_READ(leaf, d_hash.pprev) && BPF_CORE_READ(leaf, d_parent) != leaf;
+	if (deleted) {
+		__builtin_memcpy(s->buf + POS(NAME_OFF + off), " (deleted)", 10);
+		off += 10;
+	}
+	return off;
+}
+
+static __always_inline __u64 copy_kstr(struct scratch *s, const char *src, __u32 *flags)
+{
+	long n = bpf_probe_read_kernel_str(s->buf + NAME_OFF, VMS_NAME_MAX, src);
+
+	if (n <= 0) {
+		*flags |= VMS_VMA_UNNAMED;
+		return 0;
+	}
+	return intern(s, n - 1);
+}
+
+/* Stores one VMA under (tgid, gen), named as get_vma_name() names it. Returns 0, or -1 if the
+ * map is full. *is_new says whether the key was absent. */
+static __noinline int store_vma(__u32 tgid, __u32 gen, struct vm_area_struct *vma, bool *is_new)
+{
+	struct vms_vma_key key = { .tgid = tgid, .gen = gen };
+	struct vms_vma_ent ent = {};
+	struct mm_struct *mm;
+	struct scratch *s;
+	struct file *file;
+	struct anon_vma_name *anon = NULL;
+	unsigned long vmf;
+	__u32 flags = 0, kind = VMS_NAME_NONE;
+	int len;
+
+	if (!vma)
+		return 0;
+	s = scratch();
+	if (!s)
+		return 0;
+	mm = BPF_CORE_READ(vma, vm_mm);
+	key.start = BPF_CORE_READ(vma, vm_start);
+	ent.end = BPF_CORE_READ(vma, vm_end);
+	vmf = BPF_CORE_READ(vma, vm_flags);
+	if (vmf & VM_READ)
+		flags |= VMS_VMA_READ;
+	if (vmf & VM_WRITE)
+		flags |= VMS_VMA_WRITE;
+	if (vmf & VM_EXEC)
+		flags |= VMS_VMA_EXEC;
+	if (vmf & VM_MAYSHARE)
+		flags |= VMS_VMA_SHARED;
+	if (bpf_core_field_exists(struct vm_area_struct___anon, anon_name))
+		anon = BPF_CORE_READ((struct vm_area_struct___anon *)vma, anon_name);
+
+	file = BPF_CORE_READ(vma, vm_file);
+	if (file) {
+		ent.pgoff = (__u64)BPF_CORE_READ(vma, vm_pgoff) << 12;
+		ent.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+		ent.ino = BPF_CORE_READ(file, f_inode, i_ino);
+		if (anon) {
+			kind = VMS_NAME_ANON_SHMEM;
+			ent.name_id = copy_kstr(s, anon->name, &flags);
+		} else {
+			kind = VMS_NAME_PATH;
+			len = build_path(s, file);
+			if (len < 0)
+				flags |= VMS_VMA_UNNAMED;
+			else
+				ent.name_id = intern(s, len);
+		}
+	} else if (BPF_CORE_READ(vma, vm_ops) && BPF_CORE_READ(vma, vm_ops, name)) {
+		struct vm_special_mapping *sm = BPF_CORE_READ(vma, vm_private_data);
+
+		kind = VMS_NAME_STRING;
+		if (sm)
+			ent.name_id = copy_kstr(s, BPF_CORE_READ(sm, name), &flags);
+		else
+			flags |= VMS_VMA_UNNAMED;
+	} else if (key.start <= BPF_CORE_READ(mm, brk) && ent.end >= BPF_CORE_READ(mm, start_brk)) {
+		kind = VMS_NAME_STRING;
+		__builtin_memcpy(s->buf + NAME_OFF, "[heap]", 6);
+		ent.name_id = intern(s, 6);
+	} else if (key.start <= BPF_CORE_READ(mm, start_stack) &&
+		   ent.end >= BPF_CORE_READ(mm, start_stack)) {
+		kind = VMS_NAME_STRING;
+		__builtin_memcpy(s->buf + NAME_OFF, "[stack]", 7);
+		ent.name_id = intern(s, 7);
+	} else if (anon) {
+		kind = VMS_NAME_ANON;
+		ent.name_id = copy_kstr(s, anon->name, &flags);
+	}
+	if (flags & VMS_VMA_UNNAMED)
+		stat_inc(VMS_STAT_UNNAMED);
+	ent.flags = flags | kind << VMS_VMA_KIND_SHIFT;
+	*is_new = !bpf_map_lookup_elem(&vms_vmas, &key);
+	if (bpf_map_update_elem(&vms_vmas, &key, &ent, BPF_ANY)) {
+		stat_inc(VMS_STAT_MAP_FULL);
+		return -1;
+	}
+	return 0;
+}
+
+static __always_inline __u32 proc_flags_of(struct mm_struct *mm)
+{
+	__u32 f = 0;
+
+#if defined(__TARGET_ARCH_x86)
+	if (BPF_CORE_READ(mm, context.flags) & (1UL << MM_CONTEXT_HAS_VSYSCALL_BIT))
+		f |= VMS_PROC_GATE;
+#endif
+	return f;
+}
+
+static __always_inline __u64 task_start(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, group_leader, start_boottime);
+}
+
+/*
+ * Stores every VMA of the task's mm under a new generation and publishes it. Returns 0, or
+ * -EBUSY when the mmap_lock could not be taken (the process is marked dirty instead).
+ */
+static __noinline int resync_full(struct task_struct *task)
+{
+	struct bpf_iter_task_vma it;
+	struct vm_area_struct *vma;
+	struct vms_proc_ent *p, fresh = {};
+	struct vms_global *g;
+	struct mm_struct *mm;
+	__u32 tgid, gen, old_nr = 0, n = 0;
+	bool full = false, is_new;
+	int err;
+
+	if (!task)
+		return 0;
+	mm = BPF_CORE_READ(task, mm);
+	if (!mm)
+		return 0; /* kernel thread, or exiting */
+	tgid = BPF_CORE_READ(task, tgid);
+	p = bpf_map_lookup_elem(&vms_procs, &tgid);
+	if (!p || p->start_time != task_start(task)) {
+		fresh.start_time = task_start(task);
+		if (bpf_map_update_elem(&vms_procs, &tgid, &fresh, BPF_ANY)) {
+			stat_inc(VMS_STAT_MAP_FULL);
+			return 0;
+		}
+		p = bpf_map_lookup_elem(&vms_procs, &tgid);
+		if (!p)
+			return 0;
+	}
+	gen = new_gen();
+	p->pending_gen = gen;
+	err = bpf_iter_task_vma_new(&it, task, 0);
+	if (!err) {
+		while ((vma = bpf_iter_task_vma_next(&it))) {
+			if (store_vma(tgid, gen, vma, &is_new)) {
+				full = true;
+				break;
+			}
+			n++;
+		}
+	}
+	bpf_iter_task_vma_destroy(&it);
+	g = global();
+	if (err || full) {
+		/* Keep what was published; the reader falls back or resyncs. */
+		p->flags |= err ? VMS_PROC_DIRTY : VMS_PROC_OVERFLOW;
+		if (err)
+			stat_inc(VMS_STAT_ITER_BUSY);
+		if (g)
+			__sync_fetch_and_add(&g->garbage, n);
+		p->pending_gen = 0;
+		return err ? -EBUSY : 0;
+	}
+	old_nr = p->gen ? p->nr_vmas : 0;
+	p->gen = gen;
+	p->pending_gen = 0;
+	p->nr_vmas = n;
+	p->flags = (p->flags & VMS_PROC_UFFD) | proc_flags_of(mm);
+	p->full_resyncs++;
+	__sync_fetch_and_add(&p->updates, 1);
+	if (g) {
+		__sync_fetch_and_add(&g->garbage, old_nr);
+		__sync_fetch_and_add(&g->live, n);
+		__sync_fetch_and_add(&g->live, -(__s64)old_nr);
+	}
+	stat_inc(VMS_STAT_FULL_RESYNC);
+	return 0;
+}
+
+/* ---- syscalls ---- */
+
+static __always_inline bool tracked_nr(long nr)
+{
+	switch (nr) {
+	case NR_mmap: case NR_mprotect: case NR_munmap: case NR_brk: case NR_mremap:
+	case NR_madvise: case NR_shmat: case NR_shmdt: case NR_mlock: case NR_munlock:
+	case NR_mlockall: case NR_munlockall: case NR_prctl: case NR_io_setup:
+	case NR_io_destroy: case NR_remap_file_pages: case NR_mbind: case NR_mlock2:
+	case NR_pkey_mprotect: case NR_set_mempolicy_home_node: case NR_map_shadow_stack:
+	case NR_mseal: case NR_ioctl: case NR_userfaultfd:
+		return true;
+	}
+	return false;
+}
+
+static __always_inline __u64 page_down(__u64 a) { return a & ~(__u64)(PAGE_SIZE - 1); }
+static __always_inline __u64 page_up(__u64 a) { return (a + PAGE_SIZE - 1) & ~(__u64)(PAGE_SIZE - 1); }
+
+/* Remembers the starts of the VMAs overlapping [lo, hi) and widens [elo, ehi) to cover them. */
+static __noinline int remember_old(struct task_struct *task, struct vms_op *op, __u64 lo, __u64 hi)
+{
+	struct bpf_iter_task_vma it;
+	struct vm_area_struct *vma;
+	int err;
+
+	if (!op || hi <= lo)
+		return 0;
+	err = bpf_iter_task_vma_new(&it, task, lo);
+	if (!err) {
+		while ((vma = bpf_iter_task_vma_next(&it))) {
+			__u64 start = BPF_CORE_READ(vma, vm_start), end = BPF_CORE_READ(vma, vm_end);
+
+			if (start >= hi)
+				break;
+			if (op->n_old >= MAX_OLD) {
+				op->full = true;
+				break;
+			}
+			op->old[op->n_old & (MAX_OLD - 1)] = start;
+			op->n_old++;
+			if (start < op->elo)
+				op->elo = start;
+			if (end > op->ehi)
+				op->ehi = end;
+		}
+	}
+	bpf_iter_task_vma_destroy(&it);
+	if (err)
+		op->full = true;
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
+{
+	struct task_struct *task;
+	struct vms_proc_ent *p;
+	struct scratch *s;
+	struct vms_op *op;
+	__u32 tid, tgid;
+	__u64 a0, a1, a2, a3;
+
+	if (!tracked_nr(nr))
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	p = bpf_map_lookup_elem(&vms_procs, &tgid);
+	if (nr == NR_ioctl && !(p && (p->flags & VMS_PROC_UFFD)))
+		return 0;
+	if (nr == NR_prctl && PT_REGS_PARM1_CORE_SYSCALL(regs) != PR_SET_VMA)
+		return 0;
+	s = scratch();
+	if (!s)
+		return 0;
+	op = &s->op;
+	__builtin_memset(op, 0, sizeof(*op));
+	task = bpf_get_current_task_btf();
+	a0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	a1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	a2 = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	a3 = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	op->nr = nr;
+	op->args[0] = a0;
+	op->args[1] = a1;
+	op->args[2] = a2;
+	op->updates = p ? p->updates : 0;
+	op->elo = ~0ULL;
+	op->ehi = 0;
+
+	switch (nr) {
+	case NR_mmap:
+		if (a3 & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+			op->lo = page_down(a0);
+			op->hi = page_up(a0 + a1);
+		}
+		break;
+	case NR_mprotect: case NR_munmap: case NR_madvise: case NR_mlock: case NR_munlock:
+	case NR_mbind: case NR_mlock2: case NR_pkey_mprotect: case NR_set_mempolicy_home_node:
+	case NR_mseal: case NR_remap_file_pages:
+		op->lo = page_down(a0);
+		op->hi = page_up(a0 + a1);
+		break;
+	case NR_prctl: /* PR_SET_VMA, PR_SET_VMA_ANON_NAME, addr, len */
+		op->lo = page_down(a2);
+		op->hi = page_up(a2 + a3);
+		break;
+	case NR_mremap:
+		op->lo = page_down(a0);
+		op->hi = page_up(a0 + a1);
+		if (PT_REGS_PARM4_CORE_SYSCALL(regs) & MREMAP_FIXED) {
+			op->lo2 = page_down(PT_REGS_PARM5_CORE_SYSCALL(regs));
+			op->hi2 = page_up(op->lo2 + a2);
+		}
+		break;
+	case NR_brk: {
+		struct mm_struct *mm = BPF_CORE_READ(task, mm);
+		__u64 cur = BPF_CORE_READ(mm, brk), start = BPF_CORE_READ(mm, start_brk);
+
+		/* the heap grows or shrinks between the current break and the new one */
+		op->lo = page_down(a0 && a0 < cur ? a0 : cur);
+		if (op->lo < start)
+			op->lo = start;
+		op->hi = page_up(a0 > cur ? a0 : cur) + PAGE_SIZE;
+		break;
+	}
+	default: /* shmat, shmdt, mlockall, munlockall, io_setup, io_destroy, uffd ioctls */
+		op->full = true;
+		break;
+	}
+	if (!op->full) {
+		remember_old(task, op, op->lo, op->hi);
+		remember_old(task, op, op->lo2, op->hi2);
+	}
+	bpf_map_update_elem(&vms_ops, &tid, op, BPF_ANY);
+	return 0;
+}
+
+/* Drops the model key at start unless it is the start of a VMA now (re-stored below anyway). */
+static __always_inline void drop_key(__u32 tgid, __u32 gen, __u64 start, __u32 *dropped)
+{
+	struct vms_vma_key key = { .tgid = tgid, .gen = gen, .start = start };
+
+	if (!bpf_map_delete_elem(&vms_vmas, &key))
+		(*dropped)++;
+}
+
+/* (tgid, gen) travel as one argument: BPF functions take at most five. */
+#define TG(tgid, gen) ((__u64)(tgid) << 32 | (gen))
+
+static __noinline int store_range(struct task_struct *task, __u64 tg, __u64 lo, __u64 hi,
+				  __u32 *added)
+{
+	__u32 tgid = tg >> 32, gen = (__u32)tg;
+	struct bpf_iter_task_vma it;
+	struct vm_area_struct *vma;
+	bool is_new;
+	int err;
+
+	if (hi <= lo)
+		return 0;
+	err = bpf_iter_task_vma_new(&it, task, lo);
+	if (!err) {
+		while ((vma = bpf_iter_task_vma_next(&it))) {
+			if (BPF_CORE_READ(vma, vm_start) >= hi)
+				break;
+			if (store_vma(tgid, gen, vma, &is_new)) {
+				err = -1;
+				break;
+			}
+			if (is_new)
+				(*added)++;
+		}
+	}
+	bpf_iter_task_vma_destroy(&it);
+	return err;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task;
+	struct vms_proc_ent *p;
+	struct vms_op *op;
+	struct vms_global *g;
+	__u32 tid, tgid, gen, dropped = 0, added = 0;
+	__u64 lo, hi, elo, ehi;
+	long nr;
+
+	tid = (__u32)bpf_get_current_pid_tgid();
+	op = bpf_map_lookup_elem(&vms_ops, &tid);
+	if (!op)
+		return 0;
+	nr = op->nr;
+	task = bpf_get_current_task_btf();
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	stat_inc(VMS_STAT_EVENTS);
+	p = bpf_map_lookup_elem(&vms_procs, &tgid);
+	if (nr == NR_userfaultfd) {
+		if (ret >= 0 && p)
+			p->flags |= VMS_PROC_UFFD;
+		goto out;
+	}
+	if (!p || op->full || p->updates != op->updates || p->start_time != task_start(task)) {
+		if (p && p->updates != op->updates)
+			stat_inc(VMS_STAT_CONCURRENT);
+		resync_full(task);
+		goto out;
+	}
+	gen = p->gen;
+	lo = op->lo;
+	hi = op->hi;
+	if ((nr == NR_mmap || nr == NR_map_shadow_stack) && ret >= 0) {
+		/* the kernel chose the place: only now is the range known */
+		lo = page_down(ret);
+		hi = page_up(ret + op->args[1]);
+	}
+	elo = op->elo < lo ? op->elo : lo;
+	ehi = op->ehi > hi ? op->ehi : hi;
+
+	for (__u32 i = 0; i < MAX_OLD; i++) {
+		if (i >= op->n_old)
+			break;
+		drop_key(tgid, gen, op->old[i], &dropped);
+	}
+	drop_key(tgid, gen, lo, &dropped);
+	drop_key(tgid, gen, hi, &dropped);
+	if (store_range(task, TG(tgid, gen), elo, ehi, &added)) {
+		resync_full(task);
+		goto out;
+	}
+	if (nr == NR_mremap) {
+		__u64 lo2 = op->lo2, hi2 = op->hi2;
+
+		if (ret >= 0) {
+			lo2 = page_down(ret);
+			hi2 = page_up(ret + op->args[2]);
+		}
+		drop_key(tgid, gen, lo2, &dropped);
+		drop_key(tgid, gen, hi2, &dropped);
+		if (store_range(task, TG(tgid, gen), lo2, hi2, &added)) {
+			resync_full(task);
+			goto out;
+		}
+	}
+	/* dropped keys that were stored again count in both */
+	p->nr_vmas += added;
+	p->nr_vmas -= dropped < p->nr_vmas ? dropped : p->nr_vmas;
+	p->range_resyncs++;
+	__sync_fetch_and_add(&p->updates, 1);
+	g = global();
+	if (g)
+		__sync_fetch_and_add(&g->live, (__s64)added - (__s64)dropped);
+	stat_inc(VMS_STAT_RANGE_RESYNC);
+out:
+	bpf_map_delete_elem(&vms_ops, &tid);
+	return 0;
+}
+
+/* ---- process lifetime ---- */
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(vms_fork, struct task_struct *parent, struct task_struct *child)
+{
+	/* threads share the mm: nothing new */
+	if (BPF_CORE_READ(child, tgid) != BPF_CORE_READ(child, pid))
+		return 0;
+	if (BPF_CORE_READ(child, mm) == BPF_CORE_READ(parent, mm))
+		return 0;
+	stat_inc(VMS_STAT_FORKS);
+	resync_full(child);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(vms_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	stat_inc(VMS_STAT_EXECS);
+	resync_full(task); /* a new mm: a new generation */
+	return 0;
+}
+
+static long gc_one(struct bpf_map *map, struct vms_vma_key *key, struct vms_vma_ent *val, void *ctx)
+{
+	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &key->tgid);
+	__u64 *deleted = ctx;
+
+	if (p && (p->gen == key->gen || p->pending_gen == key->gen))
+		return 0;
+	if (!bpf_map_delete_elem(&vms_vmas, key))
+		(*deleted)++;
+	return 0;
+}
+
+static __always_inline void gc(void)
+{
+	struct vms_global *g = global();
+	__u64 deleted = 0;
+
+	bpf_for_each_map_elem(&vms_vmas, gc_one, &deleted, 0);
+	stat_inc(VMS_STAT_GC_RUNS);
+	if (g) {
+		__u64 gb = g->garbage;
+
+		__sync_fetch_and_add(&g->garbage, -(__s64)(deleted < gb ? deleted : gb));
+	}
+	{
+		__u32 id = VMS_STAT_GC_DELETED;
+		__u64 *v = bpf_map_lookup_elem(&vms_stats, &id);
+
+		if (v)
+			*v += deleted;
+	}
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(vms_exit, struct task_struct *task, bool group_dead)
+{
+	struct vms_global *g;
+	struct vms_proc_ent *p;
+	__u32 tgid;
+
+	if (!group_dead)
+		return 0;
+	tgid = BPF_CORE_READ(task, tgid);
+	p = bpf_map_lookup_elem(&vms_procs, &tgid);
+	if (!p)
+		return 0;
+	stat_inc(VMS_STAT_EXITS);
+	g = global();
+	if (g) {
+		__sync_fetch_and_add(&g->garbage, p->nr_vmas);
+		__sync_fetch_and_add(&g->live, -(__s64)p->nr_vmas);
+	}
+	bpf_map_delete_elem(&vms_procs, &tgid);
+	/* Sweep when garbage outweighs half the live entries: amortized O(1) per entry. */
+	if (g && g->garbage > 1024 && g->garbage > g->live / 2)
+		gc();
+	return 0;
+}
+
+/* Run by user space (BPF_PROG_RUN): sweep now. */
+SEC("syscall")
+int vms_gc(void *ctx)
+{
+	gc();
+	return 0;
+}
+
+/* Run by user space: full resync of one process (reconcile, or a dirty process). */
+struct resync_args {
+	__s32 pid;
+	__s32 ret;
+};
+
+SEC("syscall")
+int vms_resync(struct resync_args *args)
+{
+	struct task_struct *task = bpf_task_from_pid(args->pid);
+
+	if (!task) {
+		args->ret = -3; /* -ESRCH */
+		return 0;
+	}
+	args->ret = resync_full(task);
+	bpf_task_release(task);
+	return 0;
+}
+
+/* ---- seeding: one iter/task_vma pass over every process ---- */
+
+__u64 seed_last_task;
+__u32 seed_gen;
+__u32 seed_n;
+bool seed_skip;
+
+static __always_inline void seed_publish(void)
+{
+	struct vms_proc_ent *p;
+	struct vms_global *g;
+	__u32 tgid;
+
+	if (!seed_last_task || seed_skip || !seed_gen)
+		return;
+	tgid = BPF_CORE_READ((struct task_struct *)seed_last_task, tgid);
+	p = bpf_map_lookup_elem(&vms_procs, &tgid);
+	if (!p || p->pending_gen != seed_gen)
+		return; /* a live event resynced it meanwhile: that set is newer */
+	g = global();
+	if (g) {
+		if (p->gen)
+			__sync_fetch_and_add(&g->garbage, p->nr_vmas);
+		__sync_fetch_and_add(&g->live, seed_n);
+	}
+	p->gen = seed_gen;
+	p->pending_gen = 0;
+	p->nr_vmas = seed_n;
+	p->full_resyncs++;
+	__sync_fetch_and_add(&p->updates, 1);
+}
+
+SEC("iter/task_vma")
+int vms_seed(struct bpf_iter__task_vma *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct vm_area_struct *vma = ctx->vma;
+	struct vms_proc_ent *p, fresh = {};
+	bool is_new;
+	__u32 tgid;
+
+	if (!vma) {
+		/* end of the walk */
+		seed_publish();
+		seed_last_task = 0;
+		return 0;
+	}
+	if ((__u64)task != seed_last_task) {
+		seed_publish();
+		seed_last_task = (__u64)task;
+		seed_n = 0;
+		seed_gen = 0;
+		tgid = task->tgid;
+		/* one walk per process: threads share the leader's mm */
+		seed_skip = task->pid != tgid || (seed_tgid && tgid != seed_tgid);
+		if (seed_skip)
+			return 0;
+		fresh.start_time = task_start(task);
+		fresh.flags = proc_flags_of(task->mm);
+		p = bpf_map_lookup_elem(&vms_procs, &tgid);
+		if (!p || p->start_time != fresh.start_time) {
+			bpf_map_update_elem(&vms_procs, &tgid, &fresh, BPF_ANY);
+			p = bpf_map_lookup_elem(&vms_procs, &tgid);
+		}
+		if (!p) {
+			seed_skip = true;
+			return 0;
+		}
+		seed_gen = new_gen();
+		p->pending_gen = seed_gen;
+	}
+	if (seed_skip)
+		return 0;
+	if (store_vma(task->tgid, seed_gen, vma, &is_new)) {
+		seed_skip = true;
+		return 0;
+	}
+	seed_n++;
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
