@@ -32,6 +32,9 @@
 #define MAX_DEPTH	32	/* path components */
 #define EBUSY		16
 
+/* (tgid, generation) travel as one argument to the global functions */
+#define TG(tgid, gen) ((__u64)(tgid) << 32 | (gen))
+
 /* x86_64 syscall numbers (the tracepoint gives the number only). */
 enum {
 	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12, NR_ioctl = 16,
@@ -47,6 +50,9 @@ extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struc
 extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __ksym __weak;
 extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __ksym __weak;
 extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+/* d_dname implementations we can spell (typeless ksyms: their addresses, from kallsyms) */
+extern const void simple_dname __ksym __weak;
+extern const void anon_inodefs_dname __ksym __weak;
 extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 
 struct {
@@ -194,70 +200,116 @@ static __always_inline __u64 intern(struct scratch *s, __u32 len)
 }
 
 
+struct walk_ctx {
+	struct scratch *s;
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *mnt;
+	__u32 depth;
+	__u32 off;
+	int err;
+};
+
+/* One step up the tree: a path component, or a hop from a mount's root to its mountpoint. */
+static long walk_up(__u32 i, void *arg)
+{
+	/* locals: BPF_CORE_READ must not relocate walk_ctx's own fields */
+	struct walk_ctx *w = arg;
+	struct vfsmount *vm = w->vm;
+	struct mount *mnt = w->mnt;
+	struct dentry *d = w->d;
+	struct dentry *root = BPF_CORE_READ(vm, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	struct scratch *s = w->s;
+
+	if (d == root || d == parent) {
+		struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (d != root || mnt == mp)
+			return 1; /* the root of everything, or a disconnected tree */
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = mp;
+		w->vm = &mp->mnt;
+		return 0;
+	}
+	if (w->depth >= MAX_DEPTH || !s) {
+		w->err = -1;
+		return 1;
+	}
+	s->comp[w->depth & (MAX_DEPTH - 1)] = BPF_CORE_READ(d, d_name.name);
+	s->clen[w->depth & (MAX_DEPTH - 1)] = BPF_CORE_READ(d, d_name.len);
+	w->depth++;
+	w->d = parent;
+	return 0;
+}
+
+/* Writes component depth-1-i: the walk collected them leaf first. */
+static long write_down(__u32 i, void *arg)
+{
+	struct walk_ctx *w = arg;
+	struct scratch *s = w->s;
+	__u32 c, len, off = w->off;
+
+	if (i >= w->depth || !s)
+		return 1;
+	c = (w->depth - 1 - i) & (MAX_DEPTH - 1);
+	len = s->clen[c];
+	if (len > 255 || off + 1 + len > VMS_NAME_MAX - 16) {
+		w->err = -1;
+		return 1;
+	}
+	s->buf[POS(NAME_OFF + off)] = '/';
+	off++;
+	bpf_probe_read_kernel(s->buf + POS(NAME_OFF + off), len & 0xff, s->comp[c]);
+	w->off = off + len;
+	return 0;
+}
+
 /* The file's path the way d_path() spells it, " (deleted)" included, at buf + NAME_OFF.
  * Returns the length, or -1 if it cannot be built here (too deep, too long, a d_dname). */
 static __always_inline int build_path(struct scratch *s, struct file *file)
 {
 	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
 	struct vfsmount *vm = BPF_CORE_READ(file, f_path.mnt);
-	struct mount *mnt = container_of(vm, struct mount, mnt);
-	struct dentry *leaf = d;
-	__u32 depth = 0, off = 0;
-	bool deleted;
+	struct walk_ctx w = { .s = s, .d = d, .vm = vm, .mnt = container_of(vm, struct mount, mnt) };
+	__u32 off;
 
-	/* Pseudo files name themselves (anon_inode:[x], pipe:[n], ...). */
+	/* Pseudo files name themselves through d_dname: memfd, shared anon and SysV shm use
+	 * simple_dname ("/name (deleted)"), anon inodes "anon_inode:name". Others we cannot
+	 * spell (pipe:[n], ...): the reader falls back to /proc for them. */
 	if (BPF_CORE_READ(d, d_op) && BPF_CORE_READ(d, d_op, d_dname)) {
+		const void *fn = BPF_CORE_READ(d, d_op, d_dname);
 		const unsigned char *nm = BPF_CORE_READ(d, d_name.name);
 		__u32 len = BPF_CORE_READ(d, d_name.len);
 
-		if (BPF_CORE_READ(d, d_sb, s_magic) != ANON_INODE_FS_MAGIC || len > 200)
+		if (len > 200)
 			return -1;
-		__builtin_memcpy(s->buf + NAME_OFF, "anon_inode:", 11);
-		bpf_probe_read_kernel(s->buf + NAME_OFF + 11, len & 0xff, nm);
-		return 11 + len;
-	}
-	for (int i = 0; i < MAX_DEPTH * 2; i++) {
-		struct dentry *root = BPF_CORE_READ(vm, mnt_root);
-		struct dentry *parent = BPF_CORE_READ(d, d_parent);
-
-		if (d == root || d == parent) {
-			struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
-
-			if (d != root || mnt == mp)
-				break; /* the root of everything, or a disconnected tree */
-			d = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = mp;
-			vm = &mp->mnt;
-			continue;
+		if (fn == &simple_dname && &simple_dname) {
+			s->buf[NAME_OFF] = '/';
+			bpf_probe_read_kernel(s->buf + NAME_OFF + 1, len & 0xff, nm);
+			__builtin_memcpy(s->buf + POS(NAME_OFF + 1 + len), " (deleted)", 10);
+			return 11 + len;
 		}
-		if (depth >= MAX_DEPTH)
-			return -1;
-		s->comp[depth & (MAX_DEPTH - 1)] = BPF_CORE_READ(d, d_name.name);
-		s->clen[depth & (MAX_DEPTH - 1)] = BPF_CORE_READ(d, d_name.len);
-		depth++;
-		d = parent;
+		if (fn == &anon_inodefs_dname && &anon_inodefs_dname) {
+			__builtin_memcpy(s->buf + NAME_OFF, "anon_inode:", 11);
+			bpf_probe_read_kernel(s->buf + NAME_OFF + 11, len & 0xff, nm);
+			return 11 + len;
+		}
+		return -1;
 	}
-	for (int i = MAX_DEPTH - 1; i >= 0; i--) {
-		__u32 len;
-
-		if ((__u32)i >= depth)
-			continue;
-		len = s->clen[i & (MAX_DEPTH - 1)];
-		if (len > 255 || off + 1 + len > VMS_NAME_MAX - 16)
-			return -1;
-		s->buf[POS(NAME_OFF + off)] = '/';
-		off++;
-		bpf_probe_read_kernel(s->buf + POS(NAME_OFF + off), len & 0xff,
-				      s->comp[i & (MAX_DEPTH - 1)]);
-		off += len;
-	}
-	if (!depth) {
+	bpf_loop(MAX_DEPTH * 2, walk_up, &w, 0);
+	if (w.err)
+		return -1;
+	bpf_loop(MAX_DEPTH, write_down, &w, 0);
+	if (w.err)
+		return -1;
+	off = w.off;
+	if (!w.depth) {
 		s->buf[NAME_OFF] = '/';
 		off = 1;
 	}
 	/* d_unlinked(): unhashed and not a root */
-	deleted = !BPF_CORE_READ(leaf, d_hash.pprev) && BPF_CORE_READ(leaf, d_parent) != leaf;
-	if (deleted) {
+	if (!BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d) {
 		__builtin_memcpy(s->buf + POS(NAME_OFF + off), " (deleted)", 10);
 		off += 10;
 	}
@@ -275,11 +327,15 @@ static __always_inline __u64 copy_kstr(struct scratch *s, const char *src, __u32
 	return intern(s, n - 1);
 }
 
-/* Stores one VMA under (tgid, gen), named as get_vma_name() names it. Returns 0, or -1 if the
- * map is full. *is_new says whether the key was absent. */
-static __noinline int store_vma(__u32 tgid, __u32 gen, struct vm_area_struct *vma, bool *is_new)
+/*
+ * Stores one VMA under (tgid, gen) = tg, named as get_vma_name() names it. Returns 1 if the key
+ * is new, 0 if it replaced one, -1 if the map is full. A global function, verified once.
+ */
+#define __arg_trusted __attribute__((btf_decl_tag("arg:trusted")))
+
+__noinline int store_vma_at(__u64 tg, struct vm_area_struct *vma __arg_trusted)
 {
-	struct vms_vma_key key = { .tgid = tgid, .gen = gen };
+	struct vms_vma_key key = { .tgid = tg >> 32, .gen = (__u32)tg };
 	struct vms_vma_ent ent = {};
 	struct mm_struct *mm;
 	struct scratch *s;
@@ -287,13 +343,14 @@ static __noinline int store_vma(__u32 tgid, __u32 gen, struct vm_area_struct *vm
 	struct anon_vma_name *anon = NULL;
 	unsigned long vmf;
 	__u32 flags = 0, kind = VMS_NAME_NONE;
+	bool is_new;
 	int len;
 
 	if (!vma)
-		return 0;
+		return -1;
 	s = scratch();
 	if (!s)
-		return 0;
+		return -1;
 	mm = BPF_CORE_READ(vma, vm_mm);
 	key.start = BPF_CORE_READ(vma, vm_start);
 	ent.end = BPF_CORE_READ(vma, vm_end);
@@ -349,13 +406,14 @@ static __noinline int store_vma(__u32 tgid, __u32 gen, struct vm_area_struct *vm
 	if (flags & VMS_VMA_UNNAMED)
 		stat_inc(VMS_STAT_UNNAMED);
 	ent.flags = flags | kind << VMS_VMA_KIND_SHIFT;
-	*is_new = !bpf_map_lookup_elem(&vms_vmas, &key);
+	is_new = !bpf_map_lookup_elem(&vms_vmas, &key);
 	if (bpf_map_update_elem(&vms_vmas, &key, &ent, BPF_ANY)) {
 		stat_inc(VMS_STAT_MAP_FULL);
 		return -1;
 	}
-	return 0;
+	return is_new;
 }
+
 
 static __always_inline __u32 proc_flags_of(struct mm_struct *mm)
 {
@@ -377,7 +435,7 @@ static __always_inline __u64 task_start(struct task_struct *task)
  * Stores every VMA of the task's mm under a new generation and publishes it. Returns 0, or
  * -EBUSY when the mmap_lock could not be taken (the process is marked dirty instead).
  */
-static __noinline int resync_full(struct task_struct *task)
+static __always_inline int resync_task(struct task_struct *task)
 {
 	struct bpf_iter_task_vma it;
 	struct vm_area_struct *vma;
@@ -385,7 +443,7 @@ static __noinline int resync_full(struct task_struct *task)
 	struct vms_global *g;
 	struct mm_struct *mm;
 	__u32 tgid, gen, old_nr = 0, n = 0;
-	bool full = false, is_new;
+	bool full = false;
 	int err;
 
 	if (!task)
@@ -410,7 +468,7 @@ static __noinline int resync_full(struct task_struct *task)
 	err = bpf_iter_task_vma_new(&it, task, 0);
 	if (!err) {
 		while ((vma = bpf_iter_task_vma_next(&it))) {
-			if (store_vma(tgid, gen, vma, &is_new)) {
+			if (store_vma_at(TG(tgid, gen), vma) < 0) {
 				full = true;
 				break;
 			}
@@ -443,6 +501,28 @@ static __noinline int resync_full(struct task_struct *task)
 	}
 	stat_inc(VMS_STAT_FULL_RESYNC);
 	return 0;
+}
+
+/*
+ * The heavy walks are global functions: the verifier checks each once, not at every call site.
+ * They reach their task by pid (bpf_task_from_pid) or as current, since a global function
+ * cannot take a kernel pointer.
+ */
+__noinline int resync_current(void)
+{
+	return resync_task(bpf_get_current_task_btf());
+}
+
+__noinline int resync_pid(__s32 pid)
+{
+	struct task_struct *task = bpf_task_from_pid(pid);
+	int err;
+
+	if (!task)
+		return -3; /* -ESRCH */
+	err = resync_task(task);
+	bpf_task_release(task);
+	return err;
 }
 
 /* ---- syscalls ---- */
@@ -592,36 +672,37 @@ static __always_inline void drop_key(__u32 tgid, __u32 gen, __u64 start, __u32 *
 		(*dropped)++;
 }
 
-/* (tgid, gen) travel as one argument: BPF functions take at most five. */
-#define TG(tgid, gen) ((__u64)(tgid) << 32 | (gen))
-
-static __noinline int store_range(struct task_struct *task, __u64 tg, __u64 lo, __u64 hi,
-				  __u32 *added)
+/* Stores the current task's VMAs overlapping [lo, hi], under (tgid, gen) = tg. Returns how many
+ * keys were new, or -1 (lock busy or map full). */
+__noinline int store_range(__u64 tg, __u64 lo, __u64 hi)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = tg >> 32, gen = (__u32)tg;
 	struct bpf_iter_task_vma it;
 	struct vm_area_struct *vma;
-	bool is_new;
-	int err;
+	int err, added = 0, r;
 
 	if (hi <= lo)
 		return 0;
 	err = bpf_iter_task_vma_new(&it, task, lo);
 	if (!err) {
 		while ((vma = bpf_iter_task_vma_next(&it))) {
-			if (BPF_CORE_READ(vma, vm_start) >= hi)
+			/* up to and including a VMA starting at hi: its key was dropped as a
+			 * boundary (it may have merged), so it is stored again if it still is */
+			if (BPF_CORE_READ(vma, vm_start) > hi)
 				break;
-			if (store_vma(tgid, gen, vma, &is_new)) {
+			r = store_vma_at(TG(tgid, gen), vma);
+			if (r < 0) {
 				err = -1;
 				break;
 			}
-			if (is_new)
-				(*added)++;
+			added += r;
 		}
 	}
 	bpf_iter_task_vma_destroy(&it);
-	return err;
+	return err ? -1 : added;
 }
+
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
@@ -630,8 +711,9 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	struct vms_proc_ent *p;
 	struct vms_op *op;
 	struct vms_global *g;
-	__u32 tid, tgid, gen, dropped = 0, added = 0;
-	__u64 lo, hi, elo, ehi;
+	__u32 tid, tgid, gen, dropped = 0;
+	__u64 lo, hi, elo, ehi, lo2 = 0, hi2 = 0;
+	int added, added2 = 0;
 	long nr;
 
 	tid = (__u32)bpf_get_current_pid_tgid();
@@ -651,8 +733,7 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	if (!p || op->full || p->updates != op->updates || p->start_time != task_start(task)) {
 		if (p && p->updates != op->updates)
 			stat_inc(VMS_STAT_CONCURRENT);
-		resync_full(task);
-		goto out;
+		goto full;
 	}
 	gen = p->gen;
 	lo = op->lo;
@@ -661,6 +742,14 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 		/* the kernel chose the place: only now is the range known */
 		lo = page_down(ret);
 		hi = page_up(ret + op->args[1]);
+	}
+	if (nr == NR_mremap) {
+		lo2 = op->lo2;
+		hi2 = op->hi2;
+		if (ret >= 0) {
+			lo2 = page_down(ret);
+			hi2 = page_up(ret + op->args[2]);
+		}
 	}
 	elo = op->elo < lo ? op->elo : lo;
 	ehi = op->ehi > hi ? op->ehi : hi;
@@ -672,24 +761,14 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	}
 	drop_key(tgid, gen, lo, &dropped);
 	drop_key(tgid, gen, hi, &dropped);
-	if (store_range(task, TG(tgid, gen), elo, ehi, &added)) {
-		resync_full(task);
-		goto out;
-	}
-	if (nr == NR_mremap) {
-		__u64 lo2 = op->lo2, hi2 = op->hi2;
-
-		if (ret >= 0) {
-			lo2 = page_down(ret);
-			hi2 = page_up(ret + op->args[2]);
-		}
-		drop_key(tgid, gen, lo2, &dropped);
-		drop_key(tgid, gen, hi2, &dropped);
-		if (store_range(task, TG(tgid, gen), lo2, hi2, &added)) {
-			resync_full(task);
-			goto out;
-		}
-	}
+	drop_key(tgid, gen, lo2, &dropped);
+	drop_key(tgid, gen, hi2, &dropped);
+	added = store_range(TG(tgid, gen), elo, ehi);
+	if (added >= 0 && hi2 > lo2)
+		added2 = store_range(TG(tgid, gen), lo2, hi2);
+	if (added < 0 || added2 < 0)
+		goto full;
+	added += added2;
 	/* dropped keys that were stored again count in both */
 	p->nr_vmas += added;
 	p->nr_vmas -= dropped < p->nr_vmas ? dropped : p->nr_vmas;
@@ -699,6 +778,9 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	if (g)
 		__sync_fetch_and_add(&g->live, (__s64)added - (__s64)dropped);
 	stat_inc(VMS_STAT_RANGE_RESYNC);
+	goto out;
+full:
+	resync_current();
 out:
 	bpf_map_delete_elem(&vms_ops, &tid);
 	return 0;
@@ -715,7 +797,7 @@ int BPF_PROG(vms_fork, struct task_struct *parent, struct task_struct *child)
 	if (BPF_CORE_READ(child, mm) == BPF_CORE_READ(parent, mm))
 		return 0;
 	stat_inc(VMS_STAT_FORKS);
-	resync_full(child);
+	resync_pid(BPF_CORE_READ(child, pid));
 	return 0;
 }
 
@@ -723,7 +805,7 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(vms_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	stat_inc(VMS_STAT_EXECS);
-	resync_full(task); /* a new mm: a new generation */
+	resync_current(); /* a new mm: a new generation */
 	return 0;
 }
 
@@ -803,14 +885,7 @@ struct resync_args {
 SEC("syscall")
 int vms_resync(struct resync_args *args)
 {
-	struct task_struct *task = bpf_task_from_pid(args->pid);
-
-	if (!task) {
-		args->ret = -3; /* -ESRCH */
-		return 0;
-	}
-	args->ret = resync_full(task);
-	bpf_task_release(task);
+	args->ret = resync_pid(args->pid);
 	return 0;
 }
 
@@ -852,10 +927,9 @@ int vms_seed(struct bpf_iter__task_vma *ctx)
 	struct task_struct *task = ctx->task;
 	struct vm_area_struct *vma = ctx->vma;
 	struct vms_proc_ent *p, fresh = {};
-	bool is_new;
 	__u32 tgid;
 
-	if (!vma) {
+	if (!vma || !task) {
 		/* end of the walk */
 		seed_publish();
 		seed_last_task = 0;
@@ -887,7 +961,7 @@ int vms_seed(struct bpf_iter__task_vma *ctx)
 	}
 	if (seed_skip)
 		return 0;
-	if (store_vma(task->tgid, seed_gen, vma, &is_new)) {
+	if (store_vma_at(TG(task->tgid, seed_gen), vma) < 0) {
 		seed_skip = true;
 		return 0;
 	}

@@ -3,6 +3,10 @@
 #ifndef VMSCOPE_BPF_H
 #define VMSCOPE_BPF_H
 
+#ifndef __VMLINUX_H__
+#include <linux/types.h>	/* user space; BPF code gets the types from vmlinux.h */
+#endif
+
 #define VMS_NAME_MAX 512	/* name bytes a record carries; longer ones set VMS_VMA_NAME_TRUNC */
 
 /* vms_vma_rec.flags */
@@ -35,8 +39,6 @@ struct vms_vma_rec {
 	__u8 name_kind;
 	__u8 pad;
 };
-
-#endif
 
 /* ---- The live model (bpf/model.bpf.c), pinned under /sys/fs/bpf/vmscope ---- */
 
@@ -106,3 +108,5 @@ struct vms_global {
 	__u64 garbage;		/* entries of dead generations not yet collected */
 	__u64 live;		/* entries of published generations (approximate) */
 };
+
+#endif

@@ -20,6 +20,9 @@ static const struct command {
 } commands[] = {
 	{ "map", cmd_map, "print the regions of processes (pmap-compatible, JSON, CSV)" },
 	{ "features", cmd_features, "probe the kernel's BPF features and name the model tier" },
+	{ "start", cmd_start, "pin the live kernel-side model under /sys/fs/bpf/vmscope" },
+	{ "stop", cmd_stop, "detach the live model and remove its pins" },
+	{ "status", cmd_status, "what the live model tracks, its memory and its losses" },
 };
 
 /* Probe failures and fallbacks are expected output, not noise: libbpf speaks only with -v. */

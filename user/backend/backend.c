@@ -4,6 +4,7 @@
 #include <string.h>
 
 const struct vms_backend *const vms_backends[] = {
+	&backend_bpf_model,	/* first: `auto` uses the live model when it is running */
 	&backend_procfs,
 	&backend_bpf_iter,
 	NULL,

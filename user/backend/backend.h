@@ -28,6 +28,6 @@ const struct vms_backend *backend_find(const char *name);
 /* `auto`: the first available backend in table order. */
 const struct vms_backend *backend_auto(void);
 
-extern const struct vms_backend backend_procfs, backend_bpf_iter;
+extern const struct vms_backend backend_procfs, backend_bpf_iter, backend_bpf_model;
 
 #endif

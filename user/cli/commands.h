@@ -6,5 +6,8 @@
 
 int cmd_map(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

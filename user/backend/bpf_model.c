@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * bpf backend: the live model pinned by `vmscope start`. For the default and -d formats nothing
+ * of the target is read but its stat and cmdline: /proc/PID/maps is never opened, so the
+ * target's mmap_lock is not taken for the map. Accounting (-x, -X) still needs smaps.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "backend/backend.h"
+#include "model/live.h"
+#include "proc/procfs.h"
+#include "util/util.h"
+
+static int bpf_model_available(const char **why)
+{
+	if (!live_is_pinned()) {
+		*why = "no live model is running (start it with 'vmscope start')";
+		return -ENOENT;
+	}
+	*why = "";
+	return 0;
+}
+
+static int bpf_model_snapshot(struct vms_snapshot *s, unsigned flags)
+{
+	struct live m;
+	int err;
+
+	s->backend = "bpf";
+	if (flags & BACKEND_ACCOUNTING)
+		return procfs_read_regions(&s->proc, true, s);
+	err = live_open(&m);
+	if (err)
+		return err;
+	err = live_read(&m, s);
+	live_close(&m);
+	if (err == -ENOENT || err == -EAGAIN || err == -ENODATA) {
+		/* Never print a guess: say why, then read /proc. */
+		vms_debug("PID %d: %s; reading /proc", (int)s->proc.pid,
+			  err == -ENOENT ? "not in the model" : err == -EAGAIN
+			  ? "the model lost track and could not resync" : "a name the model could not build");
+		snapshot_free_regions(s);
+		s->backend = "procfs";
+		return procfs_read_regions(&s->proc, false, s);
+	}
+	return err;
+}
+
+const struct vms_backend backend_bpf_model = {
+	.name = "bpf",
+	.summary = "the live kernel-side model pinned by 'vmscope start'",
+	.available = bpf_model_available,
+	.snapshot = bpf_model_snapshot,
+};

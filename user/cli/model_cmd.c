@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* vmscope start | stop | status: the pinned, daemon-less live model. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "model/live.h"
+#include "util/json.h"
+#include "util/util.h"
+
+struct model_args {
+	struct live_limits lim;
+	bool json;
+};
+
+static const struct argp_option start_options[] = {
+	{ "max-procs", 'P', "N", 0, "Processes the model can hold (default 32768)", 0 },
+	{ "max-vmas", 'M', "N", 0, "VMAs the model can hold (default 262144)", 0 },
+	{ "max-names", 'N', "N", 0, "Distinct names the model can hold (default 16384)", 0 },
+	CLI_COMMON_OPTIONS,
+	{ 0 }
+};
+
+static const struct argp_option status_options[] = {
+	{ "json", 'j', NULL, 0, "One JSON object", 0 },
+	CLI_COMMON_OPTIONS,
+	{ 0 }
+};
+
+static error_t parse_limit(struct argp_state *state, const char *arg, uint32_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, 10, &v) || v < 16 || v > (1u << 26))
+		return cli_fail(state, "%s: bad size '%s' (want 16..67108864)", state->name + 8, arg);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static error_t model_parse(int key, char *arg, struct argp_state *state)
+{
+	struct model_args *a = state->input;
+
+	switch (key) {
+	case 'P': return parse_limit(state, arg, &a->lim.max_procs);
+	case 'M': return parse_limit(state, arg, &a->lim.max_vmas);
+	case 'N': return parse_limit(state, arg, &a->lim.max_names);
+	case 'j': a->json = true; return 0;
+	case ARGP_KEY_ARG:
+		return cli_fail(state, "%s: unexpected argument '%s'", state->name + 8, arg);
+	default:
+		return cli_default_key(key, arg, state);
+	}
+}
+
+int cmd_start(int argc, char **argv)
+{
+	struct model_args a = { 0 };
+	struct argp argp = { .options = start_options, .parser = model_parse,
+		.doc = "Load the live VMA model, pin it under " VMS_PIN_DIR " and seed it from every "
+		       "process. It then stays current with no vmscope process running." };
+	struct live_start_info info = { 0 };
+	int r = cli_parse(&argp, "start", argc, argv, &a), err;
+
+	if (r >= 0)
+		return r;
+	err = live_start(&a.lim, &info);
+	if (err == -EEXIST) {
+		vms_err("start: the model is already running (see 'vmscope status'; 'vmscope stop' removes it)");
+		return VMS_EXIT_FAIL;
+	}
+	if (err) {
+		vms_err("start: cannot load the model: %s%s", strerror(-err),
+			err == -EPERM ? " (need root, or CAP_BPF + CAP_PERFMON)" : "");
+		return VMS_EXIT_FAIL;
+	}
+	printf("vmscope: model pinned at %s: %llu processes, %llu VMAs seeded in %.3f s\n",
+	       VMS_PIN_DIR, info.seeded_procs, info.seeded_vmas, info.seconds);
+	return VMS_EXIT_OK;
+}
+
+int cmd_stop(int argc, char **argv)
+{
+	struct model_args a = { 0 };
+	struct argp argp = { .options = status_options + 1, .parser = model_parse,
+		.doc = "Detach the live model and remove everything under " VMS_PIN_DIR "." };
+	int r = cli_parse(&argp, "stop", argc, argv, &a), err;
+
+	if (r >= 0)
+		return r;
+	err = live_stop();
+	if (err) {
+		vms_err("stop: cannot remove %s: %s", VMS_PIN_DIR, strerror(-err));
+		return VMS_EXIT_FAIL;
+	}
+	return VMS_EXIT_OK;
+}
+
+static const char *const stat_names[VMS_STAT__COUNT] = {
+	[VMS_STAT_EVENTS] = "events", [VMS_STAT_RANGE_RESYNC] = "range_resyncs",
+	[VMS_STAT_FULL_RESYNC] = "full_resyncs", [VMS_STAT_ITER_BUSY] = "lock_busy",
+	[VMS_STAT_MAP_FULL] = "map_full", [VMS_STAT_UNNAMED] = "unnamed",
+	[VMS_STAT_GC_RUNS] = "gc_runs", [VMS_STAT_GC_DELETED] = "gc_deleted",
+	[VMS_STAT_EXITS] = "exits", [VMS_STAT_FORKS] = "forks", [VMS_STAT_EXECS] = "execs",
+	[VMS_STAT_STACK_GROW] = "stack_grows", [VMS_STAT_CONCURRENT] = "concurrent_ops",
+};
+
+int cmd_status(int argc, char **argv)
+{
+	struct model_args a = { 0 };
+	struct argp argp = { .options = status_options, .parser = model_parse,
+		.doc = "Report the live model: tier, what it tracks, kernel memory, losses." };
+	struct live m;
+	struct live_status st;
+	int r = cli_parse(&argp, "status", argc, argv, &a), err;
+
+	if (r >= 0)
+		return r;
+	err = live_open(&m);
+	if (err == -ENOENT) {
+		vms_err("status: the model is not running (start it with 'vmscope start')");
+		return VMS_EXIT_FAIL;
+	}
+	if (err) {
+		vms_err("status: cannot open the model: %s", strerror(-err));
+		return VMS_EXIT_FAIL;
+	}
+	/* Collect dead generations first, so the counts are what is really tracked. */
+	live_gc(&m);
+	err = live_status(&m, &st);
+	live_close(&m);
+	if (err) {
+		vms_err("status: cannot read the model: %s", strerror(-err));
+		return VMS_EXIT_FAIL;
+	}
+	if (a.json) {
+		struct json_writer w;
+
+		json_init(&w, stdout);
+		json_obj_begin(&w);
+		json_kv_str(&w, "tier", "kfunc-resync");
+		json_kv_str(&w, "pinned", VMS_PIN_DIR);
+		json_kv_u64(&w, "processes", st.procs);
+		json_kv_u64(&w, "vmas", st.vmas);
+		json_kv_u64(&w, "entries", st.entries);
+		json_kv_u64(&w, "garbage_entries", st.garbage_entries);
+		json_kv_u64(&w, "names", st.names);
+		json_kv_u64(&w, "dirty_processes", st.dirty_procs);
+		json_kv_u64(&w, "overflow_processes", st.overflow_procs);
+		json_kv_u64(&w, "max_vmas", st.max_vmas);
+		json_kv_u64(&w, "kernel_bytes", st.kernel_bytes);
+		json_key(&w, "kernel_bytes_per_vma");
+		json_double(&w, st.vmas ? (double)st.kernel_bytes / st.vmas : 0);
+		json_key(&w, "counters");
+		json_obj_begin(&w);
+		for (int i = 0; i < VMS_STAT__COUNT; i++)
+			json_kv_u64(&w, stat_names[i], st.stats[i]);
+		json_obj_end(&w);
+		json_obj_end(&w);
+		putchar('\n');
+		return VMS_EXIT_OK;
+	}
+	printf("tier               kfunc-resync (tp_btf + kfunc VMA iterator)\n");
+	printf("pinned at          %s\n", VMS_PIN_DIR);
+	printf("processes          %llu\n", st.procs);
+	printf("VMAs               %llu (map holds %llu)\n", st.vmas, st.max_vmas);
+	printf("names              %llu\n", st.names);
+	printf("kernel memory      %llu bytes (%.1f per VMA)\n", st.kernel_bytes,
+	       st.vmas ? (double)st.kernel_bytes / st.vmas : 0.0);
+	printf("dirty / overflow   %llu / %llu processes%s\n", st.dirty_procs, st.overflow_procs,
+	       st.overflow_procs ? " (read from /proc until restarted with larger maps)" : "");
+	printf("garbage entries    %llu\n", st.garbage_entries);
+	for (int i = 0; i < VMS_STAT__COUNT; i++)
+		printf("%-18s %llu\n", stat_names[i], st.stats[i]);
+	return VMS_EXIT_OK;
+}

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "model/live.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "backend/vma_reader.h"
+#include "proc/procfs.h"
+#include "util/mounts.h"
+#include "util/util.h"
+#include "model.skel.h"
+
+#define MAPS_DIR VMS_PIN_DIR "/maps"
+#define LINKS_DIR VMS_PIN_DIR "/links"
+#define PROGS_DIR VMS_PIN_DIR "/progs"
+
+bool live_is_pinned(void)
+{
+	return access(MAPS_DIR "/vms_procs", F_OK) == 0;
+}
+
+static int pin_all(struct model_bpf *skel)
+{
+	struct bpf_link *links[] = { skel->links.vms_sys_enter, skel->links.vms_sys_exit,
+				     skel->links.vms_fork, skel->links.vms_exec, skel->links.vms_exit };
+	const char *link_names[] = { "sys_enter", "sys_exit", "fork", "exec", "exit" };
+	struct bpf_map *maps[] = { skel->maps.vms_procs, skel->maps.vms_vmas, skel->maps.vms_names,
+				   skel->maps.vms_stats, skel->maps.vms_global };
+	struct { struct bpf_program *p; const char *name; } progs[] = {
+		{ skel->progs.vms_gc, "gc" }, { skel->progs.vms_resync, "resync" } };
+	char path[256];
+	int err;
+
+	if (mkdir(VMS_PIN_DIR, 0700) && errno != EEXIST)
+		return -errno;
+	chmod(VMS_PIN_DIR, 0700);
+	if ((mkdir(MAPS_DIR, 0700) && errno != EEXIST) || (mkdir(LINKS_DIR, 0700) && errno != EEXIST) ||
+	    (mkdir(PROGS_DIR, 0700) && errno != EEXIST))
+		return -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
+		snprintf(path, sizeof(path), MAPS_DIR "/%s", bpf_map__name(maps[i]));
+		err = bpf_map__pin(maps[i], path);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
+		snprintf(path, sizeof(path), PROGS_DIR "/%s", progs[i].name);
+		err = bpf_program__pin(progs[i].p, path);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		snprintf(path, sizeof(path), LINKS_DIR "/%s", link_names[i]);
+		err = bpf_link__pin(links[i], path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int seed(struct model_bpf *skel, struct live_start_info *info)
+{
+	struct bpf_link *link;
+	char buf[4096];
+	int fd, err = 0;
+
+	link = bpf_program__attach_iter(skel->progs.vms_seed, NULL);
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+out:
+	bpf_link__destroy(link);
+	(void)info;
+	return err;
+}
+
+int live_start(const struct live_limits *lim, struct live_start_info *info)
+{
+	struct model_bpf *skel;
+	struct timespec t0, t1;
+	int err;
+
+	if (live_is_pinned())
+		return -EEXIST;
+	err = ensure_bpffs();
+	if (err < 0)
+		return err;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	skel = model_bpf__open();
+	if (!skel)
+		return -errno;
+	if (lim && lim->max_procs)
+		bpf_map__set_max_entries(skel->maps.vms_procs, lim->max_procs);
+	if (lim && lim->max_vmas)
+		bpf_map__set_max_entries(skel->maps.vms_vmas, lim->max_vmas);
+	if (lim && lim->max_names)
+		bpf_map__set_max_entries(skel->maps.vms_names, lim->max_names);
+	err = model_bpf__load(skel);
+	if (err)
+		goto fail;
+	/* Attach first, seed second: no change is missed between the two. */
+	err = model_bpf__attach(skel);
+	if (err)
+		goto fail;
+	err = pin_all(skel);
+	if (err)
+		goto fail;
+	err = seed(skel, info);
+	if (err)
+		goto fail;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (info) {
+		struct live m;
+		struct live_status st;
+
+		info->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (!live_open(&m)) {
+			if (!live_status(&m, &st)) {
+				info->seeded_procs = st.procs;
+				info->seeded_vmas = st.vmas;
+			}
+			live_close(&m);
+		}
+	}
+	model_bpf__destroy(skel); /* the pins keep everything alive */
+	return 0;
+fail:
+	model_bpf__destroy(skel);
+	live_stop();
+	return err;
+}
+
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[512];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (e->d_type == DT_DIR)
+			remove_dir(path);
+		else
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+int live_stop(void)
+{
+	/* Unpinning the links detaches the programs; the maps go with their last reference. */
+	remove_dir(LINKS_DIR);
+	remove_dir(PROGS_DIR);
+	remove_dir(MAPS_DIR);
+	remove_dir(VMS_PIN_DIR);
+	return access(VMS_PIN_DIR, F_OK) == 0 ? -EBUSY : 0;
+}
+
+int live_open(struct live *m)
+{
+	struct { int *fd; const char *path; } objs[] = {
+		{ &m->procs_fd, MAPS_DIR "/vms_procs" }, { &m->vmas_fd, MAPS_DIR "/vms_vmas" },
+		{ &m->names_fd, MAPS_DIR "/vms_names" }, { &m->stats_fd, MAPS_DIR "/vms_stats" },
+		{ &m->global_fd, MAPS_DIR "/vms_global" }, { &m->gc_fd, PROGS_DIR "/gc" },
+		{ &m->resync_fd, PROGS_DIR "/resync" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(objs); i++)
+		*objs[i].fd = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(objs); i++) {
+		*objs[i].fd = bpf_obj_get(objs[i].path);
+		if (*objs[i].fd < 0) {
+			int err = -errno;
+
+			live_close(m);
+			return err == -ENOENT ? -ENOENT : err;
+		}
+	}
+	return 0;
+}
+
+void live_close(struct live *m)
+{
+	int *fds[] = { &m->procs_fd, &m->vmas_fd, &m->names_fd, &m->stats_fd, &m->global_fd,
+		       &m->gc_fd, &m->resync_fd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+uint64_t live_start_time_ns(uint64_t ticks)
+{
+	return ticks * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
+}
+
+static bool same_start(uint64_t model_ns, uint64_t ticks)
+{
+	return model_ns / (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK)) == ticks;
+}
+
+int live_resync(struct live *m, pid_t pid)
+{
+	struct { int32_t pid, ret; } args = { .pid = pid };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args),
+		    .ctx_out = &args, .ctx_size_out = sizeof(args));
+
+	if (bpf_prog_test_run_opts(m->resync_fd, &opts))
+		return -errno;
+	return args.ret;
+}
+
+int live_gc(struct live *m)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	return bpf_prog_test_run_opts(m->gc_fd, &opts) ? -errno : 0;
+}
+
+/* Every (key, value) of the VMA map, by batches. */
+typedef int (*vma_cb)(void *ctx, const struct vms_vma_key *k, const struct vms_vma_ent *v);
+
+static int for_each_vma(struct live *m, vma_cb cb, void *ctx)
+{
+	enum { BATCH = 4096 };
+	struct vms_vma_key *keys = xcalloc(BATCH, sizeof(*keys));
+	struct vms_vma_ent *vals = xcalloc(BATCH, sizeof(*vals));
+	struct vms_vma_key out_batch;
+	void *in = NULL;
+	int err = 0;
+
+	for (;;) {
+		__u32 n = BATCH;
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+		err = bpf_map_lookup_batch(m->vmas_fd, in, &out_batch, keys, vals, &n, &opts);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (__u32 i = 0; i < n; i++) {
+			int r = cb(ctx, &keys[i], &vals[i]);
+
+			if (r) {
+				free(keys);
+				free(vals);
+				return r;
+			}
+		}
+		if (err) { /* ENOENT: that was the last batch */
+			err = 0;
+			break;
+		}
+		in = &out_batch;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+struct collect {
+	uint32_t tgid, gen;
+	struct vms_vma_key *keys;
+	struct vms_vma_ent *vals;
+	size_t n, cap;
+};
+
+static int collect_one(void *ctx, const struct vms_vma_key *k, const struct vms_vma_ent *v)
+{
+	struct collect *c = ctx;
+
+	if (k->tgid != c->tgid || k->gen != c->gen)
+		return 0;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 256;
+		c->keys = xrealloc(c->keys, c->cap * sizeof(*c->keys));
+		c->vals = xrealloc(c->vals, c->cap * sizeof(*c->vals));
+	}
+	c->keys[c->n] = *k;
+	c->vals[c->n++] = *v;
+	return 0;
+}
+
+static struct collect *sort_ctx;
+
+static int cmp_idx(const void *a, const void *b)
+{
+	uint64_t x = sort_ctx->keys[*(const size_t *)a].start;
+	uint64_t y = sort_ctx->keys[*(const size_t *)b].start;
+
+	return (x > y) - (x < y);
+}
+
+static char *name_of(struct live *m, const struct vms_vma_ent *v)
+{
+	struct vms_name_ent ne;
+	uint32_t kind = (v->flags >> VMS_VMA_KIND_SHIFT) & 0xff;
+	struct vms_vma_rec r = { .name_kind = (uint8_t)kind };
+
+	if (kind == VMS_NAME_NONE)
+		return xstrdup("");
+	if (!v->name_id || bpf_map_lookup_elem(m->names_fd, &v->name_id, &ne) ||
+	    ne.len > VMS_NAME_MAX)
+		return NULL;
+	r.name_len = (uint16_t)ne.len;
+	return vma_rec_name(&r, ne.name);
+}
+
+int live_read(struct live *m, struct vms_snapshot *s)
+{
+	struct vms_proc_ent pe;
+	struct collect c = { 0 };
+	size_t *idx = NULL;
+	uint32_t tgid = (uint32_t)s->proc.pid;
+	int err;
+
+	for (int attempt = 0;; attempt++) {
+		if (bpf_map_lookup_elem(m->procs_fd, &tgid, &pe) ||
+		    !same_start(pe.start_time, s->proc.start_time))
+			return -ENOENT;
+		if (!(pe.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW)) && pe.gen)
+			break;
+		/* The kernel side said it lost track: read the process again, in the kernel. */
+		if (attempt || live_resync(m, s->proc.pid))
+			return -EAGAIN;
+	}
+	c.tgid = tgid;
+	c.gen = pe.gen;
+	err = for_each_vma(m, collect_one, &c);
+	if (err)
+		goto out;
+	idx = xcalloc(c.n ? c.n : 1, sizeof(*idx));
+	for (size_t i = 0; i < c.n; i++)
+		idx[i] = i;
+	sort_ctx = &c;
+	qsort(idx, c.n, sizeof(*idx), cmp_idx);
+	for (size_t i = 0; i < c.n; i++) {
+		const struct vms_vma_key *k = &c.keys[idx[i]];
+		const struct vms_vma_ent *v = &c.vals[idx[i]];
+		struct vms_vma_rec r = {
+			.start = k->start, .end = v->end, .pgoff = v->pgoff, .ino = v->ino,
+			.dev = v->dev, .flags = v->flags & 0xff,
+		};
+		struct vms_region *reg;
+		char *name;
+
+		if (v->flags & VMS_VMA_UNNAMED || !(name = name_of(m, v))) {
+			err = -ENODATA;
+			goto out;
+		}
+		reg = snapshot_add(s);
+		vma_rec_to_region(&r, "", reg);
+		free(reg->name);
+		reg->name = name;
+	}
+	if (pe.flags & VMS_PROC_GATE) {
+		const struct vms_region *gate = procfs_gate_region();
+
+		if (gate) {
+			struct vms_region *r = snapshot_add(s);
+
+			*r = *gate;
+			r->name = xstrdup(gate->name);
+		}
+	}
+	err = 0;
+out:
+	free(idx);
+	free(c.keys);
+	free(c.vals);
+	return err;
+}
+
+struct count_ctx {
+	struct live *m;
+	struct live_status *st;
+};
+
+static int count_one(void *ctx, const struct vms_vma_key *k, const struct vms_vma_ent *v)
+{
+	struct count_ctx *c = ctx;
+	struct vms_proc_ent pe;
+
+	c->st->entries++;
+	if (bpf_map_lookup_elem(c->m->procs_fd, &k->tgid, &pe) ||
+	    (pe.gen != k->gen && pe.pending_gen != k->gen))
+		c->st->garbage_entries++;
+	else if (pe.gen == k->gen)
+		c->st->vmas++;
+	return 0;
+}
+
+static unsigned long long fd_memlock(int fd)
+{
+	char path[64], *buf, *p;
+	unsigned long long v = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if (read_file(path, &buf, NULL))
+		return 0;
+	p = strstr(buf, "memlock:");
+	if (p)
+		v = strtoull(p + 8, NULL, 10);
+	free(buf);
+	return v;
+}
+
+int live_status(struct live *m, struct live_status *st)
+{
+	struct count_ctx c = { m, st };
+	struct bpf_map_info info;
+	__u32 key = 0, next, info_len = sizeof(info);
+	struct vms_proc_ent pe;
+	int ncpu = libbpf_num_possible_cpus(), err;
+	unsigned long long *percpu;
+	int fds[] = { m->procs_fd, m->vmas_fd, m->names_fd, m->stats_fd, m->global_fd };
+
+	memset(st, 0, sizeof(*st));
+	for (void *k = NULL; !bpf_map_get_next_key(m->procs_fd, k, &next); k = &key) {
+		key = next;
+		if (bpf_map_lookup_elem(m->procs_fd, &key, &pe))
+			continue;
+		st->procs++;
+		if (pe.flags & VMS_PROC_DIRTY)
+			st->dirty_procs++;
+		if (pe.flags & VMS_PROC_OVERFLOW)
+			st->overflow_procs++;
+	}
+	err = for_each_vma(m, count_one, &c);
+	if (err)
+		return err;
+	{
+		uint64_t nk = 0, nx;
+
+		for (void *k = NULL; !bpf_map_get_next_key(m->names_fd, k, &nx); k = &nk) {
+			nk = nx;
+			st->names++;
+		}
+	}
+	if (ncpu <= 0)
+		ncpu = 1;
+	percpu = xcalloc((size_t)ncpu, sizeof(*percpu));
+	for (__u32 i = 0; i < VMS_STAT__COUNT; i++) {
+		if (bpf_map_lookup_elem(m->stats_fd, &i, percpu))
+			continue;
+		for (int c2 = 0; c2 < ncpu; c2++)
+			st->stats[i] += percpu[c2];
+	}
+	free(percpu);
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		st->kernel_bytes += fd_memlock(fds[i]);
+	memset(&info, 0, sizeof(info));
+	if (!bpf_obj_get_info_by_fd(m->vmas_fd, &info, &info_len))
+		st->max_vmas = info.max_entries;
+	return 0;
+}

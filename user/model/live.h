@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The live kernel-side model (bpf/model.bpf.c): pinning it under /sys/fs/bpf/vmscope, seeding it,
+ * and reading it back. Every vmscope process that reads the model opens the pinned maps; none
+ * has to stay running for the model to stay current.
+ */
+#ifndef VMS_LIVE_H
+#define VMS_LIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "model/region.h"
+#include "vmscope.h"
+
+struct live_limits {
+	uint32_t max_procs;	/* 0: defaults */
+	uint32_t max_vmas;
+	uint32_t max_names;
+};
+
+struct live_start_info {
+	unsigned long long seeded_procs;
+	unsigned long long seeded_vmas;
+	double seconds;
+};
+
+/* Loads, attaches and pins the model, then seeds it from every process. -EEXIST if pinned. */
+int live_start(const struct live_limits *lim, struct live_start_info *info);
+/* Detaches and removes everything under VMS_PIN_DIR. Returns 0 (also when nothing was there). */
+int live_stop(void);
+bool live_is_pinned(void);
+
+struct live {
+	int procs_fd, vmas_fd, names_fd, stats_fd, global_fd;
+	int gc_fd, resync_fd;
+};
+
+int live_open(struct live *m);
+void live_close(struct live *m);
+
+/* Reads the model of one process into s->regions (s->proc must be filled from /proc).
+ * -ENOENT: not tracked; -EAGAIN: marked dirty/overflowed and could not be resynced;
+ * -ENODATA: a name the kernel side could not build. */
+int live_read(struct live *m, struct vms_snapshot *s);
+/* Full resync of one process in the kernel (bpf_task_from_pid + the VMA iterator). */
+int live_resync(struct live *m, pid_t pid);
+/* Sweeps entries of dead generations now. */
+int live_gc(struct live *m);
+
+struct live_status {
+	unsigned long long procs, vmas, entries, garbage_entries, names;
+	unsigned long long dirty_procs, overflow_procs;
+	unsigned long long stats[VMS_STAT__COUNT];
+	unsigned long long kernel_bytes;
+	unsigned long long max_vmas;
+};
+int live_status(struct live *m, struct live_status *st);
+
+/* Process start time as the model keys it (ns since boot), from /proc/PID/stat ticks. */
+uint64_t live_start_time_ns(uint64_t ticks);
+
+#endif
