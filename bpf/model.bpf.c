@@ -27,7 +27,6 @@
 #define MAP_FIXED_NOREPLACE 0x100000
 #define MREMAP_FIXED	2
 #define PR_SET_VMA	0x53564d41
-#define ANON_INODE_FS_MAGIC 0x09041934
 #define MAX_OLD		64	/* VMA starts remembered per op; more means a full resync */
 #define MAX_DEPTH	32	/* path components */
 #define EBUSY		16
@@ -55,8 +54,10 @@ extern const void simple_dname __ksym __weak;
 extern const void anon_inodefs_dname __ksym __weak;
 extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 
+/* Maps are not preallocated: kernel memory follows what is tracked (see `vmscope status`). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 32768);
 	__type(key, __u32);
 	__type(value, struct vms_proc_ent);
@@ -65,13 +66,16 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 262144);
+	__uint(max_entries, 131072);
 	__type(key, struct vms_vma_key);
 	__type(value, struct vms_vma_ent);
 } vms_vmas SEC(".maps");
 
+/* Names are interned by content; a full table leaves new names unbuilt (the reader then falls
+ * back to /proc for that process) rather than evicting names still in use. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
 	__type(value, struct vms_name_ent);
@@ -105,9 +109,10 @@ struct vms_op {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 8192);
-	__type(key, __u32);	/* tid */
+	__type(key, __u32);	/* tid; removed at the syscall's exit or the thread's exit */
 	__type(value, struct vms_op);
 } vms_ops SEC(".maps");
 
@@ -194,7 +199,11 @@ static __always_inline __u64 intern(struct scratch *s, __u32 len)
 
 		e->len = len;
 		e->pad = 0;
-		bpf_map_update_elem(&vms_names, &id, e, BPF_ANY);
+		if (bpf_map_update_elem(&vms_names, &id, e, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&vms_names, &id)) {
+			stat_inc(VMS_STAT_MAP_FULL);
+			return 0; /* the caller marks the VMA unnamed */
+		}
 	}
 	return id;
 }
@@ -396,6 +405,10 @@ __noinline int store_vma_at(__u64 tg, struct vm_area_struct *vma __arg_trusted)
 		ent.name_id = intern(s, 6);
 	} else if (key.start <= BPF_CORE_READ(mm, start_stack) &&
 		   ent.end >= BPF_CORE_READ(mm, start_stack)) {
+		struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &key.tgid);
+
+		if (p)
+			p->stack_start = key.start;
 		kind = VMS_NAME_STRING;
 		__builtin_memcpy(s->buf + NAME_OFF, "[stack]", 7);
 		ent.name_id = intern(s, 7);
@@ -403,6 +416,8 @@ __noinline int store_vma_at(__u64 tg, struct vm_area_struct *vma __arg_trusted)
 		kind = VMS_NAME_ANON;
 		ent.name_id = copy_kstr(s, anon->name, &flags);
 	}
+	if (kind != VMS_NAME_NONE && !ent.name_id)
+		flags |= VMS_VMA_UNNAMED;
 	if (flags & VMS_VMA_UNNAMED)
 		stat_inc(VMS_STAT_UNNAMED);
 	ent.flags = flags | kind << VMS_VMA_KIND_SHIFT;
@@ -491,7 +506,7 @@ static __always_inline int resync_task(struct task_struct *task)
 	p->gen = gen;
 	p->pending_gen = 0;
 	p->nr_vmas = n;
-	p->flags = (p->flags & VMS_PROC_UFFD) | proc_flags_of(mm);
+	p->flags = (p->flags & VMS_PROC_UFFD) | proc_flags_of(mm); /* clears DIRTY, STACK */
 	p->full_resyncs++;
 	__sync_fetch_and_add(&p->updates, 1);
 	if (g) {
@@ -730,7 +745,8 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 			p->flags |= VMS_PROC_UFFD;
 		goto out;
 	}
-	if (!p || op->full || p->updates != op->updates || p->start_time != task_start(task)) {
+	if (!p || op->full || p->updates != op->updates || p->start_time != task_start(task) ||
+	    (p->flags & VMS_PROC_STACK)) {
 		if (p && p->updates != op->updates)
 			stat_inc(VMS_STAT_CONCURRENT);
 		goto full;
@@ -783,6 +799,32 @@ full:
 	resync_current();
 out:
 	bpf_map_delete_elem(&vms_ops, &tid);
+	return 0;
+}
+
+/*
+ * Stack growth has no syscall: a fault below the [stack] VMA grows it. The tracepoint fires
+ * before the fault is handled, so the growth cannot be read here; the process is flagged and
+ * resynced at its next tracked syscall or by the next reader. Cheap filter first: only faults
+ * between the stack's start and 1 GiB below mm->start_stack look further.
+ */
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(vms_fault, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vms_proc_ent *p;
+	__u64 top;
+	__u32 tgid;
+
+	top = BPF_CORE_READ(task, mm, start_stack);
+	if (address >= top || address + (1ULL << 30) < top)
+		return 0;
+	tgid = task->tgid;
+	p = bpf_map_lookup_elem(&vms_procs, &tgid);
+	if (!p || !p->stack_start || address >= p->stack_start || (p->flags & VMS_PROC_STACK))
+		return 0;
+	p->flags |= VMS_PROC_STACK;
+	stat_inc(VMS_STAT_STACK_GROW);
 	return 0;
 }
 
@@ -849,6 +891,11 @@ int BPF_PROG(vms_exit, struct task_struct *task, bool group_dead)
 	struct vms_proc_ent *p;
 	__u32 tgid;
 
+	{
+		__u32 tid = BPF_CORE_READ(task, pid);
+
+		bpf_map_delete_elem(&vms_ops, &tid); /* a thread that died inside a syscall */
+	}
 	if (!group_dead)
 		return 0;
 	tgid = BPF_CORE_READ(task, tgid);

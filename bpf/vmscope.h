@@ -49,6 +49,7 @@ struct vms_vma_rec {
 #define VMS_PROC_GATE		0x02	/* /proc shows the [vsyscall] gate page after the VMAs */
 #define VMS_PROC_OVERFLOW	0x04	/* a model map was full: fall back to /proc */
 #define VMS_PROC_UFFD		0x08	/* uses userfaultfd: its ioctls may change VMAs */
+#define VMS_PROC_STACK		0x10	/* a fault below the stack: it may have grown, resync */
 
 struct vms_proc_ent {
 	__u64 start_time;	/* task start, ns since boot: (tgid, start_time) is the identity */
@@ -59,6 +60,7 @@ struct vms_proc_ent {
 	__u64 updates;		/* completed changes: detects a concurrent change during an op */
 	__u64 full_resyncs;
 	__u64 range_resyncs;
+	__u64 stack_start;	/* start of the [stack] VMA, to spot faults that grow it */
 };
 
 struct vms_vma_key {

@@ -18,7 +18,7 @@ struct model_args {
 
 static const struct argp_option start_options[] = {
 	{ "max-procs", 'P', "N", 0, "Processes the model can hold (default 32768)", 0 },
-	{ "max-vmas", 'M', "N", 0, "VMAs the model can hold (default 262144)", 0 },
+	{ "max-vmas", 'M', "N", 0, "VMAs the model can hold (default 131072)", 0 },
 	{ "max-names", 'N', "N", 0, "Distinct names the model can hold (default 16384)", 0 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "backend/vma_reader.h"
@@ -32,8 +33,9 @@ bool live_is_pinned(void)
 static int pin_all(struct model_bpf *skel)
 {
 	struct bpf_link *links[] = { skel->links.vms_sys_enter, skel->links.vms_sys_exit,
-				     skel->links.vms_fork, skel->links.vms_exec, skel->links.vms_exit };
-	const char *link_names[] = { "sys_enter", "sys_exit", "fork", "exec", "exit" };
+				     skel->links.vms_fork, skel->links.vms_exec, skel->links.vms_exit,
+				     skel->links.vms_fault };
+	const char *link_names[] = { "sys_enter", "sys_exit", "fork", "exec", "exit", "fault" };
 	struct bpf_map *maps[] = { skel->maps.vms_procs, skel->maps.vms_vmas, skel->maps.vms_names,
 				   skel->maps.vms_stats, skel->maps.vms_global };
 	struct { struct bpf_program *p; const char *name; } progs[] = {
@@ -60,6 +62,8 @@ static int pin_all(struct model_bpf *skel)
 			return err;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		if (!links[i])
+			continue; /* not attached on this kernel (e.g. no page_fault_user) */
 		snprintf(path, sizeof(path), LINKS_DIR "/%s", link_names[i]);
 		err = bpf_link__pin(links[i], path);
 		if (err)
@@ -91,6 +95,21 @@ out:
 	return err;
 }
 
+/* Whether the kernel has a BTF-typed tracepoint of that name (page_fault_user is x86 only). */
+static bool tracepoint_in_btf(const char *name)
+{
+	char tname[128];
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!btf)
+		return false;
+	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
+	found = btf__find_by_name_kind(btf, tname, BTF_KIND_TYPEDEF) > 0;
+	btf__free(btf);
+	return found;
+}
+
 int live_start(const struct live_limits *lim, struct live_start_info *info)
 {
 	struct model_bpf *skel;
@@ -112,6 +131,8 @@ int live_start(const struct live_limits *lim, struct live_start_info *info)
 		bpf_map__set_max_entries(skel->maps.vms_vmas, lim->max_vmas);
 	if (lim && lim->max_names)
 		bpf_map__set_max_entries(skel->maps.vms_names, lim->max_names);
+	if (!tracepoint_in_btf("page_fault_user"))
+		bpf_program__set_autoload(skel->progs.vms_fault, false);
 	err = model_bpf__load(skel);
 	if (err)
 		goto fail;
@@ -342,7 +363,7 @@ int live_read(struct live *m, struct vms_snapshot *s)
 		if (bpf_map_lookup_elem(m->procs_fd, &tgid, &pe) ||
 		    !same_start(pe.start_time, s->proc.start_time))
 			return -ENOENT;
-		if (!(pe.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW)) && pe.gen)
+		if (!(pe.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW | VMS_PROC_STACK)) && pe.gen)
 			break;
 		/* The kernel side said it lost track: read the process again, in the kernel. */
 		if (attempt || live_resync(m, s->proc.pid))
