@@ -30,6 +30,7 @@
 #define MAX_OLD		64	/* VMA starts remembered per op; more means a full resync */
 #define MAX_DEPTH	32	/* path components */
 #define EBUSY		16
+#define PF_EXITING	0x00000004
 
 /* (tgid, generation) travel as one argument to the global functions */
 #define TG(tgid, gen) ((__u64)(tgid) << 32 | (gen))
@@ -464,8 +465,9 @@ static __always_inline int resync_task(struct task_struct *task)
 	if (!task)
 		return 0;
 	mm = BPF_CORE_READ(task, mm);
-	if (!mm)
-		return 0; /* kernel thread, or exiting */
+	/* kernel thread, or exiting: its exit handler may already have run */
+	if (!mm || (BPF_CORE_READ(task, flags) & PF_EXITING))
+		return 0;
 	tgid = BPF_CORE_READ(task, tgid);
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
 	if (!p || p->start_time != task_start(task)) {
@@ -863,11 +865,28 @@ static long gc_one(struct bpf_map *map, struct vms_vma_key *key, struct vms_vma_
 	return 0;
 }
 
+/* A process entry whose process is gone (an exit raced with its creation): drop it. */
+static long gc_proc(struct bpf_map *map, __u32 *tgid, struct vms_proc_ent *p, void *ctx)
+{
+	struct task_struct *task = bpf_task_from_pid(*tgid);
+	bool gone = !task;
+
+	if (task) {
+		gone = task_start(task) != p->start_time ||
+		       (BPF_CORE_READ(task, flags) & PF_EXITING) || !BPF_CORE_READ(task, mm);
+		bpf_task_release(task);
+	}
+	if (gone)
+		bpf_map_delete_elem(&vms_procs, tgid);
+	return 0;
+}
+
 static __always_inline void gc(void)
 {
 	struct vms_global *g = global();
 	__u64 deleted = 0;
 
+	bpf_for_each_map_elem(&vms_procs, gc_proc, NULL, 0);
 	bpf_for_each_map_elem(&vms_vmas, gc_one, &deleted, 0);
 	stat_inc(VMS_STAT_GC_RUNS);
 	if (g) {

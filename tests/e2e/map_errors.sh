@@ -13,8 +13,7 @@ W=$TMPDIR_TEST
 chmod 755 "$W"
 
 wait_ready() {
-	local i
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		grep -qx ready "$1" 2>/dev/null && return 0
 		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.05
@@ -109,7 +108,7 @@ err_case "$T: kernel thread by name kthreadd" 1 1 'kernel thread' "$W/k2.head" -
 err_case "$T: kernel thread as /proc/2" 1 1 'kernel thread' "$W/k2.head" -- "$V" map /proc/2
 if [ -n "$kt" ]; then
 	pmap_first_line "$W/kt.head" "$kt"
-	err_case "$T: kernel thread pid $kt ($(cat /proc/$kt/comm 2>/dev/null))" 1 1 'kernel thread' "$W/kt.head" -- "$V" map -d "$kt"
+	err_case "$T: kernel thread pid $kt ($(cat "/proc/$kt/comm" 2>/dev/null))" 1 1 'kernel thread' "$W/kt.head" -- "$V" map -d "$kt"
 fi
 
 # EACCES: pid 1's maps is unreadable even for root here.
@@ -175,4 +174,9 @@ done
 err_case "$T: unknown --format" 1 1 'xml' empty -- "$V" map --format xml $$
 err_case "$T: unknown --backend" 1 1 'nosuch' empty -- "$V" map --backend nosuch $$
 err_case "$T: usage error wins over a missing pid" 1 1 '' empty -- "$V" map -Z 999999999
+
+# Kill and reap our helpers now: lib.sh's exit trap kills them but does not reap them.
+# shellcheck disable=SC2154 # _cleanup_pids belongs to lib.sh
+for p in $_cleanup_pids; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
+wait 2>/dev/null
 exit 0

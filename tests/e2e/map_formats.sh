@@ -17,8 +17,7 @@ if ! command -v python3 >/dev/null; then
 fi
 
 wait_ready() {
-	local i
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		grep -qx ready "$1" 2>/dev/null && return 0
 		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.05
@@ -27,15 +26,15 @@ wait_ready() {
 }
 start_bg() { # start_bg OUT CMD...: sets BG_PID (empty on failure)
 	local out=$1; shift
-	"$@" >"$out" 2>"$out.err" &
+	"$@" </dev/null >"$out" 2>"$out.err" &
 	BG_PID=$!
 	cleanup_pid "$BG_PID"
 	wait_ready "$out" "$BG_PID" || { echo "    could not start: $* ($(head -c 300 "$out.err"))"; BG_PID=; return 1; }
 }
 stop_pid() {
-	local pid=$1 i t st all
+	local pid=$1 t st all
 	kill -STOP "$pid" 2>/dev/null || return 1
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		all=1
 		for t in /proc/"$pid"/task/*/stat; do
 			st=$(sed 's/.*) //' "$t" 2>/dev/null | cut -d' ' -f1)
@@ -418,7 +417,7 @@ n=$(awk 'END { print NR }' "$W/j.err")
 if [ "$n" = 1 ] && grep -q '^vmscope: ' "$W/j.err"; then pass "$T: json with a missing pid: one stderr line"
 else fail "$T: json with a missing pid: one stderr line" "$n lines: $(head -c 200 "$W/j.err" | tr '\n' '|')"; fi
 # the running shell (may change between two reads: retried)
-for try in 1 2 3; do
+for _ in 1 2 3; do
 	json_case "$T: json this shell" 0 no auto strict "" $$ >"$W/self.log"
 	grep -q '^FAIL' "$W/self.log" || break
 done
@@ -457,4 +456,9 @@ if grep -q '\[stack\]' "/proc/$HK/maps"; then
 	if "$VMSCOPE" map -k "$HK" | grep -q ' \[stack\]$'; then pass "$T: -k shows [stack] for the main stack"
 	else fail "$T: -k shows [stack] for the main stack" "no row ends with ' [stack]'"; fi
 fi
+
+# Kill and reap our helpers now: lib.sh's exit trap kills them but does not reap them.
+# shellcheck disable=SC2154 # _cleanup_pids belongs to lib.sh
+for p in $_cleanup_pids; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
+wait 2>/dev/null
 exit 0

@@ -27,8 +27,7 @@ W=$TMPDIR_TEST
 
 # wait_ready FILE PID: waits (10 s at most) for a line "ready" in FILE while PID lives.
 wait_ready() {
-	local i
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		grep -qx ready "$1" 2>/dev/null && return 0
 		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.05
@@ -40,7 +39,7 @@ wait_ready() {
 # registers it for cleanup. Sets BG_PID (empty on failure).
 start_bg() {
 	local out=$1; shift
-	"$@" >"$out" 2>"$out.err" &
+	"$@" </dev/null >"$out" 2>"$out.err" &
 	BG_PID=$!
 	cleanup_pid "$BG_PID"
 	if ! wait_ready "$out" "$BG_PID"; then
@@ -52,9 +51,9 @@ start_bg() {
 
 # stop_pid PID: SIGSTOP, then wait until every thread is stopped (state T).
 stop_pid() {
-	local pid=$1 i t st all
+	local pid=$1 t st all
 	kill -STOP "$pid" 2>/dev/null || return 1
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		all=1
 		for t in /proc/"$pid"/task/*/stat; do
 			st=$(sed 's/.*) //' "$t" 2>/dev/null | cut -d' ' -f1)
@@ -79,9 +78,9 @@ show_diff() {
 # Environment for both tools: $CMP_ENV (e.g. "LC_ALL=C.UTF-8"), empty for the caller's own.
 CMP_ENV=
 run3() {
-	local opts=$1 try; shift
+	local opts=$1; shift
 	STABLE=0
-	for try in 1 2 3; do
+	for _ in 1 2 3; do
 		# shellcheck disable=SC2086
 		env $CMP_ENV "$PMAP" $opts "$@" >"$W/e1" 2>/dev/null; RCE=$?
 		# shellcheck disable=SC2086
@@ -189,8 +188,9 @@ start_bg "$W/B.out" "${PRIV[@]}" "$RT/regions" --comm "$COMM_B" --dir "$W/files-
 start_bg "$W/B2.out" "${PRIV[@]}" "$RT/regions" --comm "$COMM_B" simple; HB2=$BG_PID
 start_bg "$W/C.out" "$HELPERS/regions" --comm vmsc$tag --ascii-names all; HC=$BG_PID
 start_bg "$W/M.out" "${PRIV[@]}" "$RT/regions" --comm vmsm$tag many 6000; HM=$BG_PID
-env -i "${PRIV[@]}" "$RT/sleep" 1000 & HS=$! # env -i: C locale, no locale files mapped; cleanup_pid "$HS"
-sleep 1000 & HS0=$!; cleanup_pid "$HS0"
+# env -i: C locale, so sleep maps no locale file that other processes share
+env -i "${PRIV[@]}" "$RT/sleep" 1000 </dev/null >/dev/null 2>&1 & HS=$!; cleanup_pid "$HS"
+sleep 1000 >/dev/null 2>&1 & HS0=$!; cleanup_pid "$HS0"
 PY=$(python3 -c 'import os, sys; print(os.path.realpath(sys.executable))' 2>/dev/null)
 HP=
 if [ -n "$PY" ] && [ -x "$PY" ]; then
@@ -226,7 +226,7 @@ done
 if grep -q ' hg' "/proc/$HA/smaps" && grep -Eq '^Locked: +[1-9]' "/proc/$HA/smaps"; then :; else
 	missing="$missing [MADV_HUGEPAGE+mlock]"
 fi
-[ "$(ls /proc/$HA/task | wc -l)" -ge 4 ] || missing="$missing [threads]"
+[ "$(find /proc/$HA/task -mindepth 1 -maxdepth 1 | wc -l)" -ge 4 ] || missing="$missing [threads]"
 for want in 'tab.here' 'na.*ve-' 'bad-.-byte'; do
 	LC_ALL=C grep -aEq -- "$want" "/proc/$HN/maps" || missing="$missing [N: $want]"
 done
@@ -406,4 +406,9 @@ if [ -n "$cdir" ] && [ ! -e "$cdir" ] && [ ! -e "/dev/shm/vmscope-regions-$HC" ]
 else
 	fail "$T: helper C left nothing in /var/tmp or /dev/shm" "dir '$cdir' still there or shm left"
 fi
+
+# Kill and reap our helpers now: lib.sh's exit trap kills them but does not reap them.
+# shellcheck disable=SC2154 # _cleanup_pids belongs to lib.sh
+for p in $_cleanup_pids; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
+wait 2>/dev/null
 exit 0

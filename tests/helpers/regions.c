@@ -20,6 +20,8 @@
  *   -- ARGS...   ignored: lets a test give the process an odd command line (tabs, UTF-8, empty
  *                arguments, a very long argument) for pmap's "PID:   cmdline" line
  *
+ * The helper gets SIGKILL when its parent dies (PR_SET_PDEATHSIG), so it never outlives the test.
+ *
  * Lines printed before "ready" are "key value" informational lines (e.g. "zombie 1234",
  * "file /var/tmp/x/data.bin"). Failures print "regions: ..." on stderr and exit 2.
  *
@@ -397,6 +399,10 @@ int main(int argc, char **argv)
 		usage();
 	if (comm && prctl(PR_SET_NAME, (unsigned long)comm, 0, 0, 0) < 0)
 		die("PR_SET_NAME");
+	/* Die with the test that started us, even when it is killed: no stopped helper is left. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() == 1)
+		exit(2);
 
 	if (!strcmp(mode, "zombie")) {
 		pid_t c = fork();

@@ -157,10 +157,12 @@ static void pmap_name_bytes(void **state)
 		"4:   n\n"
 		"0000000000001000      4K r---- caf??\n"
 		"0000000000002000      4K r---- x?y\n");
+	/* pmap 4.0.2 keeps only bytes isprint() accepts, so even a UTF-8 locale shows '?'
+	 * for every byte of a multibyte character (checked against /usr/bin/pmap). */
 	assert_non_null(setlocale(LC_ALL, "C.UTF-8"));
 	expect_output(&format_pmap, &s, &o,
 		"4:   n\n"
-		"0000000000001000      4K r---- caf\xc3\xa9\n"
+		"0000000000001000      4K r---- caf??\n"
 		"0000000000002000      4K r---- x?y\n");
 	setlocale(LC_ALL, "C");
 	snapshot_free(&s);

@@ -148,6 +148,7 @@ int cmd_status(int argc, char **argv)
 		json_kv_u64(&w, "entries", st.entries);
 		json_kv_u64(&w, "garbage_entries", st.garbage_entries);
 		json_kv_u64(&w, "names", st.names);
+		json_kv_u64(&w, "dead_processes", st.dead_procs);
 		json_kv_u64(&w, "dirty_processes", st.dirty_procs);
 		json_kv_u64(&w, "overflow_processes", st.overflow_procs);
 		json_kv_u64(&w, "max_vmas", st.max_vmas);
@@ -165,7 +166,7 @@ int cmd_status(int argc, char **argv)
 	}
 	printf("tier               kfunc-resync (tp_btf + kfunc VMA iterator)\n");
 	printf("pinned at          %s\n", VMS_PIN_DIR);
-	printf("processes          %llu\n", st.procs);
+	printf("processes          %llu (%llu no longer running)\n", st.procs, st.dead_procs);
 	printf("VMAs               %llu (map holds %llu)\n", st.vmas, st.max_vmas);
 	printf("names              %llu\n", st.names);
 	printf("kernel memory      %llu bytes (%.1f per VMA)\n", st.kernel_bytes,

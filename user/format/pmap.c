@@ -4,6 +4,7 @@
  * One deliberate difference: with -x -A, procps also counts RSS/Dirty of mappings before the
  * range in its totals; ours cover exactly the rows printed.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,22 +16,15 @@ static bool pmap_needs_accounting(const struct format_opts *o)
 	return o->mode == PMAP_EXTENDED || o->mode == PMAP_X || o->mode == PMAP_XX;
 }
 
-/* procps replaces every byte that does not start a valid multibyte character with '?'. */
+/* procps 4.0.2 replaces every byte that is not printable in the current locale with '?'
+ * (isprint() on a plain char: 0xff is EOF, never printable). */
 static char *sanitize_name(const char *name)
 {
-	char *s = xstrdup(name), *p = s;
+	char *s = xstrdup(name);
 
-	mblen(NULL, 0);
-	while (*p) {
-		int n = mblen(p, strlen(p));
-
-		if (n < 0) {
-			*p++ = '?';
-			mblen(NULL, 0);
-		} else {
-			p += n ? n : 1;
-		}
-	}
+	for (unsigned char *p = (unsigned char *)s; *p; p++)
+		if (*p == 0xff || !isprint(*p))
+			*p = '?';
 	return s;
 }
 

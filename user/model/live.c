@@ -450,6 +450,22 @@ static unsigned long long fd_memlock(int fd)
 	return v;
 }
 
+/* The model's identity of a process, (tgid, start time), against the live one. */
+static bool process_alive(uint32_t tgid, uint64_t start_ns)
+{
+	struct vms_proc p;
+	char path[64], *buf;
+	bool alive;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
+	if (read_file(path, &buf, NULL))
+		return false;
+	memset(&p, 0, sizeof(p));
+	alive = !procfs_parse_stat(buf, &p) && same_start(start_ns, p.start_time) && p.state != 'Z';
+	free(buf);
+	return alive;
+}
+
 int live_status(struct live *m, struct live_status *st)
 {
 	struct count_ctx c = { m, st };
@@ -466,6 +482,8 @@ int live_status(struct live *m, struct live_status *st)
 		if (bpf_map_lookup_elem(m->procs_fd, &key, &pe))
 			continue;
 		st->procs++;
+		if (!process_alive(key, pe.start_time))
+			st->dead_procs++;
 		if (pe.flags & VMS_PROC_DIRTY)
 			st->dirty_procs++;
 		if (pe.flags & VMS_PROC_OVERFLOW)

@@ -1,0 +1,146 @@
+#!/bin/bash
+# The live model: start/stop/status, the model against /proc for real programs, churn and pid
+# reuse, overflow, and a clean kernel afterwards. Real BPF: under VMSCOPE_REQUIRE_BPF=1 it must run.
+. "$(dirname "$0")/../lib.sh"
+
+if [ "$(id -u)" -ne 0 ]; then skip_bpf "live model" "needs root"; exit 0; fi
+PIN=/sys/fs/bpf/vmscope
+
+# The model's JSON against /proc's, backend name blanked. Any fallback to /proc (the model lost
+# the process) is a failure too: -v makes the bpf backend say so on stderr.
+model_equals_proc() { # PID
+	local a b err
+	a=$("$VMSCOPE" map -v --backend bpf --format json "$1" 2>"$TMPDIR_TEST/err" | sed 's/"backend": "bpf"/"backend": "-"/')
+	err=$(grep 'reading /proc' "$TMPDIR_TEST/err")
+	b=$("$VMSCOPE" map --backend procfs --format json "$1" 2>&1 | sed 's/"backend": "procfs"/"backend": "-"/')
+	if [ -n "$err" ]; then echo "    fallback: $err"; return 1; fi
+	[ "$a" = "$b" ] && return 0
+	diff <(echo "$a" | python3 -m json.tool 2>&1) <(echo "$b" | python3 -m json.tool 2>&1) | head -n 12 | sed 's/^/    /'
+	return 1
+}
+wait_stopped() { # PID: until the kernel reports it stopped
+	for _ in $(seq 100); do
+		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+no_programs_left() {
+	for _ in $(seq 50); do
+		bpftool prog show 2>/dev/null | grep -qE 'name (vms_|store_|resync_)' || return 0
+		sleep 0.1
+	done
+	return 1
+}
+status_field() { # FIELD [counters]
+	"$VMSCOPE" status --json | python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"
+}
+
+"$VMSCOPE" stop >/dev/null 2>&1
+# A process that exists before the model starts is seeded, not followed from its birth.
+python3 -c 'import json, csv, sqlite3, threading, time; time.sleep(120)' &
+early=$!; cleanup_pid $early
+
+out=$("$VMSCOPE" start 2>&1); rc=$?
+if [ $rc -eq 0 ] && [ -d $PIN ] && [ "$(stat -c %a $PIN)" = 700 ]; then pass "start pins the model under $PIN (0700)"
+else fail "start pins the model under $PIN (0700)" "rc=$rc $out"; fi
+echo "    $out"
+out=$("$VMSCOPE" start 2>&1); rc=$?
+if [ $rc -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q 'already running'; then
+	pass "a second start says it is already running"
+else fail "a second start says it is already running" "rc=$rc $out"; fi
+procs=$(status_field "['processes']")
+if [ "${procs:-0}" -gt 3 ]; then pass "status reports the seeded processes ($procs)"
+else fail "status reports the seeded processes" "$procs"; fi
+
+sleep 1; kill -STOP $early; wait_stopped $early
+check "model equals /proc for a process seeded at start (python3)" model_equals_proc $early
+
+"$HELPERS/regions" >"$TMPDIR_TEST/regions.out" &
+hp=$!; cleanup_pid $hp
+for _ in $(seq 50); do grep -q ready "$TMPDIR_TEST/regions.out" 2>/dev/null && break; sleep 0.1; done
+kill -STOP $hp; wait_stopped $hp
+check "model equals /proc for every region kind (followed from its start)" model_equals_proc $hp
+for mode in "" -d -q "-d -q" -p -k; do
+	# shellcheck disable=SC2086
+	if cmp -s <(pmap $mode $hp 2>/dev/null || true) <("$VMSCOPE" map $mode --backend bpf $hp) || [ "$mode" = -k ]; then
+		[ "$mode" = -k ] && { cmp -s <("$VMSCOPE" map -k --backend procfs $hp) <("$VMSCOPE" map -k --backend bpf $hp) \
+			&& pass "map -k from the model equals procfs" || fail "map -k from the model equals procfs"; continue; }
+		pass "map --backend bpf $mode equals pmap byte for byte"
+	else fail "map --backend bpf $mode equals pmap byte for byte"; fi
+done
+
+python3 -c 'import json, csv, ssl, sqlite3, decimal, email.parser, threading, time; time.sleep(60)' &
+py=$!; cleanup_pid $py
+sleep 1.5; kill -STOP $py; wait_stopped $py
+check "model equals /proc for python3 importing modules" model_equals_proc $py
+if cmp -s <(pmap $py) <("$VMSCOPE" map --backend bpf $py); then pass "map --backend bpf of python3 equals pmap byte for byte"
+else fail "map --backend bpf of python3 equals pmap byte for byte"; fi
+
+# A compiler run, stopped in the middle: cc1 of a large generated file.
+src=$TMPDIR_TEST/big.c
+python3 -c "
+print('#include <stdio.h>')
+for i in range(4000): print(f'static int f{i}(int x) {{ return x * {i} + (x >> 3) - {i % 17}; }}')
+print('int main(void) { int s = 0;')
+for i in range(4000): print(f's += f{i}(s);')
+print('printf(\"%d\\\\n\", s); return 0; }')" >"$src"
+gcc -O2 -c "$src" -o "$TMPDIR_TEST/big.o" &
+gccpid=$!
+cc1=""
+for _ in $(seq 100); do cc1=$(pgrep -P $gccpid -x cc1 | head -n1); [ -n "$cc1" ] && break; sleep 0.05; done
+if [ -n "$cc1" ]; then
+	sleep 0.5; kill -STOP "$cc1"; wait_stopped "$cc1"
+	check "model equals /proc for a running compiler (cc1)" model_equals_proc "$cc1"
+	kill -CONT "$cc1"
+else fail "model equals /proc for a running compiler (cc1)" "no cc1 seen"; fi
+wait $gccpid 2>/dev/null
+
+# Churn: processes come and go; the model must not keep any of them.
+out=$("$HELPERS/churn" 10000 2>&1); rc=$?
+echo "    $out"
+dead=$(status_field "['dead_processes']"); garbage=$(status_field "['garbage_entries']")
+if [ $rc -eq 0 ] && [ "$dead" = 0 ] && [ "$garbage" = 0 ]; then
+	pass "10,000 short-lived processes leave no model entries (dead 0, garbage 0)"
+else fail "10,000 short-lived processes leave no model entries" "rc=$rc dead=$dead garbage=$garbage"; fi
+
+# Pid reuse: a new process under a pid the model knew must not inherit its regions.
+sleep 300 & old=$!
+sleep 0.2; kill -KILL $old; wait $old 2>/dev/null
+echo $((old - 1)) >/proc/sys/kernel/ns_last_pid
+sh -c 'exec python3 -c "import time; time.sleep(30)"' &
+new=$!; cleanup_pid $new
+if [ "$new" = "$old" ]; then
+	sleep 1; kill -STOP $new; wait_stopped $new
+	check "a reused pid gets the new process's regions" model_equals_proc $new
+else skip_bpf "a reused pid gets the new process's regions" "could not reuse pid $old (got $new)"; fi
+
+# Overflow: tiny maps. Losses are counted, nothing wrong is printed, and the model is exact
+# again once it has room.
+"$VMSCOPE" stop
+"$VMSCOPE" start --max-vmas 1024 >/dev/null 2>&1
+full=$(status_field "['counters']['map_full']"); ovf=$(status_field "['overflow_processes']")
+if [ "${full:-0}" -gt 0 ] && [ "${ovf:-0}" -gt 0 ]; then pass "a full map is counted (map_full $full, $ovf processes overflowed)"
+else fail "a full map is counted" "map_full=$full overflow=$ovf"; fi
+if cmp -s <("$VMSCOPE" map --backend procfs -d $hp) <("$VMSCOPE" map --backend bpf -d $hp); then
+	pass "with a full model the output is still exact (fallback to /proc)"
+else fail "with a full model the output is still exact (fallback to /proc)"; fi
+"$VMSCOPE" stop; "$VMSCOPE" start >/dev/null
+check "the model is exact again with room (helper)" model_equals_proc $hp
+
+# Clean kernel state after stop, twice in a row.
+ok=1
+for i in 1 2; do
+	"$VMSCOPE" stop || ok=0
+	[ -e $PIN ] && ok=0
+	no_programs_left || ok=0
+	[ $i = 1 ] && { "$VMSCOPE" start >/dev/null || ok=0; }
+done
+if [ $ok = 1 ]; then pass "start/stop twice leaves $PIN absent and no programs loaded"
+else fail "start/stop twice leaves $PIN absent and no programs loaded" "$(ls $PIN 2>&1; bpftool prog show | grep -E 'vms_' | head -3)"; fi
+out=$("$VMSCOPE" status 2>&1); rc=$?
+if [ $rc -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 1 ]; then pass "status without a model is one clear error"
+else fail "status without a model is one clear error" "rc=$rc $out"; fi
+out=$("$VMSCOPE" map --backend bpf $$ 2>&1 >/dev/null); rc=$?
+if [ $rc -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 1 ]; then pass "--backend bpf without a model is one clear error"
+else fail "--backend bpf without a model is one clear error" "rc=$rc $out"; fi
