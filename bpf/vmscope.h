@@ -102,6 +102,8 @@ enum vms_stat {
 	VMS_STAT_EXECS,
 	VMS_STAT_STACK_GROW,
 	VMS_STAT_CONCURRENT,	/* ops that overlapped another op of the same process */
+	VMS_STAT_RECONCILED,	/* processes compared with /proc by `vmscope reconcile` */
+	VMS_STAT_DIVERGENCES,	/* ... and found different (then resynced) */
 	VMS_STAT__COUNT
 };
 

@@ -23,6 +23,7 @@ static const struct command {
 	{ "start", cmd_start, "pin the live kernel-side model under /sys/fs/bpf/vmscope" },
 	{ "stop", cmd_stop, "detach the live model and remove its pins" },
 	{ "status", cmd_status, "what the live model tracks, its memory and its losses" },
+	{ "reconcile", cmd_reconcile, "compare the live model with /proc, count and repair divergences" },
 };
 
 /* Probe failures and fallbacks are expected output, not noise: libbpf speaks only with -v. */

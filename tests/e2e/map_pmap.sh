@@ -68,9 +68,16 @@ stop_pid() {
 # ---------------------------------------------------------------------------------------------
 # Comparison helpers
 
-# show_diff EXPECTED ACTUAL: the first lines of the difference, indented.
+# show_diff EXPECTED ACTUAL: the first differing line of each, then the start of the diff.
 show_diff() {
-	diff "$1" "$2" | head -n 14 | sed 's/^/    /'
+	local l
+	l=$(cmp "$1" "$2" 2>&1 | sed -n 's/.* line \([0-9]*\).*/\1/p')
+	if [ -n "$l" ]; then
+		echo "    first difference, line $l:"
+		echo "      pmap:    $(sed -n "${l}p" "$1" | cut -c1-200)"
+		echo "      vmscope: $(sed -n "${l}p" "$2" | cut -c1-200)"
+	fi
+	diff "$1" "$2" | head -n 8 | cut -c1-200 | sed 's/^/    /'
 }
 
 # run3 OPTS PID...: pmap -> $W/e1, vmscope -> $W/a (stderr $W/aerr), pmap -> $W/e2. Retries up to

@@ -202,9 +202,12 @@ static int bpf_iter_snapshot(struct vms_snapshot *s, unsigned flags)
 	err = vma_reader_run(s->proc.pid, add_region, &c, NULL);
 	if (err)
 		return err;
-	if (c.truncated) {
-		/* A name the kernel would print but we could not read: never print it wrong. */
-		vms_debug("PID %d: a VMA name did not fit, reading /proc instead", (int)s->proc.pid);
+	if (c.truncated || s->n == 0) {
+		/* A name the kernel would print but we could not read, or no VMA at all for a
+		 * process that has an mm (some tasks are invisible to the iterator): never print
+		 * it wrong, ask /proc (which also says why it cannot, if it cannot). */
+		vms_debug("PID %d: the iterator gave an incomplete answer, reading /proc instead",
+			  (int)s->proc.pid);
 		snapshot_free_regions(s);
 		return procfs_read_regions(&s->proc, false, s);
 	}

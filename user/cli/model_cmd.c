@@ -8,18 +8,28 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "model/live.h"
+#include "model/reconcile.h"
 #include "util/json.h"
 #include "util/util.h"
 
 struct model_args {
 	struct live_limits lim;
 	bool json;
+	struct reconcile_opts rec;
 };
 
 static const struct argp_option start_options[] = {
 	{ "max-procs", 'P', "N", 0, "Processes the model can hold (default 32768)", 0 },
 	{ "max-vmas", 'M', "N", 0, "VMAs the model can hold (default 131072)", 0 },
 	{ "max-names", 'N', "N", 0, "Distinct names the model can hold (default 16384)", 0 },
+	CLI_COMMON_OPTIONS,
+	{ 0 }
+};
+
+static const struct argp_option reconcile_options[] = {
+	{ "interval", 'i', "SEC", 0, "Repeat every SEC seconds (default: one pass)", 0 },
+	{ "passes", 'n', "N", 0, "Stop after N passes", 0 },
+	{ "quiet", 'q', NULL, 0, "No line per divergence", 0 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }
 };
@@ -49,6 +59,23 @@ static error_t model_parse(int key, char *arg, struct argp_state *state)
 	case 'M': return parse_limit(state, arg, &a->lim.max_vmas);
 	case 'N': return parse_limit(state, arg, &a->lim.max_names);
 	case 'j': a->json = true; return 0;
+	case 'q': a->rec.quiet = true; return 0;
+	case 'i': {
+		char *end;
+
+		a->rec.interval = strtod(arg, &end);
+		if (*end || a->rec.interval < 0.01 || a->rec.interval > 86400)
+			return cli_fail(state, "reconcile: bad interval '%s' (seconds, 0.01..86400)", arg);
+		return 0;
+	}
+	case 'n': {
+		uint64_t v;
+
+		if (parse_u64(arg, 10, &v) || !v || v > 1000000)
+			return cli_fail(state, "reconcile: bad pass count '%s'", arg);
+		a->rec.passes = (unsigned)v;
+		return 0;
+	}
 	case ARGP_KEY_ARG:
 		return cli_fail(state, "%s: unexpected argument '%s'", state->name + 8, arg);
 	default:
@@ -106,6 +133,7 @@ static const char *const stat_names[VMS_STAT__COUNT] = {
 	[VMS_STAT_GC_RUNS] = "gc_runs", [VMS_STAT_GC_DELETED] = "gc_deleted",
 	[VMS_STAT_EXITS] = "exits", [VMS_STAT_FORKS] = "forks", [VMS_STAT_EXECS] = "execs",
 	[VMS_STAT_STACK_GROW] = "stack_grows", [VMS_STAT_CONCURRENT] = "concurrent_ops",
+	[VMS_STAT_RECONCILED] = "reconciled", [VMS_STAT_DIVERGENCES] = "divergences",
 };
 
 int cmd_status(int argc, char **argv)
@@ -176,5 +204,35 @@ int cmd_status(int argc, char **argv)
 	printf("garbage entries    %llu\n", st.garbage_entries);
 	for (int i = 0; i < VMS_STAT__COUNT; i++)
 		printf("%-18s %llu\n", stat_names[i], st.stats[i]);
+	return VMS_EXIT_OK;
+}
+
+int cmd_reconcile(int argc, char **argv)
+{
+	struct model_args a = { 0 };
+	struct argp argp = { .options = reconcile_options, .parser = model_parse,
+		.doc = "Compare the live model with /proc/PID/maps for every process it tracks; log and "
+		       "count every divergence (see 'vmscope status'), and resync the process. Reading "
+		       "/proc takes each target's mmap_lock, so passes are rate-limited per process." };
+	struct reconcile_totals t;
+	struct live m;
+	int r = cli_parse(&argp, "reconcile", argc, argv, &a), err;
+
+	if (r >= 0)
+		return r;
+	err = live_open(&m);
+	if (err) {
+		vms_err("reconcile: %s", err == -ENOENT ? "the model is not running (start it with 'vmscope start')"
+							: strerror(-err));
+		return VMS_EXIT_FAIL;
+	}
+	err = reconcile_run(&m, &a.rec, &t);
+	live_close(&m);
+	if (err) {
+		vms_err("reconcile: %s", strerror(-err));
+		return VMS_EXIT_FAIL;
+	}
+	printf("vmscope: reconcile: %llu processes compared, %llu divergences, %llu repaired\n",
+	       t.compared, t.divergences, t.repaired);
 	return VMS_EXIT_OK;
 }

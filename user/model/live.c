@@ -247,8 +247,8 @@ static bool same_start(uint64_t model_ns, uint64_t ticks)
 int live_resync(struct live *m, pid_t pid)
 {
 	struct { int32_t pid, ret; } args = { .pid = pid };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args),
-		    .ctx_out = &args, .ctx_size_out = sizeof(args));
+	/* syscall programs get ctx_in and write their answer back into it (no ctx_out) */
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
 
 	if (bpf_prog_test_run_opts(m->resync_fd, &opts))
 		return -errno;
