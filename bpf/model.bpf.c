@@ -105,15 +105,16 @@ struct vms_op {
 	__u64 args[3];
 	__u32 nr;
 	__u32 n_old;
+	bool active;		/* between the entry and the exit of a tracked syscall */
 	bool full;		/* follow with a full resync */
 	__u64 old[MAX_OLD];	/* starts of the VMAs in [lo, hi) at the entry */
 };
 
+/* Per thread, in the task's own storage: no hashing, freed with the thread. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 8192);
-	__type(key, __u32);	/* tid; removed at the syscall's exit or the thread's exit */
+	__type(key, int);
 	__type(value, struct vms_op);
 } vms_ops SEC(".maps");
 
@@ -126,7 +127,6 @@ struct scratch {
 	char buf[1024 + 256];
 	const unsigned char *comp[MAX_DEPTH];
 	__u32 clen[MAX_DEPTH];
-	struct vms_op op;
 };
 
 struct {
@@ -600,26 +600,25 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 {
 	struct task_struct *task;
 	struct vms_proc_ent *p;
-	struct scratch *s;
 	struct vms_op *op;
-	__u32 tid, tgid;
+	__u32 tgid;
 	__u64 a0, a1, a2, a3;
 
 	if (!tracked_nr(nr))
 		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
-	tid = (__u32)bpf_get_current_pid_tgid();
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
 	if (nr == NR_ioctl && !(p && (p->flags & VMS_PROC_UFFD)))
 		return 0;
 	if (nr == NR_prctl && PT_REGS_PARM1_CORE_SYSCALL(regs) != PR_SET_VMA)
 		return 0;
-	s = scratch();
-	if (!s)
-		return 0;
-	op = &s->op;
-	__builtin_memset(op, 0, sizeof(*op));
 	task = bpf_get_current_task_btf();
+	op = bpf_task_storage_get(&vms_ops, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!op)
+		return 0;
+	op->lo = op->hi = op->lo2 = op->hi2 = 0;
+	op->n_old = 0;
+	op->full = false;
 	a0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	a1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
 	a2 = PT_REGS_PARM3_CORE_SYSCALL(regs);
@@ -676,7 +675,7 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 		remember_old(task, op, op->lo, op->hi);
 		remember_old(task, op, op->lo2, op->hi2);
 	}
-	bpf_map_update_elem(&vms_ops, &tid, op, BPF_ANY);
+	op->active = true;
 	return 0;
 }
 
@@ -728,17 +727,17 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	struct vms_proc_ent *p;
 	struct vms_op *op;
 	struct vms_global *g;
-	__u32 tid, tgid, gen, dropped = 0;
+	__u32 tgid, gen, dropped = 0;
 	__u64 lo, hi, elo, ehi, lo2 = 0, hi2 = 0;
 	int added, added2 = 0;
 	long nr;
 
-	tid = (__u32)bpf_get_current_pid_tgid();
-	op = bpf_map_lookup_elem(&vms_ops, &tid);
-	if (!op)
-		return 0;
-	nr = op->nr;
 	task = bpf_get_current_task_btf();
+	op = bpf_task_storage_get(&vms_ops, task, 0, 0);
+	if (!op || !op->active)
+		return 0;
+	op->active = false;
+	nr = op->nr;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	stat_inc(VMS_STAT_EVENTS);
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
@@ -800,7 +799,6 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 full:
 	resync_current();
 out:
-	bpf_map_delete_elem(&vms_ops, &tid);
 	return 0;
 }
 
@@ -910,11 +908,6 @@ int BPF_PROG(vms_exit, struct task_struct *task, bool group_dead)
 	struct vms_proc_ent *p;
 	__u32 tgid;
 
-	{
-		__u32 tid = BPF_CORE_READ(task, pid);
-
-		bpf_map_delete_elem(&vms_ops, &tid); /* a thread that died inside a syscall */
-	}
 	if (!group_dead)
 		return 0;
 	tgid = BPF_CORE_READ(task, tgid);

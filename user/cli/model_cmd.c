@@ -99,6 +99,16 @@ int cmd_start(int argc, char **argv)
 		vms_err("start: the model is already running (see 'vmscope status'; 'vmscope stop' removes it)");
 		return VMS_EXIT_FAIL;
 	}
+	if (err == -ENOENT) {
+		vms_err("start: this kernel has no BTF (/sys/kernel/btf/vmlinux): no live model; "
+			"'vmscope map --backend procfs' works everywhere");
+		return VMS_EXIT_FAIL;
+	}
+	if (err == -EOPNOTSUPP) {
+		vms_err("start: this kernel lacks the kfunc VMA iterator (6.7+) that the live model "
+			"needs for now (see 'vmscope features'); use 'vmscope map --backend procfs'");
+		return VMS_EXIT_FAIL;
+	}
 	if (err) {
 		vms_err("start: cannot load the model: %s%s", strerror(-err),
 			err == -EPERM ? " (need root, or CAP_BPF + CAP_PERFMON)" : "");

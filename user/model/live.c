@@ -95,17 +95,15 @@ out:
 	return err;
 }
 
-/* Whether the kernel has a BTF-typed tracepoint of that name (page_fault_user is x86 only). */
-static bool tracepoint_in_btf(const char *name)
+/* Whether kernel BTF has a type of that name and kind. */
+static bool in_kernel_btf(const char *name, int kind)
 {
-	char tname[128];
 	struct btf *btf = btf__load_vmlinux_btf();
 	bool found;
 
 	if (!btf)
 		return false;
-	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
-	found = btf__find_by_name_kind(btf, tname, BTF_KIND_TYPEDEF) > 0;
+	found = btf__find_by_name_kind(btf, name, kind) > 0;
 	btf__free(btf);
 	return found;
 }
@@ -118,6 +116,12 @@ int live_start(const struct live_limits *lim, struct live_start_info *info)
 
 	if (live_is_pinned())
 		return -EEXIST;
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return -ENOENT;
+	/* Checked before loading: an unresolved kfunc makes older verifiers run to their limit. */
+	if (!in_kernel_btf("bpf_iter_task_vma_new", BTF_KIND_FUNC) ||
+	    !in_kernel_btf("bpf_task_from_pid", BTF_KIND_FUNC))
+		return -EOPNOTSUPP;
 	err = ensure_bpffs();
 	if (err < 0)
 		return err;
@@ -131,7 +135,7 @@ int live_start(const struct live_limits *lim, struct live_start_info *info)
 		bpf_map__set_max_entries(skel->maps.vms_vmas, lim->max_vmas);
 	if (lim && lim->max_names)
 		bpf_map__set_max_entries(skel->maps.vms_names, lim->max_names);
-	if (!tracepoint_in_btf("page_fault_user"))
+	if (!in_kernel_btf("btf_trace_page_fault_user", BTF_KIND_TYPEDEF))
 		bpf_program__set_autoload(skel->progs.vms_fault, false);
 	err = model_bpf__load(skel);
 	if (err)
