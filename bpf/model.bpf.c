@@ -15,13 +15,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
-#include "vmscope.h"
+#include "vma_common.bpf.h"
 
-#define VM_READ		0x1
-#define VM_WRITE	0x2
-#define VM_EXEC		0x4
-#define VM_MAYSHARE	0x80
-#define MM_CONTEXT_HAS_VSYSCALL_BIT 1
 #define PAGE_SIZE	4096
 #define MAP_FIXED	0x10
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -135,11 +130,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } vms_scratch SEC(".maps");
-
-/* CONFIG_ANON_VMA_NAME is optional. */
-struct vm_area_struct___anon {
-	struct anon_vma_name *anon_name;
-} __attribute__((preserve_access_index));
 
 const volatile __u32 seed_tgid;		/* seeding iterator: 0 = every process */
 
@@ -350,9 +340,8 @@ __noinline int store_vma_at(__u64 tg, struct vm_area_struct *vma __arg_trusted)
 	struct mm_struct *mm;
 	struct scratch *s;
 	struct file *file;
-	struct anon_vma_name *anon = NULL;
-	unsigned long vmf;
-	__u32 flags = 0, kind = VMS_NAME_NONE;
+	struct anon_vma_name *anon;
+	__u32 flags, kind = VMS_NAME_NONE;
 	bool is_new;
 	int len;
 
@@ -364,17 +353,8 @@ __noinline int store_vma_at(__u64 tg, struct vm_area_struct *vma __arg_trusted)
 	mm = BPF_CORE_READ(vma, vm_mm);
 	key.start = BPF_CORE_READ(vma, vm_start);
 	ent.end = BPF_CORE_READ(vma, vm_end);
-	vmf = BPF_CORE_READ(vma, vm_flags);
-	if (vmf & VM_READ)
-		flags |= VMS_VMA_READ;
-	if (vmf & VM_WRITE)
-		flags |= VMS_VMA_WRITE;
-	if (vmf & VM_EXEC)
-		flags |= VMS_VMA_EXEC;
-	if (vmf & VM_MAYSHARE)
-		flags |= VMS_VMA_SHARED;
-	if (bpf_core_field_exists(struct vm_area_struct___anon, anon_name))
-		anon = BPF_CORE_READ((struct vm_area_struct___anon *)vma, anon_name);
+	flags = vma_perm_flags(BPF_CORE_READ(vma, vm_flags));
+	anon = vma_anon_name(vma);
 
 	file = BPF_CORE_READ(vma, vm_file);
 	if (file) {
@@ -433,13 +413,7 @@ __noinline int store_vma_at(__u64 tg, struct vm_area_struct *vma __arg_trusted)
 
 static __always_inline __u32 proc_flags_of(struct mm_struct *mm)
 {
-	__u32 f = 0;
-
-#if defined(__TARGET_ARCH_x86)
-	if (BPF_CORE_READ(mm, context.flags) & (1UL << MM_CONTEXT_HAS_VSYSCALL_BIT))
-		f |= VMS_PROC_GATE;
-#endif
-	return f;
+	return mm_has_gate(mm) ? VMS_PROC_GATE : 0;
 }
 
 static __always_inline __u64 task_start(struct task_struct *task)

@@ -8,13 +8,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
-#include "vmscope.h"
-
-#define VM_READ		0x1
-#define VM_WRITE	0x2
-#define VM_EXEC		0x4
-#define VM_MAYSHARE	0x80
-#define MM_CONTEXT_HAS_VSYSCALL_BIT 1	/* arch/x86/include/asm/mmu.h */
+#include "vma_common.bpf.h"
 
 const volatile __u32 target_tgid;	/* 0: every process */
 
@@ -41,11 +35,6 @@ struct {
 __u64 vmas_seen;
 __u64 names_truncated;
 
-/* CONFIG_ANON_VMA_NAME is optional: reach the field through CO-RE flavours. */
-struct vm_area_struct___anon {
-	struct anon_vma_name *anon_name;
-} __attribute__((preserve_access_index));
-
 static __always_inline int copy_str(char *dst, const char *src)
 {
 	long n = bpf_probe_read_kernel_str(dst, VMS_NAME_MAX, src);
@@ -64,8 +53,7 @@ int vms_vma_iter(struct bpf_iter__task_vma *ctx)
 	struct scratch *s;
 	struct anon_vma_name *anon = NULL;
 	__u64 mmkey, tkey, *owner;
-	__u32 zero = 0, flags = 0;
-	unsigned long vmf;
+	__u32 zero = 0, flags;
 	long len = 0;
 
 	if (!task || !vma)
@@ -87,25 +75,14 @@ int vms_vma_iter(struct bpf_iter__task_vma *ctx)
 	if (!s)
 		return 0;
 	__builtin_memset(&s->rec, 0, sizeof(s->rec));
-	vmf = vma->vm_flags;
-	if (vmf & VM_READ)
-		flags |= VMS_VMA_READ;
-	if (vmf & VM_WRITE)
-		flags |= VMS_VMA_WRITE;
-	if (vmf & VM_EXEC)
-		flags |= VMS_VMA_EXEC;
-	if (vmf & VM_MAYSHARE)
-		flags |= VMS_VMA_SHARED;
-#if defined(__TARGET_ARCH_x86)
-	if (BPF_CORE_READ(mm, context.flags) & (1UL << MM_CONTEXT_HAS_VSYSCALL_BIT))
+	flags = vma_perm_flags(vma->vm_flags);
+	if (mm_has_gate(mm))
 		flags |= VMS_VMA_GATE;
-#endif
 	s->rec.tgid = task->tgid;
 	s->rec.start = vma->vm_start;
 	s->rec.end = vma->vm_end;
 
-	if (bpf_core_field_exists(struct vm_area_struct___anon, anon_name))
-		anon = BPF_CORE_READ((struct vm_area_struct___anon *)vma, anon_name);
+	anon = vma_anon_name(vma);
 
 	/* The same order of choices as get_vma_name(). */
 	file = vma->vm_file;

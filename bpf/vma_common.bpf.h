@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What the VMA readers (vma_iter.bpf.c, model.bpf.c) share: how /proc spells perms, the gate page,
+ * and the optional anon_name field. */
+#ifndef VMS_VMA_COMMON_BPF_H
+#define VMS_VMA_COMMON_BPF_H
+
+#include "vmscope.h"
+
+#define VM_READ		0x1
+#define VM_WRITE	0x2
+#define VM_EXEC		0x4
+#define VM_MAYSHARE	0x80
+#define MM_CONTEXT_HAS_VSYSCALL_BIT 1	/* arch/x86/include/asm/mmu.h */
+
+/* CONFIG_ANON_VMA_NAME is optional: reach the field through a CO-RE flavour. */
+struct vm_area_struct___anon {
+	struct anon_vma_name *anon_name;
+} __attribute__((preserve_access_index));
+
+/* rwx and 's' (VM_MAYSHARE) as /proc/PID/maps prints them. */
+static __always_inline __u32 vma_perm_flags(unsigned long vmf)
+{
+	__u32 flags = 0;
+
+	if (vmf & VM_READ)
+		flags |= VMS_VMA_READ;
+	if (vmf & VM_WRITE)
+		flags |= VMS_VMA_WRITE;
+	if (vmf & VM_EXEC)
+		flags |= VMS_VMA_EXEC;
+	if (vmf & VM_MAYSHARE)
+		flags |= VMS_VMA_SHARED;
+	return flags;
+}
+
+/* /proc lists the [vsyscall] gate page after the VMAs of 64-bit x86 processes. */
+static __always_inline bool mm_has_gate(struct mm_struct *mm)
+{
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(mm, context.flags) & (1UL << MM_CONTEXT_HAS_VSYSCALL_BIT);
+#else
+	return false;
+#endif
+}
+
+static __always_inline struct anon_vma_name *vma_anon_name(struct vm_area_struct *vma)
+{
+	if (bpf_core_field_exists(struct vm_area_struct___anon, anon_name))
+		return BPF_CORE_READ((struct vm_area_struct___anon *)vma, anon_name);
+	return NULL;
+}
+
+#endif
