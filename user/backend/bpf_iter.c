@@ -86,14 +86,16 @@ int vma_reader_run(pid_t tgid, vma_rec_cb cb, void *ctx, struct vma_reader_stats
 		len += (size_t)n;
 	}
 	for (size_t off = 0; off + sizeof(struct vms_vma_rec) <= len;) {
-		const struct vms_vma_rec *r = (const void *)(buf + off);
-		size_t rec_len = sizeof(*r) + r->name_len;
+		struct vms_vma_rec r; /* copied: names make the records unaligned */
+		size_t rec_len;
 
-		if (r->name_len > VMS_NAME_MAX || off + rec_len > len) {
+		memcpy(&r, buf + off, sizeof(r));
+		rec_len = sizeof(r) + r.name_len;
+		if (r.name_len > VMS_NAME_MAX || off + rec_len > len) {
 			err = -EPROTO;
 			goto cleanup;
 		}
-		err = cb(ctx, r, (const char *)(r + 1));
+		err = cb(ctx, &r, buf + off + sizeof(r));
 		if (err)
 			goto cleanup;
 		off += rec_len;

@@ -186,7 +186,10 @@ int cmd_map(int argc, char **argv)
 	struct format_state st = { 0 };
 	int rc = VMS_EXIT_OK, r;
 
+	static char outbuf[1 << 16];
+
 	setlocale(LC_ALL, ""); /* procps escapes names and command lines per the locale */
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf)); /* tables of 60k rows: few large writes */
 	format_opts_init(&a.fmt);
 	r = cli_parse(&map_argp, "map", argc, argv, &a);
 	if (r >= 0)
