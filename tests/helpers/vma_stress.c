@@ -270,12 +270,13 @@ static uint64_t mix(uint64_t a, uint64_t b, uint64_t d)
 	return x ? x : 1;
 }
 
-static void ctx_init(struct ctx *c, int slot, int batch, const char *who, bool main)
+/* Every (batch, slot, salt) has its own op sequence: the same for the same seed. */
+static void ctx_init(struct ctx *c, int slot, int batch, const char *who, bool main, int salt)
 {
 	c->slot = slot;
 	c->batch = batch;
 	c->main = main;
-	c->rng = mix(seed, (uint64_t)batch, (uint64_t)slot + (is_child ? 1000 + getpid() : 0));
+	c->rng = mix(seed, (uint64_t)batch, (uint64_t)slot + 1000 * (uint64_t)salt);
 	snprintf(c->who, sizeof(c->who), "%s", who);
 }
 
@@ -452,6 +453,8 @@ static int touch_user(volatile char *p, bool write)
 
 /* ---- operations ---- */
 
+static void op_touch(struct ctx *c);
+
 static void op_mmap_fixed(struct ctx *c)
 {
 	int kind = rr(c, 10), prot = pick_prot(c), flags = MAP_FIXED, fi;
@@ -522,7 +525,8 @@ static void op_mmap_new(struct ctx *c)
 	} else if (h < 3) {
 		/* right above the break: the next brk() collides, and "[heap]" naming of a VMA
 		 * that starts at the break is put to the test */
-		hint = ((uintptr_t)sbrk(0) + PG - 1) / PG * PG + rr(c, 3) * PG;
+		hint = ((uintptr_t)sbrk(0) + PG - 1) / PG * PG +
+		       (rr(c, 2) ? rr(c, 2) : 4 + rr(c, 16)) * PG;
 	} else if (h < 5 && (i = fl_pick(c, K(FL_PLAIN))) >= 0) {
 		/* adjacent to a region of ours, above or below it: merges */
 		hint = rr(c, 2) ? s->fl[i].addr + s->fl[i].len : s->fl[i].addr - l;
@@ -808,16 +812,22 @@ static void op_mseal(struct ctx *c)
 	size_t l;
 	long r;
 
-	if (i < 0 || (atomic_load(&sealed_count) < MAX_SEALED && s->nfl < MAX_FLOAT && rr(c, 2))) {
+	bool make = i < 0 || rr(c, 2);
+
+	/* a new one only while there are few, and room to track it */
+	if (make && (s->nfl == MAX_FLOAT || atomic_fetch_add(&sealed_count, 1) >= MAX_SEALED)) {
+		if (s->nfl < MAX_FLOAT)
+			atomic_fetch_sub(&sealed_count, 1);
+		make = false;
+		if (i < 0) {
+			op_touch(c);
+			return;
+		}
+	}
+	if (make) {
 		size_t np = 1 + rr(c, 3), sl;
 		void *p;
 
-		if (s->nfl == MAX_FLOAT || atomic_fetch_add(&sealed_count, 1) >= MAX_SEALED) {
-			if (s->nfl < MAX_FLOAT)
-				atomic_fetch_sub(&sealed_count, 1);
-			report(c, 0, 0, "mseal skipped (enough sealed regions)");
-			return;
-		}
 		l = np * PG;
 		p = mmap(NULL, l, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		report(c, (long)p, errno, "mmap_new hint 0 %#lx rw- private anon (to seal)", l);
@@ -1121,12 +1131,12 @@ static void op_stack(struct ctx *c)
 
 enum { OP_MAIN_ONLY = 1 };
 
-static const struct op {
+struct op {
 	const char *name;
 	void (*fn)(struct ctx *c);
 	int weight;
 	int flags;
-} op_table[];
+};
 
 static void op_mprotect_plain(struct ctx *c) { op_mprotect(c, false); }
 static void op_pkey_mprotect(struct ctx *c) { op_mprotect(c, true); }
@@ -1155,16 +1165,14 @@ static const struct op op_table[] = {
 };
 #define NR_OPS (int)(sizeof(op_table) / sizeof(op_table[0]))
 
+static int op_total;	/* the sum of the weights */
+
 static void do_op(struct ctx *c)
 {
-	static int total;
 	const struct op *o;
 
-	if (!total)
-		for (int i = 0; i < NR_OPS; i++)
-			total += op_table[i].weight;
 	do {
-		int w = rr(c, total);
+		int w = rr(c, op_total);
 
 		o = op_table;
 		while (w >= o->weight)
@@ -1198,12 +1206,13 @@ static void *worker(void *arg)
 static bool start_worker(pthread_t *t, struct ctx *c, struct ctx *by)
 {
 	static const size_t sizes[] = { 0, 64 << 10, 192 << 10, 1 << 20 };
+	size_t size = sizes[rr(by, 4)];
 	pthread_attr_t at;
 	int err;
 
 	pthread_attr_init(&at);
-	if (sizes[rr(by, 4)])
-		pthread_attr_setstacksize(&at, sizes[rr(by, 4)] ? sizes[rr(by, 4)] : 1 << 20);
+	if (size)
+		pthread_attr_setstacksize(&at, size);
 	if (rr(by, 4) == 0)
 		pthread_attr_setguardsize(&at, 64 << 10);
 	err = pthread_create(t, &at, worker, c);
@@ -1245,8 +1254,7 @@ static void setup_arena(struct ctx *c)
 
 		s.slot = sub;
 		for (int i = 0; i < 24; i++) {
-			/* own part only: arena_range picks the shared part too */
-			s.rng = mix(seed, 7777, (uint64_t)sub * 100 + i + (is_child ? getpid() : 0));
+			s.rng = mix(seed, 7777, (uint64_t)sub * 100 + i);
 			op_mmap_fixed(&s);
 		}
 	}
@@ -1321,7 +1329,7 @@ static pid_t spawn_fork_child(struct ctx *by)
 	is_child = true;
 	memset(slots, 0, sizeof(slots));
 	snprintf(who, sizeof(who), "c%d", (int)getpid());
-	ctx_init(&c, 0, by->batch, who, true);
+	ctx_init(&c, 0, by->batch, who, true, 1 + (int)forks);
 	mlockall_left = 0;
 	for (int i = 3 + rr(&c, 10); i > 0; i--)
 		do_op(&c);
@@ -1394,6 +1402,7 @@ static void run_batch(struct ctx *mc, struct ctx *wc, int k, long n)
 	bool started[MAX_THREADS] = { 0 };
 	pid_t kids[4];
 	int created = 0, nkids = 0;
+	bool forked = false, execed = false;
 	long mine = 0, fork_at = -1, exec_at = -1, share = n / (nthreads + 1) + 1;
 
 	atomic_store(&batch_left, n);
@@ -1409,30 +1418,34 @@ static void run_batch(struct ctx *mc, struct ctx *wc, int k, long n)
 			char who[24];
 
 			snprintf(who, sizeof(who), "t%d", created + 1);
-			ctx_init(&wc[created], created + 1, k, who, false);
+			ctx_init(&wc[created], created + 1, k, who, false, 0);
 			started[created] = start_worker(&tid[created], &wc[created], mc);
 			created++;
 			continue;
 		}
-		if (mine == fork_at)
+		if (mine == fork_at && !forked) {
 			kids[nkids++] = spawn_fork_child(mc);
-		if (mine == exec_at)
+			forked = true;
+		}
+		if (mine == exec_at && !execed) {
 			kids[nkids++] = spawn_exec_child(mc, 20 + rr(mc, 40));
+			execed = true;
+		}
 		if (!take_op())
 			break;
 		do_op(mc);
 		mine++;
 	}
 	/* the workers may have taken every op before we got there */
-	if (mine <= fork_at)
+	if (fork_at >= 0 && !forked)
 		kids[nkids++] = spawn_fork_child(mc);
-	if (mine <= exec_at)
+	if (exec_at >= 0 && !execed)
 		kids[nkids++] = spawn_exec_child(mc, 20 + rr(mc, 40));
 	while (created < nthreads) {
 		char who[24];
 
 		snprintf(who, sizeof(who), "t%d", created + 1);
-		ctx_init(&wc[created], created + 1, k, who, false);
+		ctx_init(&wc[created], created + 1, k, who, false, 0);
 		started[created] = start_worker(&tid[created], &wc[created], mc);
 		created++;
 	}
@@ -1471,11 +1484,11 @@ static int exec_child_main(long n, int batch)
 	nthreads = 1;
 	setup_common();
 	snprintf(who, sizeof(who), "x%d", (int)getpid());
-	ctx_init(&mc, 0, batch, who, true);
+	ctx_init(&mc, 0, batch, who, true, 0);
 	setup_arena(&mc);
 	atomic_store(&batch_left, n);
 	snprintf(who, sizeof(who), "y%d", (int)getpid());
-	ctx_init(&wc, 1, batch, who, false);
+	ctx_init(&wc, 1, batch, who, false, 0);
 	ok = start_worker(&t, &wc, &mc);
 	while (take_op())
 		do_op(&mc);
@@ -1524,18 +1537,20 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc || nthreads < 0 || nthreads > MAX_THREADS || batch_size < 1 || nops < 0)
 		usage();
+	for (int i = 0; i < NR_OPS; i++)
+		op_total += op_table[i].weight;
 	if (exec_n >= 0)
 		return exec_child_main(exec_n, bno);
 
 	setup_common();
-	ctx_init(&mc, 0, 1, "t0", true);
+	ctx_init(&mc, 0, 1, "t0", true, 0);
 	setup_arena(&mc);
 	say("seed %" PRIu64 " ops %ld batch %ld threads %d pid %d\n", seed, nops, batch_size, nthreads,
 	    (int)getpid());
 	for (int k = 1; atomic_load(&ops_done) < nops; k++) {
 		long n = nops - atomic_load(&ops_done);
 
-		ctx_init(&mc, 0, k, "t0", true);
+		ctx_init(&mc, 0, k, "t0", true, 0);
 		run_batch(&mc, wc, k, n < batch_size ? n : batch_size);
 		say("batch %d ops %ld pid %d\n", k, atomic_load(&ops_done), (int)getpid());
 		stop_here();

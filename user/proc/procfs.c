@@ -112,19 +112,17 @@ static size_t line_len(const char *p)
 	return nl ? (size_t)(nl - p) : strlen(p);
 }
 
-int procfs_parse_maps(const char *text, struct vms_snapshot *s, size_t *bad_line)
+/* Calls fn for every line of text (without its newline); stops at the first error. */
+static int for_each_line(const char *text, int (*fn)(void *ctx, const char *line, size_t len),
+			 void *ctx, size_t *bad_line)
 {
 	size_t lineno = 0;
 
 	for (const char *p = text; *p;) {
 		size_t len = line_len(p);
-		struct vms_region *r;
 
 		lineno++;
-		r = snapshot_add(s);
-		if (procfs_parse_maps_line(p, len, r)) {
-			s->n--;
-			free(r->name);
+		if (fn(ctx, p, len)) {
 			if (bad_line)
 				*bad_line = lineno;
 			return -EINVAL;
@@ -134,6 +132,29 @@ int procfs_parse_maps(const char *text, struct vms_snapshot *s, size_t *bad_line
 			p++;
 	}
 	return 0;
+}
+
+/* Appends the region of one maps line; nothing is appended if the line is bad. */
+static struct vms_region *add_maps_line(struct vms_snapshot *s, const char *line, size_t len)
+{
+	struct vms_region *r = snapshot_add(s);
+
+	if (procfs_parse_maps_line(line, len, r)) {
+		free(r->name);
+		s->n--;
+		return NULL;
+	}
+	return r;
+}
+
+static int maps_line(void *ctx, const char *line, size_t len)
+{
+	return add_maps_line(ctx, line, len) ? 0 : -EINVAL;
+}
+
+int procfs_parse_maps(const char *text, struct vms_snapshot *s, size_t *bad_line)
+{
+	return for_each_line(text, maps_line, s, bad_line);
 }
 
 /* "Key:   123 kB" or "Key:   1" (e.g. THPeligible, ProtectionKey). */
@@ -164,54 +185,43 @@ static int parse_smaps_field(const char *p, size_t len, struct vms_snapshot *s, 
 	return 0;
 }
 
+struct smaps_ctx {
+	struct vms_snapshot *s;
+	struct vms_region *cur;
+};
+
+static int smaps_line(void *ctx, const char *p, size_t len)
+{
+	struct smaps_ctx *c = ctx;
+
+	if (len >= 8 && !memcmp(p, "VmFlags:", 8)) {
+		const char *f = p + 8, *e = p + len;
+
+		if (!c->cur)
+			return -EINVAL;
+		while (f < e && *f == ' ')
+			f++;
+		while (e > f && e[-1] == ' ')
+			e--;
+		free(c->cur->vmflags);
+		c->cur->vmflags = xstrndup(f, (size_t)(e - f));
+		return 0;
+	}
+	if (len && isupper((unsigned char)*p)) /* keys start upper case, addresses are hex */
+		return c->cur ? parse_smaps_field(p, len, c->s, c->cur) : -EINVAL;
+	c->cur = add_maps_line(c->s, p, len);
+	if (!c->cur)
+		return -EINVAL;
+	c->cur->acct = xcalloc(c->s->n_keys ? c->s->n_keys : 1, sizeof(uint64_t));
+	return 0;
+}
+
 int procfs_parse_smaps(const char *text, struct vms_snapshot *s, size_t *bad_line)
 {
-	struct vms_region *cur = NULL;
-	size_t lineno = 0;
+	struct smaps_ctx c = { .s = s };
 
 	s->has_acct = true;
-	for (const char *p = text; *p;) {
-		size_t len = line_len(p);
-		int err = 0;
-
-		lineno++;
-		if (len >= 8 && !memcmp(p, "VmFlags:", 8)) {
-			const char *f = p + 8, *e = p + len;
-
-			if (!cur)
-				err = -EINVAL;
-			while (!err && f < e && *f == ' ')
-				f++;
-			while (!err && e > f && e[-1] == ' ')
-				e--;
-			if (!err) {
-				free(cur->vmflags);
-				cur->vmflags = xstrndup(f, (size_t)(e - f));
-			}
-		} else if (len && isupper((unsigned char)*p)) {
-			/* Keys start upper case; addresses are lower-case hex (as pmap tells them apart). */
-			err = cur ? parse_smaps_field(p, len, s, cur) : -EINVAL;
-		} else {
-			cur = snapshot_add(s);
-			err = procfs_parse_maps_line(p, len, cur);
-			if (err) {
-				free(cur->name);
-				s->n--;
-				cur = NULL;
-			} else {
-				cur->acct = xcalloc(s->n_keys ? s->n_keys : 1, sizeof(uint64_t));
-			}
-		}
-		if (err) {
-			if (bad_line)
-				*bad_line = lineno;
-			return -EINVAL;
-		}
-		p += len;
-		if (*p == '\n')
-			p++;
-	}
-	return 0;
+	return for_each_line(text, smaps_line, &c, bad_line);
 }
 
 int procfs_parse_stat(const char *text, struct vms_proc *p)

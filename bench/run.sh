@@ -1,0 +1,670 @@
+#!/bin/bash
+# make bench: every speed and memory target of vmscope, measured against its competitors in the
+# same run (interleaved: A B C D A B C D ...), N repetitions, min / median, headline as a ratio.
+# Prints one table and writes it as bench/results/latest.json. bench/README.md explains the rows.
+#
+# Environment:
+#   BENCH_QUICK=1       1 repetition, small sizes (2,000 VMAs, short loops): a smoke run (~30 s)
+#   BENCH_REPS=N        repetitions (default 5; 1 with BENCH_QUICK=1)
+#   BENCH_VMAS=N        VMAs of the big-map helper (default 60000; 2000 with BENCH_QUICK=1)
+#   BENCH_CHURN=N       iterations of the churn loop (default 50000; 2000 with BENCH_QUICK=1)
+#   BENCH_RESULTS=DIR   where latest.json goes (default bench/results)
+#   VMSCOPE, OUTPUT     the binary and the build dir (default ./vmscope and .output)
+#
+# Needs root for every BPF row (the model, bpftrace, mmap_lock); without it those rows are n/a.
+# The C helper bench/churn_loop.c is built here with cc into $OUTPUT/bench/; the big-map helper is
+# the test helper $OUTPUT/tests/helpers/regions (make tests-build).
+# The system is left as found: the model is stopped at the end if it was not running before (and
+# restarted if it was), helpers and tracers are killed, on any exit.
+set -u
+export LC_ALL=C
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+VMSCOPE=${VMSCOPE:-$ROOT/vmscope}
+OUTPUT=${OUTPUT:-$ROOT/.output}
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+	REPS=${BENCH_REPS:-1}; NVMAS=${BENCH_VMAS:-2000}; CHURN=${BENCH_CHURN:-2000}
+	GCC_RUNS=1; PY_RUNS=3; GEN_FUNCS=40
+else
+	REPS=${BENCH_REPS:-5}; NVMAS=${BENCH_VMAS:-60000}; CHURN=${BENCH_CHURN:-50000}
+	GCC_RUNS=3; PY_RUNS=20; GEN_FUNCS=100
+fi
+MAP_REPS=$((REPS * 2))   # the map reads are short: twice the repetitions
+RESULTS=${BENCH_RESULTS:-$ROOT/bench/results}
+BOUT=$OUTPUT/bench
+HELPERS=$OUTPUT/tests/helpers
+T=$(mktemp -d /tmp/vmscope-bench.XXXXXX)
+DATA=$T/data.tsv
+: >"$DATA"
+
+die() { echo "bench: $*" >&2; exit 1; }
+log() { echo "bench: $*" >&2; }
+[ -x "$VMSCOPE" ] || die "no vmscope binary at $VMSCOPE (run make)"
+[ -x "$HELPERS/regions" ] || die "no helper $HELPERS/regions (run make tests-build)"
+command -v python3 >/dev/null || die "python3 is needed (tools/deps.sh)"
+
+# ---- records (tab-separated, read by the report at the end) ------------------------------------
+# R id scenario name unit num den op threshold target_text   a row; ratio = median(num)/median(den)
+# C id competitor label                                      a competitor of a row, in order
+# S id competitor value                                      one sample
+# N id competitor reason                                     the competitor could not be measured
+# A id reason                                                the whole row is n/a
+# V id value                                                 the headline value, when not a ratio
+# X id key value                                             extra information for the row
+# D scenario text                                            a line describing the scenario
+rec() { local IFS=$'\t'; echo "$*" >>"$DATA"; }
+row() { rec R "$@"; }
+comp() { rec C "$@"; }
+sample() { rec S "$@"; }
+na() { rec N "$@"; }
+row_na() { rec A "$@"; }
+extra() { rec X "$@"; }
+describe() { rec D "$@"; }
+
+# ---- clean-up: leave the system as found --------------------------------------------------------
+MODEL_WAS_RUNNING=0
+MODEL_START_OPTS=()
+BG_PIDS=""
+cleanup() {
+	local p
+	for p in $BG_PIDS; do
+		kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null
+	done
+	if [ "$(id -u)" -eq 0 ]; then
+		if [ "$MODEL_WAS_RUNNING" = 1 ]; then
+			"$VMSCOPE" status >/dev/null 2>&1 || "$VMSCOPE" start "${MODEL_START_OPTS[@]}" >/dev/null 2>&1 \
+				|| echo "bench: could not restart the model that was running before" >&2
+		else
+			"$VMSCOPE" status >/dev/null 2>&1 && "$VMSCOPE" stop >/dev/null 2>&1
+		fi
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+bg_add() { BG_PIDS="$BG_PIDS $1"; }
+bg_del() { local p out=""; for p in $BG_PIDS; do [ "$p" = "$1" ] || out="$out $p"; done; BG_PIDS=$out; }
+kill_bg() { # PID: stop a background process of ours and reap it
+	kill -CONT "$1" 2>/dev/null; kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null; bg_del "$1"
+}
+
+# ---- what can run here ---------------------------------------------------------------------------
+IS_ROOT=0; [ "$(id -u)" -eq 0 ] && IS_ROOT=1
+HAVE_MODEL=0; MODEL_WHY="needs root"
+HAVE_BPFTRACE=0; BPFTRACE_WHY="needs root"
+HAVE_STRACE=0; STRACE_WHY="strace not installed"
+HAVE_TIME=0; [ -x /usr/bin/time ] && HAVE_TIME=1
+HAVE_PMAP=0; command -v pmap >/dev/null && HAVE_PMAP=1
+HAVE_GCC=0; command -v gcc >/dev/null && HAVE_GCC=1
+command -v strace >/dev/null && { HAVE_STRACE=1; STRACE_WHY=""; }
+# The real interpreter, not a version-manager shim (pyenv's is a shell script).
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+[ -x "${PY:-}" ] || PY=$(command -v python3)
+if [ $IS_ROOT = 1 ]; then
+	if command -v bpftrace >/dev/null; then HAVE_BPFTRACE=1; BPFTRACE_WHY=""; else BPFTRACE_WHY="bpftrace not installed"; fi
+	if "$VMSCOPE" status >/dev/null 2>&1; then
+		MODEL_WAS_RUNNING=1
+		mv=$("$VMSCOPE" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("max_vmas",0))' 2>/dev/null)
+		[ -n "$mv" ] && [ "$mv" != 131072 ] && [ "$mv" != 0 ] && MODEL_START_OPTS=(--max-vmas "$mv")
+		log "the model was running: it is stopped and started during the bench, and left running"
+	fi
+	"$VMSCOPE" stop >/dev/null 2>&1
+	if out=$("$VMSCOPE" start 2>&1); then HAVE_MODEL=1; MODEL_WHY=""
+	else MODEL_WHY="vmscope start failed: $(echo "$out" | head -n1)"; fi
+	"$VMSCOPE" stop >/dev/null 2>&1
+fi
+log "repetitions $REPS (map reads $MAP_REPS), churn $CHURN iterations, big map $NVMAS VMAs"
+log "root=$IS_ROOT model=$HAVE_MODEL${MODEL_WHY:+ ($MODEL_WHY)} strace=$HAVE_STRACE bpftrace=$HAVE_BPFTRACE${BPFTRACE_WHY:+ ($BPFTRACE_WHY)}"
+
+# ---- helpers --------------------------------------------------------------------------------------
+mkdir -p "$BOUT" || die "cannot create $BOUT"
+if [ ! -x "$BOUT/churn_loop" ] || [ "$ROOT/bench/churn_loop.c" -nt "$BOUT/churn_loop" ]; then
+	cc -O2 -Wall -Wextra -o "$BOUT/churn_loop" "$ROOT/bench/churn_loop.c" || die "cannot build churn_loop"
+fi
+# A generated C file for the compile workload (fixed content, independent of the tree).
+GEN_C=$T/gen.c
+python3 - "$GEN_FUNCS" >"$GEN_C" <<'EOF'
+import sys
+n = int(sys.argv[1])
+print("#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n")
+for i in range(n):
+    print(f"""struct s{i} {{ int a[16]; double d; char name[32]; }};
+static int cmp{i}(const void *x, const void *y) {{ return *(const int *)x - *(const int *)y; }}
+int f{i}(int n, struct s{i} *s) {{
+	int acc = {i};
+	for (int k = 0; k < n; k++) {{
+		switch ((k ^ acc) & 7) {{
+		case 0: acc += s->a[k & 15] * {i + 3}; break;
+		case 1: acc ^= (int)(s->d * k); break;
+		case 2: acc -= (int)strlen(s->name) + k; break;
+		case 3: qsort(s->a, 16, sizeof(int), cmp{i}); break;
+		case 4: snprintf(s->name, sizeof(s->name), "%d-%d", acc, k); break;
+		default: acc = acc * 31 + k;
+		}}
+	}}
+	return acc;
+}}""")
+print("int main(void) { return 0; }")
+EOF
+WL_CHURN=("$BOUT/churn_loop" "$CHURN")
+WL_GCC=(sh -c "i=0; while [ \$i -lt $GCC_RUNS ]; do gcc -O2 -c '$GEN_C' -o '$T/gen.o' || exit 1; i=\$((i+1)); done")
+WL_PY=(sh -c "i=0; while [ \$i -lt $PY_RUNS ]; do '$PY' -c pass || exit 1; i=\$((i+1)); done")
+
+# Wall time of a command, stdout discarded; prints seconds. Returns the command's status.
+wall() {
+	local t0 t1 rc
+	t0=$EPOCHREALTIME
+	"$@" >/dev/null 2>>"$T/stderr"
+	rc=$?
+	t1=$EPOCHREALTIME
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+	return $rc
+}
+# Times one workload under PREFIX... (the tracer command, none for the others): sets V (seconds)
+# or WHY. The churn loop is timed by itself (its loop only); the others by wall time.
+measure_wl() { # WL [PREFIX...]
+	local wl=$1 out
+	shift
+	V="" WHY=""
+	case $wl in
+	churn)
+		if out=$("$@" "${WL_CHURN[@]}" 2>>"$T/stderr"); then
+			V=$(echo "$out" | awk '$1 == "ns" { printf "%.6f\n", $2 / 1e9 }')
+		fi ;;
+	gcc) [ $HAVE_GCC = 1 ] || { WHY="gcc not installed"; return 1; }
+		V=$(wall "$@" "${WL_GCC[@]}") || V="" ;;
+	py) V=$(wall "$@" "${WL_PY[@]}") || V="" ;;
+	esac
+	[ -n "$V" ] && return 0
+	WHY="failed: $(tail -n1 "$T/stderr" 2>/dev/null)"
+	return 1
+}
+# Records the last measure_wl as competitor COMP of each ROW.
+record_wl() { # COMP ROW...
+	local c=$1 r
+	shift
+	for r in "$@"; do
+		if [ -n "$V" ]; then sample "$r" "$c" "$V"; else na "$r" "$c" "$WHY"; fi
+	done
+}
+
+# bpftrace one-liner printing every mmap/munmap/mprotect of the system (as the model sees every
+# process), its output read by a sink that writes to /dev/null.
+BT_ONELINER='BEGIN { printf("ready\n"); }
+tracepoint:syscalls:sys_exit_mmap, tracepoint:syscalls:sys_exit_munmap, tracepoint:syscalls:sys_exit_mprotect
+{ printf("%d %s %s %d\n", pid, comm, probe, args->ret); }'
+BT_PID=""
+bt_start() { # starts the one-liner, waits until its probes are attached
+	rm -f "$T/bt.fifo" "$T/bt.ready"
+	mkfifo "$T/bt.fifo" || return 1
+	{ while IFS= read -r l; do [ "$l" = ready ] && break; done; : >"$T/bt.ready"; exec cat >/dev/null; } <"$T/bt.fifo" &
+	bg_add $!
+	BT_SINK=$!
+	bpftrace -e "$BT_ONELINER" >"$T/bt.fifo" 2>>"$T/bt.err" &
+	BT_PID=$!; bg_add $BT_PID
+	for _ in $(seq 300); do
+		[ -e "$T/bt.ready" ] && return 0
+		kill -0 $BT_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	bt_stop; return 1
+}
+bt_stop() {
+	[ -n "$BT_PID" ] || return 0
+	kill -INT "$BT_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$BT_PID" 2>/dev/null || break; sleep 0.1; done
+	kill_bg "$BT_PID"; kill_bg "$BT_SINK"; BT_PID=""
+}
+model_start() { # OUTFILE: start the model, record its output
+	"$VMSCOPE" start "${MODEL_START_OPTS[@]}" >"$1" 2>&1
+}
+model_stop() { "$VMSCOPE" stop >/dev/null 2>&1; return 0; }
+status_json() { "$VMSCOPE" status --json 2>/dev/null; }
+jfield() { python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1" 2>/dev/null; }
+wait_stopped() { # PID
+	for _ in $(seq 100); do
+		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# ==== scenario 1 (tracing overhead) and 5 (start-up) ==============================================
+log "scenario 1: tracing overhead (churn loop, gcc -O2, python3 start-up) x $REPS; scenario 5: start-up"
+WLS="churn gcc py"
+declare -A WL_NAME=([churn]="churn loop" [gcc]="gcc -O2" [py]="python3 start-up")
+describe 1 "churn loop: $CHURN x (mmap 8K, touch 2 pages, mprotect, munmap), the loop's own time"
+describe 1 "gcc -O2: $GCC_RUNS x gcc -O2 -c of a generated ${GEN_FUNCS}-function C file, wall time"
+describe 1 "python3 start-up: $PY_RUNS x $PY -c pass, wall time"
+describe 1 "tracers: model = vmscope start (pinned, no process); strace -f -e trace=memory -o /dev/null;"
+describe 1 "  bpftrace = sys_exit_{mmap,munmap,mprotect} of every process printed to /dev/null"
+describe 1 "ratio = traced / untraced (medians); targets: model and watch <= 1.10x on the churn loop, <= 1.03x on the others"
+declare -A WL_TARGET=([churn]="<=	1.10	<= 1.10x (goal 1.05x)" [gcc]="<=	1.03	<= 1.03x" [py]="<=	1.03	<= 1.03x")
+for wl in $WLS; do
+	IFS=$'\t' read -r op thr ttext <<<"${WL_TARGET[$wl]}"
+	row "$wl.model" 1 "${WL_NAME[$wl]}: model" s model untraced "$op" "$thr" "$ttext"
+	comp "$wl.model" untraced "untraced"; comp "$wl.model" model "model (pinned)"
+	row "$wl.watch" 1 "${WL_NAME[$wl]}: watch" s watch untraced "$op" "$thr" "$ttext"
+	comp "$wl.watch" untraced "untraced"; comp "$wl.watch" watch "vmscope watch >/dev/null"
+	row_na "$wl.watch" "watch not implemented"
+	row "$wl.strace" 1 "${WL_NAME[$wl]}: strace" s strace untraced "" "" "-"
+	comp "$wl.strace" untraced "untraced"; comp "$wl.strace" strace "strace"
+	row "$wl.bpftrace" 1 "${WL_NAME[$wl]}: bpftrace" s bpftrace untraced "" "" "-"
+	comp "$wl.bpftrace" untraced "untraced"; comp "$wl.bpftrace" bpftrace "bpftrace"
+	[ $HAVE_MODEL = 1 ] || na "$wl.model" model "$MODEL_WHY"
+	[ $HAVE_STRACE = 1 ] || na "$wl.strace" strace "$STRACE_WHY"
+	[ $HAVE_BPFTRACE = 1 ] || na "$wl.bpftrace" bpftrace "$BPFTRACE_WHY"
+done
+describe 5 "vmscope start: attach, then seed every process of the system (model stopped before each run)"
+row start 5 "vmscope start" s "" "" "" "" "-"
+comp start wall "wall time"; comp start seed "seed (reported)"
+[ $HAVE_MODEL = 1 ] || row_na start "$MODEL_WHY"
+
+for rep in $(seq "$REPS"); do
+	log "  repetition $rep/$REPS"
+	# A: untraced (the model stopped)
+	model_stop
+	for wl in $WLS; do
+		measure_wl "$wl"
+		record_wl untraced "$wl.model" "$wl.watch" "$wl.strace" "$wl.bpftrace"
+	done
+	# B: the pinned model
+	if [ $HAVE_MODEL = 1 ]; then
+		t0=$EPOCHREALTIME
+		if model_start "$T/start.out"; then
+			t1=$EPOCHREALTIME
+			sample start wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }')"
+			read -r procs vmas secs < <(sed -n 's/.*: \([0-9]*\) processes, \([0-9]*\) VMAs seeded in \([0-9.]*\) s.*/\1 \2 \3/p' "$T/start.out")
+			[ -n "${secs:-}" ] && { sample start seed "$secs"; extra start processes "$procs"; extra start vmas "$vmas"; }
+			for wl in $WLS; do measure_wl "$wl"; record_wl model "$wl.model"; done
+		else
+			for wl in $WLS; do na "$wl.model" model "vmscope start failed: $(head -n1 "$T/start.out")"; done
+		fi
+		model_stop
+	fi
+	# C: vmscope watch: not implemented (its row is n/a)
+	# D: strace
+	if [ $HAVE_STRACE = 1 ]; then
+		for wl in $WLS; do measure_wl "$wl" strace -f -e trace=memory -o /dev/null; record_wl strace "$wl.strace"; done
+	fi
+	# E: bpftrace
+	if [ $HAVE_BPFTRACE = 1 ]; then
+		if bt_start; then
+			for wl in $WLS; do measure_wl "$wl"; record_wl bpftrace "$wl.bpftrace"; done
+			bt_stop
+		else
+			for wl in $WLS; do na "$wl.bpftrace" bpftrace "bpftrace did not attach: $(grep -v RLIMIT "$T/bt.err" | tail -n1)"; done
+		fi
+	fi
+done
+
+# ==== scenario 2 (reading a big map) and 4 (memory) ===============================================
+log "scenario 2: reading a map of $NVMAS VMAs x $MAP_REPS; scenario 4: memory"
+describe 2 "target: regions many $NVMAS (stopped), the model running; wall time of one read, stdout to /dev/null"
+describe 2 "ratio = slower / faster (medians); mmap_lock rows: time the target's mmap_lock was held / waited for"
+describe 2 "  per read (bpftrace on the mmap_lock tracepoints, locks of another mm taken by the reader's pid)"
+row map.bpf 2 "map: bpf backend vs pmap" s pmap bpf ">=" 10 ">= 10x faster"
+comp map.bpf bpf "vmscope map --backend bpf"; comp map.bpf pmap "pmap"
+row map.procfs 2 "map: procfs backend vs pmap" s pmap procfs "" "" "-"
+comp map.procfs procfs "vmscope map --backend procfs"; comp map.procfs pmap "pmap"
+row mapx.smaps 2 "map -x vs cat smaps (floor)" s mapx smaps "<=" 1.2 "<= 1.2x"
+comp mapx.smaps mapx "vmscope map -x"; comp mapx.smaps smaps "cat smaps"
+row mapx.pmapx 2 "map -x vs pmap -x" s pmapx mapx ">=" 3 ">= 3x faster"
+comp mapx.pmapx mapx "vmscope map -x"; comp mapx.pmapx pmapx "pmap -x"
+READERS="bpf procfs pmap mapx pmapx smaps"
+declare -A READER_LABEL=([bpf]="vmscope map --backend bpf" [procfs]="vmscope map --backend procfs" [pmap]="pmap"
+	[mapx]="vmscope map -x" [pmapx]="pmap -x" [smaps]="cat smaps")
+for k in held wait; do
+	row "lock.$k" 2 "target's mmap_lock $k per read" s "" "" "" "" "-"
+	for r in $READERS; do comp "lock.$k" "$r" "${READER_LABEL[$r]}"; done
+done
+describe 4 "kernel memory: status --json kernel_bytes and vmas, without and with the $NVMAS-VMA helper;"
+describe 4 "  marginal = bytes added / VMAs added (the target uses it), average = kernel_bytes / vmas"
+row kmem 4 "kernel bytes per VMA" B "" "" "<=" 128 "<= 128 B/VMA (marginal)"
+comp kmem without "model, no helper"; comp kmem with "model + $NVMAS-VMA helper"
+row rss.map 4 "max RSS of a read ($NVMAS VMAs)" KiB "" "" "" "" "-"
+for r in bpf procfs pmap mapx pmapx; do comp rss.map "$r" "${READER_LABEL[$r]}"; done
+row rss.watch 4 "max RSS of vmscope watch" KiB "" "" "" "" "-"
+comp rss.watch watch "vmscope watch"; row_na rss.watch "watch not implemented"
+row events 3 "events consumed by vmscope watch" "ev/s" "" "" ">=" 1000000 ">= 1M events/s"
+comp events watch "vmscope watch"; row_na events "watch not implemented"
+
+if [ $HAVE_MODEL = 1 ]; then
+	model_start "$T/start2.out" || { HAVE_MODEL=0; MODEL_WHY="vmscope start failed: $(head -n1 "$T/start2.out")"; }
+fi
+if [ $HAVE_MODEL = 1 ]; then
+	sleep 0.5
+	status_json >"$T/status0.json"
+fi
+"$HELPERS/regions" many "$NVMAS" >"$T/regions.out" 2>&1 &
+HP=$!; bg_add $HP
+for _ in $(seq 600); do grep -q ready "$T/regions.out" 2>/dev/null && break; kill -0 $HP 2>/dev/null || break; sleep 0.1; done
+if ! grep -q ready "$T/regions.out"; then
+	why="the helper did not start: $(head -n1 "$T/regions.out")"
+	for r in map.bpf map.procfs mapx.smaps mapx.pmapx lock.held lock.wait kmem rss.map; do row_na "$r" "$why"; done
+else
+	kill -STOP $HP; wait_stopped $HP
+	nmaps=$(wc -l <"/proc/$HP/maps")
+	extra map.bpf target_vmas "$nmaps"
+	if [ $HAVE_MODEL = 1 ]; then
+		sleep 0.5
+		status_json >"$T/status1.json"
+		b0=$(jfield kernel_bytes <"$T/status0.json"); v0=$(jfield vmas <"$T/status0.json")
+		b1=$(jfield kernel_bytes <"$T/status1.json"); v1=$(jfield vmas <"$T/status1.json")
+		if [ -n "$b0" ] && [ -n "$b1" ] && [ -n "$v0" ] && [ -n "$v1" ] && [ "$v1" -gt "$v0" ]; then
+			sample kmem without "$b0"; sample kmem with "$b1"
+			extra kmem vmas_without "$v0"; extra kmem vmas_with "$v1"
+			extra kmem average_without "$(awk -v b="$b0" -v v="$v0" 'BEGIN { printf "%.1f", b / v }')"
+			extra kmem average_with "$(awk -v b="$b1" -v v="$v1" 'BEGIN { printf "%.1f", b / v }')"
+			rec V kmem "$(awk -v a="$b0" -v b="$b1" -v x="$v0" -v y="$v1" 'BEGIN { printf "%.1f", (b - a) / (y - x) }')"
+		else
+			row_na kmem "status --json gave no usable kernel_bytes/vmas ($b0/$v0 -> $b1/$v1)"
+		fi
+		# Does the model serve the big process, or fall back to /proc? (-v says so on stderr.)
+		"$VMSCOPE" map -v --backend bpf "$HP" >/dev/null 2>"$T/bpf.err"
+		if grep -q 'reading /proc' "$T/bpf.err"; then
+			extra map.bpf note "the bpf backend fell back to /proc: $(grep -m1 'reading /proc' "$T/bpf.err")"
+		fi
+	else
+		row_na kmem "$MODEL_WHY"
+		na map.bpf bpf "$MODEL_WHY"
+		na mapx.smaps mapx "$MODEL_WHY (map -x would read /proc only)"
+		na mapx.pmapx mapx "$MODEL_WHY (map -x would read /proc only)"
+		na lock.held bpf "$MODEL_WHY"; na lock.wait bpf "$MODEL_WHY"; na rss.map bpf "$MODEL_WHY"
+	fi
+	[ $HAVE_PMAP = 1 ] || for r in map.bpf map.procfs mapx.pmapx rss.map; do na "$r" pmap "procps pmap not installed"; done
+	[ $HAVE_PMAP = 1 ] || na mapx.pmapx pmapx "procps pmap not installed"
+	if [ $HAVE_PMAP = 1 ] && ! cmp -s <(pmap "$HP" 2>/dev/null) <("$VMSCOPE" map "$HP" 2>/dev/null); then
+		extra map.bpf note "vmscope map output differs from pmap's"
+	fi
+	declare -A READER_CMD=(
+		[bpf]="$VMSCOPE map --backend bpf $HP" [procfs]="$VMSCOPE map --backend procfs $HP" [pmap]="pmap $HP"
+		[mapx]="$VMSCOPE map -x $HP" [pmapx]="pmap -x $HP" [smaps]="cat /proc/$HP/smaps")
+	reader_ok() { # READER: can it run here?
+		case $1 in
+		bpf|mapx) [ $HAVE_MODEL = 1 ] ;;
+		pmap|pmapx) [ $HAVE_PMAP = 1 ] ;;
+		*) true ;;
+		esac
+	}
+	# Interleaved: bpf procfs pmap mapx pmapx smaps, bpf procfs ...
+	for rep in $(seq "$MAP_REPS"); do
+		for r in $READERS; do
+			reader_ok "$r" || continue
+			# shellcheck disable=SC2086
+			if v=$(wall ${READER_CMD[$r]}); then
+				case $r in
+				bpf) sample map.bpf bpf "$v" ;;
+				procfs) sample map.procfs procfs "$v" ;;
+				pmap) sample map.bpf pmap "$v"; sample map.procfs pmap "$v" ;;
+				mapx) sample mapx.smaps mapx "$v"; sample mapx.pmapx mapx "$v" ;;
+				pmapx) sample mapx.pmapx pmapx "$v" ;;
+				smaps) sample mapx.smaps smaps "$v" ;;
+				esac
+			else
+				why="failed: $(tail -n1 "$T/stderr")"
+				case $r in
+				bpf) na map.bpf bpf "$why" ;;
+				procfs) na map.procfs procfs "$why" ;;
+				pmap) na map.bpf pmap "$why"; na map.procfs pmap "$why" ;;
+				mapx) na mapx.smaps mapx "$why"; na mapx.pmapx mapx "$why" ;;
+				pmapx) na mapx.pmapx pmapx "$why" ;;
+				smaps) na mapx.smaps smaps "$why" ;;
+				esac
+			fi
+		done
+	done
+	# Max RSS of each reader (one run each).
+	if [ $HAVE_TIME = 1 ]; then
+		for r in bpf procfs pmap mapx pmapx; do
+			reader_ok "$r" || continue
+			# shellcheck disable=SC2086
+			if /usr/bin/time -f %M -o "$T/rss" ${READER_CMD[$r]} >/dev/null 2>>"$T/stderr"; then
+				sample rss.map "$r" "$(tail -n1 "$T/rss")"
+			else na rss.map "$r" "failed: $(tail -n1 "$T/stderr")"; fi
+		done
+	else
+		row_na rss.map "/usr/bin/time not installed (Debian package time)"
+	fi
+	# The target's mmap_lock during each read. The reader takes the target's lock, so the events
+	# are attributed to the reader's pid, keeping only locks of an mm that is not the reader's own.
+	if [ $HAVE_BPFTRACE = 1 ]; then
+		cat >"$T/lock.bt" <<'EOF'
+BEGIN { printf("ready\n"); }
+tracepoint:mmap_lock:mmap_lock_start_locking /args->mm != curtask->mm/ { @s[tid] = nsecs; }
+tracepoint:mmap_lock:mmap_lock_acquire_returned /args->mm != curtask->mm/ {
+	if (@s[tid]) { @wait[pid] = sum(nsecs - @s[tid]); delete(@s[tid]); }
+	if (args->success) { @a[tid] = nsecs; }
+}
+tracepoint:mmap_lock:mmap_lock_released /args->mm != curtask->mm && @a[tid]/ {
+	@held[pid] = sum(nsecs - @a[tid]); @n[pid] = count(); delete(@a[tid]);
+}
+END { clear(@s); clear(@a); }
+EOF
+		bpftrace "$T/lock.bt" >"$T/lock.out" 2>"$T/lock.err" &
+		LP=$!; bg_add $LP
+		for _ in $(seq 300); do grep -q ready "$T/lock.out" 2>/dev/null && break; kill -0 $LP 2>/dev/null || break; sleep 0.1; done
+		if grep -q ready "$T/lock.out"; then
+			: >"$T/lock.pids"
+			for rep in $(seq "$REPS"); do
+				for r in $READERS; do
+					reader_ok "$r" || continue
+					# shellcheck disable=SC2086
+					${READER_CMD[$r]} >/dev/null 2>&1 &
+					p=$!; wait $p
+					echo "$p $r" >>"$T/lock.pids"
+				done
+			done
+			sleep 0.2
+			kill -INT $LP; wait $LP 2>/dev/null; bg_del $LP
+			# @held[PID]: NS -> samples in seconds; a reader with no event took no mmap_lock.
+			while read -r p r; do
+				h=$(sed -n "s/^@held\[$p\]: \([0-9]*\)$/\1/p" "$T/lock.out")
+				w=$(sed -n "s/^@wait\[$p\]: \([0-9]*\)$/\1/p" "$T/lock.out")
+				sample lock.held "$r" "$(awk -v x="${h:-0}" 'BEGIN { printf "%.9f\n", x / 1e9 }')"
+				sample lock.wait "$r" "$(awk -v x="${w:-0}" 'BEGIN { printf "%.9f\n", x / 1e9 }')"
+			done <"$T/lock.pids"
+			extra lock.held note "locks taken inside BPF programs, and per-VMA locks, are not seen"
+		else
+			why="bpftrace did not attach: $(grep -v RLIMIT "$T/lock.err" | tail -n1)"
+			row_na lock.held "$why"; row_na lock.wait "$why"
+			kill_bg $LP
+		fi
+	else
+		row_na lock.held "$BPFTRACE_WHY"; row_na lock.wait "$BPFTRACE_WHY"
+	fi
+	kill_bg $HP
+fi
+[ $HAVE_MODEL = 1 ] && model_stop
+
+# ==== report ======================================================================================
+mkdir -p "$RESULTS" || die "cannot create $RESULTS"
+git_head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)
+[ -n "$git_head" ] && [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] && git_head="$git_head+dirty"
+BENCH_VMSCOPE=$VMSCOPE BENCH_GIT=$git_head BENCH_QUICK=$QUICK BENCH_REPS=$REPS BENCH_MAP_REPS=$MAP_REPS \
+BENCH_ROOT_USER=$IS_ROOT BENCH_CHURN=$CHURN BENCH_VMAS=$NVMAS BENCH_GCC_RUNS=$GCC_RUNS BENCH_PY_RUNS=$PY_RUNS \
+BENCH_PY=$PY python3 - "$DATA" "$RESULTS/latest.json" <<'EOF' || die "the report failed"
+import json, os, platform, statistics, subprocess, sys, time
+E = os.environ
+
+data_path, out_path = sys.argv[1], sys.argv[2]
+rows, order = {}, []
+for line in open(data_path):
+    f = line.rstrip("\n").split("\t")
+    kind, rid = f[0], f[1]
+    if kind == "R":
+        scen, name, unit, num, den, op, thr, ttext = f[2:10]
+        rows[rid] = dict(id=rid, scenario=int(scen), name=name, unit=unit, num=num, den=den, op=op,
+                         threshold=float(thr) if thr else None, target=ttext, comps={}, comp_order=[],
+                         na=None, value=None, extra={})
+        order.append(rid)
+        continue
+    r = rows[rid]
+    if kind == "C":
+        r["comps"][f[2]] = dict(name=f[2], label=f[3], samples=[], na=None)
+        r["comp_order"].append(f[2])
+    elif kind == "S":
+        r["comps"][f[2]]["samples"].append(float(f[3]))
+    elif kind == "N":
+        c = r["comps"][f[2]]
+        c["na"] = c["na"] or f[3]
+    elif kind == "A":
+        r["na"] = r["na"] or f[2]
+    elif kind == "V":
+        r["value"] = float(f[2])
+    elif kind == "X":
+        r["extra"][f[2]] = f[3]
+
+def stat(c):
+    if c["na"] or not c["samples"]:
+        return None, None
+    return min(c["samples"]), statistics.median(c["samples"])
+
+out_rows = []
+for rid in order:
+    r = rows[rid]
+    comps = []
+    for cn in r["comp_order"]:
+        c = r["comps"][cn]
+        mn, med = stat(c)
+        na = c["na"] or (None if c["samples"] else (r["na"] or "not measured"))
+        comps.append(dict(name=cn, label=c["label"], min=mn, median=med, samples=c["samples"],
+                          na=na))
+    ratio = ratio_min = None
+    result = "info"
+    cm = {c["name"]: c for c in comps}
+    if r["na"]:
+        result = "n/a"
+    elif r["value"] is not None:
+        ratio = r["value"]
+    elif r["num"] and r["den"]:
+        a, b = cm.get(r["num"]), cm.get(r["den"])
+        if a and b and a["median"] is not None and b["median"] is not None and b["median"] > 0:
+            ratio = a["median"] / b["median"]
+            if b["min"] > 0:
+                ratio_min = a["min"] / b["min"]
+        else:
+            result = "n/a"
+    if ratio is not None and r["threshold"] is not None:
+        ok = ratio <= r["threshold"] if r["op"] == "<=" else ratio >= r["threshold"]
+        result = "PASS" if ok else "FAIL"
+    elif ratio is None and r["threshold"] is not None:
+        result = "n/a"
+    out_rows.append(dict(
+        id=rid, scenario=r["scenario"], name=r["name"], unit=r["unit"], competitors=comps,
+        ratio=None if ratio is None or r["value"] is not None else round(ratio, 4),
+        ratio_of_mins=None if ratio_min is None else round(ratio_min, 4),
+        ratio_of=(f'{r["num"]} / {r["den"]}' if r["num"] and r["den"] and r["value"] is None else None),
+        value=r["value"], target=r["target"], result=result,
+        na_reason=r["na"] or next((c["na"] for c in comps if c["na"] and result == "n/a"), None),
+        extra=r["extra"]))
+
+def cpu_model():
+    try:
+        for l in open("/proc/cpuinfo"):
+            if l.startswith("model name"):
+                return l.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+def mem_kb():
+    try:
+        for l in open("/proc/meminfo"):
+            if l.startswith("MemTotal:"):
+                return int(l.split()[1])
+    except OSError:
+        return None
+
+def version():
+    try:
+        return subprocess.run([E["BENCH_VMSCOPE"], "--version"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return None
+
+doc = dict(
+    tool="vmscope bench", version=version(), git=E.get("BENCH_GIT") or None,
+    date=time.strftime("%Y-%m-%dT%H:%M:%S%z"), quick=E["BENCH_QUICK"] == "1",
+    repetitions=int(E["BENCH_REPS"]), map_repetitions=int(E["BENCH_MAP_REPS"]),
+    machine=dict(kernel=platform.release(), arch=platform.machine(), nproc=os.cpu_count(),
+                 cpu=cpu_model(), mem_kb=mem_kb(), root=E["BENCH_ROOT_USER"] == "1"),
+    config=dict(churn_iterations=int(E["BENCH_CHURN"]), big_map_vmas=int(E["BENCH_VMAS"]),
+                gcc_runs=int(E["BENCH_GCC_RUNS"]), python_runs=int(E["BENCH_PY_RUNS"]),
+                python=E["BENCH_PY"]),
+    rows=out_rows)
+tmp = out_path + ".tmp"
+with open(tmp, "w") as fp:
+    json.dump(doc, fp, indent=1)
+    fp.write("\n")
+os.replace(tmp, out_path)
+
+# ---- the table ----
+def fmt(v, unit):
+    if v is None:
+        return "-"
+    if unit == "s":
+        if v == 0: return "0"
+        if v >= 1: return f"{v:.3f} s"
+        if v >= 1e-3: return f"{v*1e3:.2f} ms"
+        return f"{v*1e6:.1f} us"
+    if unit == "B":
+        return f"{v/1048576:.2f} MiB" if v >= 1048576 else f"{v:.0f} B"
+    if unit == "KiB":
+        return f"{v/1024:.1f} MiB" if v >= 10240 else f"{v:.0f} KiB"
+    return f"{v:g} {unit}"
+
+def headline(o):
+    if o["value"] is not None:
+        return f'{o["value"]:.1f} B/VMA' if o["unit"] == "B" else f'{o["value"]:g}'
+    if o["ratio"] is not None:
+        return f'{o["ratio"]:.2f}x'
+    return "n/a" if o["result"] == "n/a" else "-"
+
+W = (62, 30, 11, 11, 12, 24)
+hdr = f'{"row":<{W[0]}} {"competitor":<{W[1]}} {"min":>{W[2]}} {"median":>{W[3]}} {"ratio":>{W[4]}}  {"target":<{W[5]}} result'
+print()
+print(f'vmscope bench  {doc["date"]}  kernel {doc["machine"]["kernel"]}, {doc["machine"]["nproc"]} CPUs, '
+      f'{doc["repetitions"]} repetitions{" (BENCH_QUICK)" if doc["quick"] else ""}')
+print(hdr)
+print("-" * len(hdr))
+scen_names = {1: "1. tracing overhead (ratio = traced / untraced, medians)",
+              2: "2. reading a big map (ratio = slower / faster, medians)",
+              3: "3. event throughput", 4: "4. memory", 5: "5. start-up"}
+for s in sorted(scen_names):
+    print(f"[{scen_names[s]}]")
+    for o in [o for o in out_rows if o["scenario"] == s]:
+        name = o["name"]
+        lines = []
+        for c in o["competitors"]:
+            if c["na"]:
+                lines.append((c["label"], f'n/a ({c["na"]})', "", ""))
+            else:
+                lines.append((c["label"], fmt(c["min"], o["unit"]), fmt(c["median"], o["unit"]), ""))
+        if o["result"] == "n/a" and o["na_reason"] and all(c["na"] for c in o["competitors"]):
+            lines = [(c["label"], "n/a", "", "") for c in o["competitors"][-1:]]
+            name = f'{name} -- n/a ({o["na_reason"]})'
+        for i, (lab, mn, med, _) in enumerate(lines):
+            last = i == len(lines) - 1
+            left = name if i == 0 else ""
+            if len(left) > W[0]:
+                print(left)
+                left = ""
+            if mn.startswith("n/a ("):
+                cell = f'{lab:<{W[1]}} {mn:<{W[2]+W[3]+1}}'
+            else:
+                cell = f'{lab:<{W[1]}} {mn:>{W[2]}} {med:>{W[3]}}'
+            tail = f' {headline(o):>{W[4]}}  {o["target"]:<{W[5]}} {o["result"]}' if last else ""
+            print(f'{left:<{W[0]}} {cell}{tail}'.rstrip())
+        for k, v in o["extra"].items():
+            if k == "note":
+                print(f'{"":<{W[0]}}   note: {v}')
+        if o["id"] == "kmem" and o["extra"]:
+            e = o["extra"]
+            print(f'{"":<{W[0]}}   VMAs {e.get("vmas_without")} -> {e.get("vmas_with")}; average '
+                  f'{e.get("average_without")} -> {e.get("average_with")} B/VMA; marginal is the headline')
+        if o["id"] == "start" and o["extra"]:
+            print(f'{"":<{W[0]}}   seeded {o["extra"].get("processes")} processes, {o["extra"].get("vmas")} VMAs (last run)')
+print("-" * len(hdr))
+cnt = {k: sum(1 for o in out_rows if o["result"] == k) for k in ("PASS", "FAIL", "n/a")}
+print(f'targets: {cnt["PASS"]} PASS, {cnt["FAIL"]} FAIL, {cnt["n/a"]} n/a   (written to {out_path})')
+EOF
