@@ -121,6 +121,11 @@ tests-build: $(BIN) $(UNIT_BINS) $(HELPER_BINS)
 test: tests-build
 	$(Q)VMSCOPE=$(abspath $(BIN)) OUTPUT=$(abspath $(OUTPUT)) SANITIZE=$(SANITIZE) tests/run.sh
 
+# Every speed and memory target against its competitors (bench/README.md); writes
+# bench/results/latest.json. BENCH_QUICK=1 for a smoke run. bench/run.sh builds its C helper itself.
+bench: all tests-build
+	$(Q)VMSCOPE=$(abspath $(BIN)) OUTPUT=$(abspath $(OUTPUT)) bench/run.sh
+
 clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT_BASE) vmscope

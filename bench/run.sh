@@ -117,7 +117,8 @@ log "repetitions $REPS (map reads $MAP_REPS), churn $CHURN iterations, big map $
 log "root=$IS_ROOT model=$HAVE_MODEL${MODEL_WHY:+ ($MODEL_WHY)} strace=$HAVE_STRACE bpftrace=$HAVE_BPFTRACE${BPFTRACE_WHY:+ ($BPFTRACE_WHY)}"
 
 # ---- helpers --------------------------------------------------------------------------------------
-mkdir -p "$BOUT" || die "cannot create $BOUT"
+# Not writable (another user's build dir): build into the scratch dir instead.
+mkdir -p "$BOUT" 2>/dev/null && [ -w "$BOUT" ] || BOUT=$T
 if [ ! -x "$BOUT/churn_loop" ] || [ "$ROOT/bench/churn_loop.c" -nt "$BOUT/churn_loop" ]; then
 	cc -O2 -Wall -Wextra -o "$BOUT/churn_loop" "$ROOT/bench/churn_loop.c" || die "cannot build churn_loop"
 fi
@@ -368,9 +369,11 @@ else
 	else
 		row_na kmem "$MODEL_WHY"
 		na map.bpf bpf "$MODEL_WHY"
-		na mapx.smaps mapx "$MODEL_WHY (map -x would read /proc only)"
-		na mapx.pmapx mapx "$MODEL_WHY (map -x would read /proc only)"
-		na lock.held bpf "$MODEL_WHY"; na lock.wait bpf "$MODEL_WHY"; na rss.map bpf "$MODEL_WHY"
+		na mapx.smaps mapx "$MODEL_WHY; without the model map -x only reads /proc"
+		na mapx.pmapx mapx "$MODEL_WHY; without the model map -x only reads /proc"
+		na lock.held bpf "$MODEL_WHY"; na lock.wait bpf "$MODEL_WHY"
+		na lock.held mapx "$MODEL_WHY"; na lock.wait mapx "$MODEL_WHY"
+		na rss.map bpf "$MODEL_WHY"; na rss.map mapx "$MODEL_WHY"
 	fi
 	[ $HAVE_PMAP = 1 ] || for r in map.bpf map.procfs mapx.pmapx rss.map; do na "$r" pmap "procps pmap not installed"; done
 	[ $HAVE_PMAP = 1 ] || na mapx.pmapx pmapx "procps pmap not installed"
@@ -488,10 +491,13 @@ import json, os, platform, statistics, subprocess, sys, time
 E = os.environ
 
 data_path, out_path = sys.argv[1], sys.argv[2]
-rows, order = {}, []
+rows, order, descr = {}, [], {}
 for line in open(data_path):
     f = line.rstrip("\n").split("\t")
     kind, rid = f[0], f[1]
+    if kind == "D":
+        descr.setdefault(int(rid), []).append(f[2])
+        continue
     if kind == "R":
         scen, name, unit, num, den, op, thr, ttext = f[2:10]
         rows[rid] = dict(id=rid, scenario=int(scen), name=name, unit=unit, num=num, den=den, op=op,
@@ -501,7 +507,7 @@ for line in open(data_path):
         continue
     r = rows[rid]
     if kind == "C":
-        r["comps"][f[2]] = dict(name=f[2], label=f[3], samples=[], na=None)
+        r["comps"][f[2]] = dict(label=f[3], samples=[], na=None)
         r["comp_order"].append(f[2])
     elif kind == "S":
         r["comps"][f[2]]["samples"].append(float(f[3]))
@@ -515,48 +521,45 @@ for line in open(data_path):
     elif kind == "X":
         r["extra"][f[2]] = f[3]
 
-def stat(c):
-    if c["na"] or not c["samples"]:
-        return None, None
-    return min(c["samples"]), statistics.median(c["samples"])
-
 out_rows = []
 for rid in order:
     r = rows[rid]
     comps = []
     for cn in r["comp_order"]:
         c = r["comps"][cn]
-        mn, med = stat(c)
         na = c["na"] or (None if c["samples"] else (r["na"] or "not measured"))
-        comps.append(dict(name=cn, label=c["label"], min=mn, median=med, samples=c["samples"],
-                          na=na))
-    ratio = ratio_min = None
-    result = "info"
+        ok = c["samples"] and not na
+        comps.append(dict(name=cn, label=c["label"],
+                          min=min(c["samples"]) if ok else None,
+                          median=statistics.median(c["samples"]) if ok else None,
+                          samples=c["samples"], na=na))
     cm = {c["name"]: c for c in comps}
-    if r["na"]:
-        result = "n/a"
-    elif r["value"] is not None:
-        ratio = r["value"]
-    elif r["num"] and r["den"]:
+    ratio = ratio_min = None
+    if not r["na"] and r["value"] is None and r["num"] and r["den"]:
         a, b = cm.get(r["num"]), cm.get(r["den"])
         if a and b and a["median"] is not None and b["median"] is not None and b["median"] > 0:
             ratio = a["median"] / b["median"]
-            if b["min"] > 0:
-                ratio_min = a["min"] / b["min"]
-        else:
-            result = "n/a"
-    if ratio is not None and r["threshold"] is not None:
-        ok = ratio <= r["threshold"] if r["op"] == "<=" else ratio >= r["threshold"]
-        result = "PASS" if ok else "FAIL"
-    elif ratio is None and r["threshold"] is not None:
+            ratio_min = a["min"] / b["min"] if b["min"] > 0 else None
+    headline = r["value"] if r["value"] is not None and not r["na"] else ratio
+    if r["na"]:
         result = "n/a"
+    elif r["threshold"] is None:
+        # no target: information, unless the ratio it is about could not be measured
+        result = "n/a" if r["num"] and r["den"] and ratio is None else "info"
+    elif headline is None:
+        result = "n/a"
+    else:
+        ok = headline <= r["threshold"] if r["op"] == "<=" else headline >= r["threshold"]
+        result = "PASS" if ok else "FAIL"
+    na_reason = r["na"]
+    if result == "n/a" and not na_reason:
+        na_reason = next((c["na"] for c in comps if c["na"]), "not measured")
     out_rows.append(dict(
         id=rid, scenario=r["scenario"], name=r["name"], unit=r["unit"], competitors=comps,
-        ratio=None if ratio is None or r["value"] is not None else round(ratio, 4),
+        ratio=None if ratio is None else round(ratio, 4),
         ratio_of_mins=None if ratio_min is None else round(ratio_min, 4),
-        ratio_of=(f'{r["num"]} / {r["den"]}' if r["num"] and r["den"] and r["value"] is None else None),
-        value=r["value"], target=r["target"], result=result,
-        na_reason=r["na"] or next((c["na"] for c in comps if c["na"] and result == "n/a"), None),
+        ratio_of=f'{r["num"]} / {r["den"]} (medians)' if r["num"] and r["den"] else None,
+        value=r["value"], target=r["target"], result=result, na_reason=na_reason,
         extra=r["extra"]))
 
 def cpu_model():
@@ -574,7 +577,8 @@ def mem_kb():
             if l.startswith("MemTotal:"):
                 return int(l.split()[1])
     except OSError:
-        return None
+        pass
+    return None
 
 def version():
     try:
@@ -582,6 +586,7 @@ def version():
     except OSError:
         return None
 
+SCEN = {1: "tracing overhead", 2: "reading a big map", 3: "event throughput", 4: "memory", 5: "start-up"}
 doc = dict(
     tool="vmscope bench", version=version(), git=E.get("BENCH_GIT") or None,
     date=time.strftime("%Y-%m-%dT%H:%M:%S%z"), quick=E["BENCH_QUICK"] == "1",
@@ -591,14 +596,18 @@ doc = dict(
     config=dict(churn_iterations=int(E["BENCH_CHURN"]), big_map_vmas=int(E["BENCH_VMAS"]),
                 gcc_runs=int(E["BENCH_GCC_RUNS"]), python_runs=int(E["BENCH_PY_RUNS"]),
                 python=E["BENCH_PY"]),
+    scenarios={str(k): dict(title=v, notes=descr.get(k, [])) for k, v in SCEN.items()},
     rows=out_rows)
+doc["summary"] = {k: sum(1 for o in out_rows if o["result"] == k) for k in ("PASS", "FAIL", "n/a", "info")}
 tmp = out_path + ".tmp"
 with open(tmp, "w") as fp:
     json.dump(doc, fp, indent=1)
     fp.write("\n")
 os.replace(tmp, out_path)
 
-# ---- the table ----
+# ---- the table: one line per competitor; the ratio, target and result on the row's last line.
+# A competitor identical to one already printed in the previous row of the scenario (the same
+# untraced runs, the same pmap runs) is not printed again.
 def fmt(v, unit):
     if v is None:
         return "-"
@@ -614,57 +623,61 @@ def fmt(v, unit):
     return f"{v:g} {unit}"
 
 def headline(o):
+    if o["result"] == "n/a":
+        return "n/a"
     if o["value"] is not None:
         return f'{o["value"]:.1f} B/VMA' if o["unit"] == "B" else f'{o["value"]:g}'
     if o["ratio"] is not None:
         return f'{o["ratio"]:.2f}x'
-    return "n/a" if o["result"] == "n/a" else "-"
+    return "-"
 
-W = (62, 30, 11, 11, 12, 24)
-hdr = f'{"row":<{W[0]}} {"competitor":<{W[1]}} {"min":>{W[2]}} {"median":>{W[3]}} {"ratio":>{W[4]}}  {"target":<{W[5]}} result'
+W = (32, 29, 10, 10, 12, 22)
+hdr = (f'{"row":<{W[0]}} {"competitor":<{W[1]}} {"min":>{W[2]}} {"median":>{W[3]}} '
+       f'{"ratio":>{W[4]}}  {"target":<{W[5]}} result')
+m = doc["machine"]
 print()
-print(f'vmscope bench  {doc["date"]}  kernel {doc["machine"]["kernel"]}, {doc["machine"]["nproc"]} CPUs, '
-      f'{doc["repetitions"]} repetitions{" (BENCH_QUICK)" if doc["quick"] else ""}')
+print(f'vmscope bench  {doc["date"]}  {doc["version"] or ""} {doc["git"] or ""}')
+print(f'kernel {m["kernel"]}, {m["nproc"]} CPUs ({m["cpu"]}), {doc["repetitions"]} repetitions'
+      f' ({doc["map_repetitions"]} for map reads){"  [BENCH_QUICK]" if doc["quick"] else ""}')
+print("=" * len(hdr))
 print(hdr)
-print("-" * len(hdr))
-scen_names = {1: "1. tracing overhead (ratio = traced / untraced, medians)",
-              2: "2. reading a big map (ratio = slower / faster, medians)",
-              3: "3. event throughput", 4: "4. memory", 5: "5. start-up"}
-for s in sorted(scen_names):
-    print(f"[{scen_names[s]}]")
+for s in sorted(SCEN):
+    print("-" * len(hdr))
+    print(f"{s}. {SCEN[s]}")
+    for d in descr.get(s, []):
+        print(f"   {d}")
+    prev = set()
     for o in [o for o in out_rows if o["scenario"] == s]:
-        name = o["name"]
-        lines = []
+        shown = []
         for c in o["competitors"]:
+            key = (c["label"], tuple(c["samples"]), c["na"])
+            if key in prev and c["samples"]:
+                continue
+            shown.append(c)
+        prev = {(c["label"], tuple(c["samples"]), c["na"]) for c in o["competitors"]}
+        if not shown:
+            shown = o["competitors"][-1:]
+        for i, c in enumerate(shown):
+            left = o["name"] if i == 0 else ""
             if c["na"]:
-                lines.append((c["label"], f'n/a ({c["na"]})', "", ""))
+                reason = f'n/a ({c["na"]})'
+                cell = f'{c["label"]:<{W[1]}} {reason:<{W[2] + W[3] + 1}}'
             else:
-                lines.append((c["label"], fmt(c["min"], o["unit"]), fmt(c["median"], o["unit"]), ""))
-        if o["result"] == "n/a" and o["na_reason"] and all(c["na"] for c in o["competitors"]):
-            lines = [(c["label"], "n/a", "", "") for c in o["competitors"][-1:]]
-            name = f'{name} -- n/a ({o["na_reason"]})'
-        for i, (lab, mn, med, _) in enumerate(lines):
-            last = i == len(lines) - 1
-            left = name if i == 0 else ""
-            if len(left) > W[0]:
-                print(left)
-                left = ""
-            if mn.startswith("n/a ("):
-                cell = f'{lab:<{W[1]}} {mn:<{W[2]+W[3]+1}}'
-            else:
-                cell = f'{lab:<{W[1]}} {mn:>{W[2]}} {med:>{W[3]}}'
-            tail = f' {headline(o):>{W[4]}}  {o["target"]:<{W[5]}} {o["result"]}' if last else ""
-            print(f'{left:<{W[0]}} {cell}{tail}'.rstrip())
-        for k, v in o["extra"].items():
-            if k == "note":
-                print(f'{"":<{W[0]}}   note: {v}')
-        if o["id"] == "kmem" and o["extra"]:
-            e = o["extra"]
-            print(f'{"":<{W[0]}}   VMAs {e.get("vmas_without")} -> {e.get("vmas_with")}; average '
-                  f'{e.get("average_without")} -> {e.get("average_with")} B/VMA; marginal is the headline')
-        if o["id"] == "start" and o["extra"]:
-            print(f'{"":<{W[0]}}   seeded {o["extra"].get("processes")} processes, {o["extra"].get("vmas")} VMAs (last run)')
-print("-" * len(hdr))
-cnt = {k: sum(1 for o in out_rows if o["result"] == k) for k in ("PASS", "FAIL", "n/a")}
-print(f'targets: {cnt["PASS"]} PASS, {cnt["FAIL"]} FAIL, {cnt["n/a"]} n/a   (written to {out_path})')
+                cell = f'{c["label"]:<{W[1]}} {fmt(c["min"], o["unit"]):>{W[2]}} {fmt(c["median"], o["unit"]):>{W[3]}}'
+            line = f'{left:<{W[0]}} {cell}'
+            if i == len(shown) - 1:
+                line += f' {headline(o):>{W[4]}}  {o["target"]:<{W[5]}} {o["result"]}'
+            print(line.rstrip())
+        e = o["extra"]
+        if o["id"] == "kmem" and "vmas_with" in e:
+            print(f'{"":<{W[0]}}   VMAs {e["vmas_without"]} -> {e["vmas_with"]}; average '
+                  f'{e["average_without"]} -> {e["average_with"]} B/VMA; PASS/FAIL on the marginal')
+        if o["id"] == "start" and "processes" in e:
+            print(f'{"":<{W[0]}}   seeded {e["processes"]} processes, {e["vmas"]} VMAs (last run)')
+        if "note" in e:
+            print(f'{"":<{W[0]}}   note: {e["note"]}')
+print("=" * len(hdr))
+sm = doc["summary"]
+print(f'targets: {sm["PASS"]} PASS, {sm["FAIL"]} FAIL, {sm["n/a"]} n/a; {sm["info"]} rows without a target'
+      f'   -> {out_path}')
 EOF

@@ -72,7 +72,8 @@ err_case "$T: name that matches nothing" 42 1 "vmsnone$$" empty -- "$V" map "vms
 err_case "$T: name that matches nothing (-X)" 42 1 "vmsnone$$" empty -- "$V" map -X "vmsnone$$"
 err_case "$T: name is matched exactly, not as a prefix" 42 1 '' empty -- "$V" map kthread
 err_case "$T: two missing pids: two lines" 42 2 'no such process' empty -- "$V" map 999999999 999999998
-err_case "$T: huge pid names the argument, not a wrapped-around pid" 42 1 '4294967297' any -- "$V" map 4294967297
+# like procps, a number that cannot be a pid is a usage error (exit 1), named as given
+err_case "$T: huge pid names the argument, not a wrapped-around pid" 1 1 '4294967297' any -- "$V" map 4294967297
 
 # ---------------------------------------------------------------------------------------------
 # Found but not readable: exit 1, stdout is pmap's first line.

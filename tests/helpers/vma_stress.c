@@ -17,6 +17,8 @@
  *                 who being t<slot> (a thread of the main process), c<pid> (a fork child) or
  *                 x<pid>/y<pid> (the exec child and its worker)
  *   -d DIR        where the temp file goes (default /var/tmp); it is unlinked at exit
+ *   -x OP,OP..    leave these op kinds out (names as in op_table): to isolate one class of
+ *                 mismatch while reducing it, never to make a run pass
  *   --no-stop     print the protocol lines but never stop (to run by hand)
  *   --exec-child N  (internal) the exec'd child: N operations, then stop
  *
@@ -1141,7 +1143,7 @@ struct op {
 static void op_mprotect_plain(struct ctx *c) { op_mprotect(c, false); }
 static void op_pkey_mprotect(struct ctx *c) { op_mprotect(c, true); }
 
-static const struct op op_table[] = {
+static struct op op_table[] = {
 	{ "mmap_fixed", op_mmap_fixed, 8, 0 },
 	{ "mmap_noreplace", op_mmap_noreplace, 2, 0 },
 	{ "mmap_new", op_mmap_new, 6, 0 },
@@ -1166,6 +1168,26 @@ static const struct op op_table[] = {
 #define NR_OPS (int)(sizeof(op_table) / sizeof(op_table[0]))
 
 static int op_total;	/* the sum of the weights */
+static char *excluded;	/* -x: ",op,op," */
+
+/* Zeroes the weight of every op named in the comma-separated list. */
+static void exclude_ops(struct op *table, int n, const char *list)
+{
+	char buf[512], *tok, *save;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int i;
+
+		for (i = 0; i < n && strcmp(table[i].name, tok); i++)
+			;
+		if (i == n) {
+			fprintf(stderr, "vma_stress: -x: no op named '%s'\n", tok);
+			exit(2);
+		}
+		table[i].weight = 0;
+	}
+}
 
 static void do_op(struct ctx *c)
 {
@@ -1364,6 +1386,10 @@ static pid_t spawn_exec_child(struct ctx *by, long n)
 	}
 	if (no_stop)
 		argv[k++] = "--no-stop";
+	if (excluded) {
+		argv[k++] = "-x";
+		argv[k++] = excluded;
+	}
 	argv[k] = NULL;
 	pid = fork();
 	if (pid < 0) {
@@ -1502,7 +1528,7 @@ static int exec_child_main(long n, int batch)
 static void usage(void)
 {
 	fprintf(stderr, "usage: vma_stress [-s SEED] [-n OPS] [-b BATCH] [-t THREADS] [-f FORK_EVERY] "
-		"[-l LOG] [-d DIR] [--no-stop]\n");
+		"[-l LOG] [-d DIR] [-x OP,...] [--no-stop]\n");
 	exit(2);
 }
 
@@ -1512,14 +1538,15 @@ int main(int argc, char **argv)
 		{ "seed", 1, NULL, 's' }, { "ops", 1, NULL, 'n' }, { "batch", 1, NULL, 'b' },
 		{ "threads", 1, NULL, 't' }, { "fork-every", 1, NULL, 'f' }, { "log", 1, NULL, 'l' },
 		{ "dir", 1, NULL, 'd' }, { "no-stop", 0, NULL, 'S' }, { "exec-child", 1, NULL, 'X' },
-		{ "file-fd", 1, NULL, 'F' }, { "batch-no", 1, NULL, 'B' }, { "help", 0, NULL, 'h' },
+		{ "file-fd", 1, NULL, 'F' }, { "batch-no", 1, NULL, 'B' }, { "exclude", 1, NULL, 'x' },
+		{ "help", 0, NULL, 'h' },
 		{ 0 }
 	};
 	long exec_n = -1;
 	int opt, bno = 0;
 	struct ctx mc, wc[MAX_THREADS];
 
-	while ((opt = getopt_long(argc, argv, "s:n:b:t:f:l:d:h", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:n:b:t:f:l:d:x:h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 'n': nops = strtol(optarg, NULL, 0); break;
@@ -1532,13 +1559,18 @@ int main(int argc, char **argv)
 		case 'X': exec_n = strtol(optarg, NULL, 0); break;
 		case 'F': file_fd = atoi(optarg); break;
 		case 'B': bno = atoi(optarg); break;
+		case 'x': excluded = optarg; break;
 		default: usage();
 		}
 	}
 	if (optind != argc || nthreads < 0 || nthreads > MAX_THREADS || batch_size < 1 || nops < 0)
 		usage();
+	if (excluded)
+		exclude_ops(op_table, NR_OPS, excluded);
 	for (int i = 0; i < NR_OPS; i++)
 		op_total += op_table[i].weight;
+	if (!op_total)
+		usage();
 	if (exec_n >= 0)
 		return exec_child_main(exec_n, bno);
 

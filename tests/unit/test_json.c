@@ -95,22 +95,22 @@ static void json_escapes(void **state)
 	expect_json_str("[heap] /a b (deleted)", "\"[heap] /a b (deleted)\"");
 }
 
-/* Valid UTF-8 passes; each byte of an invalid sequence is written as \u00XX. */
+/* Valid UTF-8 passes; each byte of an invalid sequence is written as \udcXX (surrogateescape). */
 static void json_utf8(void **state)
 {
 	expect_json_str("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
 	expect_json_str("\xc2\x80\xdf\xbf\xef\xbf\xbf\xf4\x8f\xbf\xbf",
 			"\"\xc2\x80\xdf\xbf\xef\xbf\xbf\xf4\x8f\xbf\xbf\"");	/* range ends */
-	expect_json_str("\xe9", "\"\\u00e9\"");				/* Latin-1 byte */
-	expect_json_str("a\xc3", "\"a\\u00c3\"");			/* cut at the end */
-	expect_json_str("\xe2\x82x", "\"\\u00e2\\u0082x\"");		/* cut in the middle */
-	expect_json_str("\xc0\xaf", "\"\\u00c0\\u00af\"");		/* overlong '/' */
-	expect_json_str("\xe0\x80\xaf", "\"\\u00e0\\u0080\\u00af\"");	/* overlong, 3 bytes */
-	expect_json_str("\xf0\x80\x80\xaf", "\"\\u00f0\\u0080\\u0080\\u00af\"");
-	expect_json_str("\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\"");	/* surrogate U+D800 */
-	expect_json_str("\xf4\x90\x80\x80", "\"\\u00f4\\u0090\\u0080\\u0080\"");	/* > U+10FFFF */
-	expect_json_str("\xf5\xff\xfe\x80", "\"\\u00f5\\u00ff\\u00fe\\u0080\"");
-	expect_json_str("\xc3\xc3\xa9", "\"\\u00c3\xc3\xa9\"");		/* resync after a bad lead */
+	expect_json_str("\xe9", "\"\\udce9\"");				/* Latin-1 byte */
+	expect_json_str("a\xc3", "\"a\\udcc3\"");			/* cut at the end */
+	expect_json_str("\xe2\x82x", "\"\\udce2\\udc82x\"");		/* cut in the middle */
+	expect_json_str("\xc0\xaf", "\"\\udcc0\\udcaf\"");		/* overlong '/' */
+	expect_json_str("\xe0\x80\xaf", "\"\\udce0\\udc80\\udcaf\"");	/* overlong, 3 bytes */
+	expect_json_str("\xf0\x80\x80\xaf", "\"\\udcf0\\udc80\\udc80\\udcaf\"");
+	expect_json_str("\xed\xa0\x80", "\"\\udced\\udca0\\udc80\"");	/* surrogate U+D800 */
+	expect_json_str("\xf4\x90\x80\x80", "\"\\udcf4\\udc90\\udc80\\udc80\"");	/* > U+10FFFF */
+	expect_json_str("\xf5\xff\xfe\x80", "\"\\udcf5\\udcff\\udcfe\\udc80\"");
+	expect_json_str("\xc3\xc3\xa9", "\"\\udcc3\xc3\xa9\"");		/* resync after a bad lead */
 }
 
 /* Deeper than JSON_MAX_DEPTH: brackets still balance and nothing overflows. */
@@ -151,7 +151,7 @@ static void json_format_maps(void **state)
 		"\"kind\": \"image\"}, "
 		"{\"start\": \"0x7fd348e34000\", \"end\": \"0x7fd348e44000\", \"perm\": \"rw-s\", "
 		"\"offset\": \"0x1000\", \"dev\": \"00:01\", \"inode\": 1234, "
-		"\"name\": \"/memfd:a \\\"b\\\"\\u00e9 (deleted)\", \"kind\": \"shareable\"}, "
+		"\"name\": \"/memfd:a \\\"b\\\"\\udce9 (deleted)\", \"kind\": \"shareable\"}, "
 		"{\"start\": \"0xffffffffff600000\", \"end\": \"0xffffffffff601000\", \"perm\": \"--xp\", "
 		"\"offset\": \"0x0\", \"dev\": \"00:00\", \"inode\": 0, \"name\": \"[vsyscall]\", "
 		"\"kind\": \"system\"}]}\n");

@@ -108,7 +108,7 @@ static const struct argp map_argp = {
 	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
 };
 
-/* Digits only (optionally after /proc/): a pid. Anything else: a process name. */
+/* Digits only (optionally after /proc/): a pid (0 if it cannot be one). Else a process name. */
 static bool parse_pid(const char *arg, pid_t *pid)
 {
 	uint64_t v;
@@ -118,7 +118,7 @@ static bool parse_pid(const char *arg, pid_t *pid)
 	if (!*arg || strspn(arg, "0123456789") != strlen(arg))
 		return false;
 	if (parse_u64(arg, 10, &v) || v < 1 || v > 0x7fffffff)
-		v = 0; /* not a possible pid: reported as not found */
+		v = 0;
 	*pid = (pid_t)v;
 	return true;
 }
@@ -131,7 +131,7 @@ static int show_pid(pid_t pid, const struct map_args *a, const struct vms_backen
 	int err, rc = VMS_EXIT_OK;
 
 	snapshot_init(&s);
-	err = pid > 0 ? procfs_read_proc(pid, &s.proc) : -ESRCH;
+	err = procfs_read_proc(pid, &s.proc);
 	if (err == -ESRCH) {
 		vms_err("PID %d: no such process", (int)pid);
 		rc = VMS_EXIT_NOTFOUND;
@@ -226,6 +226,11 @@ int cmd_map(int argc, char **argv)
 		int n;
 
 		if (parse_pid(a.targets[i], &pid)) {
+			if (!pid) { /* procps: a usage error */
+				vms_err("map: '%s' is not a possible PID (1..2147483647)", a.targets[i]);
+				rc |= VMS_EXIT_FAIL;
+				continue;
+			}
 			rc |= show_pid(pid, &a, be, fmt, &st);
 			continue;
 		}

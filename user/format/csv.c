@@ -4,25 +4,36 @@
 
 #include "format/format.h"
 #include "model/classify.h"
+#include "util/util.h"
 
 static bool csv_needs_accounting(const struct format_opts *o)
 {
 	return o->mode == PMAP_EXTENDED || o->mode == PMAP_X || o->mode == PMAP_XX;
 }
 
-static void csv_field(FILE *f, const char *s)
+/* RFC 4180 quoting; the output stays valid UTF-8: a byte that is not UTF-8 becomes U+FFFD. */
+static void csv_field(FILE *f, const char *str)
 {
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
+	const unsigned char *s = (const unsigned char *)str;
+	bool quote = strpbrk(str, ",\"\r\n") != NULL;
+
+	if (quote)
+		fputc('"', f);
+	while (*s) {
+		int n = utf8_seq_len(s);
+
+		if (!n) {
+			fputs("\xef\xbf\xbd", f);
+			s++;
+			continue;
+		}
 		if (*s == '"')
 			fputc('"', f);
-		fputc(*s, f);
+		fwrite(s, 1, (size_t)n, f);
+		s += n;
 	}
-	fputc('"', f);
+	if (quote)
+		fputc('"', f);
 }
 
 static void csv_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "util/json.h"
+#include "util/util.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -45,33 +46,6 @@ void json_obj_end(struct json_writer *w) { close_(w, '}'); }
 void json_arr_begin(struct json_writer *w) { open(w, '['); }
 void json_arr_end(struct json_writer *w) { close_(w, ']'); }
 
-/* Length of a valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static int utf8_len(const unsigned char *s)
-{
-	int n;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 static void write_string(FILE *f, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -92,9 +66,11 @@ static void write_string(FILE *f, const char *str)
 			s++;
 			continue;
 		}
-		n = utf8_len(s);
+		n = utf8_seq_len(s);
 		if (!n) {
-			fprintf(f, "\\u%04x", *s);
+			/* a byte that is not UTF-8: the lone surrogate U+DC80+byte, as Python's
+			 * surrogateescape reads it, so the exact bytes can be recovered */
+			fprintf(f, "\\udc%02x", *s);
 			s++;
 			continue;
 		}

@@ -22,7 +22,8 @@ void json_obj_end(struct json_writer *w);
 void json_arr_begin(struct json_writer *w);
 void json_arr_end(struct json_writer *w);
 void json_key(struct json_writer *w, const char *key);
-/* Bytes that are not valid UTF-8 are written as \u00XX (their Latin-1 reading). */
+/* Bytes that are not valid UTF-8 are written as \udcXX (lone surrogates, as Python's
+ * surrogateescape decodes them), so the exact bytes can be recovered. */
 void json_str(struct json_writer *w, const char *s);
 void json_u64(struct json_writer *w, uint64_t v);
 void json_i64(struct json_writer *w, int64_t v);
