@@ -46,7 +46,7 @@ override LDFLAGS += $(SANFLAGS)
 # System include dirs for BPF compiles, so that asm/ headers resolve (libbpf-bootstrap does the same).
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
-BPF_CFLAGS := -g -O2 -Wall -Werror=implicit-function-declaration -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf $(CLANG_BPF_SYS_INCLUDES)
+BPF_CFLAGS := -g -O2 -mcpu=v3 -Wall -Werror=implicit-function-declaration -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf $(CLANG_BPF_SYS_INCLUDES)
 
 BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT_BASE)/bpf/%.bpf.o,$(BPF_SRCS))

@@ -261,6 +261,7 @@ row start 5 "vmscope start" s "" "" "" "" "-"
 comp start wall "wall time"; comp start seed "seed (reported)"
 [ $HAVE_MODEL = 1 ] || row_na start "$MODEL_WHY"
 
+declare -A MODEL_EVENTS=()
 for rep in $(seq "$REPS"); do
 	log "  repetition $rep/$REPS"
 	# A: untraced (the model stopped)
@@ -277,7 +278,13 @@ for rep in $(seq "$REPS"); do
 			sample start wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }')"
 			read -r procs vmas secs < <(sed -n 's/.*: \([0-9]*\) processes, \([0-9]*\) VMAs seeded in \([0-9.]*\) s.*/\1 \2 \3/p' "$T/start.out")
 			[ -n "${secs:-}" ] && { sample start seed "$secs"; extra start processes "$procs"; extra start vmas "$vmas"; }
-			for wl in $WLS; do measure_wl "$wl"; record_wl model "$wl.model"; done
+			for wl in $WLS; do
+				# The model's own event counter across the run: did it see the workload?
+				e0=$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["events"])' 2>/dev/null)
+				measure_wl "$wl"; record_wl model "$wl.model"
+				e1=$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["events"])' 2>/dev/null)
+				[ -n "$e0" ] && [ -n "$e1" ] && MODEL_EVENTS[$wl]="${MODEL_EVENTS[$wl]:-}${MODEL_EVENTS[$wl]:+ }$((e1 - e0))"
+			done
 		else
 			for wl in $WLS; do na "$wl.model" model "vmscope start failed: $(head -n1 "$T/start.out")"; done
 		fi
@@ -299,6 +306,11 @@ for rep in $(seq "$REPS"); do
 	fi
 done
 
+for wl in $WLS; do
+	[ -n "${MODEL_EVENTS[$wl]:-}" ] && extra "$wl.model" note "events the model counted per run: ${MODEL_EVENTS[$wl]}"
+done
+[ -n "${MODEL_EVENTS[churn]:-}" ] && extra churn.model expected_events ">= $((3 * CHURN)) per run (3 syscalls per iteration)"
+
 # ==== scenario 2 (reading a big map) and 4 (memory) ===============================================
 log "scenario 2: reading a map of $NVMAS VMAs x $MAP_REPS; scenario 4: memory"
 describe 2 "target: regions many $NVMAS (stopped), the model running; wall time of one read, stdout to /dev/null"
@@ -315,8 +327,9 @@ comp mapx.pmapx mapx "vmscope map -x"; comp mapx.pmapx pmapx "pmap -x"
 READERS="bpf procfs pmap mapx pmapx smaps"
 declare -A READER_LABEL=([bpf]="vmscope map --backend bpf" [procfs]="vmscope map --backend procfs" [pmap]="pmap"
 	[mapx]="vmscope map -x" [pmapx]="pmap -x" [smaps]="cat smaps")
-for k in held wait; do
-	row "lock.$k" 2 "target's mmap_lock $k per read" s "" "" "" "" "-"
+for k in held wait count; do
+	if [ $k = count ]; then row lock.count 2 "target's mmap_lock acquisitions per read" "" "" "" "" "" "-"
+	else row "lock.$k" 2 "target's mmap_lock $k per read" s "" "" "" "" "-"; fi
 	for r in $READERS; do comp "lock.$k" "$r" "${READER_LABEL[$r]}"; done
 done
 describe 4 "kernel memory: status --json kernel_bytes and vmas, without and with the $NVMAS-VMA helper;"
@@ -342,7 +355,7 @@ HP=$!; bg_add $HP
 for _ in $(seq 600); do grep -q ready "$T/regions.out" 2>/dev/null && break; kill -0 $HP 2>/dev/null || break; sleep 0.1; done
 if ! grep -q ready "$T/regions.out"; then
 	why="the helper did not start: $(head -n1 "$T/regions.out")"
-	for r in map.bpf map.procfs mapx.smaps mapx.pmapx lock.held lock.wait kmem rss.map; do row_na "$r" "$why"; done
+	for r in map.bpf map.procfs mapx.smaps mapx.pmapx lock.held lock.wait lock.count kmem rss.map; do row_na "$r" "$why"; done
 else
 	kill -STOP $HP; wait_stopped $HP
 	nmaps=$(wc -l <"/proc/$HP/maps")
@@ -371,8 +384,7 @@ else
 		na map.bpf bpf "$MODEL_WHY"
 		na mapx.smaps mapx "$MODEL_WHY; without the model map -x only reads /proc"
 		na mapx.pmapx mapx "$MODEL_WHY; without the model map -x only reads /proc"
-		na lock.held bpf "$MODEL_WHY"; na lock.wait bpf "$MODEL_WHY"
-		na lock.held mapx "$MODEL_WHY"; na lock.wait mapx "$MODEL_WHY"
+		for k in held wait count; do na lock.$k bpf "$MODEL_WHY"; na lock.$k mapx "$MODEL_WHY"; done
 		na rss.map bpf "$MODEL_WHY"; na rss.map mapx "$MODEL_WHY"
 	fi
 	[ $HAVE_PMAP = 1 ] || for r in map.bpf map.procfs mapx.pmapx rss.map; do na "$r" pmap "procps pmap not installed"; done
@@ -429,25 +441,28 @@ else
 	else
 		row_na rss.map "/usr/bin/time not installed (Debian package time)"
 	fi
-	# The target's mmap_lock during each read. The reader takes the target's lock, so the events
-	# are attributed to the reader's pid, keeping only locks of an mm that is not the reader's own.
+	# The target's mmap_lock during each read, summed per reader pid (the reader is what takes the
+	# target's lock). The target's mm pointer is learned when it runs: SIGCONT makes it re-enter
+	# pause() (a syscall), then it is stopped again before the reads.
 	if [ $HAVE_BPFTRACE = 1 ]; then
 		cat >"$T/lock.bt" <<'EOF'
 BEGIN { printf("ready\n"); }
-tracepoint:mmap_lock:mmap_lock_start_locking /args->mm != curtask->mm/ { @s[tid] = nsecs; }
-tracepoint:mmap_lock:mmap_lock_acquire_returned /args->mm != curtask->mm/ {
+tracepoint:raw_syscalls:sys_enter /pid == $1 && @target == 0/ { @target = (uint64)curtask->mm; }
+tracepoint:mmap_lock:mmap_lock_start_locking /@target != 0 && (uint64)args->mm == @target/ { @s[tid] = nsecs; }
+tracepoint:mmap_lock:mmap_lock_acquire_returned /@target != 0 && (uint64)args->mm == @target/ {
 	if (@s[tid]) { @wait[pid] = sum(nsecs - @s[tid]); delete(@s[tid]); }
 	if (args->success) { @a[tid] = nsecs; }
 }
-tracepoint:mmap_lock:mmap_lock_released /args->mm != curtask->mm && @a[tid]/ {
+tracepoint:mmap_lock:mmap_lock_released /@target != 0 && (uint64)args->mm == @target && @a[tid]/ {
 	@held[pid] = sum(nsecs - @a[tid]); @n[pid] = count(); delete(@a[tid]);
 }
 END { clear(@s); clear(@a); }
 EOF
-		bpftrace "$T/lock.bt" >"$T/lock.out" 2>"$T/lock.err" &
+		bpftrace "$T/lock.bt" "$HP" >"$T/lock.out" 2>"$T/lock.err" &
 		LP=$!; bg_add $LP
 		for _ in $(seq 300); do grep -q ready "$T/lock.out" 2>/dev/null && break; kill -0 $LP 2>/dev/null || break; sleep 0.1; done
 		if grep -q ready "$T/lock.out"; then
+			kill -CONT $HP; sleep 0.2; kill -STOP $HP; wait_stopped $HP
 			: >"$T/lock.pids"
 			for rep in $(seq "$REPS"); do
 				for r in $READERS; do
@@ -460,21 +475,25 @@ EOF
 			done
 			sleep 0.2
 			kill -INT $LP; wait $LP 2>/dev/null; bg_del $LP
-			# @held[PID]: NS -> samples in seconds; a reader with no event took no mmap_lock.
+		fi
+		if grep -q '^@target: [1-9-]' "$T/lock.out"; then
+			# "@held[PID]: NS" -> samples in seconds; a reader with no event took no mmap_lock.
 			while read -r p r; do
 				h=$(sed -n "s/^@held\[$p\]: \([0-9]*\)$/\1/p" "$T/lock.out")
 				w=$(sed -n "s/^@wait\[$p\]: \([0-9]*\)$/\1/p" "$T/lock.out")
+				n=$(sed -n "s/^@n\[$p\]: \([0-9]*\)$/\1/p" "$T/lock.out")
 				sample lock.held "$r" "$(awk -v x="${h:-0}" 'BEGIN { printf "%.9f\n", x / 1e9 }')"
 				sample lock.wait "$r" "$(awk -v x="${w:-0}" 'BEGIN { printf "%.9f\n", x / 1e9 }')"
+				sample lock.count "$r" "${n:-0}"
 			done <"$T/lock.pids"
 			extra lock.held note "locks taken inside BPF programs, and per-VMA locks, are not seen"
 		else
-			why="bpftrace did not attach: $(grep -v RLIMIT "$T/lock.err" | tail -n1)"
-			row_na lock.held "$why"; row_na lock.wait "$why"
+			why="bpftrace did not attach or never saw the target's mm: $(grep -v RLIMIT "$T/lock.err" | tail -n1)"
+			row_na lock.held "$why"; row_na lock.wait "$why"; row_na lock.count "$why"
 			kill_bg $LP
 		fi
 	else
-		row_na lock.held "$BPFTRACE_WHY"; row_na lock.wait "$BPFTRACE_WHY"
+		row_na lock.held "$BPFTRACE_WHY"; row_na lock.wait "$BPFTRACE_WHY"; row_na lock.count "$BPFTRACE_WHY"
 	fi
 	kill_bg $HP
 fi
@@ -507,13 +526,12 @@ for line in open(data_path):
         continue
     r = rows[rid]
     if kind == "C":
-        r["comps"][f[2]] = dict(label=f[3], samples=[], na=None)
+        r["comps"][f[2]] = dict(label=f[3], samples=[], na=None, failures=[])
         r["comp_order"].append(f[2])
     elif kind == "S":
         r["comps"][f[2]]["samples"].append(float(f[3]))
     elif kind == "N":
-        c = r["comps"][f[2]]
-        c["na"] = c["na"] or f[3]
+        r["comps"][f[2]]["failures"].append(f[3])
     elif kind == "A":
         r["na"] = r["na"] or f[2]
     elif kind == "V":
@@ -527,12 +545,15 @@ for rid in order:
     comps = []
     for cn in r["comp_order"]:
         c = r["comps"][cn]
-        na = c["na"] or (None if c["samples"] else (r["na"] or "not measured"))
+        # n/a when nothing was measured; a run that failed among good ones is reported, not hidden
+        na = None if c["samples"] else (c["failures"][0] if c["failures"] else (r["na"] or "not measured"))
         ok = c["samples"] and not na
         comps.append(dict(name=cn, label=c["label"],
                           min=min(c["samples"]) if ok else None,
                           median=statistics.median(c["samples"]) if ok else None,
-                          samples=c["samples"], na=na))
+                          samples=c["samples"], na=na,
+                          failed_runs=len(c["failures"]) if c["samples"] else 0,
+                          failure=c["failures"][0] if c["samples"] and c["failures"] else None))
     cm = {c["name"]: c for c in comps}
     ratio = ratio_min = None
     if not r["na"] and r["value"] is None and r["num"] and r["den"]:
@@ -620,7 +641,7 @@ def fmt(v, unit):
         return f"{v/1048576:.2f} MiB" if v >= 1048576 else f"{v:.0f} B"
     if unit == "KiB":
         return f"{v/1024:.1f} MiB" if v >= 10240 else f"{v:.0f} KiB"
-    return f"{v:g} {unit}"
+    return f"{v:g} {unit}".strip()
 
 def headline(o):
     if o["result"] == "n/a":
@@ -675,7 +696,10 @@ for s in sorted(SCEN):
         if o["id"] == "start" and "processes" in e:
             print(f'{"":<{W[0]}}   seeded {e["processes"]} processes, {e["vmas"]} VMAs (last run)')
         if "note" in e:
-            print(f'{"":<{W[0]}}   note: {e["note"]}')
+            print(f'{"":<{W[0]}}   note: {e["note"]}' + (f' (expected {e["expected_events"]})' if "expected_events" in e else ""))
+        for c in o["competitors"]:
+            if c["failed_runs"] and c in shown:
+                print(f'{"":<{W[0]}}   note: {c["label"]}: {c["failed_runs"]} run(s) failed, not counted: {c["failure"]}')
 print("=" * len(hdr))
 sm = doc["summary"]
 print(f'targets: {sm["PASS"]} PASS, {sm["FAIL"]} FAIL, {sm["n/a"]} n/a; {sm["info"]} rows without a target'

@@ -32,11 +32,12 @@
 
 /* x86_64 syscall numbers (the tracepoint gives the number only). */
 enum {
+	NR_close = 3,
 	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12, NR_ioctl = 16,
 	NR_mremap = 25, NR_madvise = 28, NR_shmat = 30, NR_shmdt = 67, NR_mlock = 149,
 	NR_munlock = 150, NR_mlockall = 151, NR_munlockall = 152, NR_prctl = 157,
 	NR_io_setup = 206, NR_io_destroy = 207, NR_remap_file_pages = 216, NR_mbind = 237,
-	NR_userfaultfd = 323, NR_mlock2 = 325, NR_pkey_mprotect = 329,
+	NR_mlock2 = 325, NR_pkey_mprotect = 329,
 	NR_set_mempolicy_home_node = 450, NR_map_shadow_stack = 453, NR_mseal = 462,
 };
 
@@ -48,6 +49,12 @@ extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
 /* d_dname implementations we can spell (typeless ksyms: their addresses, from kallsyms) */
 extern const void simple_dname __ksym __weak;
 extern const void anon_inodefs_dname __ksym __weak;
+extern const struct file_operations userfaultfd_fops __ksym __weak;
+
+/* userfaultfd (un)registration splits and merges VMAs, of the mm the uffd was made for */
+#define UFFDIO_REGISTER		0xc020aa00
+#define UFFDIO_UNREGISTER	0x8010aa01
+#define RLIMIT_STACK		3
 extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 
 /* Maps are not preallocated: kernel memory follows what is tracked (see `vmscope status`). */
@@ -380,12 +387,11 @@ __noinline int store_vma_at(__u64 tg, struct vm_area_struct *vma __arg_trusted)
 			ent.name_id = copy_kstr(s, BPF_CORE_READ(sm, name), &flags);
 		else
 			flags |= VMS_VMA_UNNAMED;
-	} else if (key.start <= BPF_CORE_READ(mm, brk) && ent.end >= BPF_CORE_READ(mm, start_brk)) {
+	} else if (vma_is_heap(key.start, ent.end, mm)) {
 		kind = VMS_NAME_STRING;
 		__builtin_memcpy(s->buf + NAME_OFF, "[heap]", 6);
 		ent.name_id = intern(s, 6);
-	} else if (key.start <= BPF_CORE_READ(mm, start_stack) &&
-		   ent.end >= BPF_CORE_READ(mm, start_stack)) {
+	} else if (vma_is_stack(key.start, ent.end, mm)) {
 		struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &key.tgid);
 
 		if (p)
@@ -416,25 +422,51 @@ static __always_inline __u32 proc_flags_of(struct mm_struct *mm)
 	return mm_has_gate(mm) ? VMS_PROC_GATE : 0;
 }
 
+/*
+ * Since 6.18 the open-coded VMA iterator no longer holds the mmap_lock for the whole walk (it
+ * copies one VMA at a time into a snapshot), so a walk is only a consistent picture if no writer
+ * held the mmap_lock meanwhile: mm->mm_lock_seq, a seqcount, is odd while one does and moves on
+ * each write. With the older iterator (lock held throughout) there is nothing to check.
+ */
+static __always_inline bool walk_unlocked(void)
+{
+	return bpf_core_field_exists(struct bpf_iter_task_vma_kern_data, snapshot);
+}
+
+static __always_inline __u32 mm_seq(struct mm_struct *mm)
+{
+	__u32 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)mm + bpf_core_field_offset(struct mm_struct,
+									       mm_lock_seq));
+	return v;
+}
+
+/* A walk begun at seq0 saw one consistent state. */
+static __always_inline bool walk_consistent(struct mm_struct *mm, __u32 seq0)
+{
+	return !walk_unlocked() || (!(seq0 & 1) && mm_seq(mm) == seq0);
+}
+
 static __always_inline __u64 task_start(struct task_struct *task)
 {
 	return BPF_CORE_READ(task, group_leader, start_boottime);
 }
 
 /*
- * Stores every VMA of the task's mm under a new generation and publishes it. Returns 0, or
- * -EBUSY when the mmap_lock could not be taken (the process is marked dirty instead).
+ * Stores every VMA of the task's mm under a new generation and publishes it with a
+ * compare-and-swap on the state word: if another change completed meanwhile the snapshot may
+ * miss it, so the walk is redone (3 tries, then the process is marked dirty for the reader).
+ * Returns 0, or -EBUSY when the mmap_lock could not be taken (marked dirty too).
  */
 static __always_inline int resync_task(struct task_struct *task)
 {
-	struct bpf_iter_task_vma it;
-	struct vm_area_struct *vma;
 	struct vms_proc_ent *p, fresh = {};
 	struct vms_global *g;
 	struct mm_struct *mm;
-	__u32 tgid, gen, old_nr = 0, n = 0;
-	bool full = false;
-	int err;
+	__u32 tgid, gen, n, flags0;
+	__u64 s0, s1;
+	int err = 0;
 
 	if (!task)
 		return 0;
@@ -454,44 +486,64 @@ static __always_inline int resync_task(struct task_struct *task)
 		if (!p)
 			return 0;
 	}
-	gen = new_gen();
-	p->pending_gen = gen;
-	err = bpf_iter_task_vma_new(&it, task, 0);
-	if (!err) {
-		while ((vma = bpf_iter_task_vma_next(&it))) {
-			if (store_vma_at(TG(tgid, gen), vma) < 0) {
-				full = true;
-				break;
-			}
-			n++;
-		}
-	}
-	bpf_iter_task_vma_destroy(&it);
 	g = global();
-	if (err || full) {
-		/* Keep what was published; the reader falls back or resyncs. */
-		p->flags |= err ? VMS_PROC_DIRTY : VMS_PROC_OVERFLOW;
-		if (err)
-			stat_inc(VMS_STAT_ITER_BUSY);
+	flags0 = p->flags;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		struct bpf_iter_task_vma it;
+		struct vm_area_struct *vma;
+		bool full = false;
+		__u32 seq0;
+
+		s0 = p->state;
+		gen = new_gen();
+		n = 0;
+		seq0 = mm_seq(mm);
+		err = bpf_iter_task_vma_new(&it, task, 0);
+		if (!err) {
+			while ((vma = bpf_iter_task_vma_next(&it))) {
+				if (store_vma_at(TG(tgid, gen), vma) < 0) {
+					full = true;
+					break;
+				}
+				n++;
+			}
+		}
+		bpf_iter_task_vma_destroy(&it);
+		if (err || full) {
+			/* Keep what was published; the reader falls back or resyncs. */
+			__sync_fetch_and_or(&p->flags, err ? VMS_PROC_DIRTY : VMS_PROC_OVERFLOW);
+			if (err)
+				stat_inc(VMS_STAT_ITER_BUSY);
+			if (g)
+				__sync_fetch_and_add(&g->garbage, n);
+			return err ? -EBUSY : 0;
+		}
+		s1 = (__u64)gen << 32 | (__u32)(VMS_STATE_CHANGES(s0) + 1);
+		if (walk_consistent(mm, seq0) &&
+		    __sync_val_compare_and_swap(&p->state, s0, s1) == s0) {
+			__u32 old_nr = VMS_STATE_GEN(s0) ? p->nr_vmas : 0;
+
+			p->nr_vmas = n;
+			/* clear only what was asked before this walk began */
+			__sync_fetch_and_and(&p->flags, ~(flags0 & (VMS_PROC_DIRTY | VMS_PROC_STACK |
+								   VMS_PROC_OVERFLOW)));
+			if (proc_flags_of(mm))
+				__sync_fetch_and_or(&p->flags, VMS_PROC_GATE);
+			p->full_resyncs++;
+			if (g) {
+				__sync_fetch_and_add(&g->garbage, old_nr);
+				__sync_fetch_and_add(&g->live, (__s64)n - (__s64)old_nr);
+			}
+			stat_inc(VMS_STAT_FULL_RESYNC);
+			return 0;
+		}
+		/* another change happened during the walk: this set may be torn or predate it */
+		stat_inc(VMS_STAT_CONCURRENT);
 		if (g)
 			__sync_fetch_and_add(&g->garbage, n);
-		p->pending_gen = 0;
-		return err ? -EBUSY : 0;
 	}
-	old_nr = p->gen ? p->nr_vmas : 0;
-	p->gen = gen;
-	p->pending_gen = 0;
-	p->nr_vmas = n;
-	p->flags = (p->flags & VMS_PROC_UFFD) | proc_flags_of(mm); /* clears DIRTY, STACK */
-	p->full_resyncs++;
-	__sync_fetch_and_add(&p->updates, 1);
-	if (g) {
-		__sync_fetch_and_add(&g->garbage, old_nr);
-		__sync_fetch_and_add(&g->live, n);
-		__sync_fetch_and_add(&g->live, -(__s64)old_nr);
-	}
-	stat_inc(VMS_STAT_FULL_RESYNC);
-	return 0;
+	__sync_fetch_and_or(&p->flags, VMS_PROC_DIRTY);
+	return -EBUSY;
 }
 
 /*
@@ -526,7 +578,7 @@ static __always_inline bool tracked_nr(long nr)
 	case NR_mlockall: case NR_munlockall: case NR_prctl: case NR_io_setup:
 	case NR_io_destroy: case NR_remap_file_pages: case NR_mbind: case NR_mlock2:
 	case NR_pkey_mprotect: case NR_set_mempolicy_home_node: case NR_map_shadow_stack:
-	case NR_mseal: case NR_ioctl: case NR_userfaultfd:
+	case NR_mseal: case NR_ioctl: case NR_close:
 		return true;
 	}
 	return false;
@@ -542,8 +594,11 @@ static __noinline int remember_old(struct task_struct *task, struct vms_op *op, 
 	struct vm_area_struct *vma;
 	int err;
 
+	__u32 seq0;
+
 	if (!op || hi <= lo)
 		return 0;
+	seq0 = mm_seq(BPF_CORE_READ(task, mm));
 	err = bpf_iter_task_vma_new(&it, task, lo);
 	if (!err) {
 		while ((vma = bpf_iter_task_vma_next(&it))) {
@@ -564,7 +619,7 @@ static __noinline int remember_old(struct task_struct *task, struct vms_op *op, 
 		}
 	}
 	bpf_iter_task_vma_destroy(&it);
-	if (err)
+	if (err || !walk_consistent(BPF_CORE_READ(task, mm), seq0))
 		op->full = true;
 	return 0;
 }
@@ -582,7 +637,11 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
-	if (nr == NR_ioctl && !(p && (p->flags & VMS_PROC_UFFD)))
+	if (nr == NR_ioctl && PT_REGS_PARM2_CORE_SYSCALL(regs) != UFFDIO_REGISTER &&
+	    PT_REGS_PARM2_CORE_SYSCALL(regs) != UFFDIO_UNREGISTER)
+		return 0;
+	/* closing the last reference of a uffd unregisters its ranges (merges VMAs) */
+	if (nr == NR_close && !(p && (p->flags & VMS_PROC_UFFD)))
 		return 0;
 	if (nr == NR_prctl && PT_REGS_PARM1_CORE_SYSCALL(regs) != PR_SET_VMA)
 		return 0;
@@ -601,7 +660,7 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 	op->args[0] = a0;
 	op->args[1] = a1;
 	op->args[2] = a2;
-	op->updates = p ? p->updates : 0;
+	op->updates = p ? VMS_STATE_CHANGES(p->state) : 0;
 	op->elo = ~0ULL;
 	op->ehi = 0;
 
@@ -641,7 +700,7 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 		op->hi = page_up(a0 > cur ? a0 : cur) + PAGE_SIZE;
 		break;
 	}
-	default: /* shmat, shmdt, mlockall, munlockall, io_setup, io_destroy, uffd ioctls */
+	default: /* shmat, shmdt, mlockall, munlockall, io_setup, io_destroy, uffd ioctls, close */
 		op->full = true;
 		break;
 	}
@@ -651,6 +710,46 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 	}
 	op->active = true;
 	return 0;
+}
+
+/*
+ * A uffd (un)registration changes the VMAs of the mm the uffd belongs to, which need not be the
+ * caller's (a forked child holds its parent's uffd). That process is flagged (dirty: its reader
+ * resyncs it; uffd: its closes are followed). Returns true if the mm was not the caller's.
+ */
+static __always_inline bool uffd_ioctl_elsewhere(struct task_struct *task, int fd, long ret)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct userfaultfd_ctx *ctx;
+	struct vms_proc_ent *p;
+	struct file *f = NULL;
+	struct mm_struct *mm;
+	__u32 tgid;
+
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return false;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	if (!f || !&userfaultfd_fops || BPF_CORE_READ(f, f_op) != &userfaultfd_fops)
+		return false;
+	ctx = BPF_CORE_READ(f, private_data);
+	mm = BPF_CORE_READ(ctx, mm);
+	if (!mm)
+		return false;
+	if (mm == BPF_CORE_READ(task, mm))
+		tgid = BPF_CORE_READ(task, tgid);
+	else if (bpf_core_field_exists(mm->owner))
+		tgid = BPF_CORE_READ(mm, owner, tgid);
+	else
+		return false;
+	p = bpf_map_lookup_elem(&vms_procs, &tgid);
+	if (p) {
+		if (ret == 0)
+			__sync_fetch_and_or(&p->flags, VMS_PROC_UFFD);
+		if (mm != BPF_CORE_READ(task, mm))
+			__sync_fetch_and_or(&p->flags, VMS_PROC_DIRTY);
+	}
+	return mm != BPF_CORE_READ(task, mm);
 }
 
 /* Drops the model key at start unless it is the start of a VMA now (re-stored below anyway). */
@@ -671,9 +770,11 @@ __noinline int store_range(__u64 tg, __u64 lo, __u64 hi)
 	struct bpf_iter_task_vma it;
 	struct vm_area_struct *vma;
 	int err, added = 0, r;
+	__u32 seq0;
 
 	if (hi <= lo)
 		return 0;
+	seq0 = mm_seq(task->mm);
 	err = bpf_iter_task_vma_new(&it, task, lo);
 	if (!err) {
 		while ((vma = bpf_iter_task_vma_next(&it))) {
@@ -690,6 +791,8 @@ __noinline int store_range(__u64 tg, __u64 lo, __u64 hi)
 		}
 	}
 	bpf_iter_task_vma_destroy(&it);
+	if (!err && !walk_consistent(task->mm, seq0))
+		err = -1; /* a writer changed the range while it was read */
 	return err ? -1 : added;
 }
 
@@ -702,7 +805,7 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	struct vms_op *op;
 	struct vms_global *g;
 	__u32 tgid, gen, dropped = 0;
-	__u64 lo, hi, elo, ehi, lo2 = 0, hi2 = 0;
+	__u64 lo, hi, elo, ehi, lo2 = 0, hi2 = 0, s0;
 	int added, added2 = 0;
 	long nr;
 
@@ -715,18 +818,16 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	stat_inc(VMS_STAT_EVENTS);
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
-	if (nr == NR_userfaultfd) {
-		if (ret >= 0 && p)
-			p->flags |= VMS_PROC_UFFD;
+	if (nr == NR_ioctl && uffd_ioctl_elsewhere(task, (int)op->args[0], ret))
 		goto out;
-	}
-	if (!p || op->full || p->updates != op->updates || p->start_time != task_start(task) ||
-	    (p->flags & VMS_PROC_STACK)) {
-		if (p && p->updates != op->updates)
+	s0 = p ? p->state : 0;
+	if (!p || op->full || VMS_STATE_CHANGES(s0) != op->updates || !VMS_STATE_GEN(s0) ||
+	    p->start_time != task_start(task) || (p->flags & VMS_PROC_STACK)) {
+		if (p && VMS_STATE_CHANGES(s0) != op->updates)
 			stat_inc(VMS_STAT_CONCURRENT);
 		goto full;
 	}
-	gen = p->gen;
+	gen = VMS_STATE_GEN(s0);
 	lo = op->lo;
 	hi = op->hi;
 	if ((nr == NR_mmap || nr == NR_map_shadow_stack) && ret >= 0) {
@@ -760,11 +861,17 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	if (added < 0 || added2 < 0)
 		goto full;
 	added += added2;
+	/* Complete the change only if nothing was published or completed meanwhile; else the
+	 * update may have gone to a generation that is no longer current: redo it whole. */
+	if (__sync_val_compare_and_swap(&p->state, s0, (s0 & ~0xffffffffULL) |
+					(__u32)(VMS_STATE_CHANGES(s0) + 1)) != s0) {
+		stat_inc(VMS_STAT_CONCURRENT);
+		goto full;
+	}
 	/* dropped keys that were stored again count in both */
 	p->nr_vmas += added;
 	p->nr_vmas -= dropped < p->nr_vmas ? dropped : p->nr_vmas;
 	p->range_resyncs++;
-	__sync_fetch_and_add(&p->updates, 1);
 	g = global();
 	if (g)
 		__sync_fetch_and_add(&g->live, (__s64)added - (__s64)dropped);
@@ -782,23 +889,66 @@ out:
  * resynced at its next tracked syscall or by the next reader. Cheap filter first: only faults
  * between the stack's start and 1 GiB below mm->start_stack look further.
  */
-SEC("tp_btf/page_fault_user")
-int BPF_PROG(vms_fault, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+static __always_inline void stack_fault(unsigned long address)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vms_proc_ent *p;
-	__u64 top;
+	__u64 top, limit;
 	__u32 tgid;
 
 	top = BPF_CORE_READ(task, mm, start_stack);
 	if (address >= top || address + (1ULL << 30) < top)
-		return 0;
+		return;
 	tgid = task->tgid;
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
 	if (!p || !p->stack_start || address >= p->stack_start || (p->flags & VMS_PROC_STACK))
-		return 0;
-	p->flags |= VMS_PROC_STACK;
+		return;
+	/* only as far below the stack as RLIMIT_STACK lets it grow */
+	limit = BPF_CORE_READ(task, signal, rlim[RLIMIT_STACK].rlim_cur);
+	if (limit > (1ULL << 30))
+		limit = 1ULL << 30;
+	if (address + limit < p->stack_start)
+		return;
+	__sync_fetch_and_or(&p->flags, VMS_PROC_STACK);
 	stat_inc(VMS_STAT_STACK_GROW);
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(vms_fault, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	stack_fault(address);
+	return 0;
+}
+
+/* The kernel touching user memory (read(2) into a buffer below the stack) grows it too. */
+SEC("tp_btf/page_fault_kernel")
+int BPF_PROG(vms_fault_k, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	stack_fault(address);
+	return 0;
+}
+
+/*
+ * Safety net: the write lock of a process's mm taken by another process means its VMAs may have
+ * changed with no syscall of its own (the last close of a userfaultfd, by a child that inherited
+ * it, unregisters the parent's ranges). The process is flagged; its reader resyncs it.
+ */
+SEC("tp_btf/mmap_lock_released")
+int BPF_PROG(vms_foreign_write, struct mm_struct *mm, bool write)
+{
+	struct vms_proc_ent *p;
+	__u32 tgid;
+
+	if (!write || mm == BPF_CORE_READ(bpf_get_current_task_btf(), mm))
+		return 0;
+	if (!bpf_core_field_exists(mm->owner))
+		return 0;
+	tgid = BPF_CORE_READ(mm, owner, tgid);
+	p = bpf_map_lookup_elem(&vms_procs, &tgid);
+	if (p) {
+		__sync_fetch_and_or(&p->flags, VMS_PROC_DIRTY);
+		stat_inc(VMS_STAT_FOREIGN);
+	}
 	return 0;
 }
 
@@ -825,31 +975,45 @@ int BPF_PROG(vms_exec, struct task_struct *task, pid_t old_pid, struct linux_bin
 	return 0;
 }
 
+/*
+ * The GC works on copies of the keys it is handed: an element deleted by someone else can be
+ * reused at once for a new (current) entry, and deciding on one key but deleting through the
+ * element's memory could then remove the new entry. With a copy, only keys of dead generations
+ * are ever deleted.
+ */
 static long gc_one(struct bpf_map *map, struct vms_vma_key *key, struct vms_vma_ent *val, void *ctx)
 {
-	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &key->tgid);
+	struct vms_vma_key k = *key;
+	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &k.tgid);
 	__u64 *deleted = ctx;
 
-	if (p && (p->gen == key->gen || p->pending_gen == key->gen))
+	/* the published generation, or a newer one being built */
+	if (p && k.gen >= VMS_STATE_GEN(p->state))
 		return 0;
-	if (!bpf_map_delete_elem(&vms_vmas, key))
+	if (!bpf_map_delete_elem(&vms_vmas, &k))
 		(*deleted)++;
 	return 0;
 }
 
 /* A process entry whose process is gone (an exit raced with its creation): drop it. */
-static long gc_proc(struct bpf_map *map, __u32 *tgid, struct vms_proc_ent *p, void *ctx)
+static long gc_proc(struct bpf_map *map, __u32 *tgid, struct vms_proc_ent *val, void *ctx)
 {
-	struct task_struct *task = bpf_task_from_pid(*tgid);
-	bool gone = !task;
+	__u32 t = *tgid;
+	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &t);
+	struct task_struct *task;
+	bool gone;
 
+	if (!p)
+		return 0;
+	task = bpf_task_from_pid(t);
+	gone = !task;
 	if (task) {
 		gone = task_start(task) != p->start_time ||
 		       (BPF_CORE_READ(task, flags) & PF_EXITING) || !BPF_CORE_READ(task, mm);
 		bpf_task_release(task);
 	}
 	if (gone)
-		bpf_map_delete_elem(&vms_procs, tgid);
+		bpf_map_delete_elem(&vms_procs, &t);
 	return 0;
 }
 
@@ -858,10 +1022,15 @@ static __always_inline void gc(void)
 	struct vms_global *g = global();
 	__u64 deleted = 0;
 
+	if (!g)
+		return;
+	/* one sweep at a time */
+	if (__sync_val_compare_and_swap(&g->gc_running, 0, 1) != 0)
+		return;
 	bpf_for_each_map_elem(&vms_procs, gc_proc, NULL, 0);
 	bpf_for_each_map_elem(&vms_vmas, gc_one, &deleted, 0);
 	stat_inc(VMS_STAT_GC_RUNS);
-	if (g) {
+	{
 		__u64 gb = g->garbage;
 
 		__sync_fetch_and_add(&g->garbage, -(__s64)(deleted < gb ? deleted : gb));
@@ -873,6 +1042,7 @@ static __always_inline void gc(void)
 		if (v)
 			*v += deleted;
 	}
+	__sync_lock_test_and_set(&g->gc_running, 0);
 }
 
 SEC("tp_btf/sched_process_exit")
@@ -925,6 +1095,7 @@ int vms_resync(struct resync_args *args)
 /* ---- seeding: one iter/task_vma pass over every process ---- */
 
 __u64 seed_last_task;
+__u64 seed_s0;
 __u32 seed_gen;
 __u32 seed_n;
 bool seed_skip;
@@ -934,24 +1105,29 @@ static __always_inline void seed_publish(void)
 	struct vms_proc_ent *p;
 	struct vms_global *g;
 	__u32 tgid;
+	__u64 s1;
 
 	if (!seed_last_task || seed_skip || !seed_gen)
 		return;
 	tgid = BPF_CORE_READ((struct task_struct *)seed_last_task, tgid);
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
-	if (!p || p->pending_gen != seed_gen)
-		return; /* a live event resynced it meanwhile: that set is newer */
+	if (!p)
+		return;
 	g = global();
+	s1 = (__u64)seed_gen << 32 | (__u32)(VMS_STATE_CHANGES(seed_s0) + 1);
+	if (__sync_val_compare_and_swap(&p->state, seed_s0, s1) != seed_s0) {
+		/* it changed during the walk: the events' own resync is newer */
+		if (g)
+			__sync_fetch_and_add(&g->garbage, seed_n);
+		return;
+	}
 	if (g) {
-		if (p->gen)
+		if (VMS_STATE_GEN(seed_s0))
 			__sync_fetch_and_add(&g->garbage, p->nr_vmas);
 		__sync_fetch_and_add(&g->live, seed_n);
 	}
-	p->gen = seed_gen;
-	p->pending_gen = 0;
 	p->nr_vmas = seed_n;
 	p->full_resyncs++;
-	__sync_fetch_and_add(&p->updates, 1);
 }
 
 SEC("iter/task_vma")
@@ -989,8 +1165,8 @@ int vms_seed(struct bpf_iter__task_vma *ctx)
 			seed_skip = true;
 			return 0;
 		}
+		seed_s0 = p->state;
 		seed_gen = new_gen();
-		p->pending_gen = seed_gen;
 	}
 	if (seed_skip)
 		return 0;

@@ -43,6 +43,26 @@ static __always_inline bool mm_has_gate(struct mm_struct *mm)
 #endif
 }
 
+extern int LINUX_KERNEL_VERSION __kconfig;
+
+/* get_vma_name()'s [heap] test: strict since 6.6 (vma_is_initial_heap()), inclusive before. */
+static __always_inline bool vma_is_heap(__u64 start, __u64 end, struct mm_struct *mm)
+{
+	__u64 brk = BPF_CORE_READ(mm, brk), start_brk = BPF_CORE_READ(mm, start_brk);
+
+	if (LINUX_KERNEL_VERSION >= KERNEL_VERSION(6, 6, 0))
+		return start < brk && end > start_brk;
+	return start <= brk && end >= start_brk;
+}
+
+/* ... and [stack]: the VMA that holds mm->start_stack (inclusive at both ends). */
+static __always_inline bool vma_is_stack(__u64 start, __u64 end, struct mm_struct *mm)
+{
+	__u64 sp = BPF_CORE_READ(mm, start_stack);
+
+	return start <= sp && end >= sp;
+}
+
 static __always_inline struct anon_vma_name *vma_anon_name(struct vm_area_struct *vma)
 {
 	if (bpf_core_field_exists(struct vm_area_struct___anon, anon_name))

@@ -106,11 +106,11 @@ int vms_vma_iter(struct bpf_iter__task_vma *ctx)
 
 		s->rec.name_kind = VMS_NAME_STRING;
 		len = sm ? copy_str(s->name, BPF_CORE_READ(sm, name)) : -1;
-	} else if (vma->vm_start <= mm->brk && vma->vm_end >= mm->start_brk) {
+	} else if (vma_is_heap(vma->vm_start, vma->vm_end, mm)) {
 		s->rec.name_kind = VMS_NAME_STRING;
 		__builtin_memcpy(s->name, "[heap]", 6);
 		len = 6;
-	} else if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack) {
+	} else if (vma_is_stack(vma->vm_start, vma->vm_end, mm)) {
 		s->rec.name_kind = VMS_NAME_STRING;
 		__builtin_memcpy(s->name, "[stack]", 7);
 		len = 7;

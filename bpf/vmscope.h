@@ -48,16 +48,22 @@ struct vms_vma_rec {
 #define VMS_PROC_DIRTY		0x01	/* the kernel side could not follow a change: resync */
 #define VMS_PROC_GATE		0x02	/* /proc shows the [vsyscall] gate page after the VMAs */
 #define VMS_PROC_OVERFLOW	0x04	/* a model map was full: fall back to /proc */
-#define VMS_PROC_UFFD		0x08	/* uses userfaultfd: its ioctls may change VMAs */
+#define VMS_PROC_UFFD		0x08	/* has userfaultfd ranges: closing an fd may merge VMAs */
 #define VMS_PROC_STACK		0x10	/* a fault below the stack: it may have grown, resync */
+
+/*
+ * state = generation << 32 | change count, in one word so that publishing a new generation and
+ * completing a change are compare-and-swaps: an update that raced with another is detected and
+ * redone, never lost. Generation 0 means nothing published yet.
+ */
+#define VMS_STATE_GEN(s) ((__u32)((s) >> 32))
+#define VMS_STATE_CHANGES(s) ((__u32)(s))
 
 struct vms_proc_ent {
 	__u64 start_time;	/* task start, ns since boot: (tgid, start_time) is the identity */
-	__u32 gen;		/* generation of the published VMA set */
-	__u32 pending_gen;	/* generation being built by a full resync (kept by the GC) */
+	__u64 state;
 	__u32 flags;
-	__u32 nr_vmas;		/* VMAs in the published generation */
-	__u64 updates;		/* completed changes: detects a concurrent change during an op */
+	__u32 nr_vmas;		/* VMAs in the published generation (approximate) */
 	__u64 full_resyncs;
 	__u64 range_resyncs;
 	__u64 stack_start;	/* start of the [stack] VMA, to spot faults that grow it */
@@ -102,6 +108,7 @@ enum vms_stat {
 	VMS_STAT_EXECS,
 	VMS_STAT_STACK_GROW,
 	VMS_STAT_CONCURRENT,	/* ops that overlapped another op of the same process */
+	VMS_STAT_FOREIGN,	/* another process wrote-locked a tracked mm: marked dirty */
 	VMS_STAT_RECONCILED,	/* processes compared with /proc by `vmscope reconcile` */
 	VMS_STAT_DIVERGENCES,	/* ... and found different (then resynced) */
 	VMS_STAT__COUNT
@@ -111,6 +118,7 @@ struct vms_global {
 	__u64 next_gen;
 	__u64 garbage;		/* entries of dead generations not yet collected */
 	__u64 live;		/* entries of published generations (approximate) */
+	__u64 gc_running;	/* one sweep at a time */
 };
 
 #endif

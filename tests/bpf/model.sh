@@ -175,3 +175,14 @@ else fail "reconcile finds, logs and counts a lost entry" "$out"; fi
 kill -STOP $victim; wait_stopped $victim
 check "reconcile repairs the model" model_equals_proc $victim
 "$VMSCOPE" stop
+
+# Corner cases the stress test once caught, one process each (tests/helpers/vma_cases.c).
+"$VMSCOPE" start >/dev/null
+for c in heap stack-kernel stack-user uffd-dev uffd-syscall uffd-close uffd-child; do
+	"$HELPERS/vma_cases" $c >"$TMPDIR_TEST/case.out" 2>&1 &
+	cp=$!; cleanup_pid $cp
+	wait_stopped $cp || { fail "model: $c" "did not stop: $(cat "$TMPDIR_TEST/case.out")"; continue; }
+	check "model equals /proc: $(sed -n 's/^ready [0-9]* //p' "$TMPDIR_TEST/case.out")" model_equals_proc $cp
+	kill -KILL $cp
+done
+"$VMSCOPE" stop

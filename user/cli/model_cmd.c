@@ -143,7 +143,7 @@ static const char *const stat_names[VMS_STAT__COUNT] = {
 	[VMS_STAT_GC_RUNS] = "gc_runs", [VMS_STAT_GC_DELETED] = "gc_deleted",
 	[VMS_STAT_EXITS] = "exits", [VMS_STAT_FORKS] = "forks", [VMS_STAT_EXECS] = "execs",
 	[VMS_STAT_STACK_GROW] = "stack_grows", [VMS_STAT_CONCURRENT] = "concurrent_ops",
-	[VMS_STAT_RECONCILED] = "reconciled", [VMS_STAT_DIVERGENCES] = "divergences",
+	[VMS_STAT_FOREIGN] = "foreign_writes", [VMS_STAT_RECONCILED] = "reconciled", [VMS_STAT_DIVERGENCES] = "divergences",
 };
 
 int cmd_status(int argc, char **argv)

@@ -34,8 +34,10 @@ static int pin_all(struct model_bpf *skel)
 {
 	struct bpf_link *links[] = { skel->links.vms_sys_enter, skel->links.vms_sys_exit,
 				     skel->links.vms_fork, skel->links.vms_exec, skel->links.vms_exit,
-				     skel->links.vms_fault };
-	const char *link_names[] = { "sys_enter", "sys_exit", "fork", "exec", "exit", "fault" };
+				     skel->links.vms_fault, skel->links.vms_fault_k,
+				     skel->links.vms_foreign_write };
+	const char *link_names[] = { "sys_enter", "sys_exit", "fork", "exec", "exit", "fault",
+				     "fault_kernel", "foreign_write" };
 	struct bpf_map *maps[] = { skel->maps.vms_procs, skel->maps.vms_vmas, skel->maps.vms_names,
 				   skel->maps.vms_stats, skel->maps.vms_global };
 	struct { struct bpf_program *p; const char *name; } progs[] = {
@@ -137,6 +139,8 @@ int live_start(const struct live_limits *lim, struct live_start_info *info)
 		bpf_map__set_max_entries(skel->maps.vms_names, lim->max_names);
 	if (!in_kernel_btf("btf_trace_page_fault_user", BTF_KIND_TYPEDEF))
 		bpf_program__set_autoload(skel->progs.vms_fault, false);
+	if (!in_kernel_btf("btf_trace_page_fault_kernel", BTF_KIND_TYPEDEF))
+		bpf_program__set_autoload(skel->progs.vms_fault_k, false);
 	err = model_bpf__load(skel);
 	if (err)
 		goto fail;
@@ -367,14 +371,15 @@ int live_read(struct live *m, struct vms_snapshot *s)
 		if (bpf_map_lookup_elem(m->procs_fd, &tgid, &pe) ||
 		    !same_start(pe.start_time, s->proc.start_time))
 			return -ENOENT;
-		if (!(pe.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW | VMS_PROC_STACK)) && pe.gen)
+		if (!(pe.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW | VMS_PROC_STACK)) &&
+		    VMS_STATE_GEN(pe.state))
 			break;
 		/* The kernel side said it lost track: read the process again, in the kernel. */
 		if (attempt || live_resync(m, s->proc.pid))
 			return -EAGAIN;
 	}
 	c.tgid = tgid;
-	c.gen = pe.gen;
+	c.gen = VMS_STATE_GEN(pe.state);
 	err = for_each_vma(m, collect_one, &c);
 	if (err)
 		goto out;
@@ -431,10 +436,9 @@ static int count_one(void *ctx, const struct vms_vma_key *k, const struct vms_vm
 	struct vms_proc_ent pe;
 
 	c->st->entries++;
-	if (bpf_map_lookup_elem(c->m->procs_fd, &k->tgid, &pe) ||
-	    (pe.gen != k->gen && pe.pending_gen != k->gen))
+	if (bpf_map_lookup_elem(c->m->procs_fd, &k->tgid, &pe) || k->gen < VMS_STATE_GEN(pe.state))
 		c->st->garbage_entries++;
-	else if (pe.gen == k->gen)
+	else if (k->gen == VMS_STATE_GEN(pe.state))
 		c->st->vmas++;
 	return 0;
 }
