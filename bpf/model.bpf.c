@@ -49,7 +49,6 @@ extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
 /* d_dname implementations we can spell (typeless ksyms: their addresses, from kallsyms) */
 extern const void simple_dname __ksym __weak;
 extern const void anon_inodefs_dname __ksym __weak;
-extern const struct file_operations userfaultfd_fops __ksym __weak;
 
 /* userfaultfd (un)registration splits and merges VMAs, of the mm the uffd was made for */
 #define UFFDIO_REGISTER		0xc020aa00
@@ -712,46 +711,6 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 	return 0;
 }
 
-/*
- * A uffd (un)registration changes the VMAs of the mm the uffd belongs to, which need not be the
- * caller's (a forked child holds its parent's uffd). That process is flagged (dirty: its reader
- * resyncs it; uffd: its closes are followed). Returns true if the mm was not the caller's.
- */
-static __always_inline bool uffd_ioctl_elsewhere(struct task_struct *task, int fd, long ret)
-{
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct userfaultfd_ctx *ctx;
-	struct vms_proc_ent *p;
-	struct file *f = NULL;
-	struct mm_struct *mm;
-	__u32 tgid;
-
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return false;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	if (!f || !&userfaultfd_fops || BPF_CORE_READ(f, f_op) != &userfaultfd_fops)
-		return false;
-	ctx = BPF_CORE_READ(f, private_data);
-	mm = BPF_CORE_READ(ctx, mm);
-	if (!mm)
-		return false;
-	if (mm == BPF_CORE_READ(task, mm))
-		tgid = BPF_CORE_READ(task, tgid);
-	else if (bpf_core_field_exists(mm->owner))
-		tgid = BPF_CORE_READ(mm, owner, tgid);
-	else
-		return false;
-	p = bpf_map_lookup_elem(&vms_procs, &tgid);
-	if (p) {
-		if (ret == 0)
-			__sync_fetch_and_or(&p->flags, VMS_PROC_UFFD);
-		if (mm != BPF_CORE_READ(task, mm))
-			__sync_fetch_and_or(&p->flags, VMS_PROC_DIRTY);
-	}
-	return mm != BPF_CORE_READ(task, mm);
-}
-
 /* Drops the model key at start unless it is the start of a VMA now (re-stored below anyway). */
 static __always_inline void drop_key(__u32 tgid, __u32 gen, __u64 start, __u32 *dropped)
 {
@@ -818,8 +777,11 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	stat_inc(VMS_STAT_EVENTS);
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
-	if (nr == NR_ioctl && uffd_ioctl_elsewhere(task, (int)op->args[0], ret))
-		goto out;
+	/* A registered uffd merges VMAs back when its last reference is closed: follow the
+	 * process's closes from now on. (A uffd used on another process's mm, e.g. by a child,
+	 * shows up as a foreign write lock, see vms_foreign_write.) */
+	if (nr == NR_ioctl && ret == 0 && p && op->args[1] == UFFDIO_REGISTER)
+		__sync_fetch_and_or(&p->flags, VMS_PROC_UFFD);
 	s0 = p ? p->state : 0;
 	if (!p || op->full || VMS_STATE_CHANGES(s0) != op->updates || !VMS_STATE_GEN(s0) ||
 	    p->start_time != task_start(task) || (p->flags & VMS_PROC_STACK)) {
@@ -1045,6 +1007,30 @@ static __always_inline void gc(void)
 	__sync_lock_test_and_set(&g->gc_running, 0);
 }
 
+/* At exit the mm is usually still attached: drop the published entries right away instead of
+ * leaving them to the sweep. Returns how many were dropped. */
+__noinline int drop_published(__u64 tg)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct bpf_iter_task_vma it;
+	struct vm_area_struct *vma;
+	int n = 0;
+
+	if (!task->mm)
+		return 0;
+	if (!bpf_iter_task_vma_new(&it, task, 0)) {
+		while ((vma = bpf_iter_task_vma_next(&it))) {
+			struct vms_vma_key key = { .tgid = tg >> 32, .gen = (__u32)tg,
+						   .start = vma->vm_start };
+
+			if (!bpf_map_delete_elem(&vms_vmas, &key))
+				n++;
+		}
+	}
+	bpf_iter_task_vma_destroy(&it);
+	return n;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(vms_exit, struct task_struct *task, bool group_dead)
 {
@@ -1061,7 +1047,12 @@ int BPF_PROG(vms_exit, struct task_struct *task, bool group_dead)
 	stat_inc(VMS_STAT_EXITS);
 	g = global();
 	if (g) {
-		__sync_fetch_and_add(&g->garbage, p->nr_vmas);
+		__s64 left = (__s64)p->nr_vmas;
+
+		if (task == bpf_get_current_task_btf())
+			left -= drop_published(TG(tgid, VMS_STATE_GEN(p->state)));
+		if (left > 0)
+			__sync_fetch_and_add(&g->garbage, left);
 		__sync_fetch_and_add(&g->live, -(__s64)p->nr_vmas);
 	}
 	bpf_map_delete_elem(&vms_procs, &tgid);

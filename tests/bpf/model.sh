@@ -102,13 +102,15 @@ echo "    $out"
 # `status` collects dead generations first; other processes of the machine may exit meanwhile,
 # so it is asked again a few times before the counts have to be zero.
 for _ in 1 2 3 4 5; do
-	dead=$(status_field "['dead_processes']"); garbage=$(status_field "['garbage_entries']")
-	[ "$dead" = 0 ] && [ "$garbage" = 0 ] && break
+	dead=$(status_field "['dead_processes']"); dead_e=$(status_field "['dead_process_entries']")
+	garbage=$(status_field "['garbage_entries']")
+	[ "$dead" = 0 ] && [ "$dead_e" = 0 ] && break
 	sleep 0.3
 done
-if [ $rc -eq 0 ] && [ "$dead" = 0 ] && [ "$garbage" = 0 ]; then
-	pass "10,000 short-lived processes leave no model entries (dead 0, garbage 0)"
-else fail "10,000 short-lived processes leave no model entries" "rc=$rc dead=$dead garbage=$garbage"; fi
+echo "    after churn: dead processes $dead, their entries $dead_e, old generations awaiting the sweep $garbage"
+if [ $rc -eq 0 ] && [ "$dead" = 0 ] && [ "$dead_e" = 0 ] && [ "$garbage" -lt 1024 ]; then
+	pass "10,000 short-lived processes leave no model entries (dead 0, their entries 0)"
+else fail "10,000 short-lived processes leave no model entries" "rc=$rc dead=$dead entries=$dead_e garbage=$garbage"; fi
 
 # Pid reuse: a new process under a pid the model knew must not inherit its regions.
 sleep 300 & old=$!
@@ -124,7 +126,7 @@ else skip_bpf "a reused pid gets the new process's regions" "could not reuse pid
 # Overflow: tiny maps. Losses are counted, nothing wrong is printed, and the model is exact
 # again once it has room.
 "$VMSCOPE" stop
-"$VMSCOPE" start --max-vmas 1024 >/dev/null 2>&1
+"$VMSCOPE" start --max-vmas 64 >/dev/null 2>&1
 full=$(status_field "['counters']['map_full']"); ovf=$(status_field "['overflow_processes']")
 if [ "${full:-0}" -gt 0 ] && [ "${ovf:-0}" -gt 0 ]; then pass "a full map is counted (map_full $full, $ovf processes overflowed)"
 else fail "a full map is counted" "map_full=$full overflow=$ovf"; fi
@@ -159,7 +161,7 @@ victim=$!; cleanup_pid $victim
 sleep 0.3
 "$VMSCOPE" status >/dev/null # collects old generations first
 gen=$(bpftool map lookup pinned $PIN/maps/vms_procs key $(python3 -c "import struct; print(' '.join(str(b) for b in struct.pack('<I', $victim)))") -j |
-	python3 -c "import json, struct, sys; v = bytes(int(x, 16) for x in json.load(sys.stdin)['value']); print(struct.unpack('<QI', v[:12])[1])")
+	python3 -c "import json, struct, sys; v = bytes(int(x, 16) for x in json.load(sys.stdin)['value']); print(struct.unpack('<QQ', v[:16])[1] >> 32)")
 key=$(bpftool map dump pinned $PIN/maps/vms_vmas -j | python3 -c "
 import json, struct, sys
 for e in json.load(sys.stdin):

@@ -185,6 +185,7 @@ int cmd_status(int argc, char **argv)
 		json_kv_u64(&w, "vmas", st.vmas);
 		json_kv_u64(&w, "entries", st.entries);
 		json_kv_u64(&w, "garbage_entries", st.garbage_entries);
+		json_kv_u64(&w, "dead_process_entries", st.dead_entries);
 		json_kv_u64(&w, "names", st.names);
 		json_kv_u64(&w, "dead_processes", st.dead_procs);
 		json_kv_u64(&w, "dirty_processes", st.dirty_procs);
@@ -211,7 +212,8 @@ int cmd_status(int argc, char **argv)
 	       st.vmas ? (double)st.kernel_bytes / st.vmas : 0.0);
 	printf("dirty / overflow   %llu / %llu processes%s\n", st.dirty_procs, st.overflow_procs,
 	       st.overflow_procs ? " (read from /proc until restarted with larger maps)" : "");
-	printf("garbage entries    %llu\n", st.garbage_entries);
+	printf("garbage entries    %llu (%llu of exited processes), swept lazily\n", st.garbage_entries,
+	       st.dead_entries);
 	for (int i = 0; i < VMS_STAT__COUNT; i++)
 		printf("%-18s %llu\n", stat_names[i], st.stats[i]);
 	return VMS_EXIT_OK;

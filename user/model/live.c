@@ -436,7 +436,10 @@ static int count_one(void *ctx, const struct vms_vma_key *k, const struct vms_vm
 	struct vms_proc_ent pe;
 
 	c->st->entries++;
-	if (bpf_map_lookup_elem(c->m->procs_fd, &k->tgid, &pe) || k->gen < VMS_STATE_GEN(pe.state))
+	if (bpf_map_lookup_elem(c->m->procs_fd, &k->tgid, &pe)) {
+		c->st->garbage_entries++;
+		c->st->dead_entries++;
+	} else if (k->gen < VMS_STATE_GEN(pe.state))
 		c->st->garbage_entries++;
 	else if (k->gen == VMS_STATE_GEN(pe.state))
 		c->st->vmas++;

@@ -53,6 +53,7 @@ struct live_status {
 	unsigned long long procs, vmas, entries, garbage_entries, names;
 	unsigned long long dirty_procs, overflow_procs;
 	unsigned long long dead_procs;	/* entries whose (pid, start time) no longer runs */
+	unsigned long long dead_entries;	/* VMA entries of processes the model no longer has */
 	unsigned long long stats[VMS_STAT__COUNT];
 	unsigned long long kernel_bytes;
 	unsigned long long max_vmas;
