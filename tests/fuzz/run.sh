@@ -14,7 +14,8 @@ rm -rf "$out/corpus" "$out/artifacts"
 mkdir -p "$out/corpus" "$out/artifacts"
 
 # All of user/ that is plain C over text: no main, CLI or BPF skeletons.
-srcs=$(cd "$root" && ls user/proc/*.c user/model/*.c user/format/*.c user/util/*.c)
+srcs=$(cd "$root" && ls user/proc/*.c user/model/region.c user/model/classify.c user/format/*.c \
+	user/util/util.c user/util/json.c)
 # shellcheck disable=SC2086
 (cd "$root" && $CLANG -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-D_GNU_SOURCE -Iuser tests/fuzz/fuzz_procfs.c $srcs -o "$out/fuzz_procfs")
