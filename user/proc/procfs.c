@@ -527,7 +527,8 @@ int procfs_pids_by_name(const char *name, pid_t **pids)
 		free(buf);
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), cmp_pid);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_pid);
 	*pids = v;
 	return (int)n;
 }
