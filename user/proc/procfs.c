@@ -158,7 +158,10 @@ int procfs_parse_maps(const char *text, struct vms_snapshot *s, size_t *bad_line
 }
 
 /* "Key:   123 kB" or "Key:   1" (e.g. THPeligible, ProtectionKey). */
-static int parse_smaps_field(const char *p, size_t len, struct vms_snapshot *s, struct vms_region *r)
+/* hint: where the key is expected (the kernel prints the same keys in the same order for every
+ * region), so the key list is searched only when that guess fails. */
+static int parse_smaps_field(const char *p, size_t len, struct vms_snapshot *s, struct vms_region *r,
+			     size_t *hint)
 {
 	const char *end = p + len, *colon = memchr(p, ':', len), *q;
 	char key[64];
@@ -180,14 +183,19 @@ static int parse_smaps_field(const char *p, size_t len, struct vms_snapshot *s, 
 		q += 3;
 	if (q != end)
 		return -EINVAL;
-	idx = snapshot_acct_key(s, key, kb);
+	if (*hint < s->n_keys && !strcmp(s->acct_keys[*hint], key))
+		idx = (int)*hint;
+	else
+		idx = snapshot_acct_key(s, key, kb);
 	r->acct[idx] = v;
+	*hint = (size_t)idx + 1;
 	return 0;
 }
 
 struct smaps_ctx {
 	struct vms_snapshot *s;
 	struct vms_region *cur;
+	size_t hint;	/* index of the next key expected in the current region */
 };
 
 static int smaps_line(void *ctx, const char *p, size_t len)
@@ -208,10 +216,11 @@ static int smaps_line(void *ctx, const char *p, size_t len)
 		return 0;
 	}
 	if (len && isupper((unsigned char)*p)) /* keys start upper case, addresses are hex */
-		return c->cur ? parse_smaps_field(p, len, c->s, c->cur) : -EINVAL;
+		return c->cur ? parse_smaps_field(p, len, c->s, c->cur, &c->hint) : -EINVAL;
 	c->cur = add_maps_line(c->s, p, len);
 	if (!c->cur)
 		return -EINVAL;
+	c->hint = 0;
 	c->cur->acct = xcalloc(c->s->n_keys ? c->s->n_keys : 1, sizeof(uint64_t));
 	return 0;
 }
