@@ -12,15 +12,6 @@ T=map_errors
 W=$TMPDIR_TEST
 chmod 755 "$W"
 
-wait_ready() {
-	for _ in $(seq 200); do
-		grep -qx ready "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
 # err_case NAME RC LINES WORDS STDOUT -- CMD...
 #   RC      expected exit code
 #   LINES   expected number of stderr lines (one per failure)

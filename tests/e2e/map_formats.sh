@@ -16,36 +16,6 @@ if ! command -v python3 >/dev/null; then
 	exit 0
 fi
 
-wait_ready() {
-	for _ in $(seq 200); do
-		grep -qx ready "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-start_bg() { # start_bg OUT CMD...: sets BG_PID (empty on failure)
-	local out=$1; shift
-	"$@" </dev/null >"$out" 2>"$out.err" &
-	BG_PID=$!
-	cleanup_pid "$BG_PID"
-	wait_ready "$out" "$BG_PID" || { echo "    could not start: $* ($(head -c 300 "$out.err"))"; BG_PID=; return 1; }
-}
-stop_pid() {
-	local pid=$1 t st all
-	kill -STOP "$pid" 2>/dev/null || return 1
-	for _ in $(seq 200); do
-		all=1
-		for t in /proc/"$pid"/task/*/stat; do
-			st=$(sed 's/.*) //' "$t" 2>/dev/null | cut -d' ' -f1)
-			[ "$st" = T ] || [ "$st" = t ] || { all=0; break; }
-		done
-		[ $all = 1 ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
-
 # Private copies of the loader, libc and the helper, so Pss (pss_kb) cannot move because some
 # other process maps the same libc pages (see map_pmap.sh).
 RT=$W/rt

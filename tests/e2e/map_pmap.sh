@@ -25,50 +25,7 @@ T=map_pmap
 W=$TMPDIR_TEST
 
 # ---------------------------------------------------------------------------------------------
-# Process helpers
-
-# wait_ready FILE PID: waits (10 s at most) for a line "ready" in FILE while PID lives.
-wait_ready() {
-	for _ in $(seq 200); do
-		grep -qx ready "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-# start_bg OUT CMD...: starts CMD in the background with stdout in OUT, waits for "ready",
-# registers it for cleanup. Sets BG_PID (empty on failure).
-start_bg() {
-	local out=$1; shift
-	"$@" </dev/null >"$out" 2>"$out.err" &
-	BG_PID=$!
-	cleanup_pid "$BG_PID"
-	if ! wait_ready "$out" "$BG_PID"; then
-		echo "    could not start: $* ($(head -c 300 "$out.err"))"
-		BG_PID=
-		return 1
-	fi
-}
-
-# stop_pid PID: SIGSTOP, then wait until every thread is stopped (state T).
-stop_pid() {
-	local pid=$1 t st all
-	kill -STOP "$pid" 2>/dev/null || return 1
-	for _ in $(seq 200); do
-		all=1
-		for t in /proc/"$pid"/task/*/stat; do
-			st=$(sed 's/.*) //' "$t" 2>/dev/null | cut -d' ' -f1)
-			[ "$st" = T ] || [ "$st" = t ] || { all=0; break; }
-		done
-		[ $all = 1 ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
-
-# ---------------------------------------------------------------------------------------------
-# Comparison helpers
+# Comparison helpers (wait_ready, start_bg, stop_pid come from lib.sh)
 
 # show_diff EXPECTED ACTUAL: the first differing line of each, then the start of the diff.
 show_diff() {
