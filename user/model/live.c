@@ -98,32 +98,35 @@ out:
 }
 
 /* Whether kernel BTF has a type of that name and kind. */
-static bool in_kernel_btf(const char *name, int kind)
+static bool has_type(const struct btf *btf, const char *name, int kind)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool found;
-
-	if (!btf)
-		return false;
-	found = btf__find_by_name_kind(btf, name, kind) > 0;
-	btf__free(btf);
-	return found;
+	return btf__find_by_name_kind(btf, name, kind) > 0;
 }
 
 int live_start(const struct live_limits *lim, struct live_start_info *info)
 {
 	struct model_bpf *skel;
 	struct timespec t0, t1;
+	struct btf *btf;
+	bool fault_user, fault_kernel;
 	int err;
 
 	if (live_is_pinned())
 		return -EEXIST;
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
 		return -ENOENT;
+	btf = btf__load_vmlinux_btf(); /* parsed once: it is megabytes */
+	if (!btf)
+		return -ENOENT;
 	/* Checked before loading: an unresolved kfunc makes older verifiers run to their limit. */
-	if (!in_kernel_btf("bpf_iter_task_vma_new", BTF_KIND_FUNC) ||
-	    !in_kernel_btf("bpf_task_from_pid", BTF_KIND_FUNC))
+	if (!has_type(btf, "bpf_iter_task_vma_new", BTF_KIND_FUNC) ||
+	    !has_type(btf, "bpf_task_from_pid", BTF_KIND_FUNC)) {
+		btf__free(btf);
 		return -EOPNOTSUPP;
+	}
+	fault_user = has_type(btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF);
+	fault_kernel = has_type(btf, "btf_trace_page_fault_kernel", BTF_KIND_TYPEDEF);
+	btf__free(btf);
 	err = ensure_bpffs();
 	if (err < 0)
 		return err;
@@ -137,9 +140,9 @@ int live_start(const struct live_limits *lim, struct live_start_info *info)
 		bpf_map__set_max_entries(skel->maps.vms_vmas, lim->max_vmas);
 	if (lim && lim->max_names)
 		bpf_map__set_max_entries(skel->maps.vms_names, lim->max_names);
-	if (!in_kernel_btf("btf_trace_page_fault_user", BTF_KIND_TYPEDEF))
+	if (!fault_user)
 		bpf_program__set_autoload(skel->progs.vms_fault, false);
-	if (!in_kernel_btf("btf_trace_page_fault_kernel", BTF_KIND_TYPEDEF))
+	if (!fault_kernel)
 		bpf_program__set_autoload(skel->progs.vms_fault_k, false);
 	err = model_bpf__load(skel);
 	if (err)
