@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Names a VMA the way /proc/PID/maps (get_vma_name()) does, in the kernel: the file's path
+ * rebuilt by walking dentries and mounts (tracing programs cannot call bpf_d_path), the
+ * special mapping's name, [heap], [stack], [anon:...]. Names are interned by content into
+ * the includer's `vms_names` map (key: FNV-1a hash, value: struct vms_name_ent), so records
+ * carry an 8-byte id. The includer defines vms_names and names_full() (called when an
+ * insert fails).
+ */
+#ifndef VMS_VMA_NAME_BPF_H
+#define VMS_VMA_NAME_BPF_H
+
+#include "vma_common.bpf.h"
+
+#define MAX_DEPTH	32	/* path components */
+
+/* d_dname implementations we can spell (typeless ksyms: their addresses, from kallsyms) */
+extern const void simple_dname __ksym __weak;
+extern const void anon_inodefs_dname __ksym __weak;
+
+/* The name is built at buf + NAME_OFF (room for the vms_name_ent header in front); positions
+ * stay below 1024 and copies below 256 bytes, which is what the masks tell the verifier. */
+#define NAME_OFF 8
+#define POS(x) ((x) & 1023)
+
+struct scratch {
+	char buf[1024 + 256];
+	const unsigned char *comp[MAX_DEPTH];
+	__u32 clen[MAX_DEPTH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} vms_scratch SEC(".maps");
+
+static __always_inline struct scratch *scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&vms_scratch, &zero);
+}
+
+/* FNV-1a over the name: names are interned by content. */
+static __always_inline __u64 name_hash(const char *s, __u32 len)
+{
+	__u64 h = 0xcbf29ce484222325ULL ^ len;
+
+	for (__u32 i = 0; i < VMS_NAME_MAX; i++) {
+		if (i >= len)
+			break;
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	}
+	return h ? h : 1;
+}
+
+static __always_inline __u64 intern(struct scratch *s, __u32 len)
+{
+	__u64 id;
+
+	if (len > VMS_NAME_MAX)
+		return 0;
+	id = name_hash(s->buf + NAME_OFF, len);
+	if (!bpf_map_lookup_elem(&vms_names, &id)) {
+		/* vms_name_ent is {len, pad, name[]}: the text is already in place after it */
+		struct vms_name_ent *e = (void *)s->buf;
+
+		e->len = len;
+		e->pad = 0;
+		if (bpf_map_update_elem(&vms_names, &id, e, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&vms_names, &id)) {
+			names_full();
+			return 0; /* the caller marks the VMA unnamed */
+		}
+	}
+	return id;
+}
+
+
+struct walk_ctx {
+	struct scratch *s;
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *mnt;
+	__u32 depth;
+	__u32 off;
+	int err;
+};
+
+/* One step up the tree: a path component, or a hop from a mount's root to its mountpoint. */
+static long walk_up(__u32 i, void *arg)
+{
+	/* locals: BPF_CORE_READ must not relocate walk_ctx's own fields */
+	struct walk_ctx *w = arg;
+	struct vfsmount *vm = w->vm;
+	struct mount *mnt = w->mnt;
+	struct dentry *d = w->d;
+	struct dentry *root = BPF_CORE_READ(vm, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	struct scratch *s = w->s;
+
+	if (d == root || d == parent) {
+		struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (d != root || mnt == mp)
+			return 1; /* the root of everything, or a disconnected tree */
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = mp;
+		w->vm = &mp->mnt;
+		return 0;
+	}
+	if (w->depth >= MAX_DEPTH || !s) {
+		w->err = -1;
+		return 1;
+	}
+	s->comp[w->depth & (MAX_DEPTH - 1)] = BPF_CORE_READ(d, d_name.name);
+	s->clen[w->depth & (MAX_DEPTH - 1)] = BPF_CORE_READ(d, d_name.len);
+	w->depth++;
+	w->d = parent;
+	return 0;
+}
+
+/* Writes component depth-1-i: the walk collected them leaf first. */
+static long write_down(__u32 i, void *arg)
+{
+	struct walk_ctx *w = arg;
+	struct scratch *s = w->s;
+	__u32 c, len, off = w->off;
+
+	if (i >= w->depth || !s)
+		return 1;
+	c = (w->depth - 1 - i) & (MAX_DEPTH - 1);
+	len = s->clen[c];
+	if (len > 255 || off + 1 + len > VMS_NAME_MAX - 16) {
+		w->err = -1;
+		return 1;
+	}
+	s->buf[POS(NAME_OFF + off)] = '/';
+	off++;
+	bpf_probe_read_kernel(s->buf + POS(NAME_OFF + off), len & 0xff, s->comp[c]);
+	w->off = off + len;
+	return 0;
+}
+
+/* The file's path the way d_path() spells it, " (deleted)" included, at buf + NAME_OFF.
+ * Returns the length, or -1 if it cannot be built here (too deep, too long, a d_dname). */
+static __always_inline int build_path(struct scratch *s, struct file *file)
+{
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *vm = BPF_CORE_READ(file, f_path.mnt);
+	struct walk_ctx w = { .s = s, .d = d, .vm = vm, .mnt = container_of(vm, struct mount, mnt) };
+	__u32 off;
+
+	/* Pseudo files name themselves through d_dname: memfd, shared anon and SysV shm use
+	 * simple_dname ("/name (deleted)"), anon inodes "anon_inode:name". Others we cannot
+	 * spell (pipe:[n], ...): the reader falls back to /proc for them. */
+	if (BPF_CORE_READ(d, d_op) && BPF_CORE_READ(d, d_op, d_dname)) {
+		const void *fn = BPF_CORE_READ(d, d_op, d_dname);
+		const unsigned char *nm = BPF_CORE_READ(d, d_name.name);
+		__u32 len = BPF_CORE_READ(d, d_name.len);
+
+		if (len > 200)
+			return -1;
+		if (fn == &simple_dname && &simple_dname) {
+			s->buf[NAME_OFF] = '/';
+			bpf_probe_read_kernel(s->buf + NAME_OFF + 1, len & 0xff, nm);
+			__builtin_memcpy(s->buf + POS(NAME_OFF + 1 + len), " (deleted)", 10);
+			return 11 + len;
+		}
+		if (fn == &anon_inodefs_dname && &anon_inodefs_dname) {
+			__builtin_memcpy(s->buf + NAME_OFF, "anon_inode:", 11);
+			bpf_probe_read_kernel(s->buf + NAME_OFF + 11, len & 0xff, nm);
+			return 11 + len;
+		}
+		return -1;
+	}
+	bpf_loop(MAX_DEPTH * 2, walk_up, &w, 0);
+	if (w.err)
+		return -1;
+	bpf_loop(MAX_DEPTH, write_down, &w, 0);
+	if (w.err)
+		return -1;
+	off = w.off;
+	if (!w.depth) {
+		s->buf[NAME_OFF] = '/';
+		off = 1;
+	}
+	/* d_unlinked(): unhashed and not a root */
+	if (!BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d) {
+		__builtin_memcpy(s->buf + POS(NAME_OFF + off), " (deleted)", 10);
+		off += 10;
+	}
+	return off;
+}
+
+static __always_inline __u64 copy_kstr(struct scratch *s, const char *src, __u32 *flags)
+{
+	long n = bpf_probe_read_kernel_str(s->buf + NAME_OFF, VMS_NAME_MAX, src);
+
+	if (n <= 0) {
+		*flags |= VMS_VMA_UNNAMED;
+		return 0;
+	}
+	return intern(s, n - 1);
+}
+
+/* Which of get_vma_name()'s cases named the VMA, for callers that care. */
+enum { VMA_IS_OTHER, VMA_IS_HEAP, VMA_IS_STACK };
+
+/*
+ * The name id of the VMA [start, end) of mm (0 for none) and its kind (enum vms_name_kind).
+ * A name that cannot be built sets VMS_VMA_UNNAMED in *flags.
+ */
+static __always_inline __u64 vma_name(struct scratch *s, struct vm_area_struct *vma,
+				      struct mm_struct *mm, __u64 start, __u64 end,
+				      __u32 *kind, __u32 *flags, int *is)
+{
+	struct anon_vma_name *anon = vma_anon_name(vma);
+	struct file *file = BPF_CORE_READ(vma, vm_file);
+	__u64 id = 0;
+	int len;
+
+	*kind = VMS_NAME_NONE;
+	*is = VMA_IS_OTHER;
+	if (file) {
+		if (anon) {
+			*kind = VMS_NAME_ANON_SHMEM;
+			id = copy_kstr(s, anon->name, flags);
+		} else {
+			*kind = VMS_NAME_PATH;
+			len = build_path(s, file);
+			if (len < 0)
+				*flags |= VMS_VMA_UNNAMED;
+			else
+				id = intern(s, len);
+		}
+	} else if (BPF_CORE_READ(vma, vm_ops) && BPF_CORE_READ(vma, vm_ops, name)) {
+		struct vm_special_mapping *sm = BPF_CORE_READ(vma, vm_private_data);
+
+		*kind = VMS_NAME_STRING;
+		if (sm)
+			id = copy_kstr(s, BPF_CORE_READ(sm, name), flags);
+		else
+			*flags |= VMS_VMA_UNNAMED;
+	} else if (vma_is_heap(start, end, mm)) {
+		*kind = VMS_NAME_STRING;
+		*is = VMA_IS_HEAP;
+		__builtin_memcpy(s->buf + NAME_OFF, "[heap]", 6);
+		id = intern(s, 6);
+	} else if (vma_is_stack(start, end, mm)) {
+		*kind = VMS_NAME_STRING;
+		*is = VMA_IS_STACK;
+		__builtin_memcpy(s->buf + NAME_OFF, "[stack]", 7);
+		id = intern(s, 7);
+	} else if (anon) {
+		*kind = VMS_NAME_ANON;
+		id = copy_kstr(s, anon->name, flags);
+	}
+	if (*kind != VMS_NAME_NONE && !id)
+		*flags |= VMS_VMA_UNNAMED;
+	return id;
+}
+
+#endif
