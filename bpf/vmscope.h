@@ -121,4 +121,60 @@ struct vms_global {
 	__u64 gc_running;	/* one sweep at a time */
 };
 
+/* ---- vmscope watch (bpf/watch.bpf.c): region events through a ring buffer ---- */
+
+enum vms_ev_kind {
+	VMS_EV_MAP = 1,
+	VMS_EV_UNMAP,
+	VMS_EV_PROTECT,		/* old_perm -> perm */
+	VMS_EV_REMAP,		/* [old_start, old_end) -> [start, end) */
+	VMS_EV_BRK,		/* the heap [old_start, old_end) is now [start, end) */
+	VMS_EV_GROW,		/* the stack [old_start, old_end) is growing to [start, end) */
+	VMS_EV_MADVISE,		/* arg: the advice */
+	VMS_EV_LOCK,		/* mlock, mlock2, mlockall (no range; arg: its flags) */
+	VMS_EV_UNLOCK,
+	VMS_EV_EXEC,		/* name: the new executable */
+	VMS_EV_FORK,		/* arg: the child's pid */
+	VMS_EV_EXIT,		/* arg: the exit status (wait(2) encoding) */
+	VMS_EV__COUNT
+};
+
+/* vms_event.flags */
+#define VMS_EVF_RANGE		0x01	/* start, end are set */
+#define VMS_EVF_OLD_RANGE	0x02	/* old_start, old_end are set */
+#define VMS_EVF_PERM		0x04	/* perm is set */
+#define VMS_EVF_OLD_PERM	0x08	/* old_perm is set */
+#define VMS_EVF_UNNAMED		0x10	/* the name could not be built in the kernel */
+#define VMS_EVF_THREAD		0x20	/* exit: of a thread; the process lives on */
+#define VMS_EVF_PARTIAL		0x40	/* the regions of this range could not all be read */
+
+/* One event: 88 bytes, fixed size (names travel as ids into the watch's name table). */
+struct vms_event {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC */
+	__u64 start, end;
+	__u64 old_start, old_end;
+	__u64 name_id;		/* key into the watch's vms_names, 0 for none */
+	__u32 pid, tid;
+	__u32 arg;
+	__u32 dropped_before;	/* events this CPU lost since its previous event */
+	__u8 kind;		/* enum vms_ev_kind */
+	__u8 perm, old_perm;	/* VMS_VMA_READ..SHARED */
+	__u8 name_kind;		/* enum vms_name_kind */
+	__u16 flags;
+	__u16 pad;
+	char comm[16];
+};
+
+/* Per-CPU counters of the watch programs. */
+enum vms_watch_stat {
+	VMS_WST_SEEN,		/* events that reached the filter */
+	VMS_WST_FILTERED,	/* ... and were dropped by it in the kernel (-p, -c, --cgroup) */
+	VMS_WST_SMALL,		/* ... hidden by --min-size */
+	VMS_WST_EMITTED,
+	VMS_WST_LOST,		/* ring buffer full: reservation failed */
+	VMS_WST_PENDING,	/* lost on this CPU since its last emitted event */
+	VMS_WST_FAILED,		/* syscalls that failed (nothing changed: no event) */
+	VMS_WST__COUNT
+};
+
 #endif

@@ -19,6 +19,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "map", cmd_map, "print the regions of processes (pmap-compatible, JSON, CSV)" },
+	{ "watch", cmd_watch, "stream region events as they happen (terminal or JSON lines)" },
 	{ "features", cmd_features, "probe the kernel's BPF features and name the model tier" },
 	{ "start", cmd_start, "pin the live kernel-side model under /sys/fs/bpf/vmscope" },
 	{ "stop", cmd_stop, "detach the live model and remove its pins" },

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "util/util.h"
 
@@ -89,4 +90,19 @@ int cli_parse(const struct argp *argp, const char *cmd, int argc, char **argv, v
 		return VMS_EXIT_FAIL;
 	}
 	return -1;
+}
+
+/* Digits only (optionally after /proc/): a pid (0 if it cannot be one). Else a process name. */
+bool cli_parse_pid(const char *arg, pid_t *pid)
+{
+	uint64_t v;
+
+	if (!strncmp(arg, "/proc/", 6))
+		arg += 6;
+	if (!*arg || strspn(arg, "0123456789") != strlen(arg))
+		return false;
+	if (parse_u64(arg, 10, &v) || v < 1 || v > 0x7fffffff)
+		v = 0;
+	*pid = (pid_t)v;
+	return true;
 }

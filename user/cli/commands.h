@@ -10,5 +10,6 @@ int cmd_start(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 #endif

@@ -108,21 +108,6 @@ static const struct argp map_argp = {
 	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
 };
 
-/* Digits only (optionally after /proc/): a pid (0 if it cannot be one). Else a process name. */
-static bool parse_pid(const char *arg, pid_t *pid)
-{
-	uint64_t v;
-
-	if (!strncmp(arg, "/proc/", 6))
-		arg += 6;
-	if (!*arg || strspn(arg, "0123456789") != strlen(arg))
-		return false;
-	if (parse_u64(arg, 10, &v) || v < 1 || v > 0x7fffffff)
-		v = 0;
-	*pid = (pid_t)v;
-	return true;
-}
-
 static int show_pid(pid_t pid, const struct map_args *a, const struct vms_backend *be,
 		    const struct vms_format *fmt, struct format_state *st)
 {
@@ -225,7 +210,7 @@ int cmd_map(int argc, char **argv)
 		pid_t pid, *pids = NULL;
 		int n;
 
-		if (parse_pid(a.targets[i], &pid)) {
+		if (cli_parse_pid(a.targets[i], &pid)) {
 			if (!pid) { /* procps: a usage error */
 				vms_err("map: '%s' is not a possible PID (1..2147483647)", a.targets[i]);
 				rc |= VMS_EXIT_FAIL;

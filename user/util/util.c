@@ -163,6 +163,29 @@ const char *proc_strerror(int err)
 	}
 }
 
+int parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	char num[32];
+	size_t n = strlen(s);
+	const char *u;
+	uint64_t v;
+	int shift = 0;
+
+	if (n == 0 || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, n + 1);
+	u = strchr(units, num[n - 1] & ~0x20);
+	if (num[n - 1] && u) {
+		shift = 10 * (int)(u - units + 1);
+		num[n - 1] = 0;
+	}
+	if (parse_u64(num, 10, &v) || (shift && v > (UINT64_MAX >> shift)))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
 int utf8_seq_len(const unsigned char *s)
 {
 	int n;

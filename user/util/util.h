@@ -35,6 +35,9 @@ int read_file_at(int dirfd, const char *name, char **buf, size_t *len);
 /* Parses an unsigned number in the given base; the whole string must be consumed. */
 int parse_u64(const char *s, int base, uint64_t *out);
 
+/* A byte count: digits with an optional K, M, G or T suffix (powers of 1024). */
+int parse_size(const char *s, uint64_t *out);
+
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if s does not start one. */
 int utf8_seq_len(const unsigned char *s);
 

@@ -1,0 +1,670 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * vmscope watch: one event per change to a process's regions, into a ring buffer.
+ *
+ * Cheap by design: the syscall hooks are tp_btf filtered on the syscall number, the process
+ * filter (-p, -c, --cgroup) runs before anything is read, an anonymous private mmap is reported
+ * from its arguments alone, and the regions a munmap/mprotect/madvise/mlock touches are read
+ * with bpf_find_vma (no iterator setup; works from 5.17 on). Records are 88 bytes; names go
+ * into an LRU table by content hash, once. The ring buffer wakes the reader only past a
+ * watermark (the reader also polls on a timer), because on a small machine a wakeup per event
+ * costs more than the event.
+ *
+ * What is reported is what happened to the named range, split by the regions it covered: a
+ * partial mprotect is a protect event for exactly the pages that changed, with their old perms.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "vma_common.bpf.h"
+
+#define PAGE_SIZE	4096
+#define MAP_SHARED	0x01
+#define MAP_ANONYMOUS	0x20
+#define MAX_PIECES	16	/* regions reported per call; the rest as one partial event */
+#define VM_GROWSDOWN	0x100
+#define RLIMIT_STACK	3
+
+enum {
+	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12, NR_mremap = 25,
+	NR_madvise = 28, NR_mlock = 149, NR_munlock = 150, NR_mlockall = 151,
+	NR_munlockall = 152, NR_mlock2 = 325, NR_pkey_mprotect = 329,
+};
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by the loader before load. */
+const volatile __u32 self_tgid;		/* never report ourselves */
+const volatile bool filter_pids;	/* only processes in vms_targets */
+const volatile bool follow_forks;	/* add children of targets to vms_targets */
+const volatile bool filter_comm;
+const volatile char comm_filter[16];
+const volatile bool filter_cgroup;	/* only tasks under the cgroup in vms_cgroup[0] */
+const volatile __u64 min_size;		/* hide regions smaller than this */
+const volatile __u64 wakeup_bytes;	/* wake the reader once this much is queued */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);	/* resized by the loader */
+} vms_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} vms_targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} vms_cgroup SEC(".maps");
+
+/* Interned names; LRU so that a long watch never fills it (the reader copies names early). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct vms_name_ent);
+} vms_names SEC(".maps");
+
+/* The lowest stack address seen per process: faults above it cannot be growth. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} vms_stack_lo SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VMS_WST__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} vms_wstats SEC(".maps");
+
+static __always_inline __u64 *wstat(__u32 id)
+{
+	return bpf_map_lookup_elem(&vms_wstats, &id);
+}
+
+static __always_inline void wstat_inc(__u32 id)
+{
+	__u64 *v = wstat(id);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void names_full(void)
+{
+}
+
+#include "vma_name.bpf.h"
+
+/* A region a call touches, read at its entry. */
+struct piece {
+	__u64 start, end, name_id;
+	__u8 perm, name_kind, flags, pad;
+};
+
+/* A followed syscall between its entry and its exit, in the thread's own storage. */
+struct watch_op {
+	__u64 a0, a1, a2, a3, a4;
+	__u64 old_brk;
+	__u32 nr;
+	__u32 n;		/* pieces */
+	bool active;
+	struct piece p[MAX_PIECES + 1];	/* the last one: the unread rest (PARTIAL) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct watch_op);
+} vms_wops SEC(".maps");
+
+static __always_inline __u64 page_down(__u64 a) { return a & ~(__u64)(PAGE_SIZE - 1); }
+static __always_inline __u64 page_up(__u64 a) { return (a + PAGE_SIZE - 1) & ~(__u64)(PAGE_SIZE - 1); }
+
+/* The kernel-side filter: everything after it costs, so it comes first. */
+static __always_inline bool watched(__u32 tgid)
+{
+	wstat_inc(VMS_WST_SEEN);
+	if (tgid == self_tgid)
+		goto out;
+	if (filter_pids && !bpf_map_lookup_elem(&vms_targets, &tgid))
+		goto out;
+	if (filter_comm) {
+		char comm[16];
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		for (int i = 0; i < 16; i++) {
+			if (comm[i] != comm_filter[i])
+				goto out;
+			if (!comm[i])
+				break;
+		}
+	}
+	if (filter_cgroup && bpf_current_task_under_cgroup(&vms_cgroup, 0) != 1)
+		goto out;
+	return true;
+out:
+	wstat_inc(VMS_WST_FILTERED);
+	return false;
+}
+
+/* A zeroed record with the header filled, or NULL (counted as lost, reported with the next). */
+static __always_inline struct vms_event *ev_new(__u8 kind)
+{
+	struct vms_event *e = bpf_ringbuf_reserve(&vms_events, sizeof(*e), 0);
+	__u64 *pending = wstat(VMS_WST_PENDING);
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!e) {
+		wstat_inc(VMS_WST_LOST);
+		if (pending)
+			*pending += 1;
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	if (pending) {
+		e->dropped_before = *pending;
+		*pending = 0;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->kind = kind;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+static __always_inline void ev_send(struct vms_event *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&vms_events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	wstat_inc(VMS_WST_EMITTED);
+	bpf_ringbuf_submit(e, flags);
+}
+
+static __always_inline bool too_small(__u64 size)
+{
+	if (size >= min_size)
+		return false;
+	wstat_inc(VMS_WST_SMALL);
+	return true;
+}
+
+/* ---- reading regions at a call's entry ---- */
+
+struct find_ctx {
+	struct piece *p;
+	__u64 lo, hi;
+	bool found;
+};
+
+static long read_piece(struct task_struct *task, struct vm_area_struct *vma, struct find_ctx *c)
+{
+	struct piece *p = c->p;
+	struct scratch *s = scratch();
+	__u64 start = BPF_CORE_READ(vma, vm_start), end = BPF_CORE_READ(vma, vm_end);
+	__u32 kind = VMS_NAME_NONE, flags = vma_perm_flags(BPF_CORE_READ(vma, vm_flags));
+	int is;
+
+	p->start = start > c->lo ? start : c->lo;
+	p->end = end < c->hi ? end : c->hi;
+	p->name_id = 0;
+	if (s)
+		p->name_id = vma_name(s, vma, BPF_CORE_READ(vma, vm_mm), start, end, &kind, &flags,
+				      &is);
+	p->perm = flags & 0xf;
+	p->name_kind = kind;
+	p->flags = flags & VMS_VMA_UNNAMED ? VMS_EVF_UNNAMED : 0;
+	c->found = true;
+	return 0;
+}
+
+/* The regions in [lo, hi), clipped to it, in address order. bpf_find_vma only finds a region
+ * that holds the address: a hole ends the walk and the rest becomes one PARTIAL piece. */
+static __noinline int read_pieces(struct watch_op *op, __u64 lo, __u64 hi)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 at = lo;
+	__u32 n = 0;
+
+	for (int i = 0; i < MAX_PIECES && at < hi; i++) {
+		struct find_ctx c = { .p = &op->p[i], .lo = lo, .hi = hi };
+
+		if (bpf_find_vma(task, at, read_piece, &c, 0) || !c.found)
+			break;
+		at = op->p[i].end;
+		n = i + 1;
+	}
+	if (at < hi && n <= MAX_PIECES) {
+		struct piece *p = &op->p[n];
+
+		p->start = at;
+		p->end = hi;
+		p->name_id = 0;
+		p->perm = 0;
+		p->name_kind = 0;
+		p->flags = VMS_EVF_PARTIAL;
+		n++;
+	}
+	op->n = n;
+	return 0;
+}
+
+/* ---- syscalls ---- */
+
+static __always_inline bool followed_nr(long nr)
+{
+	switch (nr) {
+	case NR_mmap: case NR_mprotect: case NR_munmap: case NR_brk: case NR_mremap:
+	case NR_madvise: case NR_mlock: case NR_munlock: case NR_mlockall: case NR_munlockall:
+	case NR_mlock2: case NR_pkey_mprotect:
+		return true;
+	}
+	return false;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(watch_sys_enter, struct pt_regs *regs, long nr)
+{
+	struct task_struct *task;
+	struct watch_op *op;
+	__u64 lo, hi;
+
+	if (!followed_nr(nr) || !watched(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	task = bpf_get_current_task_btf();
+	op = bpf_task_storage_get(&vms_wops, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!op)
+		return 0;
+	op->nr = nr;
+	op->n = 0;
+	op->a0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	op->a1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	op->a2 = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	op->a3 = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	op->a4 = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	op->active = true;
+	lo = page_down(op->a0);
+	hi = page_up(op->a0 + op->a1);
+	switch (nr) {
+	case NR_munmap: case NR_mprotect: case NR_pkey_mprotect: case NR_madvise:
+	case NR_mlock: case NR_mlock2: case NR_munlock:
+		if (hi > lo)
+			read_pieces(op, lo, hi);
+		break;
+	case NR_mremap: /* the old range's first region gives perms and name */
+		read_pieces(op, lo, lo + PAGE_SIZE);
+		break;
+	case NR_brk:
+		op->old_brk = BPF_CORE_READ(task, mm, brk);
+		break;
+	}
+	return 0;
+}
+
+static __always_inline void send_piece(struct watch_op *op, struct piece *p, __u8 kind)
+{
+	struct vms_event *e;
+
+	if (too_small(p->end - p->start))
+		return;
+	e = ev_new(kind);
+	if (!e)
+		return;
+	e->start = p->start;
+	e->end = p->end;
+	e->name_id = p->name_id;
+	e->name_kind = p->name_kind;
+	e->flags = VMS_EVF_RANGE | p->flags;
+	if (!(p->flags & VMS_EVF_PARTIAL))
+		e->flags |= VMS_EVF_PERM;
+	e->perm = p->perm;
+	if (kind == VMS_EV_PROTECT) {
+		e->old_perm = p->perm;
+		e->perm = (op->a2 & 7) | (p->perm & VMS_VMA_SHARED);
+		e->flags |= VMS_EVF_PERM | (p->flags & VMS_EVF_PARTIAL ? 0 : VMS_EVF_OLD_PERM);
+	} else if (kind == VMS_EV_MADVISE) {
+		e->arg = op->a2;
+	} else if (kind == VMS_EV_LOCK && op->nr == NR_mlock2) {
+		e->arg = op->a2;
+	}
+	ev_send(e);
+}
+
+struct pieces_ctx {
+	struct watch_op *op;
+	__u8 kind;
+};
+
+static long send_one(__u32 i, void *arg)
+{
+	struct pieces_ctx *c = arg;
+
+	if (i >= c->op->n || i > MAX_PIECES)
+		return 1;
+	send_piece(c->op, &c->op->p[i], c->kind);
+	return 0;
+}
+
+/* An mmap: its own arguments say it all for anonymous private memory; anything else (files,
+ * shared memory, merges into a named neighbour) is read back from the region. */
+static __always_inline void send_map(struct watch_op *op, __u64 addr)
+{
+	__u64 len = page_up(op->a1);
+	struct vms_event *e;
+	struct piece p = {};
+
+	if (too_small(len))
+		return;
+	if ((op->a3 & (MAP_ANONYMOUS | MAP_SHARED)) == MAP_ANONYMOUS) {
+		p.perm = op->a2 & 7;
+	} else {
+		struct find_ctx c = { .p = &p, .lo = addr, .hi = addr + len };
+
+		bpf_find_vma(bpf_get_current_task_btf(), addr, read_piece, &c, 0);
+		if (!c.found)
+			p.flags = VMS_EVF_PARTIAL;
+	}
+	e = ev_new(VMS_EV_MAP);
+	if (!e)
+		return;
+	e->start = addr;
+	e->end = addr + len;
+	e->perm = p.perm;
+	e->name_id = p.name_id;
+	e->name_kind = p.name_kind;
+	e->flags = VMS_EVF_RANGE | p.flags | (p.flags & VMS_EVF_PARTIAL ? 0 : VMS_EVF_PERM);
+	ev_send(e);
+}
+
+static __always_inline void send_remap(struct watch_op *op, __u64 addr)
+{
+	__u64 new_len = page_up(op->a2);
+	struct vms_event *e;
+
+	if (too_small(new_len))
+		return;
+	e = ev_new(VMS_EV_REMAP);
+	if (!e)
+		return;
+	e->old_start = page_down(op->a0);
+	e->old_end = e->old_start + page_up(op->a1);
+	e->start = addr;
+	e->end = addr + new_len;
+	e->flags = VMS_EVF_RANGE | VMS_EVF_OLD_RANGE;
+	if (op->n && !(op->p[0].flags & VMS_EVF_PARTIAL)) {
+		e->perm = op->p[0].perm;
+		e->name_id = op->p[0].name_id;
+		e->name_kind = op->p[0].name_kind;
+		e->flags |= VMS_EVF_PERM | (op->p[0].flags & VMS_EVF_UNNAMED);
+	}
+	ev_send(e);
+}
+
+static __always_inline void send_brk(struct watch_op *op)
+{
+	struct mm_struct *mm = BPF_CORE_READ(bpf_get_current_task_btf(), mm);
+	__u64 base = BPF_CORE_READ(mm, start_brk), now = BPF_CORE_READ(mm, brk);
+	struct scratch *s;
+	struct vms_event *e;
+
+	/* the [heap] region only changes when the page-rounded break moves */
+	if (page_up(now) == page_up(op->old_brk) || too_small(page_up(now) - page_down(base)))
+		return;
+	e = ev_new(VMS_EV_BRK);
+	if (!e)
+		return;
+	e->old_start = e->start = page_down(base);
+	e->old_end = page_up(op->old_brk);
+	e->end = page_up(now);
+	e->perm = VMS_VMA_READ | VMS_VMA_WRITE;
+	e->flags = VMS_EVF_RANGE | VMS_EVF_OLD_RANGE | VMS_EVF_PERM;
+	e->name_kind = VMS_NAME_STRING;
+	s = scratch();
+	if (s) {
+		__builtin_memcpy(s->buf + NAME_OFF, "[heap]", 6);
+		e->name_id = intern(s, 6);
+	}
+	ev_send(e);
+}
+
+static __always_inline void send_all(__u8 kind, __u64 arg)
+{
+	struct vms_event *e = ev_new(kind);
+
+	if (!e)
+		return;
+	e->arg = arg;
+	ev_send(e);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(watch_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pieces_ctx pc;
+	struct watch_op *op;
+
+	op = bpf_task_storage_get(&vms_wops, task, 0, 0);
+	if (!op || !op->active)
+		return 0;
+	op->active = false;
+	if (ret < 0 && ret > -4096 && op->nr != NR_brk) {
+		wstat_inc(VMS_WST_FAILED);
+		return 0;
+	}
+	pc.op = op;
+	switch (op->nr) {
+	case NR_mmap:
+		send_map(op, ret);
+		return 0;
+	case NR_mremap:
+		send_remap(op, ret);
+		return 0;
+	case NR_brk:
+		send_brk(op);
+		return 0;
+	case NR_munmap:
+		pc.kind = VMS_EV_UNMAP;
+		break;
+	case NR_mprotect: case NR_pkey_mprotect:
+		pc.kind = VMS_EV_PROTECT;
+		break;
+	case NR_madvise:
+		pc.kind = VMS_EV_MADVISE;
+		break;
+	case NR_mlock: case NR_mlock2:
+		pc.kind = VMS_EV_LOCK;
+		break;
+	case NR_munlock:
+		pc.kind = VMS_EV_UNLOCK;
+		break;
+	case NR_mlockall:
+		send_all(VMS_EV_LOCK, op->a0);
+		return 0;
+	case NR_munlockall:
+		send_all(VMS_EV_UNLOCK, 0);
+		return 0;
+	default:
+		return 0;
+	}
+	bpf_loop(MAX_PIECES + 1, send_one, &pc, 0);
+	return 0;
+}
+
+/* ---- stack growth ---- */
+
+struct stack_ctx {
+	__u64 start, end;
+	__u32 flags;
+	bool found;
+};
+
+static long read_stack(struct task_struct *task, struct vm_area_struct *vma, struct stack_ctx *c)
+{
+	c->start = BPF_CORE_READ(vma, vm_start);
+	c->end = BPF_CORE_READ(vma, vm_end);
+	c->flags = BPF_CORE_READ(vma, vm_flags);
+	c->found = true;
+	return 0;
+}
+
+/*
+ * A fault below the [stack] region (the one holding mm->start_stack) grows it down to the
+ * faulting page. The tracepoint fires before the fault is handled, so the growth is read from
+ * the address; the cheap test (within RLIMIT_STACK below the stack's top, below the lowest
+ * stack address known for the process) comes first.
+ */
+static __always_inline void stack_fault(unsigned long address)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct stack_ctx st = {}, other = {};
+	struct vms_event *e;
+	struct mm_struct *mm;
+	__u64 top, limit, *lo, new_lo;
+	__u32 tgid;
+
+	mm = task->mm;
+	if (!mm)
+		return;
+	top = BPF_CORE_READ(mm, start_stack);
+	limit = BPF_CORE_READ(task, signal, rlim[RLIMIT_STACK].rlim_cur);
+	if (limit > (1ULL << 30))
+		limit = 1ULL << 30;
+	if (address >= top || address + limit < top)
+		return;
+	tgid = task->tgid;
+	lo = bpf_map_lookup_elem(&vms_stack_lo, &tgid);
+	if (lo && address >= *lo)
+		return;
+	if (!watched(tgid))
+		return;
+	if (bpf_find_vma(task, top, read_stack, &st, 0) || !st.found)
+		return;
+	new_lo = page_down(address);
+	if (address >= st.start || !(st.flags & VM_GROWSDOWN) ||
+	    !bpf_find_vma(task, address, read_stack, &other, 0)) {
+		/* inside the stack, or in another region: nothing grows */
+		new_lo = st.start;
+		bpf_map_update_elem(&vms_stack_lo, &tgid, &new_lo, BPF_ANY);
+		return;
+	}
+	bpf_map_update_elem(&vms_stack_lo, &tgid, &new_lo, BPF_ANY);
+	if (too_small(st.end - new_lo))
+		return;
+	e = ev_new(VMS_EV_GROW);
+	if (!e)
+		return;
+	e->old_start = st.start;
+	e->old_end = st.end;
+	e->start = new_lo;
+	e->end = st.end;
+	e->perm = vma_perm_flags(st.flags);
+	e->flags = VMS_EVF_RANGE | VMS_EVF_OLD_RANGE | VMS_EVF_PERM;
+	e->name_kind = VMS_NAME_STRING;
+	{
+		struct scratch *s = scratch();
+
+		if (s) {
+			__builtin_memcpy(s->buf + NAME_OFF, "[stack]", 7);
+			e->name_id = intern(s, 7);
+		}
+	}
+	ev_send(e);
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(watch_fault_user, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	stack_fault(address);
+	return 0;
+}
+
+/* The kernel touching user memory below the stack (read(2) into a buffer there) grows it too. */
+SEC("tp_btf/page_fault_kernel")
+int BPF_PROG(watch_fault_kernel, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	stack_fault(address);
+	return 0;
+}
+
+/* ---- process lifetime ---- */
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(watch_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (child->pid != ctgid)
+		return 0; /* a thread */
+	if (follow_forks && filter_pids && bpf_map_lookup_elem(&vms_targets, &ptgid))
+		bpf_map_update_elem(&vms_targets, &ctgid, &one, BPF_ANY);
+	if (!watched(ptgid))
+		return 0;
+	send_all(VMS_EV_FORK, ctgid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(watch_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = task->tgid;
+	struct vms_event *e;
+	struct scratch *s;
+	int len;
+
+	bpf_map_delete_elem(&vms_stack_lo, &tgid); /* a new mm */
+	if (!watched(tgid))
+		return 0;
+	e = ev_new(VMS_EV_EXEC);
+	if (!e)
+		return 0;
+	e->name_kind = VMS_NAME_PATH;
+	s = scratch();
+	len = s ? build_path(s, BPF_CORE_READ(bprm, file)) : -1;
+	if (len >= 0)
+		e->name_id = intern(s, len);
+	if (!e->name_id)
+		e->flags |= VMS_EVF_UNNAMED;
+	ev_send(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(watch_exit, struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+	bool group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+	struct vms_event *e;
+
+	if (watched(tgid)) {
+		e = ev_new(VMS_EV_EXIT);
+		if (e) {
+			e->arg = BPF_CORE_READ(task, exit_code);
+			if (!group_dead)
+				e->flags = VMS_EVF_THREAD;
+			ev_send(e);
+		}
+	}
+	if (group_dead) {
+		bpf_map_delete_elem(&vms_stack_lo, &tgid);
+		if (filter_pids) /* the reader stops when no target is left */
+			bpf_map_delete_elem(&vms_targets, &tgid);
+	}
+	return 0;
+}

@@ -1,0 +1,218 @@
+#!/bin/bash
+# vmscope watch against real programs: the exact event sequence of a scripted helper, the
+# kernel-side filters (-p, -f, -c, --cgroup, --min-size) with the kernel's own counters, loss
+# under a flood into a tiny ring buffer, `watch | head`, SIGINT/SIGTERM, and bad arguments.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+
+T=$TMPDIR_TEST
+SEQ=$HELPERS/watch_seq
+FLOOD=$HELPERS/map_flood
+
+if [ "$(id -u)" -ne 0 ]; then
+	skip_bpf "watch" "not root"
+	exit 0
+fi
+for h in "$SEQ" "$FLOOD"; do
+	[ -x "$h" ] || { fail "watch" "$h is not built (make tests-build)"; exit 0; }
+done
+
+cg_dir=""
+watch_cleanup() {
+	if [ -n "$cg_dir" ] && [ -d "$cg_dir" ]; then
+		while read -r p; do echo "$p" >"$(dirname "$cg_dir")/cgroup.procs"; done \
+			<"$cg_dir/cgroup.procs" 2>/dev/null
+		rmdir "$cg_dir" 2>/dev/null
+	fi
+	_cleanup
+}
+trap watch_cleanup EXIT
+
+attached() { bpftool prog show 2>/dev/null | grep -c ' name watch_' || true; }
+# programs are freed after an RCU grace period: give them a moment
+detached() {
+	for _ in $(seq 60); do [ "$(attached)" = 0 ] && return 0; sleep 0.05; done
+	return 1
+}
+# wait_for FILE PATTERN [SECONDS]: until grep -q finds PATTERN in FILE
+wait_for() {
+	local i
+	for i in $(seq $((${3:-10} * 20))); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# wait_exit PID SECONDS: until PID is gone (it is our child: reap it, rc in WAIT_RC)
+wait_exit() {
+	local i
+	for i in $(seq $(($2 * 20))); do
+		if ! kill -0 "$1" 2>/dev/null; then wait "$1"; WAIT_RC=$?; return 0; fi
+		sleep 0.05
+	done
+	return 1
+}
+summary_field() { # summary_field ERRFILE WORDS: the number before WORDS in the summary line
+	sed -n "s/.* \([0-9]*\) $2.*/\1/p" "$1" | tail -n 1
+}
+MARKER='"size": 12288'
+
+# ---- 1. the scripted sequence, exactly, with -f ----
+start_bg "$T/seq.out" "$SEQ" "$T/expected.jsonl" || { fail "watch: helper starts"; exit 0; }
+seq_pid=$BG_PID
+"$VMSCOPE" watch --json -f -p "$seq_pid" >"$T/w.json" 2>"$T/w.err" &
+wpid=$!
+cleanup_pid "$wpid"
+if wait_for "$T/w.json" "$MARKER"; then
+	kill -USR1 "$seq_pid"
+	if wait_exit "$wpid" 20; then
+		pass "watch -p: ends by itself when the watched processes have exited"
+		check "watch -p: exit status 0" [ "$WAIT_RC" = 0 ]
+	else
+		fail "watch -p: ends by itself when the watched processes have exited"
+	fi
+	if out=$(python3 "$here/watch_check.py" "$T/expected.jsonl" "$T/w.json" "$seq_pid"); then
+		pass "watch --json: the scripted sequence, exact ranges and perms, in order ($out)"
+	else
+		fail "watch --json: the scripted sequence" "$out"
+	fi
+	child=$(sed -n 's/.*"child_pid": \([0-9]*\).*/\1/p' "$T/expected.jsonl")
+	true_path=$(readlink -f /bin/true)
+	check "watch -f: the forked child's exec is seen, named as /proc names it" \
+		grep -q "\"pid\": $child, .*\"event\": \"exec\", .*\"name\": \"$true_path\"" "$T/w.json"
+	check "watch -f: the child's exit (status 0) is seen" \
+		grep -q "\"pid\": $child, .*\"event\": \"exit\", .*\"thread\": false, \"exit_code\": 0" \
+		"$T/w.json"
+	check "watch: one summary line on stderr" [ "$(wc -l <"$T/w.err")" = 1 ]
+else
+	fail "watch --json: the scripted sequence" "no marker event within 10 s: $(head -c 300 "$T/w.err")"
+fi
+
+# ---- 2. -p without -f: other processes and the child are filtered in the kernel ----
+start_bg "$T/noise.out" "$SEQ" "$T/noise.jsonl"; noise=$BG_PID
+start_bg "$T/seq2.out" "$SEQ" "$T/expected2.jsonl"; seq2=$BG_PID
+"$VMSCOPE" watch --json -p "$seq2" >"$T/p.json" 2>"$T/p.err" &
+wpid=$!
+cleanup_pid "$wpid"
+if wait_for "$T/p.json" "$MARKER" && kill -USR1 "$seq2" && wait_exit "$wpid" 20; then
+	others=$(grep -vc "\"pid\": $seq2," "$T/p.json")
+	check "watch -p: no event of another process (noise pid $noise, the child)" [ "$others" = 0 ]
+	if out=$(python3 "$here/watch_check.py" "$T/expected2.jsonl" "$T/p.json" "$seq2"); then
+		pass "watch -p: the sequence again, next to a noisy process"
+	else
+		fail "watch -p: the sequence again, next to a noisy process" "$out"
+	fi
+	filtered=$(summary_field "$T/p.err" "filtered out in the kernel")
+	check "watch -p: the kernel-side filter dropped events (counter: ${filtered:-none})" \
+		[ "${filtered:-0}" -gt 0 ]
+else
+	fail "watch -p: filtered run" "$(head -c 300 "$T/p.err")"
+fi
+
+# ---- 3. -c COMM ----
+cp "$SEQ" "$T/other_seq"
+start_bg "$T/other.out" "$T/other_seq" "$T/other.jsonl"; other=$BG_PID
+"$VMSCOPE" watch --json -c other_seq --duration 1 >"$T/c.json" 2>"$T/c.err"
+rc=$?
+check "watch -c: exit status 0 after --duration" [ "$rc" = 0 ]
+check "watch -c: the process of that name is seen" grep -q "\"pid\": $other," "$T/c.json"
+check "watch -c: nothing else is" [ "$(grep -vc '"comm": "other_seq"' "$T/c.json")" = 0 ]
+filtered=$(summary_field "$T/c.err" "filtered out in the kernel")
+check "watch -c: the kernel-side filter dropped events (counter: ${filtered:-none})" \
+	[ "${filtered:-0}" -gt 0 ]
+
+# ---- 4. --min-size ----
+"$VMSCOPE" watch --json -p "$other" --min-size 16K --duration 0.5 >"$T/m.json" 2>"$T/m.err"
+small=$(summary_field "$T/m.err" "below --min-size")
+check "watch --min-size 16K: 12K regions hidden in the kernel (counter: ${small:-none})" \
+	[ ! -s "$T/m.json" -a "${small:-0}" -gt 0 ]
+"$VMSCOPE" watch --json -p "$other" --min-size 12K --duration 0.5 >"$T/m2.json" 2>/dev/null
+check "watch --min-size 12K: 12K regions shown" grep -q "$MARKER" "$T/m2.json"
+
+# ---- 5. --cgroup ----
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+if [ -z "$cg2" ]; then
+	skip_bpf "watch --cgroup" "no cgroup v2 mount"
+else
+	cg_dir=$cg2/vmscope-test-$$
+	mkdir "$cg_dir" && echo "$other" >"$cg_dir/cgroup.procs"
+	"$VMSCOPE" watch --json --cgroup "$cg_dir" --duration 1 >"$T/g.json" 2>"$T/g.err"
+	check "watch --cgroup: the process in the cgroup is seen" grep -q "\"pid\": $other," "$T/g.json"
+	check "watch --cgroup: nothing outside it is" [ "$(grep -vc "\"pid\": $other," "$T/g.json")" = 0 ]
+	rel=${cg_dir#"$cg2"/}
+	"$VMSCOPE" watch --json --cgroup "$rel" --duration 0.5 >"$T/g2.json" 2>/dev/null
+	check "watch --cgroup RELATIVE: resolved under the cgroup v2 mount" \
+		grep -q "\"pid\": $other," "$T/g2.json"
+fi
+
+# ---- 6. terminal output ----
+"$VMSCOPE" watch -p "$other" --duration 0.5 >"$T/t.txt" 2>/dev/null
+check "watch: a header row" grep -q '^TIME  *PID  *TID  *COMM  *EVENT  *RANGE  *SIZE  *PERM  *NAME$' "$T/t.txt"
+check "watch: aligned lines with human sizes" grep -qE "^[0-9:.]+ +$other +$other other_seq +map +[0-9a-f]+-[0-9a-f]+ +12K r--p +\[anon\]$" "$T/t.txt"
+check "watch: no color codes when stdout is not a terminal" [ "$(grep -c $'\033' "$T/t.txt")" = 0 ]
+
+# ---- 7. loss is counted and reported, nothing crashes ----
+start_bg "$T/flood.out" "$FLOOD" 300000; flood=$BG_PID
+"$VMSCOPE" watch --json -p "$flood" --buffer-size 4K >"$T/f.json" 2>"$T/f.err" &
+wpid=$!
+cleanup_pid "$wpid"
+if wait_for "$T/f.json" "$MARKER" && kill -USR1 "$flood" && wait_exit "$wpid" 60; then
+	check "watch flood: exit status 0" [ "$WAIT_RC" = 0 ]
+	lost=$(summary_field "$T/f.err" "lost")
+	stream=$(python3 -c 'import json,sys
+print(sum(e["count"] for e in map(json.loads, open(sys.argv[1])) if e["event"] == "lost"))' "$T/f.json" 2>&1)
+	shown=$(grep -vc '"event": "lost"' "$T/f.json")
+	check "watch flood: losses counted in the kernel (${lost:-none} lost, $shown shown)" \
+		[ "${lost:-0}" -gt 0 ]
+	check "watch flood: every loss is reported in the stream ($stream of ${lost:-?})" \
+		[ "$stream" = "${lost:-x}" ]
+	check "watch flood: shown + lost = every event of the flood (>= 600000)" \
+		[ $((shown + ${lost:-0})) -ge 600000 ]
+else
+	fail "watch flood" "$(head -c 300 "$T/f.err")"
+fi
+
+# ---- 8. watch | head, signals: prompt exit, nothing left attached ----
+t0=$(date +%s%N)
+timeout 30 "$VMSCOPE" watch --no-summary -p "$other" | head -n 5 >"$T/h.txt"
+rc=${PIPESTATUS[0]}
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "watch | head -n 5: 5 lines" [ "$(wc -l <"$T/h.txt")" = 5 ]
+check "watch | head -n 5: exits promptly (${ms} ms, status $rc)" [ "$rc" = 0 -a "$ms" -lt 5000 ]
+check "watch | head: no BPF program left attached" detached
+for sig in INT TERM; do
+	"$VMSCOPE" watch >"$T/s.txt" 2>"$T/s.err" &
+	wpid=$!
+	wait_for "$T/s.txt" '^TIME' # the header comes after the attach and the signal handlers
+	n=$(attached)
+	kill -"$sig" "$wpid"
+	if wait_exit "$wpid" 10; then
+		check "watch: SIG$sig: exit status 0 ($n programs were attached)" [ "$WAIT_RC" = 0 -a "$n" -gt 0 ]
+	else
+		fail "watch: SIG$sig: exits"
+	fi
+	check "watch: SIG$sig: nothing left attached or pinned" \
+		eval 'detached && [ ! -e /sys/fs/bpf/vmscope/watch ]'
+done
+
+# ---- 9. bad arguments: one line, the right status ----
+bad() { # bad NAME STATUS ARGS...
+	local name=$1 want=$2; shift 2
+	"$VMSCOPE" watch "$@" >"$T/bad.out" 2>"$T/bad.err"
+	local rc=$?
+	if [ "$rc" = "$want" ] && [ "$(wc -l <"$T/bad.err")" = 1 ] && grep -q '^vmscope: ' "$T/bad.err"; then
+		pass "watch $name: status $want, one line"
+	else
+		fail "watch $name: status $want, one line" "rc $rc: $(cat "$T/bad.err")"
+	fi
+}
+bad "-p missing pid" 42 -p 999999999
+bad "-p unknown name" 42 -p no-such-process-name
+bad "-c too long" 1 -c abcdefghijklmnopq
+bad "--cgroup missing" 1 --cgroup /nonexistent/cg --duration 1
+bad "--cgroup not cgroup2" 1 --cgroup /tmp --duration 1
+bad "--buffer-size not a power of two" 1 --buffer-size 5000
+bad "--min-size garbage" 1 --min-size 12Q
+bad "--duration negative" 1 --duration -1
+bad "-f without -p" 1 -f
+bad "stray argument" 1 1234

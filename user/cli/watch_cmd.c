@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* `vmscope watch`: options, target resolution, then user/watch/watch.c. */
+#include <errno.h>
+#include <mntent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "proc/procfs.h"
+#include "util/util.h"
+#include "watch/watch.h"
+
+struct watch_args {
+	struct watch_opts o;
+	char **targets;		/* -p values, resolved after parsing */
+	int n_targets;
+	int color;		/* -1 auto, 0 off */
+};
+
+enum { OPT_JSON = 0x100, OPT_CGROUP, OPT_MIN_SIZE, OPT_DURATION, OPT_NO_COLOR, OPT_BUFFER,
+       OPT_NO_SUMMARY };
+
+static const struct argp_option options[] = {
+	{ "pid", 'p', "PID|NAME", 0, "Only this process (repeatable; NAME: every process of that "
+	  "name now)", 0 },
+	{ "comm", 'c', "COMM", 0, "Only tasks whose name (comm) is COMM, now or later", 0 },
+	{ "follow", 'f', NULL, 0, "With -p: also the children the processes fork from now on", 0 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only tasks in this cgroup v2 or below it (a directory; "
+	  "relative paths are under the cgroup v2 mount)", 0 },
+	{ "min-size", OPT_MIN_SIZE, "N", 0, "Hide regions smaller than N bytes (K, M, G suffixes)",
+	  0 },
+	{ "duration", OPT_DURATION, "SEC", 0, "Stop after SEC seconds", 0 },
+	{ "json", OPT_JSON, NULL, 0, "One JSON object per line", 0 },
+	{ "no-color", OPT_NO_COLOR, NULL, 0, "No colors (they are only used on a terminal)", 0 },
+	{ "buffer-size", OPT_BUFFER, "N", 0, "Ring buffer size, a power of two >= 4K (default 4M)",
+	  0 },
+	{ "no-summary", OPT_NO_SUMMARY, NULL, 0, "No summary line on stderr at exit", 0 },
+	CLI_COMMON_OPTIONS,
+	{ 0 }
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct watch_args *a = state->input;
+	uint64_t v;
+	char *end;
+	double d;
+
+	switch (key) {
+	case 'p':
+		a->targets = xrealloc(a->targets, (a->n_targets + 1) * sizeof(*a->targets));
+		a->targets[a->n_targets++] = arg;
+		return 0;
+	case 'c':
+		if (!*arg || strlen(arg) > 15)
+			return cli_fail(state, "watch: -c '%s': a comm is 1 to 15 characters", arg);
+		a->o.comm = arg;
+		return 0;
+	case 'f':
+		a->o.follow = true;
+		return 0;
+	case OPT_CGROUP:
+		a->o.cgroup = arg;
+		return 0;
+	case OPT_MIN_SIZE:
+		if (parse_size(arg, &v))
+			return cli_fail(state, "watch: --min-size '%s': not a size", arg);
+		a->o.min_size = v;
+		return 0;
+	case OPT_DURATION:
+		errno = 0;
+		d = strtod(arg, &end);
+		if (errno || end == arg || *end || !(d > 0) || d > 1e9)
+			return cli_fail(state, "watch: --duration '%s': not a positive number of "
+					"seconds", arg);
+		a->o.duration = d;
+		return 0;
+	case OPT_JSON:
+		a->o.json = true;
+		return 0;
+	case OPT_NO_COLOR:
+		a->color = 0;
+		return 0;
+	case OPT_BUFFER:
+		if (parse_size(arg, &v) || v < 4096 || v > (1u << 30) || (v & (v - 1)))
+			return cli_fail(state, "watch: --buffer-size '%s': a power of two from 4K to "
+					"1G", arg);
+		a->o.buffer_size = (uint32_t)v;
+		return 0;
+	case OPT_NO_SUMMARY:
+		a->o.quiet_summary = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		return cli_fail(state, "watch: unexpected argument '%s' (use -p PID)", arg);
+	default:
+		return cli_default_key(key, arg, state);
+	}
+}
+
+static const struct argp argp = {
+	.options = options,
+	.parser = parse_opt,
+	.doc = "Stream the region events of processes as they happen: map, unmap, protect, remap, "
+	       "brk, grow, madvise, lock, unlock, exec, fork, exit. Without filters, of every "
+	       "process. Filters run in the kernel. Nothing is pinned; everything is detached at "
+	       "exit.\v"
+	       "With -p, watch ends when every watched process has exited. Lost events (ring "
+	       "buffer full) are reported in the stream as they are seen. Exit status: 0 ok, 42 "
+	       "if a PID or NAME was not found, 1 on other failures.",
+};
+
+/* -p values to pids; one error line per value that matches nothing. */
+static int resolve_targets(struct watch_args *a)
+{
+	int rc = VMS_EXIT_OK;
+
+	for (int i = 0; i < a->n_targets; i++) {
+		const char *t = a->targets[i];
+		pid_t pid, *pids = NULL;
+		int n;
+
+		if (cli_parse_pid(t, &pid)) {
+			char path[32];
+
+			snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+			if (pid <= 0 || access(path, F_OK)) {
+				vms_err("watch: PID %s: no such process", t);
+				rc = VMS_EXIT_NOTFOUND;
+				continue;
+			}
+			pids = &pid;
+			n = 1;
+		} else {
+			n = procfs_pids_by_name(t, &pids);
+			if (n <= 0) {
+				vms_err("watch: %s: no process of that name", t);
+				rc = VMS_EXIT_NOTFOUND;
+				continue;
+			}
+		}
+		a->o.pids = xrealloc(a->o.pids, (a->o.n_pids + n) * sizeof(*a->o.pids));
+		memcpy(a->o.pids + a->o.n_pids, pids, n * sizeof(*pids));
+		a->o.n_pids += n;
+		if (pids != &pid)
+			free(pids);
+	}
+	return rc;
+}
+
+/* A relative --cgroup is under the cgroup v2 mount (/sys/fs/cgroup, or .../unified on hybrid
+ * systems). */
+static int cgroup2_path(const char *rel, char *out, size_t size)
+{
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *m;
+	int err = -1;
+
+	while (f && (m = getmntent(f))) {
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(out, size, "%s/%s", m->mnt_dir, rel);
+			err = 0;
+			break;
+		}
+	}
+	if (f)
+		endmntent(f);
+	if (err)
+		vms_err("watch: --cgroup %s: no cgroup v2 hierarchy is mounted", rel);
+	return err;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct watch_args a = { .color = -1, .o.buffer_size = 4u << 20 };
+	char cg[4096];
+	int rc = cli_parse(&argp, "watch", argc, argv, &a);
+
+	if (rc >= 0)
+		goto out;
+	if (a.o.follow && !a.n_targets) {
+		vms_err("watch: -f follows the children of -p processes: give -p");
+		rc = VMS_EXIT_FAIL;
+		goto out;
+	}
+	if (a.o.cgroup && a.o.cgroup[0] != '/') {
+		if (cgroup2_path(a.o.cgroup, cg, sizeof(cg))) {
+			rc = VMS_EXIT_FAIL;
+			goto out;
+		}
+		a.o.cgroup = cg;
+	}
+	rc = resolve_targets(&a);
+	if (rc != VMS_EXIT_OK)
+		goto out;
+	a.o.color = a.color == 0 ? false : isatty(STDOUT_FILENO) && !a.o.json;
+	rc = watch_run(&a.o);
+out:
+	free(a.targets);
+	free(a.o.pids);
+	return rc;
+}

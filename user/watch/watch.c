@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * `vmscope watch`: loads bpf/watch.bpf.c with the filters as read-only knobs, attaches, and
+ * drains the ring buffer on a timer (the kernel side only wakes us past a watermark). Nothing
+ * is pinned: every program and map goes away with this process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/magic.h>
+
+#include "util/util.h"
+#include "watch.skel.h"
+#include "watch/watch.h"
+
+#define POLL_MS 100	/* the longest an event waits in the ring buffer */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+struct watch_ctx {
+	const struct watch_opts *o;
+	struct watch_bpf *skel;
+	struct watch_names *names;
+	FILE *out;
+	int64_t mono_to_real;	/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
+	uint64_t events, lost_reported;
+	bool out_broken;
+	int ncpus;
+};
+
+static int64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct watch_ctx *c = ctx;
+	const struct vms_event *e = data;
+	struct watch_event ev = { .e = e, .realtime_ns = e->ts_ns + c->mono_to_real };
+
+	if (size < sizeof(*e))
+		return 0;
+	if (e->name_id)
+		ev.name = watch_names_get(c->names, e->name_id, e->name_kind);
+	else if (e->name_kind == VMS_NAME_NONE && !(e->flags & VMS_EVF_UNNAMED))
+		ev.name = "[anon]";
+	if (c->o->json)
+		watch_render_json(c->out, &ev);
+	else
+		watch_render_text(c->out, &ev, c->o->color);
+	c->events++;
+	return 0;
+}
+
+/* Sum of a per-CPU counter. */
+static uint64_t wstat_sum(struct watch_ctx *c, uint32_t id)
+{
+	uint64_t vals[c->ncpus], sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.vms_wstats), &id, vals))
+		return 0;
+	for (int i = 0; i < c->ncpus; i++)
+		sum += vals[i];
+	return sum;
+}
+
+/* Loss is never silent: a line in the stream as soon as the counter moves. */
+static void report_lost(struct watch_ctx *c)
+{
+	uint64_t lost = wstat_sum(c, VMS_WST_LOST);
+
+	if (lost <= c->lost_reported)
+		return;
+	watch_render_lost(c->out, lost - c->lost_reported, clock_ns(CLOCK_REALTIME), c->o->json,
+			  c->o->color);
+	c->lost_reported = lost;
+}
+
+/* The reader of our stdout is gone (`watch | head`): stop now, not at the next event. */
+static bool out_closed(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+static bool targets_left(struct watch_ctx *c)
+{
+	uint32_t key;
+
+	return !bpf_map_get_next_key(bpf_map__fd(c->skel->maps.vms_targets), NULL, &key);
+}
+
+static int set_filters(struct watch_ctx *c)
+{
+	const struct watch_opts *o = c->o;
+	struct watch_bpf *skel = c->skel;
+	uint8_t one = 1;
+
+	for (int i = 0; i < o->n_pids; i++) {
+		uint32_t pid = (uint32_t)o->pids[i];
+
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.vms_targets), &pid, &one, BPF_ANY)) {
+			vms_err("watch: cannot add PID %d to the filter: %s", o->pids[i],
+				strerror(errno));
+			return -1;
+		}
+	}
+	if (o->cgroup) {
+		uint32_t zero = 0;
+		struct statfs sfs;
+		int fd = open(o->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0 || fstatfs(fd, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+			vms_err("watch: --cgroup %s: %s", o->cgroup,
+				fd < 0 ? strerror(errno) : "not a cgroup v2 directory");
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.vms_cgroup), &zero, &fd, BPF_ANY)) {
+			vms_err("watch: --cgroup %s: %s", o->cgroup, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static void print_summary(struct watch_ctx *c)
+{
+	uint64_t seen = wstat_sum(c, VMS_WST_SEEN), filtered = wstat_sum(c, VMS_WST_FILTERED);
+	uint64_t small = wstat_sum(c, VMS_WST_SMALL), lost = wstat_sum(c, VMS_WST_LOST);
+
+	fprintf(stderr, "vmscope: watch: %llu events shown, %llu lost, %llu filtered out in the "
+		"kernel (of %llu), %llu below --min-size\n", (unsigned long long)c->events,
+		(unsigned long long)lost, (unsigned long long)filtered, (unsigned long long)seen,
+		(unsigned long long)small);
+}
+
+int watch_run(const struct watch_opts *o)
+{
+	struct watch_ctx c = { .o = o, .out = stdout };
+	struct ring_buffer *rb = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int64_t deadline = 0;
+	int err, rc = VMS_EXIT_FAIL;
+
+	c.ncpus = libbpf_num_possible_cpus();
+	if (c.ncpus <= 0) {
+		vms_err("watch: cannot count CPUs: %s", strerror(-c.ncpus));
+		return VMS_EXIT_FAIL;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		vms_err("watch: this kernel has no BTF (/sys/kernel/btf/vmlinux): watch needs BPF "
+			"with BTF; use 'vmscope map --backend procfs' for snapshots");
+		return VMS_EXIT_FAIL;
+	}
+	c.skel = watch_bpf__open();
+	if (!c.skel) {
+		vms_err("watch: cannot open the BPF object: %s", strerror(errno));
+		return VMS_EXIT_FAIL;
+	}
+	c.skel->rodata->self_tgid = (uint32_t)getpid();
+	c.skel->rodata->filter_pids = o->n_pids > 0;
+	c.skel->rodata->follow_forks = o->follow;
+	if (o->comm) {
+		c.skel->rodata->filter_comm = true;
+		strncpy((char *)c.skel->rodata->comm_filter, o->comm,
+			sizeof(c.skel->rodata->comm_filter) - 1);
+	}
+	c.skel->rodata->filter_cgroup = o->cgroup != NULL;
+	c.skel->rodata->min_size = o->min_size;
+	c.skel->rodata->wakeup_bytes = o->buffer_size / 4;
+	bpf_map__set_max_entries(c.skel->maps.vms_events, o->buffer_size);
+
+	err = watch_bpf__load(c.skel);
+	if (err) {
+		vms_err("watch: cannot load the BPF programs: %s%s", strerror(-err),
+			err == -EPERM ? " (need root, or CAP_BPF and CAP_PERFMON)" : " (try -v)");
+		goto cleanup;
+	}
+	if (set_filters(&c))
+		goto cleanup;
+	err = watch_bpf__attach(c.skel);
+	if (err) {
+		vms_err("watch: cannot attach the BPF programs: %s (try -v)", strerror(-err));
+		goto cleanup;
+	}
+	rb = ring_buffer__new(bpf_map__fd(c.skel->maps.vms_events), on_event, &c, NULL);
+	if (!rb) {
+		vms_err("watch: cannot open the ring buffer: %s", strerror(errno));
+		goto cleanup;
+	}
+	c.names = watch_names_new(bpf_map__fd(c.skel->maps.vms_names));
+	c.mono_to_real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows as EPIPE: we stop and clean up */
+	if (o->duration > 0)
+		deadline = clock_ns(CLOCK_MONOTONIC) + (int64_t)(o->duration * 1e9);
+	if (!o->json)
+		watch_render_header(c.out, o->color);
+	fflush(c.out);
+
+	while (!stop_signal) {
+		err = ring_buffer__poll(rb, POLL_MS);
+		if (err >= 0)
+			err = ring_buffer__consume(rb);
+		if (err < 0 && err != -EINTR) {
+			vms_err("watch: reading the ring buffer: %s", strerror(-err));
+			goto cleanup;
+		}
+		report_lost(&c);
+		if (fflush(c.out) || ferror(c.out) || out_closed()) {
+			c.out_broken = true;
+			break;
+		}
+		if (deadline && clock_ns(CLOCK_MONOTONIC) >= deadline)
+			break;
+		if (o->n_pids && !targets_left(&c))
+			break; /* every watched process has exited */
+	}
+	if (!c.out_broken) {
+		ring_buffer__consume(rb);
+		report_lost(&c);
+		fflush(c.out);
+	}
+	if (!o->quiet_summary)
+		print_summary(&c);
+	rc = VMS_EXIT_OK;
+cleanup:
+	ring_buffer__free(rb);
+	watch_names_free(c.names);
+	watch_bpf__destroy(c.skel); /* detaches everything */
+	return rc;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * vmscope watch: stream region events from the kernel (bpf/watch.bpf.c) to a terminal or as
+ * JSON lines. Loader and loop in watch.c, one event to text in render.c, names in names.c.
+ */
+#ifndef VMS_WATCH_H
+#define VMS_WATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "vmscope.h"
+
+struct watch_opts {
+	pid_t *pids;		/* -p: only these processes (and, with -f, their children) */
+	int n_pids;
+	bool follow;		/* -f */
+	const char *comm;	/* -c */
+	const char *cgroup;	/* --cgroup: a cgroup v2 directory */
+	uint64_t min_size;	/* bytes */
+	double duration;	/* seconds, 0 = until interrupted */
+	bool json;
+	bool color;
+	uint32_t buffer_size;	/* ring buffer bytes, a power of two */
+	bool quiet_summary;	/* no summary line on stderr at exit */
+};
+
+/* Runs until SIGINT/SIGTERM, the end of --duration, a closed stdout, or (with -p) the exit
+ * of every watched process. Returns the exit code. */
+int watch_run(const struct watch_opts *o);
+
+/* ---- one event to text (render.c) ---- */
+
+/* An event with its name resolved ("[anon]" for anonymous, NULL if unknown). */
+struct watch_event {
+	const struct vms_event *e;
+	const char *name;
+	uint64_t realtime_ns;	/* e->ts_ns on CLOCK_REALTIME */
+};
+
+const char *watch_kind_name(unsigned kind);
+/* "4K", "1.5M": at most 7 bytes and a NUL. */
+void watch_human_size(uint64_t bytes, char out[8]);
+void watch_render_header(FILE *f, bool color);
+void watch_render_text(FILE *f, const struct watch_event *ev, bool color);
+void watch_render_json(FILE *f, const struct watch_event *ev);
+/* The "lost N events" line, in the stream. */
+void watch_render_lost(FILE *f, uint64_t lost, uint64_t realtime_ns, bool json, bool color);
+
+/* ---- names (names.c): ids from the kernel's table, cached ---- */
+
+struct watch_names;
+struct watch_names *watch_names_new(int names_map_fd);
+void watch_names_free(struct watch_names *n);
+/* The name as /proc/PID/maps spells it, or NULL if the kernel's table no longer has it. */
+const char *watch_names_get(struct watch_names *n, uint64_t id, unsigned name_kind);
+uint64_t watch_names_missed(const struct watch_names *n);
+
+#endif
