@@ -6,7 +6,7 @@
 #
 # Environment: KMX_KERNELS (Debian image packages; default 6.1's linux-image-amd64 and
 # linux-image-6.12-amd64), KMX_CACHE (/var/cache/vmscope-kmx), KMX_ONLY=a,b (only guest tests
-# whose file name holds a or b), KMX_OPS (model test ops, 1500), KMX_JOBS (kernels booted at
+# whose file name holds a or b), KMX_OPS (model test ops, 4000), KMX_JOBS (kernels booted at
 # once), KMX_MEM (512M), KMX_SMP (2), KMX_TIMEOUT (per boot, 900 s), KMX_RETRIES (2: only for
 # boots whose kernel oopsed before /init ran), KMX_LOGS (dir for console logs; default a fresh
 # /tmp dir, removed when everything passed).
@@ -20,7 +20,7 @@ SMP=${KMX_SMP:-2}
 TIMEOUT=${KMX_TIMEOUT:-900}
 RETRIES=${KMX_RETRIES:-2}
 JOBS=${KMX_JOBS:-1}
-OPS=${KMX_OPS:-1500}
+OPS=${KMX_OPS:-4000}
 ONLY=${KMX_ONLY:-}
 LOGS=${KMX_LOGS:-$(mktemp -d /tmp/vmscope-kmx.XXXXXX)}
 mkdir -p "$LOGS"
