@@ -1,10 +1,9 @@
 # The live model on this kernel, differentially (as tests/bpf/model_stress.sh on the host, with
 # fewer ops: TCG is ~10x slower; 4000 ops take ~20 s there): `vmscope start`, then vma_stress
 # performs random VMA-changing ops from several threads, with forks and an exec; at every
-# quiescent point `vmscope map
-# --backend bpf` must equal `--backend procfs` (the "backend" field aside) with no fallback to
-# /proc. Then `vmscope stop` must leave nothing pinned. A kernel where `vmscope start` refuses
-# fails here: it has no live model.
+# quiescent point `vmscope map --backend bpf` must equal `--backend procfs` (the "backend" field
+# aside) with no fallback to /proc. Then `vmscope stop` must leave nothing pinned. A kernel where
+# `vmscope start` refuses fails here: it has no live model.
 . /tests/lib.sh
 OPS=$(kparam ops)
 OPS=${OPS:-4000}
