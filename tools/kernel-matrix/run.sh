@@ -103,8 +103,11 @@ for ver in "${kernels[@]}"; do
 		else
 			echo "FAIL: $ver: the guest did not finish (qemu exit $qrc)"
 		fi
-		echo "--- last console lines ($log):"
-		echo "$clean" | tail -n 25 | sed 's/^/    /'
+		# before /init the guest printed nothing above: show how far the kernel got
+		if ! echo "$clean" | grep -q '^KMX-BOOTED'; then
+			echo "--- last console lines ($log):"
+			echo "$clean" | tail -n 25 | sed 's/^/    /'
+		fi
 	elif [ "$f" -gt 0 ]; then
 		status=FAIL
 	fi
