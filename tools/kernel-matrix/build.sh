@@ -24,8 +24,9 @@ for t in qemu-system-x86_64 dpkg-deb apt-get xz zstd cpio; do
 	command -v "$t" >/dev/null || { log "missing $t (run: make deps)"; exit 1; }
 done
 # the guest has no libc: busybox must be busybox-static's
-[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 ||
-	{ log "/bin/busybox is missing or not static (run: make deps)"; exit 1; }
+if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
+	log "/bin/busybox is missing or not static (run: make deps)"; exit 1
+fi
 
 # Follows meta packages (linux-image-amd64 -> linux-image-6.1.0-NN-amd64) through apt's lists.
 resolve() { # resolve PKG: prints the versioned image package
@@ -92,7 +93,7 @@ for meta in $KERNELS; do
 		[ $found = 1 ] || { log "could not extract vmlinux from $deb"; rm -rf "$tmp"; exit 1; }
 		grep -q '^CONFIG_PVH=y' "$tmp/k/config" ||
 			log "warning: $ver has no CONFIG_PVH: the ELF vmlinux will not boot"
-		rm -rf "$dir" "$tmp/boot"
+		rm -rf "$dir" "${tmp:?}/boot"
 		mv "$tmp/k" "$dir"
 		rmdir "$tmp"
 		rm -f "$deb"	# the extracted kernel is all we keep (~60 MB per kernel instead of ~170)
