@@ -122,7 +122,8 @@ mknod -m 600 "$root/dev/console" c 5 1
 mknod -m 666 "$root/dev/null" c 1 3
 # Reproducible archive: fixed mtimes, sorted names; rewritten only when the content changed.
 find "$root" -exec touch -h -d @0 {} +
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet) | gzip -n -1 >"$OUT/initramfs.tmp"
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet) |
+	gzip -n -1 >"$OUT/initramfs.tmp"
 if cmp -s "$OUT/initramfs.tmp" "$OUT/initramfs.cpio.gz"; then
 	rm "$OUT/initramfs.tmp"
 else
