@@ -2,12 +2,20 @@
 #   bpf/*.bpf.c  --clang -target bpf-->  .output/*.bpf.o  --bpftool gen skeleton-->  .output/*.skel.h
 #   user/**.c    --cc-->  .output/user/**.o  --link (static libbpf, -lelf -lz)-->  ./vmscope
 # `make SANITIZE=1` builds an ASan/UBSan flavour into .output/san/ (binary .output/san/vmscope).
+# `make STATIC=1` (or `make static`) builds a static vmscope and test helpers into .output/static/,
+# for the initramfs of the kernel matrix (tools/kernel-matrix/).
 
 OUTPUT_BASE := .output
+STATICFLAGS :=
 ifeq ($(SANITIZE),1)
 OUTPUT := $(OUTPUT_BASE)/san
 BIN := $(OUTPUT)/vmscope
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(STATIC),1)
+OUTPUT := $(OUTPUT_BASE)/static
+BIN := $(OUTPUT)/vmscope
+SANFLAGS :=
+STATICFLAGS := -static
 else
 OUTPUT := $(OUTPUT_BASE)
 BIN := vmscope
@@ -41,7 +49,7 @@ LDLIBS := $(LIBBPF_LIB) -lelf -lz
 CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror=implicit-function-declaration
 override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE $(SANFLAGS) -Iuser -I$(OUTPUT) -Ibpf
-override LDFLAGS += $(SANFLAGS)
+override LDFLAGS += $(SANFLAGS) $(STATICFLAGS)
 
 # System include dirs for BPF compiles, so that asm/ headers resolve (libbpf-bootstrap does the same).
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -62,7 +70,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/helpers/%,$(HELPER_SRCS))
 
-.PHONY: all clean deps test test-unit test-e2e check-deps vmlinux tests-build bench
+.PHONY: all clean deps test test-unit test-e2e check-deps vmlinux tests-build bench helpers static test-kernels
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -101,7 +109,7 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIBVMSCOPE)
 $(OUTPUT)/tests/helpers/%: tests/helpers/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) -g -O1 -Wall -D_GNU_SOURCE $< -o $@ -lpthread -lrt
+	$(Q)$(CC) -g -O1 -Wall -D_GNU_SOURCE $(STATICFLAGS) $< -o $@ -lpthread -lrt
 
 check-deps:
 	@for t in $(CLANG) $(BPFTOOL); do command -v $$t >/dev/null 2>&1 || [ -x $$t ] || \
@@ -116,10 +124,22 @@ vmlinux:
 
 tests-build: $(BIN) $(UNIT_BINS) $(HELPER_BINS)
 
+helpers: $(HELPER_BINS)
+
+# Static vmscope + helpers (.output/static/): what the kernel-matrix guests run.
+static:
+	$(Q)$(MAKE) --no-print-directory STATIC=1 all helpers
+
 # The whole suite: unit tests, end-to-end tests against procps pmap, BPF feature tests.
 # Prints one closing line "N passed, N failed".
 test: tests-build
 	$(Q)VMSCOPE=$(abspath $(BIN)) OUTPUT=$(abspath $(OUTPUT)) SANITIZE=$(SANITIZE) tests/run.sh
+
+# The BPF tests on other kernels (Debian 6.1 and 6.12 by default, KMX_KERNELS to choose) under
+# qemu: fetches the kernels into $$KMX_CACHE (/var/cache/vmscope-kmx), builds `make static` and an
+# initramfs, boots each kernel. Non-zero when a kernel does not boot or a guest test fails.
+test-kernels:
+	$(Q)tools/kernel-matrix/run.sh
 
 # Every speed and memory target against its competitors (bench/README.md); writes
 # bench/results/latest.json. BENCH_QUICK=1 for a smoke run. bench/run.sh builds its C helper itself.
