@@ -817,13 +817,14 @@ __noinline int drop_published(__u64 tg)
 }
 
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(vms_exit, struct task_struct *task, bool group_dead)
+int BPF_PROG(vms_exit, struct task_struct *task)
 {
 	struct vms_global *g;
 	struct vms_proc_ent *p;
 	__u32 tgid;
 
-	if (!group_dead)
+	/* the tracepoint's group_dead argument is new (6.16+): signal->live says the same */
+	if (BPF_CORE_READ(task, signal, live.counter))
 		return 0;
 	tgid = BPF_CORE_READ(task, tgid);
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);

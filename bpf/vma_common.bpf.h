@@ -63,11 +63,17 @@ static __always_inline bool vma_is_stack(__u64 start, __u64 end, struct mm_struc
 	return start <= sp && end >= sp;
 }
 
+/* Before 6.2 anon_name shares a union with shared.rb (the i_mmap tree node of file VMAs): it is
+ * only a name when there is no file. */
 static __always_inline struct anon_vma_name *vma_anon_name(struct vm_area_struct *vma)
 {
-	if (bpf_core_field_exists(struct vm_area_struct___anon, anon_name))
-		return BPF_CORE_READ((struct vm_area_struct___anon *)vma, anon_name);
-	return NULL;
+	if (!bpf_core_field_exists(struct vm_area_struct___anon, anon_name))
+		return NULL;
+	if (bpf_core_field_offset(struct vm_area_struct___anon, anon_name) ==
+		    bpf_core_field_offset(struct vm_area_struct, shared) &&
+	    BPF_CORE_READ(vma, vm_file))
+		return NULL;
+	return BPF_CORE_READ((struct vm_area_struct___anon *)vma, anon_name);
 }
 
 #endif
