@@ -117,6 +117,7 @@ struct {
 
 
 const volatile __u32 seed_tgid;		/* seeding iterator: 0 = every process */
+const volatile bool event_tier;		/* tier event-resync: see the end of this file */
 
 static __always_inline void stat_inc(__u32 id)
 {
@@ -636,6 +637,32 @@ out:
  * resynced at its next tracked syscall or by the next reader. Cheap filter first: only faults
  * between the stack's start and 1 GiB below mm->start_stack look further.
  */
+/*
+ * Tier event-resync: the published generation of p is no longer the truth. Generation 0 in the
+ * state makes every reader resync the process from /proc (and publish it again); the change
+ * count moves, so a resync that read /proc before this change cannot publish.
+ */
+static __always_inline void invalidate(struct vms_proc_ent *p)
+{
+	struct vms_global *g = global();
+
+	for (int i = 0; i < 8; i++) {
+		__u64 s0 = p->state, s1 = (__u64)(__u32)(VMS_STATE_CHANGES(s0) + 1);
+
+		if (__sync_val_compare_and_swap(&p->state, s0, s1) != s0)
+			continue;
+		if (VMS_STATE_GEN(s0) > p->stale_gen)
+			p->stale_gen = VMS_STATE_GEN(s0);
+		if (VMS_STATE_GEN(s0) && g) {
+			__sync_fetch_and_add(&g->garbage, p->nr_vmas);
+			__sync_fetch_and_add(&g->live, -(__s64)p->nr_vmas);
+		}
+		stat_inc(VMS_STAT_EVENTS);
+		return;
+	}
+	__sync_fetch_and_or(&p->flags, VMS_PROC_DIRTY);
+}
+
 static __always_inline void stack_fault(unsigned long address)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -656,8 +683,13 @@ static __always_inline void stack_fault(unsigned long address)
 		limit = 1ULL << 30;
 	if (address + limit < p->stack_start)
 		return;
-	__sync_fetch_and_or(&p->flags, VMS_PROC_STACK);
 	stat_inc(VMS_STAT_STACK_GROW);
+	if (event_tier) {
+		p->stack_start = 0; /* known again after the resync */
+		invalidate(p);
+		return;
+	}
+	__sync_fetch_and_or(&p->flags, VMS_PROC_STACK);
 }
 
 SEC("tp_btf/page_fault_user")
@@ -693,7 +725,10 @@ int BPF_PROG(vms_foreign_write, struct mm_struct *mm, bool write)
 	tgid = BPF_CORE_READ(mm, owner, tgid);
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
 	if (p) {
-		__sync_fetch_and_or(&p->flags, VMS_PROC_DIRTY);
+		if (event_tier)
+			invalidate(p);
+		else
+			__sync_fetch_and_or(&p->flags, VMS_PROC_DIRTY);
 		stat_inc(VMS_STAT_FOREIGN);
 	}
 	return 0;
@@ -734,8 +769,9 @@ static long gc_one(struct bpf_map *map, struct vms_vma_key *key, struct vms_vma_
 	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &k.tgid);
 	__u64 *deleted = ctx;
 
-	/* the published generation, or a newer one being built */
-	if (p && k.gen >= VMS_STATE_GEN(p->state))
+	/* the published generation, or a newer one being built (an invalidated one is garbage) */
+	if (p && k.gen >= VMS_STATE_GEN(p->state) &&
+	    !(VMS_STATE_GEN(p->state) == 0 && k.gen <= p->stale_gen))
 		return 0;
 	if (!bpf_map_delete_elem(&vms_vmas, &k))
 		(*deleted)++;
@@ -764,7 +800,7 @@ static long gc_proc(struct bpf_map *map, __u32 *tgid, struct vms_proc_ent *val, 
 	return 0;
 }
 
-static __always_inline void gc(void)
+static __always_inline void gc(bool sweep_procs)
 {
 	struct vms_global *g = global();
 	__u64 deleted = 0;
@@ -774,7 +810,8 @@ static __always_inline void gc(void)
 	/* one sweep at a time */
 	if (__sync_val_compare_and_swap(&g->gc_running, 0, 1) != 0)
 		return;
-	bpf_for_each_map_elem(&vms_procs, gc_proc, NULL, 0);
+	if (sweep_procs) /* bpf_task_from_pid: not in tier event-resync */
+		bpf_for_each_map_elem(&vms_procs, gc_proc, NULL, 0);
 	bpf_for_each_map_elem(&vms_vmas, gc_one, &deleted, 0);
 	stat_inc(VMS_STAT_GC_RUNS);
 	{
@@ -844,7 +881,7 @@ int BPF_PROG(vms_exit, struct task_struct *task)
 	bpf_map_delete_elem(&vms_procs, &tgid);
 	/* Sweep when garbage outweighs half the live entries: amortized O(1) per entry. */
 	if (g && g->garbage > 1024 && g->garbage > g->live / 2)
-		gc();
+		gc(true);
 	return 0;
 }
 
@@ -852,7 +889,7 @@ int BPF_PROG(vms_exit, struct task_struct *task)
 SEC("syscall")
 int vms_gc(void *ctx)
 {
-	gc();
+	gc(true);
 	return 0;
 }
 
@@ -956,3 +993,149 @@ int vms_seed(struct bpf_iter__task_vma *ctx)
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * ---- tier event-resync (kernels without the kfunc VMA iterator, e.g. 6.1) ----
+ *
+ * The kernel cannot read VMAs from these hooks there, so it only follows *that* something
+ * changed: the exit of every VMA-changing syscall, an exec, a fault below the stack and a
+ * foreign write lock invalidate the process (generation 0). Readers resync it from /proc in
+ * user space and publish the result with vms_publish, which only succeeds when nothing changed
+ * since the reader looked (the change count): slower than reading in the kernel, never wrong.
+ */
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(vms_sys_exit_ev, struct pt_regs *regs, long ret)
+{
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	struct vms_proc_ent *p;
+	__u32 tgid;
+
+	if (!tracked_nr(nr))
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	p = bpf_map_lookup_elem(&vms_procs, &tgid);
+	if (!p)
+		return 0;
+	if (nr == NR_ioctl) {
+		__u64 cmd = PT_REGS_PARM2_CORE_SYSCALL(regs);
+
+		if (cmd != UFFDIO_REGISTER && cmd != UFFDIO_UNREGISTER)
+			return 0;
+		__sync_fetch_and_or(&p->flags, VMS_PROC_UFFD);
+	}
+	if (nr == NR_close && !(p->flags & VMS_PROC_UFFD))
+		return 0;
+	if (nr == NR_prctl && PT_REGS_PARM1_CORE_SYSCALL(regs) != PR_SET_VMA)
+		return 0;
+	invalidate(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(vms_exec_ev, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = task->tgid;
+	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &tgid);
+
+	stat_inc(VMS_STAT_EXECS);
+	if (p) {
+		p->stack_start = 0;
+		invalidate(p);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(vms_exit_ev, struct task_struct *task)
+{
+	struct vms_global *g = global();
+	struct vms_proc_ent *p;
+	__u32 tgid;
+
+	if (BPF_CORE_READ(task, signal, live.counter))
+		return 0;
+	tgid = task->tgid;
+	p = bpf_map_lookup_elem(&vms_procs, &tgid);
+	if (!p)
+		return 0;
+	stat_inc(VMS_STAT_EXITS);
+	if (g && VMS_STATE_GEN(p->state)) {
+		__sync_fetch_and_add(&g->garbage, p->nr_vmas);
+		__sync_fetch_and_add(&g->live, -(__s64)p->nr_vmas);
+	}
+	bpf_map_delete_elem(&vms_procs, &tgid);
+	if (g && g->garbage > 1024 && g->garbage > g->live / 2)
+		gc(false);
+	return 0;
+}
+
+SEC("syscall")
+int vms_gc_ev(void *ctx)
+{
+	gc(false);
+	return 0;
+}
+
+/* Run by user space: a fresh generation number for a resync from /proc. */
+struct new_gen_args {
+	__u32 gen;
+};
+
+SEC("syscall")
+int vms_new_gen(struct new_gen_args *args)
+{
+	args->gen = new_gen();
+	return 0;
+}
+
+/* Run by user space after storing a process's VMAs under a new generation: publishes it if the
+ * process is still the one (start time) and did not change since state0 was read. */
+struct publish_args {
+	__u64 state0;
+	__u64 start_time;
+	__u64 stack_start;
+	__u32 tgid;
+	__u32 gen;
+	__u32 nr_vmas;
+	__u32 gate;
+	__s32 ret;		/* 0 published, -EAGAIN changed meanwhile, -ESRCH gone */
+	__u32 pad;
+};
+
+SEC("syscall")
+int vms_publish(struct publish_args *a)
+{
+	struct vms_global *g = global();
+	__u32 tgid = a->tgid;
+	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &tgid);
+	__u64 s1;
+
+	if (!p || p->start_time != a->start_time) {
+		a->ret = -3;
+		goto garbage;
+	}
+	s1 = (__u64)a->gen << 32 | VMS_STATE_CHANGES(a->state0);
+	if (__sync_val_compare_and_swap(&p->state, a->state0, s1) != a->state0) {
+		a->ret = -11;
+		goto garbage;
+	}
+	if (g) {
+		__sync_fetch_and_add(&g->live, a->nr_vmas);
+		if (VMS_STATE_GEN(a->state0)) {
+			__sync_fetch_and_add(&g->garbage, p->nr_vmas);
+			__sync_fetch_and_add(&g->live, -(__s64)p->nr_vmas);
+		}
+	}
+	p->nr_vmas = a->nr_vmas;
+	p->stack_start = a->stack_start;
+	if (a->gate)
+		__sync_fetch_and_or(&p->flags, VMS_PROC_GATE);
+	stat_inc(VMS_STAT_FULL_RESYNC);
+	a->ret = 0;
+	return 0;
+garbage:
+	if (g)
+		__sync_fetch_and_add(&g->garbage, a->nr_vmas);
+	return 0;
+}

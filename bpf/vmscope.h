@@ -67,6 +67,7 @@ struct vms_proc_ent {
 	__u64 full_resyncs;
 	__u64 range_resyncs;
 	__u64 stack_start;	/* start of the [stack] VMA, to spot faults that grow it */
+	__u64 stale_gen;	/* tier event-resync: the generation invalidated last (garbage) */
 };
 
 struct vms_vma_key {

@@ -153,6 +153,7 @@ int cmd_status(int argc, char **argv)
 		.doc = "Report the live model: tier, what it tracks, kernel memory, losses." };
 	struct live m;
 	struct live_status st;
+	bool event_tier;
 	int r = cli_parse(&argp, "status", argc, argv, &a), err;
 
 	if (r >= 0)
@@ -169,6 +170,7 @@ int cmd_status(int argc, char **argv)
 	/* Collect dead generations first, so the counts are what is really tracked. */
 	live_gc(&m);
 	err = live_status(&m, &st);
+	event_tier = live_event_tier(&m);
 	live_close(&m);
 	if (err) {
 		vms_err("status: cannot read the model: %s", strerror(-err));
@@ -179,7 +181,7 @@ int cmd_status(int argc, char **argv)
 
 		json_init(&w, stdout);
 		json_obj_begin(&w);
-		json_kv_str(&w, "tier", "kfunc-resync");
+		json_kv_str(&w, "tier", event_tier ? "event-resync" : "kfunc-resync");
 		json_kv_str(&w, "pinned", VMS_PIN_DIR);
 		json_kv_u64(&w, "processes", st.procs);
 		json_kv_u64(&w, "vmas", st.vmas);
@@ -203,7 +205,8 @@ int cmd_status(int argc, char **argv)
 		putchar('\n');
 		return VMS_EXIT_OK;
 	}
-	printf("tier               kfunc-resync (tp_btf + kfunc VMA iterator)\n");
+	printf("tier               %s\n", event_tier ? "event-resync (tp_btf events invalidate; "
+	       "readers resync from /proc)" : "kfunc-resync (tp_btf + kfunc VMA iterator)");
 	printf("pinned at          %s\n", VMS_PIN_DIR);
 	printf("processes          %llu (%llu no longer running)\n", st.procs, st.dead_procs);
 	printf("VMAs               %llu (map holds %llu)\n", st.vmas, st.max_vmas);

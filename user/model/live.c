@@ -30,18 +30,22 @@ bool live_is_pinned(void)
 	return access(MAPS_DIR "/vms_procs", F_OK) == 0;
 }
 
-static int pin_all(struct model_bpf *skel)
+static int pin_all(struct model_bpf *skel, bool event_tier)
 {
 	struct bpf_link *links[] = { skel->links.vms_sys_enter, skel->links.vms_sys_exit,
 				     skel->links.vms_fork, skel->links.vms_exec, skel->links.vms_exit,
 				     skel->links.vms_fault, skel->links.vms_fault_k,
-				     skel->links.vms_foreign_write };
+				     skel->links.vms_foreign_write, skel->links.vms_sys_exit_ev,
+				     skel->links.vms_exec_ev, skel->links.vms_exit_ev };
 	const char *link_names[] = { "sys_enter", "sys_exit", "fork", "exec", "exit", "fault",
-				     "fault_kernel", "foreign_write" };
+				     "fault_kernel", "foreign_write", "sys_exit_ev", "exec_ev",
+				     "exit_ev" };
 	struct bpf_map *maps[] = { skel->maps.vms_procs, skel->maps.vms_vmas, skel->maps.vms_names,
 				   skel->maps.vms_stats, skel->maps.vms_global };
 	struct { struct bpf_program *p; const char *name; } progs[] = {
-		{ skel->progs.vms_gc, "gc" }, { skel->progs.vms_resync, "resync" } };
+		{ event_tier ? skel->progs.vms_gc_ev : skel->progs.vms_gc, "gc" },
+		{ skel->progs.vms_new_gen, "new_gen" }, { skel->progs.vms_publish, "publish" },
+		{ event_tier ? NULL : skel->progs.vms_resync, "resync" } };
 	char path[256];
 	int err;
 
@@ -58,6 +62,8 @@ static int pin_all(struct model_bpf *skel)
 			return err;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
+		if (!progs[i].p)
+			continue;
 		snprintf(path, sizeof(path), PROGS_DIR "/%s", progs[i].name);
 		err = bpf_program__pin(progs[i].p, path);
 		if (err)
@@ -97,6 +103,38 @@ out:
 	return err;
 }
 
+/* Tier event-resync: the loader seeds every process from /proc. A process that cannot be read
+ * (gone, a kernel thread) is simply not in the model; readers add it when they first look. */
+static int seed_from_proc(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	struct live m;
+	int err;
+
+	if (!d)
+		return -errno;
+	err = live_open(&m);
+	if (err) {
+		closedir(d);
+		return err;
+	}
+	while ((e = readdir(d))) {
+		struct vms_snapshot s;
+		uint64_t pid;
+
+		if (parse_u64(e->d_name, 10, &pid) || !pid || pid > 0x7fffffff)
+			continue;
+		snapshot_init(&s);
+		if (!procfs_read_proc((pid_t)pid, &s.proc) && !(s.proc.flags & PF_KTHREAD_FLAG))
+			live_resync_from_proc(&m, &s);
+		snapshot_free(&s);
+	}
+	closedir(d);
+	live_close(&m);
+	return 0;
+}
+
 /* Whether kernel BTF has a type of that name and kind. */
 static bool has_type(const struct btf *btf, const char *name, int kind)
 {
@@ -108,7 +146,7 @@ int live_start(const struct live_limits *lim, struct live_start_info *info)
 	struct model_bpf *skel;
 	struct timespec t0, t1;
 	struct btf *btf;
-	bool fault_user, fault_kernel;
+	bool fault_user, fault_kernel, event_tier;
 	int err;
 
 	if (live_is_pinned())
@@ -118,9 +156,14 @@ int live_start(const struct live_limits *lim, struct live_start_info *info)
 	btf = btf__load_vmlinux_btf(); /* parsed once: it is megabytes */
 	if (!btf)
 		return -ENOENT;
-	/* Checked before loading: an unresolved kfunc makes older verifiers run to their limit. */
-	if (!has_type(btf, "bpf_iter_task_vma_new", BTF_KIND_FUNC) ||
-	    !has_type(btf, "bpf_task_from_pid", BTF_KIND_FUNC)) {
+	/* Checked before loading: an unresolved kfunc makes older verifiers run to their limit.
+	 * Without these the model runs in tier event-resync (see the end of model.bpf.c). */
+	event_tier = !has_type(btf, "bpf_iter_task_vma_new", BTF_KIND_FUNC) ||
+		     !has_type(btf, "bpf_task_from_pid", BTF_KIND_FUNC);
+	/* for tests: the slower tier on a kernel that has the faster one */
+	if (getenv("VMSCOPE_TIER") && !strcmp(getenv("VMSCOPE_TIER"), "event-resync"))
+		event_tier = true;
+	if (event_tier && !has_type(btf, "btf_trace_sys_exit", BTF_KIND_TYPEDEF)) {
 		btf__free(btf);
 		return -EOPNOTSUPP;
 	}
@@ -144,6 +187,21 @@ int live_start(const struct live_limits *lim, struct live_start_info *info)
 		bpf_program__set_autoload(skel->progs.vms_fault, false);
 	if (!fault_kernel)
 		bpf_program__set_autoload(skel->progs.vms_fault_k, false);
+	skel->rodata->event_tier = event_tier;
+	{
+		struct bpf_program *kfunc_tier[] = {
+			skel->progs.vms_sys_enter, skel->progs.vms_sys_exit, skel->progs.vms_fork,
+			skel->progs.vms_exec, skel->progs.vms_exit, skel->progs.vms_gc,
+			skel->progs.vms_resync, skel->progs.vms_seed };
+		struct bpf_program *ev_tier[] = {
+			skel->progs.vms_sys_exit_ev, skel->progs.vms_exec_ev, skel->progs.vms_exit_ev,
+			skel->progs.vms_gc_ev };
+
+		for (size_t i = 0; i < ARRAY_SIZE(kfunc_tier); i++)
+			bpf_program__set_autoload(kfunc_tier[i], !event_tier);
+		for (size_t i = 0; i < ARRAY_SIZE(ev_tier); i++)
+			bpf_program__set_autoload(ev_tier[i], event_tier);
+	}
 	err = model_bpf__load(skel);
 	if (err)
 		goto fail;
@@ -151,10 +209,10 @@ int live_start(const struct live_limits *lim, struct live_start_info *info)
 	err = model_bpf__attach(skel);
 	if (err)
 		goto fail;
-	err = pin_all(skel);
+	err = pin_all(skel, event_tier);
 	if (err)
 		goto fail;
-	err = seed(skel);
+	err = event_tier ? seed_from_proc() : seed(skel);
 	if (err)
 		goto fail;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -216,13 +274,16 @@ int live_open(struct live *m)
 		{ &m->procs_fd, MAPS_DIR "/vms_procs" }, { &m->vmas_fd, MAPS_DIR "/vms_vmas" },
 		{ &m->names_fd, MAPS_DIR "/vms_names" }, { &m->stats_fd, MAPS_DIR "/vms_stats" },
 		{ &m->global_fd, MAPS_DIR "/vms_global" }, { &m->gc_fd, PROGS_DIR "/gc" },
-		{ &m->resync_fd, PROGS_DIR "/resync" },
+		{ &m->new_gen_fd, PROGS_DIR "/new_gen" }, { &m->publish_fd, PROGS_DIR "/publish" },
+		{ &m->resync_fd, PROGS_DIR "/resync" },	/* last: only in tier kfunc-resync */
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++)
 		*objs[i].fd = -1;
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++) {
 		*objs[i].fd = bpf_obj_get(objs[i].path);
+		if (*objs[i].fd < 0 && objs[i].fd == &m->resync_fd && errno == ENOENT)
+			break;
 		if (*objs[i].fd < 0) {
 			int err = -errno;
 
@@ -236,7 +297,7 @@ int live_open(struct live *m)
 void live_close(struct live *m)
 {
 	int *fds[] = { &m->procs_fd, &m->vmas_fd, &m->names_fd, &m->stats_fd, &m->global_fd,
-		       &m->gc_fd, &m->resync_fd };
+		       &m->gc_fd, &m->resync_fd, &m->new_gen_fd, &m->publish_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -260,6 +321,18 @@ int live_resync(struct live *m, pid_t pid)
 	struct { int32_t pid, ret; } args = { .pid = pid };
 	/* syscall programs get ctx_in and write their answer back into it (no ctx_out) */
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
+
+	if (live_event_tier(m)) {
+		struct vms_snapshot s;
+		int err;
+
+		snapshot_init(&s);
+		err = procfs_read_proc(pid, &s.proc);
+		if (!err)
+			err = live_resync_from_proc(m, &s);
+		snapshot_free(&s);
+		return err;
+	}
 
 	if (bpf_prog_test_run_opts(m->resync_fd, &opts))
 		return -errno;
@@ -371,6 +444,11 @@ int live_read(struct live *m, struct vms_snapshot *s)
 	int err;
 
 	for (int attempt = 0;; attempt++) {
+		if (live_event_tier(m) &&
+		    (bpf_map_lookup_elem(m->procs_fd, &tgid, &pe) ||
+		     !same_start(pe.start_time, s->proc.start_time) || !VMS_STATE_GEN(pe.state) ||
+		     (pe.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW))))
+			return live_resync_from_proc(m, s);
 		if (bpf_map_lookup_elem(m->procs_fd, &tgid, &pe) ||
 		    !same_start(pe.start_time, s->proc.start_time))
 			return -ENOENT;

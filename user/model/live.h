@@ -34,8 +34,20 @@ bool live_is_pinned(void);
 
 struct live {
 	int procs_fd, vmas_fd, names_fd, stats_fd, global_fd;
-	int gc_fd, resync_fd;
+	int gc_fd, resync_fd;		/* resync_fd: -1 in tier event-resync */
+	int new_gen_fd, publish_fd;
 };
+
+/* Tier event-resync (no kfunc VMA iterator): true when the pinned model follows changes only
+ * as invalidations, and readers resync processes from /proc (proc_resync.c). */
+static inline bool live_event_tier(const struct live *m)
+{
+	return m->resync_fd < 0;
+}
+
+/* Reads the process's regions from /proc into s and publishes them as its model (tier
+ * event-resync; the loader's seeding in that tier too). 0, or -errno of the /proc read. */
+int live_resync_from_proc(struct live *m, struct vms_snapshot *s);
 
 int live_open(struct live *m);
 void live_close(struct live *m);
@@ -44,7 +56,8 @@ void live_close(struct live *m);
  * -ENOENT: not tracked; -EAGAIN: marked dirty/overflowed and could not be resynced;
  * -ENODATA: a name the kernel side could not build. */
 int live_read(struct live *m, struct vms_snapshot *s);
-/* Full resync of one process in the kernel (bpf_task_from_pid + the VMA iterator). */
+/* Full resync of one process: in the kernel (bpf_task_from_pid + the VMA iterator), or from
+ * /proc in tier event-resync. */
 int live_resync(struct live *m, pid_t pid);
 /* Sweeps entries of dead generations now. */
 int live_gc(struct live *m);

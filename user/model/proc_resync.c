@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Tier event-resync (kernels without the kfunc VMA iterator, e.g. 6.1): the kernel side only
+ * invalidates a process when its regions may have changed; this side reads /proc/PID/maps,
+ * stores it under a fresh generation and publishes it with vms_publish, which refuses if the
+ * process changed since we looked. The names go into the same content-hashed table the kernel
+ * side uses, with the same hash.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "model/live.h"
+#include "proc/procfs.h"
+#include "util/util.h"
+
+/* bpf/vma_name.bpf.h name_hash(): FNV-1a, seeded with the length, never 0 */
+static uint64_t name_hash(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ len;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
+/* The kind and the stored text of a name as /proc spells it (see fs/proc/task_mmu.c). */
+static unsigned name_kind(const char *name, char *out, size_t *len)
+{
+	size_t n = strlen(name);
+
+	*len = 0;
+	if (!n)
+		return VMS_NAME_NONE;
+	if (!strncmp(name, "[anon:", 6) && name[n - 1] == ']') {
+		*len = n - 7;
+		memcpy(out, name + 6, *len);
+		return VMS_NAME_ANON;
+	}
+	if (!strncmp(name, "[anon_shmem:", 12) && name[n - 1] == ']') {
+		*len = n - 13;
+		memcpy(out, name + 12, *len);
+		return VMS_NAME_ANON_SHMEM;
+	}
+	if (name[0] == '[') {
+		*len = n;
+		memcpy(out, name, n);
+		return VMS_NAME_STRING;
+	}
+	/* a path: /proc escapes only '\n' (as \012) */
+	for (size_t i = 0; i < n; i++) {
+		if (!strncmp(name + i, "\\012", 4)) {
+			out[(*len)++] = '\n';
+			i += 3;
+		} else {
+			out[(*len)++] = name[i];
+		}
+	}
+	return VMS_NAME_PATH;
+}
+
+static int run_prog(int fd, void *args, size_t size)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = size);
+
+	return bpf_prog_test_run_opts(fd, &opts) ? -errno : 0;
+}
+
+/* Stores one region under (tgid, gen). 0, or -errno (-E2BIG/-ENOMEM: a map is full). */
+static int store_region(struct live *m, uint32_t tgid, uint32_t gen, const struct vms_region *r)
+{
+	struct vms_vma_key key = { .tgid = tgid, .gen = gen, .start = r->start };
+	struct vms_vma_ent ent = { .end = r->end, .pgoff = r->offset, .ino = r->inode,
+				   .dev = r->dev_major << 20 | r->dev_minor };
+	struct vms_name_ent ne = { 0 };
+	size_t len;
+	unsigned kind;
+
+	if (strlen(r->name) > VMS_NAME_MAX)
+		return -ENAMETOOLONG;
+	kind = name_kind(r->name, ne.name, &len);
+	ent.flags = (r->perms[0] == 'r' ? VMS_VMA_READ : 0) | (r->perms[1] == 'w' ? VMS_VMA_WRITE : 0) |
+		    (r->perms[2] == 'x' ? VMS_VMA_EXEC : 0) | (r->perms[3] == 's' ? VMS_VMA_SHARED : 0) |
+		    kind << VMS_VMA_KIND_SHIFT;
+	if (kind != VMS_NAME_NONE) {
+		ne.len = (uint32_t)len;
+		ent.name_id = name_hash(ne.name, len);
+		if (bpf_map_update_elem(m->names_fd, &ent.name_id, &ne, BPF_NOEXIST) &&
+		    errno != EEXIST)
+			return -errno;
+	}
+	return bpf_map_update_elem(m->vmas_fd, &key, &ent, BPF_ANY) ? -errno : 0;
+}
+
+int live_resync_from_proc(struct live *m, struct vms_snapshot *s)
+{
+	const struct vms_region *gate = procfs_gate_region();
+	uint32_t tgid = (uint32_t)s->proc.pid;
+	struct vms_proc_ent pe = { .start_time = live_start_time_ns(s->proc.start_time) };
+	struct { uint32_t gen; } ng = { 0 };
+	struct {
+		uint64_t state0, start_time, stack_start;
+		uint32_t tgid, gen, nr_vmas, gate;
+		int32_t ret;
+		uint32_t pad;
+	} pub = { .start_time = pe.start_time, .tgid = tgid };
+	int err;
+
+	/* The entry first, /proc second: an exit after this point removes the entry (the
+	 * publish then fails); an exit before it makes the /proc read fail. */
+	if (bpf_map_update_elem(m->procs_fd, &tgid, &pe, BPF_NOEXIST) && errno != EEXIST)
+		vms_debug("PID %d: cannot add it to the model: %s", (int)tgid, strerror(errno));
+	if (bpf_map_lookup_elem(m->procs_fd, &tgid, &pe) == 0 &&
+	    pe.start_time != pub.start_time) {
+		/* an earlier process with this pid: its exit was not seen */
+		bpf_map_delete_elem(m->procs_fd, &tgid);
+		pe = (struct vms_proc_ent){ .start_time = pub.start_time };
+		bpf_map_update_elem(m->procs_fd, &tgid, &pe, BPF_NOEXIST);
+	}
+	pub.state0 = pe.state;
+	snapshot_free_regions(s);
+	err = procfs_read_regions(&s->proc, false, s);
+	if (err) {
+		if (err == -ESRCH && !bpf_map_lookup_elem(m->procs_fd, &tgid, &pe) &&
+		    pe.start_time == pub.start_time)
+			bpf_map_delete_elem(m->procs_fd, &tgid);
+		return err;
+	}
+	if (run_prog(m->new_gen_fd, &ng, sizeof(ng)) || !ng.gen)
+		return 0; /* what we read is right; the model just stays stale */
+	pub.gen = ng.gen;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct vms_region *r = &s->regions[i];
+
+		if (gate && r->start == gate->start && r->end == gate->end && i == s->n - 1) {
+			pub.gate = 1;
+			continue;
+		}
+		if (!strcmp(r->name, "[stack]"))
+			pub.stack_start = r->start;
+		err = store_region(m, tgid, ng.gen, r);
+		if (err) {
+			vms_debug("PID %d: model not updated: %s", (int)tgid, strerror(-err));
+			pub.state0 = ~0ULL; /* publish nothing; what was stored is garbage */
+			break;
+		}
+		pub.nr_vmas++;
+	}
+	if (!run_prog(m->publish_fd, &pub, sizeof(pub)) && pub.ret)
+		vms_debug("PID %d: %s; not published", (int)tgid,
+			  pub.ret == -EAGAIN ? "it changed while /proc was read" : "it is gone");
+	return 0;
+}
