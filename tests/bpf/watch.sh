@@ -71,7 +71,7 @@ if wait_for "$T/w.json" "$MARKER"; then
 	else
 		fail "watch -p: ends by itself when the watched processes have exited"
 	fi
-	if out=$(python3 "$here/watch_check.py" "$T/expected.jsonl" "$T/w.json" "$seq_pid"); then
+	if out=$(awk -v pid="$seq_pid" -f "$here/../watch_check.awk" "$T/expected.jsonl" "$T/w.json"); then
 		pass "watch --json: the scripted sequence, exact ranges and perms, in order ($out)"
 	else
 		fail "watch --json: the scripted sequence" "$out"
@@ -97,7 +97,7 @@ cleanup_pid "$wpid"
 if wait_for "$T/p.json" "$MARKER" && kill -USR1 "$seq2" && wait_exit "$wpid" 20; then
 	others=$(grep -vc "\"pid\": $seq2," "$T/p.json")
 	check "watch -p: no event of another process (noise pid $noise, the child)" [ "$others" = 0 ]
-	if out=$(python3 "$here/watch_check.py" "$T/expected2.jsonl" "$T/p.json" "$seq2"); then
+	if out=$(awk -v pid="$seq2" -f "$here/../watch_check.awk" "$T/expected2.jsonl" "$T/p.json"); then
 		pass "watch -p: the sequence again, next to a noisy process"
 	else
 		fail "watch -p: the sequence again, next to a noisy process" "$out"

@@ -116,6 +116,7 @@ cp "$ROOT"/.output/static/tests/helpers/* "$root/helpers/"
 cp "$ROOT/tests/kernels/init" "$root/init"
 cp "$ROOT/tests/kernels/lib.sh" "$root/tests/lib.sh"
 cp "$ROOT"/tests/kernels/guest.d/*.sh "$root/tests/guest.d/"
+cp "$ROOT/tests/watch_check.awk" "$root/tests/watch_check.awk"
 chmod 755 "$root/init"
 # Without /dev/console in the cpio, /init has no stdout until devtmpfs is mounted (if ever).
 mknod -m 600 "$root/dev/console" c 5 1
