@@ -29,9 +29,10 @@ watch_cleanup() {
 trap watch_cleanup EXIT
 
 attached() { bpftool prog show 2>/dev/null | grep -c ' name watch_' || true; }
-# programs are freed after an RCU grace period: give them a moment
+# Back to what was attached before (another watch may run on the machine); programs are freed
+# after an RCU grace period: give them a moment.
 detached() {
-	for _ in $(seq 60); do [ "$(attached)" = 0 ] && return 0; sleep 0.05; done
+	for _ in $(seq 60); do [ "$(attached)" -le "$BASE" ] && return 0; sleep 0.05; done
 	return 1
 }
 # wait_for FILE PATTERN [SECONDS]: until grep -q finds PATTERN in FILE
@@ -173,6 +174,7 @@ else
 fi
 
 # ---- 8. watch | head, signals: prompt exit, nothing left attached ----
+BASE=$(attached)
 t0=$(date +%s%N)
 timeout 30 "$VMSCOPE" watch --no-summary -p "$other" | head -n 5 >"$T/h.txt"
 rc=${PIPESTATUS[0]}
@@ -187,7 +189,8 @@ for sig in INT TERM; do
 	n=$(attached)
 	kill -"$sig" "$wpid"
 	if wait_exit "$wpid" 10; then
-		check "watch: SIG$sig: exit status 0 ($n programs were attached)" [ "$WAIT_RC" = 0 -a "$n" -gt 0 ]
+		check "watch: SIG$sig: exit status 0 ($((n - BASE)) programs were attached)" \
+			[ "$WAIT_RC" = 0 -a "$n" -gt "$BASE" ]
 	else
 		fail "watch: SIG$sig: exits"
 	fi
