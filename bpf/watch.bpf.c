@@ -343,21 +343,6 @@ static __always_inline void send_piece(struct watch_op *op, struct piece *p, __u
 	ev_send(e);
 }
 
-struct pieces_ctx {
-	struct watch_op *op;
-	__u8 kind;
-};
-
-static long send_one(__u32 i, void *arg)
-{
-	struct pieces_ctx *c = arg;
-
-	if (i >= c->op->n || i > MAX_PIECES)
-		return 1;
-	send_piece(c->op, &c->op->p[i], c->kind);
-	return 0;
-}
-
 /* An mmap: its own arguments say it all for anonymous private memory; anything else (files,
  * shared memory, merges into a named neighbour) is read back from the region. */
 static __always_inline void send_map(struct watch_op *op, __u64 addr)
@@ -454,8 +439,8 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(watch_sys_exit, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct pieces_ctx pc;
 	struct watch_op *op;
+	__u8 kind;
 
 	op = bpf_task_storage_get(&vms_wops, task, 0, 0);
 	if (!op || !op->active)
@@ -465,7 +450,6 @@ int BPF_PROG(watch_sys_exit, struct pt_regs *regs, long ret)
 		wstat_inc(VMS_WST_FAILED);
 		return 0;
 	}
-	pc.op = op;
 	switch (op->nr) {
 	case NR_mmap:
 		send_map(op, ret);
@@ -477,19 +461,19 @@ int BPF_PROG(watch_sys_exit, struct pt_regs *regs, long ret)
 		send_brk(op);
 		return 0;
 	case NR_munmap:
-		pc.kind = VMS_EV_UNMAP;
+		kind = VMS_EV_UNMAP;
 		break;
 	case NR_mprotect: case NR_pkey_mprotect:
-		pc.kind = VMS_EV_PROTECT;
+		kind = VMS_EV_PROTECT;
 		break;
 	case NR_madvise:
-		pc.kind = VMS_EV_MADVISE;
+		kind = VMS_EV_MADVISE;
 		break;
 	case NR_mlock: case NR_mlock2:
-		pc.kind = VMS_EV_LOCK;
+		kind = VMS_EV_LOCK;
 		break;
 	case NR_munlock:
-		pc.kind = VMS_EV_UNLOCK;
+		kind = VMS_EV_UNLOCK;
 		break;
 	case NR_mlockall:
 		send_all(VMS_EV_LOCK, op->a0);
@@ -500,7 +484,13 @@ int BPF_PROG(watch_sys_exit, struct pt_regs *regs, long ret)
 	default:
 		return 0;
 	}
-	bpf_loop(MAX_PIECES + 1, send_one, &pc, 0);
+	/* a loop of our own, not bpf_loop: before 6.7 the verifier could prune a callback's
+	 * paths by the caller's `kind` and hard-wire branches on it (seen on 6.1) */
+	for (int i = 0; i < MAX_PIECES + 1; i++) {
+		if (i >= op->n)
+			break;
+		send_piece(op, &op->p[i], kind);
+	}
 	return 0;
 }
 
