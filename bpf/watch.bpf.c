@@ -23,7 +23,6 @@
 #define MAP_SHARED	0x01
 #define MAP_ANONYMOUS	0x20
 #define MAX_PIECES	16	/* regions reported per call; the rest as one partial event */
-#define VM_GROWSDOWN	0x100
 #define RLIMIT_STACK	3
 
 enum {
@@ -496,34 +495,21 @@ int BPF_PROG(watch_sys_exit, struct pt_regs *regs, long ret)
 
 /* ---- stack growth ---- */
 
-struct stack_ctx {
-	__u64 start, end;
-	__u32 flags;
-	bool found;
-};
-
-static long read_stack(struct task_struct *task, struct vm_area_struct *vma, struct stack_ctx *c)
-{
-	c->start = BPF_CORE_READ(vma, vm_start);
-	c->end = BPF_CORE_READ(vma, vm_end);
-	c->flags = BPF_CORE_READ(vma, vm_flags);
-	c->found = true;
-	return 0;
-}
-
 /*
- * A fault below the [stack] region (the one holding mm->start_stack) grows it down to the
- * faulting page. The tracepoint fires before the fault is handled, so the growth is read from
- * the address; the cheap test (within RLIMIT_STACK below the stack's top, below the lowest
- * stack address known for the process) comes first.
+ * A fault below the [stack] region grows it down to the faulting page. The tracepoint fires
+ * before the fault is handled and with interrupts off, where bpf_find_vma answers -EBUSY, so the
+ * region is found from the mm itself: it ends at the page holding the end of the environment
+ * strings (exec puts them at its very top) and holds mm->stack_vm pages (the pages of VM_STACK
+ * regions: this one, unless the process mapped others with MAP_GROWSDOWN). The cheap test comes
+ * first: within RLIMIT_STACK below the stack's top and below the lowest stack address known for
+ * the process. A growth the kernel then refuses (rlimit, guard gap) is still reported.
  */
 static __always_inline void stack_fault(unsigned long address)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct stack_ctx st = {}, other = {};
 	struct vms_event *e;
 	struct mm_struct *mm;
-	__u64 top, limit, *lo, new_lo;
+	__u64 top, limit, *lo, start, end;
 	__u32 tgid;
 
 	mm = task->mm;
@@ -541,27 +527,26 @@ static __always_inline void stack_fault(unsigned long address)
 		return;
 	if (!watched(tgid))
 		return;
-	if (bpf_find_vma(task, top, read_stack, &st, 0) || !st.found)
-		return;
-	new_lo = page_down(address);
-	if (address >= st.start || !(st.flags & VM_GROWSDOWN) ||
-	    !bpf_find_vma(task, address, read_stack, &other, 0)) {
-		/* inside the stack, or in another region: nothing grows */
-		new_lo = st.start;
-		bpf_map_update_elem(&vms_stack_lo, &tgid, &new_lo, BPF_ANY);
+	end = page_up(BPF_CORE_READ(mm, env_end));
+	start = end - BPF_CORE_READ(mm, stack_vm) * PAGE_SIZE;
+	if (end <= top || start > top)
+		return; /* not the layout exec made (PR_SET_MM): say nothing rather than guess */
+	if (address >= start) {
+		bpf_map_update_elem(&vms_stack_lo, &tgid, &start, BPF_ANY);
 		return;
 	}
-	bpf_map_update_elem(&vms_stack_lo, &tgid, &new_lo, BPF_ANY);
-	if (too_small(st.end - new_lo))
+	address = page_down(address);
+	bpf_map_update_elem(&vms_stack_lo, &tgid, &address, BPF_ANY);
+	if (too_small(end - address))
 		return;
 	e = ev_new(VMS_EV_GROW);
 	if (!e)
 		return;
-	e->old_start = st.start;
-	e->old_end = st.end;
-	e->start = new_lo;
-	e->end = st.end;
-	e->perm = vma_perm_flags(st.flags);
+	e->old_start = start;
+	e->old_end = end;
+	e->start = address;
+	e->end = end;
+	e->perm = VMS_VMA_READ | VMS_VMA_WRITE; /* the stack exec made; PROT_EXEC stacks aside */
 	e->flags = VMS_EVF_RANGE | VMS_EVF_OLD_RANGE | VMS_EVF_PERM;
 	e->name_kind = VMS_NAME_STRING;
 	{

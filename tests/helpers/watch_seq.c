@@ -6,9 +6,9 @@
  *
  * Prints "ready", then maps and unmaps a 3-page marker every 10 ms until SIGUSR1 (the test sends
  * it once `vmscope watch` shows a marker, so it is attached). Then: mmap, partial mprotect (a
- * split), munmap across the split, partial munmap, mremap grow, mremap move, brk grow and shrink,
- * a thread on a stack of our own that exits, fork + exec of EXEC_PATH (default /bin/true), and
- * exit(3). Every event `vmscope watch --json -p PID` must show for this pid is written, in order,
+ * split), munmap across the split, partial munmap, madvise, mlock, munlock, mremap grow, mremap
+ * move, brk grow and shrink, stack growth, a thread on a stack of our own that exits, fork + exec
+ * of EXEC_PATH (default /bin/true), and exit(3). Every event `vmscope watch --json -p PID` must show for this pid is written, in order,
  * as one JSON object per line to EXPECTED_FILE (fields to compare; written with write(2) only,
  * so the writing itself changes no region).
  */
@@ -96,6 +96,29 @@ static unsigned long start_brk(void)
 	return v;
 }
 
+/* The [stack] line of /proc/self/maps (read(2) and sscanf: no allocation, no region change). */
+static void stack_range(unsigned long *start, unsigned long *end)
+{
+	static char buf[1 << 16];
+	int fd = open("/proc/self/maps", O_RDONLY);
+	ssize_t n, len = 0;
+	char *line;
+
+	if (fd < 0)
+		die("/proc/self/maps");
+	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = 0;
+	line = strstr(buf, "[stack]");
+	if (!line)
+		die("no [stack]");
+	while (line > buf && line[-1] != '\n')
+		line--;
+	if (sscanf(line, "%lx-%lx", start, end) != 2)
+		die("[stack] line");
+}
+
 static void *thread_fn(void *arg)
 {
 	*(pid_t *)arg = (pid_t)syscall(SYS_gettid);
@@ -117,7 +140,7 @@ static void run_thread(void *stack, size_t size, pid_t *tid)
 int main(int argc, char **argv)
 {
 	const char *exe = argc > 2 ? argv[2] : "/bin/true";
-	unsigned long a, b, r1, t, base, cur, newb;
+	unsigned long a, b, r1, t, base, cur, newb, sa, se;
 	void *stack;
 	pid_t child, tid = 0;
 	int fd, st;
@@ -165,6 +188,16 @@ int main(int argc, char **argv)
 	if (munmap((void *)(a + 12 * PG), 2 * PG))
 		die("munmap partial");
 	ev_range("unmap", a + 12 * PG, a + 14 * PG, "rw-p", "[anon]");
+	/* madvise, mlock, munlock: events for exactly the named pages */
+	if (madvise((void *)a, 2 * PG, MADV_DONTNEED))
+		die("madvise");
+	ev_range("madvise", a, a + 2 * PG, "rw-p", "[anon]");
+	if (mlock((void *)(a + 8 * PG), 2 * PG))
+		die("mlock");
+	ev_range("lock", a + 8 * PG, a + 10 * PG, "rw-p", "[anon]");
+	if (munlock((void *)(a + 8 * PG), 2 * PG))
+		die("munlock");
+	ev_range("unlock", a + 8 * PG, a + 10 * PG, "rw-p", "[anon]");
 
 	/* mremap: grow (may move), then move to a fixed place */
 	b = (unsigned long)mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -198,8 +231,22 @@ int main(int argc, char **argv)
 	ev_moved("brk", base, (newb + PG - 1) & ~(PG - 1), base, (cur + PG - 1) & ~(PG - 1),
 		 "[heap]");
 
+	/* the stack grows when we touch 32 pages below its start */
+	stack_range(&sa, &se);
+	((volatile char *)(sa - 32 * PG))[64] = 1;
+	ev_moved("grow", sa, se, sa - 32 * PG, se, "[stack]");
+
 	/* a thread on our own stack: its exit is the only event */
 	run_thread(stack, 64 * PG, &tid);
+	/* pthread_join returns when the kernel clears the thread's tid, before its exit
+	 * tracepoint: wait until the thread is reaped, so that its exit comes before our fork */
+	{
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/self/task/%d", (int)tid);
+		while (access(path, F_OK) == 0)
+			usleep(1000);
+	}
 	add("{\"event\": \"exit\", \"pid\": %d, \"tid\": %d, \"thread\": true}\n", me, tid);
 
 	/* fork + exec: the fork is ours, the exec and what follows the child's */
