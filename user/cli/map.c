@@ -32,7 +32,7 @@ static const struct argp_option map_options[] = {
 	{ "range", 'A', "LOW[,HIGH]", 0, "Only mappings overlapping [LOW,HIGH] (hex)", 0 },
 	{ NULL, 'r', NULL, OPTION_HIDDEN, "Ignored (SunOS compatibility)", 0 },
 	{ "format", 'F', "FMT", 0, "pmap (default), json or csv", 1 },
-	{ "backend", 'B', "NAME", 0, "auto (default) or procfs", 1 },
+	{ "backend", 'B', "NAME", 0, "auto (default: the live model if started, else procfs), bpf, procfs or bpf-iter", 1 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }
 };

@@ -107,9 +107,8 @@ enum vms_tier features_pick_tier(const struct vms_features *f, char *why, size_t
 		snprintf(why, len, "%s + kfunc iterator: in-kernel range resync", events);
 		return VMS_TIER_KFUNC_RESYNC;
 	}
-	snprintf(why, len, "%s events mark ranges dirty, user space re-reads them with %s (no kfunc iterator: %s)",
-		 events, ft[VMS_FEAT_PROCMAP_QUERY].available ? "PROCMAP_QUERY" : "/proc/PID/maps",
-		 ft[VMS_FEAT_KFUNC_ITER].detail);
+	snprintf(why, len, "%s events invalidate a process, readers re-read it from /proc/PID/maps"
+		 " (no kfunc iterator: %s)", events, ft[VMS_FEAT_KFUNC_ITER].detail);
 	return VMS_TIER_EVENT_RESYNC;
 }
 
