@@ -183,11 +183,14 @@ static __always_inline struct vms_event *ev_new(__u8 kind)
 	return e;
 }
 
+/* Wakes the reader when this record takes the queue past the watermark, not for every record
+ * above it (the reader also drains on a timer, so a crossing missed in a race costs latency
+ * only). */
 static __always_inline void ev_send(struct vms_event *e)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 flags = BPF_RB_NO_WAKEUP, queued = bpf_ringbuf_query(&vms_events, BPF_RB_AVAIL_DATA);
 
-	if (bpf_ringbuf_query(&vms_events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+	if (queued >= wakeup_bytes && queued < wakeup_bytes + 2 * (sizeof(*e) + 8))
 		flags = BPF_RB_FORCE_WAKEUP;
 	wstat_inc(VMS_WST_EMITTED);
 	bpf_ringbuf_submit(e, flags);

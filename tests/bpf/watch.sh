@@ -56,6 +56,9 @@ wait_exit() {
 summary_field() { # summary_field ERRFILE WORDS: the number before WORDS in the summary line
 	sed -n "s/.* \([0-9]*\) $2.*/\1/p" "$1" | tail -n 1
 }
+kernel_filtered() { # the N of "in the kernel N of M operations filtered out"
+	sed -n 's/.* in the kernel \([0-9]*\) of [0-9]* operations filtered out.*/\1/p' "$1" | tail -n 1
+}
 MARKER='"size": 12288'
 
 # ---- 1. the scripted sequence, exactly, with -f ----
@@ -103,7 +106,7 @@ if wait_for "$T/p.json" "$MARKER" && kill -USR1 "$seq2" && wait_exit "$wpid" 20;
 	else
 		fail "watch -p: the sequence again, next to a noisy process" "$out"
 	fi
-	filtered=$(summary_field "$T/p.err" "filtered out in the kernel")
+	filtered=$(kernel_filtered "$T/p.err")
 	check "watch -p: the kernel-side filter dropped events (counter: ${filtered:-none})" \
 		[ "${filtered:-0}" -gt 0 ]
 else
@@ -118,13 +121,13 @@ rc=$?
 check "watch -c: exit status 0 after --duration" [ "$rc" = 0 ]
 check "watch -c: the process of that name is seen" grep -q "\"pid\": $other," "$T/c.json"
 check "watch -c: nothing else is" [ "$(grep -vc '"comm": "other_seq"' "$T/c.json")" = 0 ]
-filtered=$(summary_field "$T/c.err" "filtered out in the kernel")
+filtered=$(kernel_filtered "$T/c.err")
 check "watch -c: the kernel-side filter dropped events (counter: ${filtered:-none})" \
 	[ "${filtered:-0}" -gt 0 ]
 
 # ---- 4. --min-size ----
 "$VMSCOPE" watch --json -p "$other" --min-size 16K --duration 0.5 >"$T/m.json" 2>"$T/m.err"
-small=$(summary_field "$T/m.err" "below --min-size")
+small=$(summary_field "$T/m.err" "regions below --min-size")
 check "watch --min-size 16K: 12K regions hidden in the kernel (counter: ${small:-none})" \
 	[ ! -s "$T/m.json" -a "${small:-0}" -gt 0 ]
 "$VMSCOPE" watch --json -p "$other" --min-size 12K --duration 0.5 >"$T/m2.json" 2>/dev/null
@@ -197,6 +200,15 @@ for sig in INT TERM; do
 	check "watch: SIG$sig: nothing left attached or pinned" \
 		eval 'detached && [ ! -e /sys/fs/bpf/vmscope/watch ]'
 done
+
+# a target that exits while watch is still loading: watch must notice and end
+sleep 0.1 &
+short=$!
+t0=$(date +%s%N)
+timeout 30 "$VMSCOPE" watch --no-summary -p "$short" >/dev/null 2>&1
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "watch -p: a target gone before the attach ends it (${ms} ms, status $rc)" [ "$rc" = 0 -a "$ms" -lt 10000 ]
 
 # ---- 9. bad arguments: one line, the right status ----
 bad() { # bad NAME STATUS ARGS...

@@ -102,11 +102,28 @@ static bool out_closed(void)
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
 }
 
+/* Whether a watched process is left. The kernel drops a target at its exit; one that exited
+ * before the programs were attached is dropped here. */
 static bool targets_left(struct watch_ctx *c)
 {
-	uint32_t key;
+	int fd = bpf_map__fd(c->skel->maps.vms_targets);
+	uint32_t key, next, dead[64];
+	int n_dead = 0;
+	bool any = false;
 
-	return !bpf_map_get_next_key(bpf_map__fd(c->skel->maps.vms_targets), NULL, &key);
+	for (int err = bpf_map_get_next_key(fd, NULL, &next); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next)) {
+		key = next;
+		if (kill((pid_t)key, 0) && errno == ESRCH) {
+			if (n_dead < 64)
+				dead[n_dead++] = key;
+		} else {
+			any = true;
+		}
+	}
+	for (int i = 0; i < n_dead; i++)
+		bpf_map_delete_elem(fd, &dead[i]);
+	return any || n_dead == 64;
 }
 
 static int set_filters(struct watch_ctx *c)
@@ -151,10 +168,10 @@ static void print_summary(struct watch_ctx *c)
 	uint64_t seen = wstat_sum(c, VMS_WST_SEEN), filtered = wstat_sum(c, VMS_WST_FILTERED);
 	uint64_t small = wstat_sum(c, VMS_WST_SMALL), lost = wstat_sum(c, VMS_WST_LOST);
 
-	fprintf(stderr, "vmscope: watch: %llu events shown, %llu lost, %llu filtered out in the "
-		"kernel (of %llu), %llu below --min-size\n", (unsigned long long)c->events,
-		(unsigned long long)lost, (unsigned long long)filtered, (unsigned long long)seen,
-		(unsigned long long)small);
+	fprintf(stderr, "vmscope: watch: %llu events shown, %llu lost; in the kernel %llu of %llu "
+		"operations filtered out, %llu regions below --min-size\n",
+		(unsigned long long)c->events, (unsigned long long)lost,
+		(unsigned long long)filtered, (unsigned long long)seen, (unsigned long long)small);
 }
 
 int watch_run(const struct watch_opts *o)
