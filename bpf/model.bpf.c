@@ -16,6 +16,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "vma_common.bpf.h"
+#include "faults.bpf.h"
 
 #define PAGE_SIZE	4096
 #define MAP_FIXED	0x10
@@ -138,6 +139,11 @@ struct {
 } vms_scratch SEC(".maps");
 
 const volatile __u32 seed_tgid;		/* seeding iterator: 0 = every process */
+/* `start --faults`: keep the fault counts' keys at VMA starts (faults.bpf.h). Off, the verifier
+ * drops that code: the model without faults pays nothing for it. */
+const volatile bool faults_on;
+/* no sched_prepare_exec (before 6.10): sweep a process's fault keys at exec instead */
+const volatile bool faults_exec_sweep;
 
 static __always_inline void stat_inc(__u32 id)
 {
@@ -756,6 +762,46 @@ __noinline int store_range(__u64 tg, __u64 lo, __u64 hi)
 }
 
 
+/*
+ * --faults: after a change, the fault keys that may no longer be VMA starts are those of the
+ * VMAs the range held (op->old) and its boundaries. An mremap that moved carries the keys of the
+ * moved range along first. A change followed by a full resync (no op->old) leaves its keys where
+ * they are: inside a VMA they still count for it, and the exit or the sweep frees them.
+ */
+static __always_inline void faults_after(struct vms_op *op, long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 lo = op->lo, hi = op->hi, lo2 = op->lo2, hi2 = op->hi2;
+
+	if (op->full || ret < 0)
+		return;
+	if (op->nr == NR_mmap || op->nr == NR_map_shadow_stack) {
+		lo = page_down(ret);
+		hi = page_up(ret + op->args[1]);
+	}
+	if (op->nr == NR_mremap && (__u64)ret != op->lo) {
+		lo2 = page_down(ret);
+		hi2 = page_up(ret + op->args[2]);
+		for (__u32 i = 0; i < MAX_OLD; i++) {
+			__u64 s = op->old[i & (MAX_OLD - 1)];
+
+			if (i >= op->n_old)
+				break;
+			if (s >= op->lo && s < op->hi)
+				faults_move(tgid, s, s - op->lo + lo2);
+		}
+	}
+	for (__u32 i = 0; i < MAX_OLD; i++) {
+		if (i >= op->n_old)
+			break;
+		faults_fold(op->old[i & (MAX_OLD - 1)]);
+	}
+	faults_fold(lo);
+	faults_fold(hi);
+	faults_fold(lo2);
+	faults_fold(hi2);
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -776,6 +822,8 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	nr = op->nr;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	stat_inc(VMS_STAT_EVENTS);
+	if (faults_on)
+		faults_after(op, ret);
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
 	/* A registered uffd merges VMAs back when its last reference is closed: follow the
 	 * process's closes from now on. (A uffd used on another process's mm, e.g. by a child,
@@ -929,10 +977,33 @@ int BPF_PROG(vms_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/* --faults: an exec's old mm is still there (6.10+): free the counts keyed at its VMAs. */
+SEC("tp_btf/sched_prepare_exec")
+int BPF_PROG(vms_flt_exec, struct task_struct *task, struct linux_binprm *bprm)
+{
+	faults_drop_current();
+	return 0;
+}
+
+static long flt_sweep_tgid(struct bpf_map *map, struct vms_fault_key *key, struct vms_fault_ent *v,
+			   void *ctx)
+{
+	struct vms_fault_key k = *key;
+
+	if (k.tgid == *(__u32 *)ctx)
+		bpf_map_delete_elem(&vms_faults, &k);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(vms_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	stat_inc(VMS_STAT_EXECS);
+	if (faults_on && faults_exec_sweep) {
+		__u32 tgid = task->tgid;
+
+		bpf_for_each_map_elem(&vms_faults, flt_sweep_tgid, &tgid, 0);
+	}
 	resync_current(); /* a new mm: a new generation */
 	return 0;
 }
@@ -979,6 +1050,16 @@ static long gc_proc(struct bpf_map *map, __u32 *tgid, struct vms_proc_ent *val, 
 	return 0;
 }
 
+/* --faults: counts of a process the model no longer has (keys an exit could not reach). */
+static long gc_fault(struct bpf_map *map, struct vms_fault_key *key, struct vms_fault_ent *v, void *ctx)
+{
+	struct vms_fault_key k = *key;
+
+	if (!bpf_map_lookup_elem(&vms_procs, &k.tgid))
+		bpf_map_delete_elem(&vms_faults, &k);
+	return 0;
+}
+
 static __always_inline void gc(void)
 {
 	struct vms_global *g = global();
@@ -991,6 +1072,8 @@ static __always_inline void gc(void)
 		return;
 	bpf_for_each_map_elem(&vms_procs, gc_proc, NULL, 0);
 	bpf_for_each_map_elem(&vms_vmas, gc_one, &deleted, 0);
+	if (faults_on)
+		bpf_for_each_map_elem(&vms_faults, gc_fault, NULL, 0);
 	stat_inc(VMS_STAT_GC_RUNS);
 	{
 		__u64 gb = g->garbage;
@@ -1040,6 +1123,8 @@ int BPF_PROG(vms_exit, struct task_struct *task, bool group_dead)
 
 	if (!group_dead)
 		return 0;
+	if (faults_on && task == bpf_get_current_task_btf())
+		faults_drop_current();
 	tgid = BPF_CORE_READ(task, tgid);
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
 	if (!p)
