@@ -38,6 +38,16 @@ struct {
 	__type(value, struct vms_fault_ent);
 } vms_faults SEC(".maps");
 
+/* Keys per process: an exit or exec that could not reach them all through the VMAs (a key a
+ * change left inside a VMA, or no VMA walk possible) sweeps the map for that process only then. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, __s64);
+} vms_faults_nkeys SEC(".maps");
+
 /* Faults that could not be attributed: no VMA found (mmap_lock busy), or the map was full. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -73,71 +83,71 @@ extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *i
 extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __ksym __weak;
 
 /*
- * The VMA of a faulting address, found by walking the mm's maple tree with plain reads. Why not
+ * The VMA of a faulting address, found by walking the mm's maple tree with plain loads. Why not
  * bpf_find_vma: the perf programs run with interrupts off, where it (and the kfunc iterator) can
  * only release the mmap_lock through an irq_work, a self-IPI per fault (~25 us each in a VM).
  * Why this is safe: the fault holds the VMA (per-VMA lock or mmap_lock), so its slot cannot
- * change; the nodes on the way are RCU-freed and we run under RCU. What is found is checked
- * (it must hold addr, in this mm); a torn read is counted as lost, never misattributed.
+ * change; the nodes on the way are RCU-freed and we run under RCU. The loads are bpf_rdonly_cast
+ * ones (faulting loads fixed up to 0, one instruction each, no helper call). What is found is
+ * checked (it must hold addr, in this mm); a torn read is counted as lost, never misattributed.
  * Encoding (include/linux/maple_tree.h): a node pointer has its type in bits 3-6, the node is at
  * the pointer & ~0xff (the root pointer also has bit 1 set); range_64 and leaf_64 nodes hold 15
- * pivots then 16 slots, arange_64 9 and 10; a leaf's slots are the VMAs.
+ * pivots then 16 slots, arange_64 9 and 10; a leaf's slots are the VMAs. The slot of addr is the
+ * first whose pivot (upper bound) is >= addr; the last slot has no pivot; a 0 pivot past the
+ * first ends the node's data.
  */
 #define MT_NODE_MASK	0xffUL
 #define MT_DEPTH_MAX	8
 
-struct flt_node {
-	unsigned long w[32];	/* a struct maple_node: parent, pivots, slots */
-};
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define flt_cast(p, type) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct flt_node);
-} vms_faults_node SEC(".maps");
+/* One step down: the child (or, in a leaf, the VMA) of node n for addr. Constant indexes only:
+ * loads through a cast pointer take no variable offset. */
+#define FLT_DESCEND(pivot, slot, npiv)						\
+	do {									\
+		_Pragma("unroll")						\
+		for (int i = 0; i < (npiv); i++) {				\
+			unsigned long piv = (pivot)[i];				\
+									\
+			if (piv >= addr || (i && !piv))				\
+				return (unsigned long)(slot)[i];		\
+		}								\
+		return (unsigned long)(slot)[npiv];				\
+	} while (0)
+
+static __always_inline unsigned long flt_descend(unsigned long e, __u64 addr)
+{
+	struct maple_node *n = flt_cast(e & ~MT_NODE_MASK, struct maple_node);
+	unsigned type = (e >> 3) & 0xf;
+
+	if (!n || ((unsigned long)n->parent & ~MT_NODE_MASK) == (e & ~MT_NODE_MASK))
+		return 0; /* a dead node points to itself */
+	if (type == maple_arange_64)
+		FLT_DESCEND(n->ma64.pivot, n->ma64.slot, 9);
+	if (type == maple_range_64 || type == maple_leaf_64)
+		FLT_DESCEND(n->mr64.pivot, n->mr64.slot, 15);
+	return 0;
+}
 
 static __always_inline struct vm_area_struct *flt_find_vma(struct mm_struct *mm, __u64 addr)
 {
-	unsigned long e = (unsigned long)BPF_CORE_READ(mm, mm_mt.ma_root);
+	unsigned long e = (unsigned long)mm->mm_mt.ma_root;
 	struct vm_area_struct *vma;
-	struct flt_node *n;
-	__u32 zero = 0;
 
-	n = bpf_map_lookup_elem(&vms_faults_node, &zero);
 	/* the root is a node (xa_is_node, then its root bit 2 cleared), else a lone entry */
-	if (!n || (e & 3) != 2 || e <= 4096)
+	if ((e & 3) != 2 || e <= 4096)
 		return NULL;
+	e &= ~2UL;
 	for (int depth = 0; depth < MT_DEPTH_MAX; depth++) {
-		unsigned long node = e & ~MT_NODE_MASK;
-		unsigned type = (e >> 3) & 0xf, npiv, off;
+		bool leaf = ((e >> 3) & 0xf) == maple_leaf_64;
 
-		if (type == maple_arange_64)
-			npiv = 9;
-		else if (type == maple_range_64 || type == maple_leaf_64)
-			npiv = 15;
-		else
+		e = flt_descend(e, addr);
+		if (!e)
 			return NULL;
-		if (bpf_probe_read_kernel(n, sizeof(*n), (void *)node) ||
-		    (n->w[0] & ~MT_NODE_MASK) == node) /* a dead node points to itself */
-			return NULL;
-		/* the first slot whose pivot (upper bound) is >= addr; the last has no pivot */
-		off = npiv;
-		for (unsigned i = 0; i < 15; i++) {
-			unsigned long piv = n->w[(1 + i) & 31];
-
-			if (i >= npiv)
-				break;
-			if (piv >= addr || (i && !piv)) {
-				off = i;
-				break;
-			}
-		}
-		e = n->w[(1 + npiv + off) & 31];
-		if (type == maple_leaf_64) {
-			vma = (struct vm_area_struct *)e;
-			if (!vma || BPF_CORE_READ(vma, vm_mm) != mm || BPF_CORE_READ(vma, vm_start) > addr ||
-			    BPF_CORE_READ(vma, vm_end) <= addr)
+		if (leaf) {
+			vma = flt_cast(e, struct vm_area_struct);
+			if (!vma || vma->vm_mm != mm || vma->vm_start > addr || vma->vm_end <= addr)
 				return NULL;
 			return vma;
 		}
@@ -148,9 +158,9 @@ static __always_inline struct vm_area_struct *flt_find_vma(struct mm_struct *mm,
 /* The key start of a VMA: its start, or the top page of a stack (it grows down). */
 static __always_inline __u64 flt_key_start(struct vm_area_struct *vma)
 {
-	if (BPF_CORE_READ(vma, vm_flags) & FLT_VM_GROWSDOWN)
-		return BPF_CORE_READ(vma, vm_end) - FLT_PAGE;
-	return BPF_CORE_READ(vma, vm_start);
+	if (vma->vm_flags & FLT_VM_GROWSDOWN)
+		return vma->vm_end - FLT_PAGE;
+	return vma->vm_start;
 }
 
 static long flt_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
@@ -168,28 +178,46 @@ static __always_inline void flt_lost(void)
 		*v += 1;
 }
 
+static __always_inline void flt_nkeys_add(__u32 tgid, __s64 delta)
+{
+	__s64 *n = bpf_map_lookup_elem(&vms_faults_nkeys, &tgid), zero = 0;
+
+	if (!n && delta > 0) {
+		bpf_map_update_elem(&vms_faults_nkeys, &tgid, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&vms_faults_nkeys, &tgid);
+	}
+	if (n)
+		__sync_fetch_and_add(n, delta);
+}
+
 static __always_inline struct vms_fault_ent *flt_entry(struct vms_fault_key *key)
 {
 	struct vms_fault_ent *e = bpf_map_lookup_elem(&vms_faults, key), zero = {};
 
 	if (e)
 		return e;
-	bpf_map_update_elem(&vms_faults, key, &zero, BPF_NOEXIST);
+	/* a new key: rare (the first fault in a VMA), so the count per process is kept here */
+	if (!bpf_map_update_elem(&vms_faults, key, &zero, BPF_NOEXIST))
+		flt_nkeys_add(key->tgid, 1);
 	return bpf_map_lookup_elem(&vms_faults, key);
 }
+
+/* Set before load: the access types are noted (flt_note_access runs on page_fault_user). */
+const volatile bool faults_access;
 
 /* The hot path: one fault of the current task at addr, completed (perf MIN/MAJ). */
 static __always_inline int flt_count(__u64 addr, bool major)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct vms_fault_key key = { .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct vms_fault_key key = { .tgid = task->tgid };
 	struct vms_fault_ent *e;
 	struct flt_pending *pend;
 	struct vm_area_struct *vma;
 
-	/* an exiting task still faults (clearing its tid, robust futexes) after the exit hook has
-	 * freed its counts: those would outlive it */
-	if (task->flags & FLT_PF_EXITING)
+	/* An exiting task still faults (clearing its tid: a copy-on-write page) after the exit hook
+	 * has freed its counts, and so does an exec on the old mm after sched_prepare_exec: those
+	 * would outlive it, under addresses the new program may map. */
+	if ((task->flags & FLT_PF_EXITING) || BPF_CORE_READ_BITFIELD(task, in_execve))
 		return 0;
 	vma = flt_find_vma(task->mm, addr);
 	if (!vma) {
@@ -203,7 +231,9 @@ static __always_inline int flt_count(__u64 addr, bool major)
 		return 0;
 	}
 	__sync_fetch_and_add(major ? &e->maj : &e->min, 1);
-	/* no storage is created here: only threads seen by vms_flt_access have one */
+	if (!faults_access)
+		return 0;
+	/* no storage is created here: only threads seen by flt_note_access have one */
 	pend = bpf_task_storage_get(&vms_faults_pending, task, 0, 0);
 	if (pend && pend->page == (addr & ~(__u64)(FLT_PAGE - 1)) && pend->access) {
 		__sync_fetch_and_add(pend->access == 3 ? &e->exec : pend->access == 2 ? &e->write
@@ -226,18 +256,25 @@ int vms_flt_maj(struct bpf_perf_event_data *ctx)
 }
 
 /* x86: the access type, noted before the fault is handled; the perf program of the same fault
- * (same thread, same page) counts it. A fault that fails (SIGSEGV) leaves a note nobody uses. */
-SEC("tp_btf/page_fault_user")
-int BPF_PROG(vms_flt_access, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+ * (same thread, same page) counts it. A fault that fails (SIGSEGV) leaves a note nobody uses.
+ * An includer that already runs on page_fault_user calls this from there (one hook less per
+ * fault); the others attach vms_flt_access. */
+static __always_inline void flt_note_access(unsigned long address, unsigned long error_code)
 {
 	struct flt_pending *pend;
 
 	pend = bpf_task_storage_get(&vms_faults_pending, bpf_get_current_task_btf(), 0,
 				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!pend)
-		return 0;
+		return;
 	pend->page = address & ~(__u64)(FLT_PAGE - 1);
 	pend->access = error_code & FLT_ERR_INSTR ? 3 : error_code & FLT_ERR_WRITE ? 2 : 1;
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(vms_flt_access, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	flt_note_access(address, error_code);
 	return 0;
 }
 
@@ -261,28 +298,30 @@ static __always_inline bool faults_take(__u32 tgid, __u64 start, struct vms_faul
 		return false;
 	if (acc)
 		flt_add(acc, e);
-	bpf_map_delete_elem(&vms_faults, &key);
+	if (!bpf_map_delete_elem(&vms_faults, &key))
+		flt_nkeys_add(tgid, -1);
 	return true;
 }
 
-/* Moves the counts keyed at from to the key to (adding to what is there). */
-static __always_inline void faults_move(__u32 tgid, __u64 from, __u64 to)
+/* Moves the counts keyed at from to the key to (adding to what is there). A global function. */
+__noinline int faults_move(__u32 tgid, __u64 from, __u64 to)
 {
 	struct vms_fault_key key = { .tgid = tgid, .start = to };
 	struct vms_fault_ent moved = {}, *e;
 
 	if (from == to || !faults_take(tgid, from, &moved))
-		return;
+		return 0;
 	e = flt_entry(&key);
 	if (!e) {
 		flt_lost();
-		return;
+		return 0;
 	}
 	__sync_fetch_and_add(&e->min, moved.min);
 	__sync_fetch_and_add(&e->maj, moved.maj);
 	__sync_fetch_and_add(&e->read, moved.read);
 	__sync_fetch_and_add(&e->write, moved.write);
 	__sync_fetch_and_add(&e->exec, moved.exec);
+	return 1;
 }
 
 /*
@@ -335,24 +374,65 @@ __noinline int faults_take_range(__u64 lo, __u64 hi, struct vms_fault_ent *acc)
 	return n;
 }
 
-/* exec (before the old mm goes) and exit: frees the counts keyed at the current process's VMAs.
- * Keys a change could not fold (inside a VMA) are left to the caller's sweep. */
+static long flt_sweep_one(struct bpf_map *map, struct vms_fault_key *key, struct vms_fault_ent *v,
+			  void *ctx)
+{
+	struct vms_fault_key k = *key;	/* a copy: the element may be reused once deleted */
+
+	if (k.tgid == *(__u32 *)ctx)
+		bpf_map_delete_elem(&vms_faults, &k);
+	return 0;
+}
+
+/* Frees every count of tgid: a walk over the whole map, for when the VMAs do not name them all. */
+static __always_inline void faults_sweep(__u32 tgid)
+{
+	bpf_for_each_map_elem(&vms_faults, flt_sweep_one, &tgid, 0);
+	bpf_map_delete_elem(&vms_faults_nkeys, &tgid);
+}
+
+/*
+ * exec (sched_prepare_exec: the old mm is still there) and exit: frees the current process's
+ * counts. Its keys are its VMAs' key starts, unless a change could not fold one (it is then inside
+ * a VMA) or the VMAs could not be walked: the count of keys left says so, and only then is the
+ * map swept for it. Returns the keys freed through the VMAs.
+ */
 __noinline int faults_drop_current(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = task->tgid;
 	struct bpf_iter_task_vma it;
 	struct vm_area_struct *vma;
+	__s64 *left;
 	int n = 0;
 
-	if (!task->mm)
-		return 0;
-	if (!bpf_iter_task_vma_new(&it, task, 0)) {
-		while ((vma = bpf_iter_task_vma_next(&it)))
-			n += faults_take(tgid, flt_key_start(vma), NULL);
+	if (task->mm) {
+		if (!bpf_iter_task_vma_new(&it, task, 0)) {
+			while ((vma = bpf_iter_task_vma_next(&it)))
+				n += faults_take(tgid, flt_key_start(vma), NULL);
+		}
+		bpf_iter_task_vma_destroy(&it);
 	}
-	bpf_iter_task_vma_destroy(&it);
+	left = bpf_map_lookup_elem(&vms_faults_nkeys, &tgid);
+	if (left && *left > 0)
+		faults_sweep(tgid);
+	else
+		bpf_map_delete_elem(&vms_faults_nkeys, &tgid);
 	return n;
+}
+
+/*
+ * sched_process_exec, the new mm in place: every key of the process is the old mm's. The exec'ing
+ * thread's own faults are not counted during the exec (in_execve), but sched_prepare_exec comes
+ * before the other threads are killed, and they may fault meanwhile; and before 6.10 there is no
+ * sched_prepare_exec at all. Sweeps only when keys are left.
+ */
+static __always_inline void faults_after_exec(__u32 tgid)
+{
+	__s64 *left = bpf_map_lookup_elem(&vms_faults_nkeys, &tgid);
+
+	if (left && *left > 0)
+		faults_sweep(tgid);
 }
 
 #endif

@@ -142,8 +142,6 @@ const volatile __u32 seed_tgid;		/* seeding iterator: 0 = every process */
 /* `start --faults`: keep the fault counts' keys at VMA starts (faults.bpf.h). Off, the verifier
  * drops that code: the model without faults pays nothing for it. */
 const volatile bool faults_on;
-/* no sched_prepare_exec (before 6.10): sweep a process's fault keys at exec instead */
-const volatile bool faults_exec_sweep;
 
 static __always_inline void stat_inc(__u32 id)
 {
@@ -903,10 +901,15 @@ static __always_inline void stack_fault(unsigned long address)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vms_proc_ent *p;
+	struct mm_struct *mm;
 	__u64 top, limit;
 	__u32 tgid;
 
-	top = BPF_CORE_READ(task, mm, start_stack);
+	/* plain loads through the task's BTF pointers: no helper call on every fault */
+	mm = task->mm;
+	if (!mm)
+		return;
+	top = mm->start_stack;
 	if (address >= top || address + (1ULL << 30) < top)
 		return;
 	tgid = task->tgid;
@@ -927,6 +930,8 @@ SEC("tp_btf/page_fault_user")
 int BPF_PROG(vms_fault, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
 	stack_fault(address);
+	if (faults_access)	/* --faults: the access type, in this hook rather than a second one */
+		flt_note_access(address, error_code);
 	return 0;
 }
 
@@ -985,25 +990,12 @@ int BPF_PROG(vms_flt_exec, struct task_struct *task, struct linux_binprm *bprm)
 	return 0;
 }
 
-static long flt_sweep_tgid(struct bpf_map *map, struct vms_fault_key *key, struct vms_fault_ent *v,
-			   void *ctx)
-{
-	struct vms_fault_key k = *key;
-
-	if (k.tgid == *(__u32 *)ctx)
-		bpf_map_delete_elem(&vms_faults, &k);
-	return 0;
-}
-
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(vms_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	stat_inc(VMS_STAT_EXECS);
-	if (faults_on && faults_exec_sweep) {
-		__u32 tgid = task->tgid;
-
-		bpf_for_each_map_elem(&vms_faults, flt_sweep_tgid, &tgid, 0);
-	}
+	if (faults_on)
+		faults_after_exec(task->tgid);
 	resync_current(); /* a new mm: a new generation */
 	return 0;
 }
@@ -1060,6 +1052,15 @@ static long gc_fault(struct bpf_map *map, struct vms_fault_key *key, struct vms_
 	return 0;
 }
 
+static long gc_fault_nkeys(struct bpf_map *map, __u32 *tgid, __s64 *v, void *ctx)
+{
+	__u32 t = *tgid;
+
+	if (!bpf_map_lookup_elem(&vms_procs, &t))
+		bpf_map_delete_elem(&vms_faults_nkeys, &t);
+	return 0;
+}
+
 static __always_inline void gc(void)
 {
 	struct vms_global *g = global();
@@ -1072,8 +1073,10 @@ static __always_inline void gc(void)
 		return;
 	bpf_for_each_map_elem(&vms_procs, gc_proc, NULL, 0);
 	bpf_for_each_map_elem(&vms_vmas, gc_one, &deleted, 0);
-	if (faults_on)
+	if (faults_on) {
 		bpf_for_each_map_elem(&vms_faults, gc_fault, NULL, 0);
+		bpf_for_each_map_elem(&vms_faults_nkeys, gc_fault_nkeys, NULL, 0);
+	}
 	stat_inc(VMS_STAT_GC_RUNS);
 	{
 		__u64 gb = g->garbage;

@@ -58,8 +58,11 @@ dead_entries() {
 	wait $bp
 	python3 -c '
 import json, os, sys
-print(sum(1 for e in json.load(open(sys.argv[1])) if e["formatted"]["key"]["tgid"] != int(sys.argv[2])
-          and not os.path.exists("/proc/%d" % e["formatted"]["key"]["tgid"])))' "$T/dump.json" $bp
+dead = [e["formatted"] for e in json.load(open(sys.argv[1])) if e["formatted"]["key"]["tgid"] != int(sys.argv[2])
+        and not os.path.exists("/proc/%d" % e["formatted"]["key"]["tgid"])]
+for e in dead[:5]:
+    print("    dead:", e, file=sys.stderr)
+print(len(dead))' "$T/dump.json" $bp
 }
 no_fault_programs() {
 	for _ in $(seq 50); do

@@ -37,9 +37,9 @@ static bool has_type(const struct btf *btf, const char *name, int kind);
 static int pin_faults(struct model_bpf *skel, const struct faults_links *perf)
 {
 	struct bpf_map *maps[] = { skel->maps.vms_faults, skel->maps.vms_faults_lost,
-				   skel->maps.vms_faults_info };
+				   skel->maps.vms_faults_info, skel->maps.vms_faults_nkeys };
 	struct { struct bpf_link *l; const char *name; } links[] = {
-		{ skel->links.vms_flt_access, "fault_access" }, { skel->links.vms_flt_exec, "fault_exec" } };
+		{ skel->links.vms_flt_exec, "fault_exec" } };
 	char path[256];
 	int err;
 
@@ -67,13 +67,16 @@ static void set_faults(struct model_bpf *skel, unsigned source, const struct btf
 	bool prepare_exec = has_type(btf, "btf_trace_sched_prepare_exec", BTF_KIND_TYPEDEF);
 
 	skel->rodata->faults_on = on;
-	skel->rodata->faults_exec_sweep = on && !prepare_exec;
 	bpf_program__set_autoload(skel->progs.vms_flt_min, on);
 	bpf_program__set_autoload(skel->progs.vms_flt_maj, on);
-	bpf_program__set_autoload(skel->progs.vms_flt_access, source == VMS_FAULTS_PERF_ACCESS);
+	/* the model's own page_fault_user hook notes the access types: no second hook */
+	bpf_program__set_autoload(skel->progs.vms_flt_access, false);
+	skel->rodata->faults_access = source == VMS_FAULTS_PERF_ACCESS &&
+				      bpf_program__autoload(skel->progs.vms_fault);
 	bpf_program__set_autoload(skel->progs.vms_flt_exec, on && prepare_exec);
 	/* keys are about one per VMA that faulted: as many as the model holds VMAs */
 	bpf_map__set_max_entries(skel->maps.vms_faults, bpf_map__max_entries(skel->maps.vms_vmas));
+	bpf_map__set_max_entries(skel->maps.vms_faults_nkeys, bpf_map__max_entries(skel->maps.vms_procs));
 }
 
 static int pin_all(struct model_bpf *skel)
@@ -191,12 +194,12 @@ int live_start(const struct live_limits *lim, unsigned faults, struct live_start
 		bpf_map__set_max_entries(skel->maps.vms_vmas, lim->max_vmas);
 	if (lim && lim->max_names)
 		bpf_map__set_max_entries(skel->maps.vms_names, lim->max_names);
-	set_faults(skel, faults, btf);
-	btf__free(btf);
 	if (!fault_user)
 		bpf_program__set_autoload(skel->progs.vms_fault, false);
 	if (!fault_kernel)
 		bpf_program__set_autoload(skel->progs.vms_fault_k, false);
+	set_faults(skel, faults, btf);
+	btf__free(btf);
 	err = model_bpf__load(skel);
 	if (err)
 		goto fail;
