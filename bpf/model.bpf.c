@@ -711,6 +711,13 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 		remember_old(task, op, op->lo, op->hi);
 		remember_old(task, op, op->lo2, op->hi2);
 	}
+	/* --faults: an unmap of more VMAs than op->old holds cannot be folded at the exit: take
+	 * the counts of the range now, before their keys would dangle over unmapped space */
+	if (faults_on && op->full && op->hi > op->lo && (nr == NR_munmap || nr == NR_mmap)) {
+		struct vms_fault_ent gone = {};
+
+		faults_take_range(op->lo, op->hi, &gone);
+	}
 	op->active = true;
 	return 0;
 }

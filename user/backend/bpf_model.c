@@ -58,6 +58,7 @@ static int fill_faults(struct vms_snapshot *s)
 	if (err)
 		return err;
 	err = m.faults_source == VMS_FAULTS_OFF ? -ENOTSUP : faults_fill(m.faults_fd, s->proc.pid, s);
+	s->fault_access = m.faults_source == VMS_FAULTS_PERF_ACCESS;
 	live_close(&m);
 	return err;
 }

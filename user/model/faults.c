@@ -173,8 +173,13 @@ static void fill_one(void *ctx, const struct vms_fault_key *k, const struct vms_
 			hi = mid;
 	}
 	if (lo && k->start < c->s->regions[lo - 1].end) {
-		c->s->regions[lo - 1].faults_min += v->min;
-		c->s->regions[lo - 1].faults_maj += v->maj;
+		struct vms_region *r = &c->s->regions[lo - 1];
+
+		r->faults_min += v->min;
+		r->faults_maj += v->maj;
+		r->faults_read += v->read;
+		r->faults_write += v->write;
+		r->faults_exec += v->exec;
 	}
 }
 
