@@ -9,9 +9,10 @@
  * Sources: vms_flt_min / vms_flt_maj run on the perf software events PAGE_FAULTS_MIN / _MAJ (one
  * per CPU, sample_period 1): the kernel's own classification (mm_account_fault), on every arch,
  * for faults taken in user mode and by the kernel on user addresses alike. ctx->addr is the
- * faulting address; bpf_find_vma names the region. Where exceptions:page_fault_user exists (x86),
- * vms_flt_access notes the fault's access type (error_code) in the thread's storage just before
- * the fault is handled, and the perf program that completes the same fault picks it up.
+ * faulting address; a walk of the mm's maple tree names its VMA (flt_find_vma). Where
+ * exceptions:page_fault_user exists (x86), flt_note_access notes the fault's access type
+ * (error_code) in the thread's storage just before the fault is handled, and the perf program
+ * that completes the same fault picks it up.
  *
  * Keys: {tgid, start of the VMA at fault time} (a stack, which grows down, by its top page). A
  * region's counts are the sum of the entries keyed inside it, so a merge adds up and after a split
@@ -64,7 +65,7 @@ struct {
 	__type(value, struct vms_fault_info);
 } vms_faults_info SEC(".maps");
 
-/* The access type of the fault this thread is taking (page of the address + VMS_FLT_* bit). */
+/* The access type of the fault this thread is taking, and the page it is for. */
 struct flt_pending {
 	__u64 page;
 	__u64 access;	/* 1 read, 2 write, 3 exec; 0 none */
@@ -332,13 +333,15 @@ __noinline int faults_move(__u32 tgid, __u64 from, __u64 to)
 __noinline int faults_fold(__u64 start)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct vms_fault_key key = { .tgid = tgid, .start = start };
 	__u64 now = 0;
 
-	if (!start)
+	/* most candidates have no key: a hash lookup, not a VMA lookup, says so */
+	if (!start || !bpf_map_lookup_elem(&vms_faults, &key))
 		return 0;
-	if (bpf_find_vma(bpf_get_current_task_btf(), start, flt_vma_cb, &now, 0) == -2 /* ENOENT */) {
+	/* -EBUSY (mmap_lock contended): left where it is, inside a VMA it still counts for it */
+	if (bpf_find_vma(bpf_get_current_task_btf(), start, flt_vma_cb, &now, 0) == -2 /* ENOENT */)
 		return faults_take(tgid, start, NULL);
-	}
 	if (now)
 		faults_move(tgid, start, now);
 	return 0;

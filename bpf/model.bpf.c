@@ -767,11 +767,31 @@ __noinline int store_range(__u64 tg, __u64 lo, __u64 hi)
 }
 
 
+/* --faults: the keys of op->old in [lo, hi) are moved by delta, or freed when delta is 0. */
+static __always_inline void faults_old_in(struct vms_op *op, __u32 tgid, __u64 lo, __u64 hi,
+					  __u64 delta)
+{
+	for (__u32 i = 0; i < MAX_OLD; i++) {
+		__u64 s = op->old[i & (MAX_OLD - 1)];
+
+		if (i >= op->n_old)
+			break;
+		if (s < lo || s >= hi)
+			continue;
+		if (delta)
+			faults_move(tgid, s, s + delta);
+		else
+			faults_take(tgid, s, NULL);
+	}
+}
+
 /*
  * --faults: after a change, the fault keys that may no longer be VMA starts are those of the
- * VMAs the range held (op->old) and its boundaries. An mremap that moved carries the keys of the
- * moved range along first. A change followed by a full resync (no op->old) leaves its keys where
- * they are: inside a VMA they still count for it, and the exit or the sweep frees them.
+ * VMAs the range held (op->old) and its boundaries: each goes to the VMA that holds it now (a
+ * merge) or is freed (unmapped). What a MAP_FIXED mmap or an MREMAP_FIXED destination replaced is
+ * freed first (it would otherwise be folded into the new mapping), and an mremap that moved
+ * carries the keys of the moved range along. A change followed by a full resync (no op->old)
+ * leaves its keys where they are: inside a VMA they still count for it; exit frees them.
  */
 static __always_inline void faults_after(struct vms_op *op, long ret)
 {
@@ -781,20 +801,15 @@ static __always_inline void faults_after(struct vms_op *op, long ret)
 	if (op->full || ret < 0)
 		return;
 	if (op->nr == NR_mmap || op->nr == NR_map_shadow_stack) {
+		faults_old_in(op, tgid, op->lo, op->hi, 0);	/* MAP_FIXED: replaced */
 		lo = page_down(ret);
 		hi = page_up(ret + op->args[1]);
 	}
 	if (op->nr == NR_mremap && (__u64)ret != op->lo) {
+		faults_old_in(op, tgid, op->lo2, op->hi2, 0);	/* MREMAP_FIXED: replaced */
 		lo2 = page_down(ret);
 		hi2 = page_up(ret + op->args[2]);
-		for (__u32 i = 0; i < MAX_OLD; i++) {
-			__u64 s = op->old[i & (MAX_OLD - 1)];
-
-			if (i >= op->n_old)
-				break;
-			if (s >= op->lo && s < op->hi)
-				faults_move(tgid, s, s - op->lo + lo2);
-		}
+		faults_old_in(op, tgid, op->lo, op->hi, lo2 - op->lo);
 	}
 	for (__u32 i = 0; i < MAX_OLD; i++) {
 		if (i >= op->n_old)

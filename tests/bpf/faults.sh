@@ -171,8 +171,11 @@ if wait_line "$T/helper.out" phase2 "$hp"; then
 	else fail "mprotect split: the halves sum to the total" "lower $lo upper $hi"; fi
 	mv=$(awk '$1 == "moved" { print $2 }' "$T/helper.out")
 	got=$(rf "$hp" "$mv" faults_min)
-	check "mremap move: the counts follow the region ($got at its new place)" test "$got" = "$(hl anon_b 4)"
+	check "mremap move onto touched pages: the counts follow the region, the replaced ones are freed ($got)" \
+		test "$got" = "$(hl anon_b 4)"
 	check "mremap move: no key left at the old place" test "$(kentries "$hp" "$(hl anon_b 2)" "$(hl anon_b 3)")" = 0
+	got=$(rf "$hp" "$(hl cow 2)" faults_min)
+	check "a MAP_FIXED mmap over a region starts from 0 (got $got)" test "$got" = 0
 else fail "helper phase 2" "$(tail -n 2 "$T/helper.out.err")"; fi
 
 # ---- phase 3: munmap frees ----

@@ -12,7 +12,8 @@
  *   faults in the child) and stops itself. Lines: "NAME START END PAGES" (hex, hex, decimal),
  *   "file_resident N" (pages in the cache before the reads), "child PID", then "ready".
  * Phase 2 (after SIGCONT): mprotect of anon_a's upper half (splits it); anon_b moved by mremap
- *   (MREMAP_FIXED onto a reserved place). Lines "moved START END", "phase2".
+ *   (MREMAP_FIXED onto D_PAGES touched pages it replaces); a fresh MAP_FIXED mapping over cow
+ *   (in the parent). Lines "moved START END", "phase2".
  * Phase 3: munmap of anon_a. Line "phase3". Then it exits at the next SIGCONT.
  * Every region sits between PROT_NONE guard pages, so none merges with a neighbour.
  */
@@ -26,7 +27,7 @@
 #include <unistd.h>
 
 #define PG 4096UL
-enum { A_PAGES = 100, B_PAGES = 37, F_PAGES = 64, C_PAGES = 23 };
+enum { A_PAGES = 100, B_PAGES = 37, F_PAGES = 64, C_PAGES = 23, D_PAGES = 5 };
 
 static void die(const char *what)
 {
@@ -99,6 +100,7 @@ int main(int argc, char **argv)
 	b = guarded(B_PAGES);
 	c = guarded(C_PAGES);
 	dest = guarded(B_PAGES);	/* where anon_b moves in phase 2 */
+	touch(dest, D_PAGES);	/* counts the move must not inherit */
 	touch(a, A_PAGES);
 	touch(b, B_PAGES);
 	touch(c, C_PAGES);
@@ -124,6 +126,9 @@ int main(int argc, char **argv)
 		die("mprotect split");
 	if (mremap(b, B_PAGES * PG, B_PAGES * PG, MREMAP_MAYMOVE | MREMAP_FIXED, dest) != dest)
 		die("mremap");
+	if (mmap(c, C_PAGES * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+		 0) != c)
+		die("mmap fixed");
 	printf("moved %lx %lx\nphase2\n", (unsigned long)dest, (unsigned long)(dest + B_PAGES * PG));
 	raise(SIGSTOP);
 

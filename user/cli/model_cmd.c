@@ -177,7 +177,7 @@ int cmd_status(int argc, char **argv)
 		.doc = "Report the live model: tier, what it tracks, kernel memory, losses." };
 	struct live m;
 	struct live_status st;
-	unsigned faults;
+	unsigned faults, faults_cpus;
 	int r = cli_parse(&argp, "status", argc, argv, &a), err;
 
 	if (r >= 0)
@@ -194,8 +194,9 @@ int cmd_status(int argc, char **argv)
 	/* Collect dead generations first, so the counts are what is really tracked. */
 	live_gc(&m);
 	err = live_status(&m, &st);
-	live_close(&m);
 	faults = m.faults_source;
+	faults_cpus = m.faults_cpus;
+	live_close(&m);
 	if (err) {
 		vms_err("status: cannot read the model: %s", strerror(-err));
 		return VMS_EXIT_FAIL;
@@ -220,6 +221,7 @@ int cmd_status(int argc, char **argv)
 		json_kv_u64(&w, "kernel_bytes", st.kernel_bytes);
 		json_kv_bool(&w, "faults", faults != VMS_FAULTS_OFF);
 		json_kv_str(&w, "faults_source", faults_source_name(faults));
+		json_kv_u64(&w, "faults_cpus", faults_cpus);
 		json_kv_u64(&w, "fault_entries", st.fault_entries);
 		json_kv_u64(&w, "faults_lost", st.faults_lost);
 		json_key(&w, "kernel_bytes_per_vma");
@@ -245,8 +247,8 @@ int cmd_status(int argc, char **argv)
 	printf("garbage entries    %llu (%llu of exited processes), swept lazily\n", st.garbage_entries,
 	       st.dead_entries);
 	if (faults != VMS_FAULTS_OFF)
-		printf("page faults        on: %s; %llu entries, %llu not attributed\n",
-		       faults_source_name(faults), st.fault_entries, st.faults_lost);
+		printf("page faults        on: %s on %u CPUs; %llu entries, %llu not attributed\n",
+		       faults_source_name(faults), faults_cpus, st.fault_entries, st.faults_lost);
 	else
 		printf("page faults        off (start with --faults to count them per region)\n");
 	for (int i = 0; i < VMS_STAT__COUNT; i++)

@@ -31,7 +31,11 @@ bool live_is_pinned(void)
 	return access(MAPS_DIR "/vms_procs", F_OK) == 0;
 }
 
-static bool has_type(const struct btf *btf, const char *name, int kind);
+/* Whether kernel BTF has a type of that name and kind. */
+static bool has_type(const struct btf *btf, const char *name, int kind)
+{
+	return btf__find_by_name_kind(btf, name, kind) > 0;
+}
 
 /* --faults: the counting maps and the links of its programs (perf links are pinned apart). */
 static int pin_faults(struct model_bpf *skel, const struct faults_links *perf)
@@ -144,12 +148,6 @@ static int seed(struct model_bpf *skel)
 out:
 	bpf_link__destroy(link);
 	return err;
-}
-
-/* Whether kernel BTF has a type of that name and kind. */
-static bool has_type(const struct btf *btf, const char *name, int kind)
-{
-	return btf__find_by_name_kind(btf, name, kind) > 0;
 }
 
 int live_start(const struct live_limits *lim, unsigned faults, struct live_start_info *info)
