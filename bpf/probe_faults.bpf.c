@@ -1,30 +1,27 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Feature probes for the fault counts (faults.bpf.h): a program on PERF_COUNT_SW_PAGE_FAULTS_MIN
- * of the probing thread that finds the faulting address's VMA with bpf_find_vma, and
- * tp_btf/page_fault_user with its error_code. */
+ * of the probing thread that finds the faulting address's VMA the way faults.bpf.h does
+ * (vma_walk.bpf.h: the maple tree layout of this kernel), and tp_btf/page_fault_user with its
+ * error_code. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "probe_common.h"
+#include "vma_walk.bpf.h"
 
 const volatile __u64 region_start;	/* the probe's fresh anonymous pages */
 
 __u64 min_hits, min_in_region, user_hits, user_writes;
 
-static long vma_start_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
-{
-	*(__u64 *)data = vma->vm_start;
-	return 0;
-}
-
 SEC("perf_event")
 int vmsp_flt_min(struct bpf_perf_event_data *ctx)
 {
-	__u64 start = 0;
+	struct vm_area_struct *vma;
 
 	__sync_fetch_and_add(&min_hits, 1);
-	if (!bpf_find_vma(bpf_get_current_task_btf(), ctx->addr, vma_start_cb, &start, 0) &&
-	    start == region_start)
+	vma = flt_find_vma(bpf_get_current_task_btf()->mm, ctx->addr);
+	if (vma && vma->vm_start == region_start)
 		__sync_fetch_and_add(&min_in_region, 1);
 	return 0;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* Probes for the fault counts' sources (`start --faults`): perf PAGE_FAULTS_MIN with
- * bpf_find_vma on its address, and tp_btf/page_fault_user with its error_code. Both must see
- * exactly the first-touch faults of 16 fresh pages of ours, not merely load. */
+/* Probes for the fault counts' sources (`start --faults`): perf PAGE_FAULTS_MIN, its address
+ * named by the maple-tree walk the counting uses, and tp_btf/page_fault_user with its
+ * error_code. Both must see exactly the first-touch faults of 16 fresh pages of ours. */
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <stdint.h>
@@ -81,8 +81,8 @@ void probe_faults(const struct probe_env *env, struct vms_feature *perf, struct 
 	for (int i = 0; i < PAGES; i++)
 		((volatile char *)mem)[i * page] = 1;
 	if (skel->bss->min_in_region == PAGES)
-		feat_set(perf, true, "PAGE_FAULTS_MIN ran on each of %d fresh pages, bpf_find_vma named "
-			 "their VMA", PAGES);
+		feat_set(perf, true, "PAGE_FAULTS_MIN ran on each of %d fresh pages, the maple-tree walk "
+			 "named their VMA", PAGES);
 	else
 		feat_set(perf, false, "saw %llu minor faults, %llu in the test VMA (want %d)",
 			 (unsigned long long)skel->bss->min_hits,

@@ -117,7 +117,7 @@ void faults_links_destroy(struct faults_links *l)
 	l->n = l->ncpus = 0;
 }
 
-/* Every (key, value) of the fault map, by batches; cb returns non-zero to stop. */
+/* Every (key, value) of the fault map, by batches. */
 typedef void (*fault_cb)(void *ctx, const struct vms_fault_key *k, const struct vms_fault_ent *v);
 
 static int for_each_fault(int fd, fault_cb cb, void *ctx)
