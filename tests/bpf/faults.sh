@@ -141,7 +141,8 @@ for r in anon_a anon_b cow file; do
 	for g in $(printf '%x %x' $((0x$(hl $r 2) - 4096)) $((0x$(hl $r 3)))); do
 		[ "$(rf "$hp" "$g" faults_min)" = 0 ] || wrong="$wrong guard@$g"
 	done
-	[ "$(kentries "$hp" "$(hl $r 2)" "$(hl $r 3)")" = 1 ] || wrong="$wrong keys-of-$r"
+	n=$(kentries "$hp" "$(hl $r 2)" "$(hl $r 3)")
+	[ "$n" = 1 ] || wrong="$wrong $r-has-$n-keys"
 done
 check "no fault attributed to a neighbouring region${wrong:+ ($wrong)}" test -z "$wrong"
 read -r tmin tmaj < <("$VMSCOPE" map --faults --format json "$hp" | python3 -c '
