@@ -8,11 +8,12 @@
 #   BENCH_REPS=N        repetitions (default 5; 1 with BENCH_QUICK=1)
 #   BENCH_VMAS=N        VMAs of the big-map helper (default 60000; 2000 with BENCH_QUICK=1)
 #   BENCH_CHURN=N       iterations of the churn loop (default 50000; 2000 with BENCH_QUICK=1)
+#   BENCH_FAULT_MIB=N   MiB the fault loop touches per round (default 1024; 64 with BENCH_QUICK=1)
 #   BENCH_RESULTS=DIR   where latest.json goes (default bench/results)
 #   VMSCOPE, OUTPUT     the binary and the build dir (default ./vmscope and .output)
 #
 # Needs root for every BPF row (the model, bpftrace, mmap_lock); without it those rows are n/a.
-# The C helper bench/churn_loop.c is built here with cc into $OUTPUT/bench/; the big-map helper is
+# The C helpers bench/churn_loop.c and bench/fault_loop.c are built here with cc into $OUTPUT/bench/; the big-map helper is
 # the test helper $OUTPUT/tests/helpers/regions (make tests-build).
 # The system is left as found: the model is stopped at the end if it was not running before (and
 # restarted if it was), helpers and tracers are killed, on any exit.
@@ -23,10 +24,10 @@ VMSCOPE=${VMSCOPE:-$ROOT/vmscope}
 OUTPUT=${OUTPUT:-$ROOT/.output}
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
-	REPS=${BENCH_REPS:-1}; NVMAS=${BENCH_VMAS:-2000}; CHURN=${BENCH_CHURN:-2000}
+	REPS=${BENCH_REPS:-1}; NVMAS=${BENCH_VMAS:-2000}; CHURN=${BENCH_CHURN:-2000}; FAULT_MIB=${BENCH_FAULT_MIB:-64}
 	GCC_RUNS=1; PY_RUNS=3; GEN_FUNCS=40
 else
-	REPS=${BENCH_REPS:-5}; NVMAS=${BENCH_VMAS:-60000}; CHURN=${BENCH_CHURN:-50000}
+	REPS=${BENCH_REPS:-5}; NVMAS=${BENCH_VMAS:-60000}; CHURN=${BENCH_CHURN:-50000}; FAULT_MIB=${BENCH_FAULT_MIB:-1024}
 	GCC_RUNS=3; PY_RUNS=20; GEN_FUNCS=100
 fi
 MAP_REPS=$((REPS * 2))   # the map reads are short: twice the repetitions
@@ -96,6 +97,9 @@ HAVE_STRACE=0; STRACE_WHY="strace not installed"
 HAVE_TIME=0; [ -x /usr/bin/time ] && HAVE_TIME=1
 HAVE_PMAP=0; command -v pmap >/dev/null && HAVE_PMAP=1
 HAVE_GCC=0; command -v gcc >/dev/null && HAVE_GCC=1
+HAVE_PERF=0; PERF_WHY="perf not installed (Debian package linux-perf)"
+perf stat -e page-faults -o /dev/null true >/dev/null 2>&1 && { HAVE_PERF=1; PERF_WHY=""; }
+HAVE_FAULTS=0; FAULTS_WHY="needs root"
 command -v strace >/dev/null && { HAVE_STRACE=1; STRACE_WHY=""; }
 # The real interpreter, not a version-manager shim (pyenv's is a shell script).
 PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
@@ -112,6 +116,9 @@ if [ $IS_ROOT = 1 ]; then
 	if out=$("$VMSCOPE" start 2>&1); then HAVE_MODEL=1; MODEL_WHY=""
 	else MODEL_WHY="vmscope start failed: $(echo "$out" | head -n1)"; fi
 	"$VMSCOPE" stop >/dev/null 2>&1
+	if out=$("$VMSCOPE" start --faults 2>&1); then HAVE_FAULTS=1; FAULTS_WHY=""
+	else FAULTS_WHY="vmscope start --faults failed: $(echo "$out" | head -n1)"; fi
+	"$VMSCOPE" stop >/dev/null 2>&1
 fi
 log "repetitions $REPS (map reads $MAP_REPS), churn $CHURN iterations, big map $NVMAS VMAs"
 log "root=$IS_ROOT model=$HAVE_MODEL${MODEL_WHY:+ ($MODEL_WHY)} strace=$HAVE_STRACE bpftrace=$HAVE_BPFTRACE${BPFTRACE_WHY:+ ($BPFTRACE_WHY)}"
@@ -119,9 +126,11 @@ log "root=$IS_ROOT model=$HAVE_MODEL${MODEL_WHY:+ ($MODEL_WHY)} strace=$HAVE_STR
 # ---- helpers --------------------------------------------------------------------------------------
 # Not writable (another user's build dir): build into the scratch dir instead.
 mkdir -p "$BOUT" 2>/dev/null && [ -w "$BOUT" ] || BOUT=$T
-if [ ! -x "$BOUT/churn_loop" ] || [ "$ROOT/bench/churn_loop.c" -nt "$BOUT/churn_loop" ]; then
-	cc -O2 -Wall -Wextra -o "$BOUT/churn_loop" "$ROOT/bench/churn_loop.c" || die "cannot build churn_loop"
-fi
+for h in churn_loop fault_loop; do
+	if [ ! -x "$BOUT/$h" ] || [ "$ROOT/bench/$h.c" -nt "$BOUT/$h" ]; then
+		cc -O2 -Wall -Wextra -o "$BOUT/$h" "$ROOT/bench/$h.c" || die "cannot build $h"
+	fi
+done
 # A generated C file for the compile workload (fixed content, independent of the tree).
 GEN_C=$T/gen.c
 python3 - "$GEN_FUNCS" >"$GEN_C" <<'EOF'
@@ -148,6 +157,7 @@ int f{i}(int n, struct s{i} *s) {{
 print("int main(void) { return 0; }")
 EOF
 WL_CHURN=("$BOUT/churn_loop" "$CHURN")
+WL_FAULTS=("$BOUT/fault_loop" "$FAULT_MIB" 3)
 WL_GCC=(sh -c "i=0; while [ \$i -lt $GCC_RUNS ]; do gcc -O2 -c '$GEN_C' -o '$T/gen.o' || exit 1; i=\$((i+1)); done")
 WL_PY=(sh -c "i=0; while [ \$i -lt $PY_RUNS ]; do '$PY' -c pass || exit 1; i=\$((i+1)); done")
 
@@ -168,8 +178,10 @@ measure_wl() { # WL [PREFIX...]
 	shift
 	V="" WHY=""
 	case $wl in
-	churn)
-		if out=$("$@" "${WL_CHURN[@]}" 2>>"$T/stderr"); then
+	churn|faults)
+		local cmd=("${WL_CHURN[@]}")
+		[ "$wl" = faults ] && cmd=("${WL_FAULTS[@]}")
+		if out=$("$@" "${cmd[@]}" 2>>"$T/stderr"); then
 			V=$(echo "$out" | awk '$1 == "ns" { printf "%.6f\n", $2 / 1e9 }')
 		fi ;;
 	gcc) [ $HAVE_GCC = 1 ] || { WHY="gcc not installed"; return 1; }
@@ -195,13 +207,13 @@ BT_ONELINER='BEGIN { printf("ready\n"); }
 tracepoint:syscalls:sys_exit_mmap, tracepoint:syscalls:sys_exit_munmap, tracepoint:syscalls:sys_exit_mprotect
 { printf("%d %s %s %d\n", pid, comm, probe, args->ret); }'
 BT_PID=""
-bt_start() { # starts the one-liner, waits until its probes are attached
+bt_start() { # [SCRIPT]: starts the one-liner (or SCRIPT), waits until its probes are attached
 	rm -f "$T/bt.fifo" "$T/bt.ready"
 	mkfifo "$T/bt.fifo" || return 1
 	{ while IFS= read -r l; do [ "$l" = ready ] && break; done; : >"$T/bt.ready"; exec cat >/dev/null; } <"$T/bt.fifo" &
 	bg_add $!
 	BT_SINK=$!
-	bpftrace -e "$BT_ONELINER" >"$T/bt.fifo" 2>>"$T/bt.err" &
+	bpftrace -e "${1:-$BT_ONELINER}" >"$T/bt.fifo" 2>>"$T/bt.err" &
 	BT_PID=$!; bg_add $BT_PID
 	for _ in $(seq 300); do
 		[ -e "$T/bt.ready" ] && return 0
@@ -310,6 +322,52 @@ for wl in $WLS; do
 	[ -n "${MODEL_EVENTS[$wl]:-}" ] && extra "$wl.model" note "events the model counted per run: ${MODEL_EVENTS[$wl]}"
 done
 [ -n "${MODEL_EVENTS[churn]:-}" ] && extra churn.model expected_events ">= $((3 * CHURN)) per run (3 syscalls per iteration)"
+
+# ---- scenario 1, fault loop: the cost of `start --faults` on the worst case, a fault per page ----
+log "scenario 1: fault loop ($FAULT_MIB MiB x 3 rounds) x $REPS"
+NFAULTS=$((FAULT_MIB * 256 * 3))
+describe 1 "fault loop: 3 rounds of touching $FAULT_MIB MiB of fresh anonymous memory page by page (MADV_NOHUGEPAGE,"
+describe 1 "  $NFAULTS minor faults), after an untimed warm-up round; the loop's own time. faults = vmscope start --faults;"
+describe 1 "  perf stat = perf stat -e page-faults (the kernel's counter, counting mode); bpftrace = a count per"
+describe 1 "  (pid, 2 MiB of address) on exceptions:page_fault_user. Target: faults <= 1.10x untraced"
+row faults.model 1 "fault loop: model (no --faults)" s model untraced "" "" "-"
+comp faults.model untraced "untraced"; comp faults.model model "model (pinned)"
+row faults.faults 1 "fault loop: model --faults" s faults untraced "<=" 1.10 "<= 1.10x"
+comp faults.faults untraced "untraced"; comp faults.faults faults "model --faults"
+row faults.perf 1 "fault loop: perf stat" s perf untraced "" "" "-"
+comp faults.perf untraced "untraced"; comp faults.perf perf "perf stat -e page-faults"
+row faults.bpftrace 1 "fault loop: bpftrace" s bpftrace untraced "" "" "-"
+comp faults.bpftrace untraced "untraced"; comp faults.bpftrace bpftrace "bpftrace count per 2 MiB"
+[ $HAVE_MODEL = 1 ] || na faults.model model "$MODEL_WHY"
+[ $HAVE_FAULTS = 1 ] || na faults.faults faults "$FAULTS_WHY"
+[ $HAVE_PERF = 1 ] || na faults.perf perf "$PERF_WHY"
+[ $HAVE_BPFTRACE = 1 ] || na faults.bpftrace bpftrace "$BPFTRACE_WHY"
+BT_FAULTS='BEGIN { printf("ready\n"); }
+tracepoint:exceptions:page_fault_user { @[pid, args->address >> 21] = count(); }'
+FAULT_COUNTS=""
+for rep in $(seq "$REPS"); do
+	model_stop
+	measure_wl faults; record_wl untraced faults.model faults.faults faults.perf faults.bpftrace
+	if [ $HAVE_MODEL = 1 ]; then
+		if model_start "$T/start.out"; then measure_wl faults; record_wl model faults.model
+		else na faults.model model "vmscope start failed: $(head -n1 "$T/start.out")"; fi
+		model_stop
+	fi
+	if [ $HAVE_FAULTS = 1 ]; then
+		if "$VMSCOPE" start --faults "${MODEL_START_OPTS[@]}" >"$T/start.out" 2>&1; then
+			measure_wl faults; record_wl faults faults.faults
+			# did it count them? the fault map's total over the run is read back as a check
+			FAULT_COUNTS="$FAULT_COUNTS $(status_json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["fault_entries"], d["faults_lost"])' 2>/dev/null | tr ' ' /)"
+		else na faults.faults faults "vmscope start --faults failed: $(head -n1 "$T/start.out")"; fi
+		model_stop
+	fi
+	if [ $HAVE_PERF = 1 ]; then measure_wl faults perf stat -e page-faults -o /dev/null --; record_wl perf faults.perf; fi
+	if [ $HAVE_BPFTRACE = 1 ]; then
+		if bt_start "$BT_FAULTS"; then measure_wl faults; record_wl bpftrace faults.bpftrace; bt_stop
+		else na faults.bpftrace bpftrace "bpftrace did not attach: $(grep -v RLIMIT "$T/bt.err" | tail -n1)"; fi
+	fi
+done
+[ -n "$FAULT_COUNTS" ] && extra faults.faults note "fault entries / faults not attributed after each run:$FAULT_COUNTS"
 
 # ==== scenario 2 (reading a big map) and 4 (memory) ===============================================
 log "scenario 2: reading a map of $NVMAS VMAs x $MAP_REPS; scenario 4: memory"
@@ -504,7 +562,7 @@ mkdir -p "$RESULTS" || die "cannot create $RESULTS"
 git_head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)
 [ -n "$git_head" ] && [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] && git_head="$git_head+dirty"
 BENCH_VMSCOPE=$VMSCOPE BENCH_GIT=$git_head BENCH_QUICK=$QUICK BENCH_REPS=$REPS BENCH_MAP_REPS=$MAP_REPS \
-BENCH_ROOT_USER=$IS_ROOT BENCH_CHURN=$CHURN BENCH_VMAS=$NVMAS BENCH_GCC_RUNS=$GCC_RUNS BENCH_PY_RUNS=$PY_RUNS \
+BENCH_ROOT_USER=$IS_ROOT BENCH_CHURN=$CHURN BENCH_FAULT_MIB=$FAULT_MIB BENCH_VMAS=$NVMAS BENCH_GCC_RUNS=$GCC_RUNS BENCH_PY_RUNS=$PY_RUNS \
 BENCH_PY=$PY python3 - "$DATA" "$RESULTS/latest.json" <<'EOF' || die "the report failed"
 import json, os, platform, statistics, subprocess, sys, time
 E = os.environ
@@ -615,6 +673,7 @@ doc = dict(
     machine=dict(kernel=platform.release(), arch=platform.machine(), nproc=os.cpu_count(),
                  cpu=cpu_model(), mem_kb=mem_kb(), root=E["BENCH_ROOT_USER"] == "1"),
     config=dict(churn_iterations=int(E["BENCH_CHURN"]), big_map_vmas=int(E["BENCH_VMAS"]),
+                fault_loop_mib=int(E["BENCH_FAULT_MIB"]),
                 gcc_runs=int(E["BENCH_GCC_RUNS"]), python_runs=int(E["BENCH_PY_RUNS"]),
                 python=E["BENCH_PY"]),
     scenarios={str(k): dict(title=v, notes=descr.get(k, [])) for k, v in SCEN.items()},

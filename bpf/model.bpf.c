@@ -16,6 +16,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "vma_common.bpf.h"
+#include "faults.bpf.h"
 
 #define PAGE_SIZE	4096
 #define MAP_FIXED	0x10
@@ -118,6 +119,9 @@ struct {
 
 const volatile __u32 seed_tgid;		/* seeding iterator: 0 = every process */
 const volatile bool event_tier;		/* tier event-resync: see the end of this file */
+/* `start --faults`: keep the fault counts' keys at VMA starts (faults.bpf.h). Off, the verifier
+ * drops that code: the model without faults pays nothing for it. */
+const volatile bool faults_on;
 
 static __always_inline void stat_inc(__u32 id)
 {
@@ -493,6 +497,13 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 		remember_old(task, op, op->lo, op->hi);
 		remember_old(task, op, op->lo2, op->hi2);
 	}
+	/* --faults: an unmap of more VMAs than op->old holds cannot be folded at the exit: take
+	 * the counts of the range now, before their keys would dangle over unmapped space */
+	if (faults_on && op->full && op->hi > op->lo && (nr == NR_munmap || nr == NR_mmap)) {
+		struct vms_fault_ent gone = {};
+
+		faults_take_range(op->lo, op->hi, &gone);
+	}
 	op->active = true;
 	return 0;
 }
@@ -542,6 +553,61 @@ __noinline int store_range(__u64 tg, __u64 lo, __u64 hi)
 }
 
 
+/* --faults: the keys of op->old in [lo, hi) are moved by delta, or freed when delta is 0. */
+static __always_inline void faults_old_in(struct vms_op *op, __u32 tgid, __u64 lo, __u64 hi,
+					  __u64 delta)
+{
+	for (__u32 i = 0; i < MAX_OLD; i++) {
+		__u64 s = op->old[i & (MAX_OLD - 1)];
+
+		if (i >= op->n_old)
+			break;
+		if (s < lo || s >= hi)
+			continue;
+		if (delta)
+			faults_move(tgid, s, s + delta);
+		else
+			faults_take(tgid, s, NULL);
+	}
+}
+
+/*
+ * --faults: after a change, the fault keys that may no longer be VMA starts are those of the
+ * VMAs the range held (op->old) and its boundaries: each goes to the VMA that holds it now (a
+ * merge) or is freed (unmapped). What a MAP_FIXED mmap or an MREMAP_FIXED destination replaced is
+ * freed first (it would otherwise be folded into the new mapping), and an mremap that moved
+ * carries the keys of the moved range along. A change followed by a full resync (no op->old)
+ * leaves its keys where they are: inside a VMA they still count for it; exit frees them.
+ */
+static __always_inline void faults_after(struct vms_op *op, long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 lo = op->lo, hi = op->hi, lo2 = op->lo2, hi2 = op->hi2;
+
+	if (op->full || ret < 0)
+		return;
+	if (op->nr == NR_mmap || op->nr == NR_map_shadow_stack) {
+		faults_old_in(op, tgid, op->lo, op->hi, 0);	/* MAP_FIXED: replaced */
+		lo = page_down(ret);
+		hi = page_up(ret + op->args[1]);
+	}
+	if (op->nr == NR_mremap && (__u64)ret != op->lo) {
+		faults_old_in(op, tgid, op->lo2, op->hi2, 0);	/* MREMAP_FIXED: replaced */
+		lo2 = page_down(ret);
+		hi2 = page_up(ret + op->args[2]);
+		faults_old_in(op, tgid, op->lo, op->hi, lo2 - op->lo);
+	}
+	for (__u32 i = 0; i < MAX_OLD; i++) {
+		if (i >= op->n_old)
+			break;
+		faults_fold(op->old[i & (MAX_OLD - 1)]);
+	}
+	faults_fold(lo);
+	faults_fold(hi);
+	faults_fold(lo2);
+	faults_fold(hi2);
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -562,6 +628,8 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	nr = op->nr;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	stat_inc(VMS_STAT_EVENTS);
+	if (faults_on)
+		faults_after(op, ret);
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
 	/* A registered uffd merges VMAs back when its last reference is closed: follow the
 	 * process's closes from now on. (A uffd used on another process's mm, e.g. by a child,
@@ -667,10 +735,15 @@ static __always_inline void stack_fault(unsigned long address)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vms_proc_ent *p;
+	struct mm_struct *mm;
 	__u64 top, limit;
 	__u32 tgid;
 
-	top = BPF_CORE_READ(task, mm, start_stack);
+	/* plain loads through the task's BTF pointers: no helper call on every fault */
+	mm = task->mm;
+	if (!mm)
+		return;
+	top = mm->start_stack;
 	if (address >= top || address + (1ULL << 30) < top)
 		return;
 	tgid = task->tgid;
@@ -696,6 +769,8 @@ SEC("tp_btf/page_fault_user")
 int BPF_PROG(vms_fault, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
 	stack_fault(address);
+	if (faults_access)	/* --faults: the access type, in this hook rather than a second one */
+		flt_note_access(address, error_code);
 	return 0;
 }
 
@@ -749,10 +824,20 @@ int BPF_PROG(vms_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/* --faults: an exec's old mm is still there (6.10+): free the counts keyed at its VMAs. */
+SEC("tp_btf/sched_prepare_exec")
+int BPF_PROG(vms_flt_exec, struct task_struct *task, struct linux_binprm *bprm)
+{
+	faults_drop_current();
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(vms_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	stat_inc(VMS_STAT_EXECS);
+	if (faults_on)
+		faults_after_exec(task->tgid);
 	resync_current(); /* a new mm: a new generation */
 	return 0;
 }
@@ -800,6 +885,26 @@ static long gc_proc(struct bpf_map *map, __u32 *tgid, struct vms_proc_ent *val, 
 	return 0;
 }
 
+/* --faults: counts of a process the model no longer has (keys an exit could not reach). */
+static long gc_fault(struct bpf_map *map, struct vms_fault_key *key, struct vms_fault_ent *v, void *ctx)
+{
+	struct vms_fault_key k = *key;
+
+	if (!bpf_map_lookup_elem(&vms_procs, &k.tgid))
+		bpf_map_delete_elem(&vms_faults, &k);
+	return 0;
+}
+
+static long gc_fault_nkeys(struct bpf_map *map, __u32 *tgid, __s64 *v, void *ctx)
+{
+	__u32 t = *tgid;
+
+	if (!bpf_map_lookup_elem(&vms_procs, &t))
+		bpf_map_delete_elem(&vms_faults_nkeys, &t);
+	return 0;
+}
+
+
 static __always_inline void gc(bool sweep_procs)
 {
 	struct vms_global *g = global();
@@ -813,6 +918,10 @@ static __always_inline void gc(bool sweep_procs)
 	if (sweep_procs) /* bpf_task_from_pid: not in tier event-resync */
 		bpf_for_each_map_elem(&vms_procs, gc_proc, NULL, 0);
 	bpf_for_each_map_elem(&vms_vmas, gc_one, &deleted, 0);
+	if (faults_on) {
+		bpf_for_each_map_elem(&vms_faults, gc_fault, NULL, 0);
+		bpf_for_each_map_elem(&vms_faults_nkeys, gc_fault_nkeys, NULL, 0);
+	}
 	stat_inc(VMS_STAT_GC_RUNS);
 	{
 		__u64 gb = g->garbage;
@@ -863,6 +972,8 @@ int BPF_PROG(vms_exit, struct task_struct *task)
 	/* the tracepoint's group_dead argument is new (6.16+): signal->live says the same */
 	if (BPF_CORE_READ(task, signal, live.counter))
 		return 0;
+	if (faults_on && task == bpf_get_current_task_btf())
+		faults_drop_current();
 	tgid = BPF_CORE_READ(task, tgid);
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
 	if (!p)

@@ -178,4 +178,31 @@ enum vms_watch_stat {
 	VMS_WST__COUNT
 };
 
+/* ---- Page faults per region (bpf/faults.bpf.h), with `vmscope start --faults` ---- */
+
+/* Counts are keyed by the start the VMA had at fault time (a stack, which grows down, by its top
+ * page, which stays inside it). A region's counts are the sum of the entries keyed inside it. */
+struct vms_fault_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start;
+};
+
+struct vms_fault_ent {
+	__u64 min, maj;			/* minor / major faults (perf PAGE_FAULTS_MIN/MAJ) */
+	__u64 read, write, exec;	/* access types, when the source gives them */
+};
+
+/* Where the counts come from (vms_fault_info.source). */
+enum vms_fault_source {
+	VMS_FAULTS_OFF = 0,
+	VMS_FAULTS_PERF,		/* perf software events MIN/MAJ: every arch, no access type */
+	VMS_FAULTS_PERF_ACCESS,		/* + exceptions:page_fault_user error_code (x86) */
+};
+
+struct vms_fault_info {
+	__u32 source;
+	__u32 ncpus;			/* perf events attached (one per online CPU) */
+};
+
 #endif

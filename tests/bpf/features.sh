@@ -5,10 +5,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 
 KEYS="bpffs tracefs btf ringbuf tp_btf raw_tp iter_task_vma kfunc_iter find_vma fentry
-perf_pagefault procmap_query pagemap_scan"
+perf_pagefault perf_fault_minmaj page_fault_user procmap_query pagemap_scan"
 # Program names of bpf/probe_*.bpf.c.
 PROGS="vmsp_ringbuf vmsp_tp_btf vmsp_raw_tp vmsp_iter_vma vmsp_kfunc_iter vmsp_find_vma
-vmsp_fentry vmsp_perf_pf"
+vmsp_fentry vmsp_perf_pf vmsp_flt_min vmsp_flt_user"
 T=$TMPDIR_TEST
 
 # version_ge A B: kernel release A is at least B (numeric part only).
@@ -27,6 +27,7 @@ pins_before=$(find /sys/fs/bpf/vmscope 2>/dev/null | sort)
 "$VMSCOPE" features >"$T/table" 2>"$T/table.err"
 check "features exits 0" test $? -eq 0
 check "features prints a tier" grep -Eq '^tier (kfunc-resync|event-resync|procfs): .+' "$T/table"
+check "features prints the fault-count source" grep -Eq '^faults \(start --faults\): .+' "$T/table"
 check "features prints no libbpf noise without -v" test ! -s "$T/table.err"
 
 "$VMSCOPE" features --json >"$T/json" 2>"$T/json.err"
@@ -39,8 +40,8 @@ if python3 -c 'import json,sys; json.load(sys.stdin)' <"$T/json" 2>/dev/null; th
 			2>/dev/null | grep -qx True || missing="$missing $k"
 	done
 	check "features --json has every probe key${missing:+ (missing:$missing)}" test -z "$missing"
-	check "features --json has kernel, tier, tier_reason" \
-		test "$(jget "$T/json" "all(k in d for k in ('kernel','tier','tier_reason'))")" = True
+	check "features --json has kernel, tier, tier_reason, faults_source, faults_reason" \
+		test "$(jget "$T/json" "all(k in d for k in ('kernel','tier','tier_reason','faults_source','faults_reason'))")" = True
 	check "features --json kernel is uname -r" test "$(jget "$T/json" "d['kernel']")" = "$(uname -r)"
 else
 	fail "features --json parses"
@@ -57,7 +58,9 @@ else
 			grep -q "FUNC 'bpf_iter_task_vma_new'"; then
 		check "features tier is kfunc-resync on $rel" test "$(jget "$T/json" "d['tier']")" = kfunc-resync
 		want="btf ringbuf tp_btf raw_tp iter_task_vma kfunc_iter find_vma perf_pagefault pagemap_scan"
+		want="$want perf_fault_minmaj"
 		version_ge "$rel" 6.11 && want="$want procmap_query"
+		[ -d /sys/kernel/tracing/events/exceptions/page_fault_user ] && want="$want page_fault_user"
 		for k in $want; do
 			v=$(jget "$T/json" "d['features']['$k']['available']")
 			check "features: $k available" test "$v" = True

@@ -30,6 +30,7 @@ rows = {r.get("id"): r for r in d.get("rows", [])}
 want = ["churn.model", "churn.watch", "churn.strace", "churn.bpftrace",
         "gcc.model", "gcc.watch", "gcc.strace", "gcc.bpftrace",
         "py.model", "py.watch", "py.strace", "py.bpftrace",
+        "faults.model", "faults.faults", "faults.perf", "faults.bpftrace",
         "map.bpf", "map.procfs", "mapx.smaps", "mapx.pmapx", "lock.held", "lock.wait", "lock.count",
         "events", "kmem", "rss.map", "rss.watch", "start"]
 for w in want:

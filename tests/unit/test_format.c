@@ -286,6 +286,45 @@ static void pmap_extended(void **state)
 	snapshot_free(&s);
 }
 
+/* --faults: MinFlt and MajFlt after the sizes (and RSS/Dirty), before Mode; summed in the total.
+ * The default table gets a header line then (pmap has none there, but numbers need one). */
+static void pmap_faults(void **state)
+{
+	struct vms_snapshot s;
+	struct format_opts o;
+
+	load_sm(&s, &o);
+	o.faults = true;
+	s.regions[0].faults_min = 1;
+	s.regions[1].faults_min = 33;
+	s.regions[1].faults_maj = 2;
+	s.regions[2].faults_min = 1234567;
+	expect_output(&format_pmap, &s, &o,
+		"42:   /bin/a -v\n"
+		"Address           Kbytes  MinFlt  MajFlt Mode  Mapping\n"
+		"0000000000400000      4K       1       0 r-x-- a\n"
+		"0000000001000000    132K      33       2 rw---   [ anon ]\n"
+		"00007ffd00000000    132K 1234567       0 rw---   [ stack ]\n"
+		" total              268K 1234601       2\n");
+	o.mode = PMAP_EXTENDED;
+	expect_output(&format_pmap, &s, &o,
+		"42:   /bin/a -v\n"
+		"Address           Kbytes     RSS   Dirty  MinFlt  MajFlt Mode  Mapping\n"
+		"0000000000400000       4       4       0       1       0 r-x-- a\n"
+		"0000000001000000     132      12      12      33       2 rw---   [ anon ]\n"
+		"00007ffd00000000     132     100     100 1234567       0 rw---   [ stack ]\n"
+		"---------------- ------- ------- ------- ------- ------- \n"
+		"total kB             268     116     112 1234601       2\n");
+	o.quiet = true;
+	o.mode = PMAP_DEFAULT;
+	expect_output(&format_pmap, &s, &o,
+		"42:   /bin/a -v\n"
+		"0000000000400000      4K       1       0 r-x-- a\n"
+		"0000000001000000    132K      33       2 rw---   [ anon ]\n"
+		"00007ffd00000000    132K 1234567       0 rw---   [ stack ]\n");
+	snapshot_free(&s);
+}
+
 /* A snapshot without accounting (maps only): -x shows zeros rather than failing. */
 static void pmap_extended_no_acct(void **state)
 {
@@ -636,6 +675,7 @@ int main(void)
 		cmocka_unit_test(pmap_device),
 		cmocka_unit_test(pmap_extended),
 		cmocka_unit_test(pmap_extended_no_acct),
+		cmocka_unit_test(pmap_faults),
 		cmocka_unit_test(pmap_X),
 		cmocka_unit_test(pmap_X_range),
 		cmocka_unit_test(pmap_XX),

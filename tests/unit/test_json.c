@@ -171,6 +171,7 @@ static void json_format_acct(void **state)
 {
 	struct vms_snapshot s;
 	struct format_opts o;
+	char *out;
 
 	load_smaps(&s, "01000000-01021000 rw-p 00000000 00:00 0 [heap]\n"
 		       "Rss:                  12 kB\n"
@@ -199,6 +200,17 @@ static void json_format_acct(void **state)
 		"\"offset\": \"0x0\", \"dev\": \"00:00\", \"inode\": 0, \"name\": \"\", "
 		"\"kind\": \"private\", \"rss_kb\": 0, \"pss_kb\": 0, \"anon_kb\": 0, \"dirty_kb\": 0, "
 		"\"swap_kb\": 0, \"locked_kb\": 0, \"faults_min\": 0, \"faults_maj\": 0}]}\n");
+	/* a source that splits by access type adds three fields */
+	o.mode = PMAP_DEFAULT;
+	s.has_acct = false;
+	s.fault_access = true;
+	s.regions[0].faults_read = 4;
+	s.regions[0].faults_write = 9;
+	s.regions[0].faults_exec = 0;
+	out = capture(&format_json, &s, &o);
+	assert_non_null(strstr(out, "\"kind\": \"heap\", \"faults_min\": 11, \"faults_maj\": 2, "
+				    "\"faults_read\": 4, \"faults_write\": 9, \"faults_exec\": 0}"));
+	free(out);
 	snapshot_free(&s);
 }
 

@@ -10,7 +10,10 @@
 
 #include "model/region.h"
 
-enum { BACKEND_ACCOUNTING = 1u << 0 };	/* also fill the smaps accounting fields */
+enum {
+	BACKEND_ACCOUNTING = 1u << 0,	/* also fill the smaps accounting fields */
+	BACKEND_FAULTS = 1u << 1,	/* also fill the fault counts (bpf backend, `start --faults`) */
+};
 
 struct vms_backend {
 	const char *name;

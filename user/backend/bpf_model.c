@@ -2,12 +2,14 @@
 /*
  * bpf backend: the live model pinned by `vmscope start`. For the default and -d formats nothing
  * of the target is read but its stat and cmdline: /proc/PID/maps is never opened, so the
- * target's mmap_lock is not taken for the map. Accounting (-x, -X) still needs smaps.
+ * target's mmap_lock is not taken for the map. Accounting (-x, -X) still needs smaps. Fault
+ * counts (`start --faults`) come from the model's fault map, whatever the regions came from.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "backend/backend.h"
+#include "model/faults.h"
 #include "model/live.h"
 #include "proc/procfs.h"
 #include "util/util.h"
@@ -22,7 +24,7 @@ static int bpf_model_available(const char **why)
 	return 0;
 }
 
-static int bpf_model_snapshot(struct vms_snapshot *s, unsigned flags)
+static int read_regions(struct vms_snapshot *s, unsigned flags)
 {
 	struct live m;
 	int err;
@@ -44,6 +46,29 @@ static int bpf_model_snapshot(struct vms_snapshot *s, unsigned flags)
 		s->backend = "procfs";
 		return procfs_read_regions(&s->proc, false, s);
 	}
+	return err;
+}
+
+/* The counts of the model's fault map, added onto the regions (sorted by start). */
+static int fill_faults(struct vms_snapshot *s)
+{
+	struct live m;
+	int err = live_open(&m);
+
+	if (err)
+		return err;
+	err = m.faults_source == VMS_FAULTS_OFF ? -ENOTSUP : faults_fill(m.faults_fd, s->proc.pid, s);
+	s->fault_access = m.faults_source == VMS_FAULTS_PERF_ACCESS;
+	live_close(&m);
+	return err;
+}
+
+static int bpf_model_snapshot(struct vms_snapshot *s, unsigned flags)
+{
+	int err = read_regions(s, flags);
+
+	if (!err && (flags & BACKEND_FAULTS))
+		err = fill_faults(s);
 	return err;
 }
 

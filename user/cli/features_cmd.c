@@ -6,6 +6,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "features/features.h"
+#include "model/faults.h"
 #include "util/json.h"
 #include "util/util.h"
 
@@ -63,6 +64,8 @@ static void print_json(const struct vms_features *f)
 	json_obj_end(&w);
 	json_kv_str(&w, "tier", tier_name(f->tier));
 	json_kv_str(&w, "tier_reason", f->tier_reason);
+	json_kv_str(&w, "faults_source", faults_source_name(f->fault_source));
+	json_kv_str(&w, "faults_reason", f->fault_reason);
 	json_obj_end(&w);
 	fputc('\n', stdout);
 }
@@ -80,6 +83,7 @@ static void print_table(const struct vms_features *f)
 		printf("%-*s  %-9s  %s\n", w, feature_name(i), f->feat[i].available ? "yes" : "no",
 		       f->feat[i].detail);
 	printf("\ntier %s: %s\n", tier_name(f->tier), f->tier_reason);
+	printf("faults (start --faults): %s\n", f->fault_reason);
 }
 
 int cmd_features(int argc, char **argv)

@@ -10,6 +10,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "format/format.h"
+#include "model/live.h"
 #include "proc/procfs.h"
 #include "util/util.h"
 
@@ -22,6 +23,8 @@ struct map_args {
 	int n_targets;
 };
 
+enum { OPT_FAULTS = 0x100 };
+
 static const struct argp_option map_options[] = {
 	{ "extended", 'x', NULL, 0, "Show RSS and dirty kB per mapping", 0 },
 	{ NULL, 'X', NULL, 0, "Show every smaps field but a few; -XX: all of them", 0 },
@@ -33,6 +36,7 @@ static const struct argp_option map_options[] = {
 	{ NULL, 'r', NULL, OPTION_HIDDEN, "Ignored (SunOS compatibility)", 0 },
 	{ "format", 'F', "FMT", 0, "pmap (default), json or csv", 1 },
 	{ "backend", 'B', "NAME", 0, "auto (default: the live model if started, else procfs), bpf, procfs or bpf-iter", 1 },
+	{ "faults", OPT_FAULTS, NULL, 0, "Add minor/major page faults per region (needs 'vmscope start --faults')", 1 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }
 };
@@ -81,6 +85,7 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'F': a->format = arg; break;
 	case 'B': a->backend = arg; break;
+	case OPT_FAULTS: a->fmt.faults = true; break;
 	case ARGP_KEY_ARG:
 		a->targets = xrealloc(a->targets, (a->n_targets + 1) * sizeof(*a->targets));
 		a->targets[a->n_targets++] = arg;
@@ -90,6 +95,9 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 			return cli_fail(state, "map: options -d, -x, -X are mutually exclusive");
 		if (a->X > 2)
 			return cli_fail(state, "map: -X can be given at most twice (-XX)");
+		if (a->fmt.faults && (a->d || a->X) && !strcmp(a->format, "pmap"))
+			return cli_fail(state, "map: --faults adds columns to the default and -x tables only "
+					"(or use --format json or csv)");
 		if (!a->n_targets)
 			return cli_fail(state, "map: no process given (want PID, NAME or /proc/PID)");
 		break;
@@ -108,11 +116,36 @@ static const struct argp map_argp = {
 	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
 };
 
+/* --faults: the counts are the live model's, kept only when it was started with --faults. */
+static bool faults_ready(const char *backend)
+{
+	struct live m;
+	unsigned source;
+
+	if (strcmp(backend, "auto") && strcmp(backend, "bpf")) {
+		vms_err("map: --faults comes from the live model: use --backend bpf (or auto)");
+		return false;
+	}
+	if (live_open(&m)) {
+		vms_err("map: --faults needs the live model started with 'vmscope start --faults'");
+		return false;
+	}
+	source = m.faults_source;
+	live_close(&m);
+	if (source == VMS_FAULTS_OFF) {
+		vms_err("map: --faults needs the live model started with 'vmscope start --faults' "
+			"(it runs without; 'vmscope stop' first)");
+		return false;
+	}
+	return true;
+}
+
 static int show_pid(pid_t pid, const struct map_args *a, const struct vms_backend *be,
 		    const struct vms_format *fmt, struct format_state *st)
 {
 	struct vms_snapshot s;
-	unsigned flags = fmt->needs_accounting(&a->fmt) ? BACKEND_ACCOUNTING : 0;
+	unsigned flags = (fmt->needs_accounting(&a->fmt) ? BACKEND_ACCOUNTING : 0) |
+			 (a->fmt.faults ? BACKEND_FAULTS : 0);
 	int err, rc = VMS_EXIT_OK;
 
 	snapshot_init(&s);
@@ -187,8 +220,12 @@ int cmd_map(int argc, char **argv)
 		r = VMS_EXIT_FAIL;
 		goto out;
 	}
+	if (a.fmt.faults && !faults_ready(a.backend)) {
+		r = VMS_EXIT_FAIL;
+		goto out;
+	}
 	if (!strcmp(a.backend, "auto")) {
-		be = backend_auto();
+		be = a.fmt.faults ? &backend_bpf_model : backend_auto();
 	} else {
 		const char *why = "";
 

@@ -7,6 +7,8 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "features/features.h"
+#include "model/faults.h"
 #include "model/live.h"
 #include "model/reconcile.h"
 #include "util/json.h"
@@ -14,6 +16,7 @@
 
 struct model_args {
 	struct live_limits lim;
+	bool faults;
 	bool json;
 	struct reconcile_opts rec;
 };
@@ -22,6 +25,7 @@ static const struct argp_option start_options[] = {
 	{ "max-procs", 'P', "N", 0, "Processes the model can hold (default 32768)", 0 },
 	{ "max-vmas", 'M', "N", 0, "VMAs the model can hold (default 131072)", 0 },
 	{ "max-names", 'N', "N", 0, "Distinct names the model can hold (default 16384)", 0 },
+	{ "faults", 'f', NULL, 0, "Also count minor/major page faults per region (see 'map --faults')", 0 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }
 };
@@ -59,6 +63,7 @@ static error_t model_parse(int key, char *arg, struct argp_state *state)
 	case 'M': return parse_limit(state, arg, &a->lim.max_vmas);
 	case 'N': return parse_limit(state, arg, &a->lim.max_names);
 	case 'j': a->json = true; return 0;
+	case 'f': a->faults = true; return 0;
 	case 'q': a->rec.quiet = true; return 0;
 	case 'i': {
 		char *end;
@@ -90,11 +95,28 @@ int cmd_start(int argc, char **argv)
 		.doc = "Load the live VMA model, pin it under " VMS_PIN_DIR " and seed it from every "
 		       "process. It then stays current with no vmscope process running." };
 	struct live_start_info info = { 0 };
+	unsigned faults = VMS_FAULTS_OFF;
 	int r = cli_parse(&argp, "start", argc, argv, &a), err;
 
 	if (r >= 0)
 		return r;
-	err = live_start(&a.lim, &info);
+	if (a.faults && live_is_pinned()) {
+		vms_err("start: the model is already running (see 'vmscope status'; 'vmscope stop' removes it)");
+		return VMS_EXIT_FAIL;
+	}
+	if (a.faults) {
+		/* the source is what the probes find, as `vmscope features` reports it */
+		struct vms_features f;
+		char why[192];
+
+		err = features_probe_faults(&f);
+		faults = err ? VMS_FAULTS_OFF : features_fault_source(&f, why, sizeof(why));
+		if (faults == VMS_FAULTS_OFF) {
+			vms_err("start: --faults: %s", err ? strerror(-err) : why);
+			return VMS_EXIT_FAIL;
+		}
+	}
+	err = live_start(&a.lim, faults, &info);
 	if (err == -EEXIST) {
 		vms_err("start: the model is already running (see 'vmscope status'; 'vmscope stop' removes it)");
 		return VMS_EXIT_FAIL;
@@ -105,8 +127,14 @@ int cmd_start(int argc, char **argv)
 		return VMS_EXIT_FAIL;
 	}
 	if (err == -EOPNOTSUPP) {
-		vms_err("start: this kernel lacks the kfunc VMA iterator (6.7+) that the live model "
-			"needs for now (see 'vmscope features'); use 'vmscope map --backend procfs'");
+		vms_err("start: this kernel has neither the kfunc VMA iterator (6.7+) nor the "
+			"sys_exit tracepoint the live model needs (see 'vmscope features'); use "
+			"'vmscope map --backend procfs'");
+		return VMS_EXIT_FAIL;
+	}
+	if (err == -ENOPROTOOPT) {
+		vms_err("start: --faults needs tier kfunc-resync (the kfunc VMA iterator, 6.7+); this "
+			"kernel runs tier event-resync (see 'vmscope features')");
 		return VMS_EXIT_FAIL;
 	}
 	if (err) {
@@ -116,6 +144,8 @@ int cmd_start(int argc, char **argv)
 	}
 	printf("vmscope: model pinned at %s: %llu processes, %llu VMAs seeded in %.3f s\n",
 	       VMS_PIN_DIR, info.seeded_procs, info.seeded_vmas, info.seconds);
+	if (faults != VMS_FAULTS_OFF)
+		printf("vmscope: page faults counted per region: %s\n", faults_source_name(faults));
 	return VMS_EXIT_OK;
 }
 
@@ -154,6 +184,7 @@ int cmd_status(int argc, char **argv)
 	struct live m;
 	struct live_status st;
 	bool event_tier;
+	unsigned faults, faults_cpus;
 	int r = cli_parse(&argp, "status", argc, argv, &a), err;
 
 	if (r >= 0)
@@ -171,6 +202,8 @@ int cmd_status(int argc, char **argv)
 	live_gc(&m);
 	err = live_status(&m, &st);
 	event_tier = live_event_tier(&m);
+	faults = m.faults_source;
+	faults_cpus = m.faults_cpus;
 	live_close(&m);
 	if (err) {
 		vms_err("status: cannot read the model: %s", strerror(-err));
@@ -194,6 +227,11 @@ int cmd_status(int argc, char **argv)
 		json_kv_u64(&w, "overflow_processes", st.overflow_procs);
 		json_kv_u64(&w, "max_vmas", st.max_vmas);
 		json_kv_u64(&w, "kernel_bytes", st.kernel_bytes);
+		json_kv_bool(&w, "faults", faults != VMS_FAULTS_OFF);
+		json_kv_str(&w, "faults_source", faults_source_name(faults));
+		json_kv_u64(&w, "faults_cpus", faults_cpus);
+		json_kv_u64(&w, "fault_entries", st.fault_entries);
+		json_kv_u64(&w, "faults_lost", st.faults_lost);
 		json_key(&w, "kernel_bytes_per_vma");
 		json_double(&w, st.vmas ? (double)st.kernel_bytes / st.vmas : 0);
 		json_key(&w, "counters");
@@ -217,6 +255,11 @@ int cmd_status(int argc, char **argv)
 	       st.overflow_procs ? " (read from /proc until restarted with larger maps)" : "");
 	printf("garbage entries    %llu (%llu of exited processes), swept lazily\n", st.garbage_entries,
 	       st.dead_entries);
+	if (faults != VMS_FAULTS_OFF)
+		printf("page faults        on: %s on %u CPUs; %llu entries, %llu not attributed\n",
+		       faults_source_name(faults), faults_cpus, st.fault_entries, st.faults_lost);
+	else
+		printf("page faults        off (start with --faults to count them per region)\n");
 	for (int i = 0; i < VMS_STAT__COUNT; i++)
 		printf("%-18s %llu\n", stat_names[i], st.stats[i]);
 	return VMS_EXIT_OK;

@@ -30,6 +30,8 @@ static const char *const names[VMS_FEAT_COUNT] = {
 	[VMS_FEAT_FIND_VMA] = "find_vma",
 	[VMS_FEAT_FENTRY] = "fentry",
 	[VMS_FEAT_PERF_PAGEFAULT] = "perf_pagefault",
+	[VMS_FEAT_PERF_FAULT_MINMAJ] = "perf_fault_minmaj",
+	[VMS_FEAT_PAGE_FAULT_USER] = "page_fault_user",
 	[VMS_FEAT_PROCMAP_QUERY] = "procmap_query",
 	[VMS_FEAT_PAGEMAP_SCAN] = "pagemap_scan",
 };
@@ -167,10 +169,12 @@ int features_probe(struct vms_features *f)
 	probe_find_vma(&env, &ft[VMS_FEAT_FIND_VMA]);
 	probe_fentry(&env, &ft[VMS_FEAT_FENTRY]);
 	probe_perf_pagefault(&env, &ft[VMS_FEAT_PERF_PAGEFAULT]);
+	probe_faults(&env, &ft[VMS_FEAT_PERF_FAULT_MINMAJ], &ft[VMS_FEAT_PAGE_FAULT_USER]);
 	probe_procmap_query(&ft[VMS_FEAT_PROCMAP_QUERY]);
 	probe_pagemap_scan(&ft[VMS_FEAT_PAGEMAP_SCAN]);
 	btf__free(env.vmlinux_btf);
 
 	f->tier = features_pick_tier(f, f->tier_reason, sizeof(f->tier_reason));
+	f->fault_source = features_fault_source(f, f->fault_reason, sizeof(f->fault_reason));
 	return 0;
 }

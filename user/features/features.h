@@ -22,6 +22,8 @@ enum vms_feature_id {
 	VMS_FEAT_FIND_VMA,
 	VMS_FEAT_FENTRY,
 	VMS_FEAT_PERF_PAGEFAULT,
+	VMS_FEAT_PERF_FAULT_MINMAJ,	/* perf PAGE_FAULTS_MIN/MAJ + bpf_find_vma: fault counts */
+	VMS_FEAT_PAGE_FAULT_USER,	/* tp_btf/page_fault_user: access types of the faults */
 	VMS_FEAT_PROCMAP_QUERY,
 	VMS_FEAT_PAGEMAP_SCAN,
 	VMS_FEAT_COUNT
@@ -43,6 +45,8 @@ struct vms_features {
 	struct vms_feature feat[VMS_FEAT_COUNT];
 	enum vms_tier tier;
 	char tier_reason[192];
+	unsigned fault_source;	/* enum vms_fault_source: what `start --faults` uses */
+	char fault_reason[192];
 };
 
 /* Mounts bpffs and tracefs if missing, runs every probe and picks the tier. Everything loaded
@@ -52,6 +56,11 @@ int features_probe(struct vms_features *f);
 
 /* The tier for a set of probe results; writes the reason (for users) into why. */
 enum vms_tier features_pick_tier(const struct vms_features *f, char *why, size_t len);
+
+/* Runs only the fault-source probes (for `start --faults`); the rest of *f is zeroed. */
+int features_probe_faults(struct vms_features *f);
+/* The fault-count source for a set of probe results (enum vms_fault_source); why says what. */
+unsigned features_fault_source(const struct vms_features *f, char *why, size_t len);
 
 static inline bool features_has(const struct vms_features *f, enum vms_feature_id id)
 {

@@ -40,6 +40,7 @@ void probe_kfunc_iter(const struct probe_env *env, struct vms_feature *f);
 void probe_find_vma(const struct probe_env *env, struct vms_feature *f);
 void probe_fentry(const struct probe_env *env, struct vms_feature *f);
 void probe_perf_pagefault(const struct probe_env *env, struct vms_feature *f);
+void probe_faults(const struct probe_env *env, struct vms_feature *perf, struct vms_feature *user);
 void probe_procmap_query(struct vms_feature *f);
 void probe_pagemap_scan(struct vms_feature *f);
 

@@ -50,6 +50,11 @@ static void json_print(FILE *f, const struct vms_snapshot *s, const struct forma
 		if (o->faults) {
 			json_kv_u64(&w, "faults_min", r->faults_min);
 			json_kv_u64(&w, "faults_maj", r->faults_maj);
+			if (s->fault_access) {
+				json_kv_u64(&w, "faults_read", r->faults_read);
+				json_kv_u64(&w, "faults_write", r->faults_write);
+				json_kv_u64(&w, "faults_exec", r->faults_exec);
+			}
 		}
 		json_obj_end(&w);
 	}

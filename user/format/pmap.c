@@ -64,7 +64,7 @@ static void pmap_mode_str(const struct vms_region *r, char out[6])
 static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
 		       struct format_state *st)
 {
-	uint64_t total = 0, shared = 0, priv_w = 0, rss = 0, dirty = 0;
+	uint64_t total = 0, shared = 0, priv_w = 0, rss = 0, dirty = 0, fmin = 0, fmaj = 0;
 
 	if (o->mode == PMAP_X || o->mode == PMAP_XX) {
 		pmap_ext_print(f, s, o, st);
@@ -72,8 +72,12 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 	}
 	print_pmap_header(f, s);
 	if (!o->quiet) {
-		if (o->mode == PMAP_EXTENDED)
+		if (o->mode == PMAP_EXTENDED && o->faults)
+			fputs("Address           Kbytes     RSS   Dirty  MinFlt  MajFlt Mode  Mapping\n", f);
+		else if (o->mode == PMAP_EXTENDED)
 			fputs("Address           Kbytes     RSS   Dirty Mode  Mapping\n", f);
+		else if (o->faults) /* pmap has no header here; numbers need one */
+			fputs("Address           Kbytes  MinFlt  MajFlt Mode  Mapping\n", f);
 		else if (o->mode == PMAP_DEVICE)
 			fputs("Address           Kbytes Mode  Offset           Device    Mapping\n", f);
 	}
@@ -92,6 +96,8 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 			shared += size;
 		else if (r->perms[1] == 'w')
 			priv_w += size;
+		fmin += r->faults_min;
+		fmaj += r->faults_maj;
 		pmap_mode_str(r, mode);
 		name = sanitize_name(r->name);
 		shown = mapping_name(s, r, o, name, buf, sizeof(buf));
@@ -103,9 +109,13 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 
 			rss += rrss;
 			dirty += rdirty;
-			fprintf(f, "%016llx %7llu %7llu %7llu %5s %s\n", (unsigned long long)r->start,
+			fprintf(f, "%016llx %7llu %7llu %7llu ", (unsigned long long)r->start,
 				(unsigned long long)(size >> 10), (unsigned long long)rrss,
-				(unsigned long long)rdirty, mode, shown);
+				(unsigned long long)rdirty);
+			if (o->faults)
+				fprintf(f, "%7llu %7llu ", (unsigned long long)r->faults_min,
+					(unsigned long long)r->faults_maj);
+			fprintf(f, "%5s %s\n", mode, shown);
 			break;
 		}
 		case PMAP_DEVICE:
@@ -114,8 +124,12 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 				r->dev_major, r->dev_minor, shown);
 			break;
 		default:
-			fprintf(f, "%016llx %6lluK %s %s\n", (unsigned long long)r->start,
-				(unsigned long long)(size >> 10), mode, shown);
+			fprintf(f, "%016llx %6lluK ", (unsigned long long)r->start,
+				(unsigned long long)(size >> 10));
+			if (o->faults)
+				fprintf(f, "%7llu %7llu ", (unsigned long long)r->faults_min,
+					(unsigned long long)r->faults_maj);
+			fprintf(f, "%s %s\n", mode, shown);
 		}
 		free(name);
 	}
@@ -123,16 +137,23 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 		return;
 	switch (o->mode) {
 	case PMAP_EXTENDED:
-		fputs("---------------- ------- ------- ------- \n", f);
-		fprintf(f, "%-16s %7lld %7llu %7llu\n", "total kB", (long long)(total >> 10),
+		fputs(o->faults ? "---------------- ------- ------- ------- ------- ------- \n"
+				: "---------------- ------- ------- ------- \n", f);
+		fprintf(f, "%-16s %7lld %7llu %7llu", "total kB", (long long)(total >> 10),
 			(unsigned long long)rss, (unsigned long long)dirty);
+		if (o->faults)
+			fprintf(f, " %7llu %7llu", (unsigned long long)fmin, (unsigned long long)fmaj);
+		fputc('\n', f);
 		break;
 	case PMAP_DEVICE:
 		fprintf(f, "mapped: %lldK    writeable/private: %lldK    shared: %lldK\n",
 			(long long)(total >> 10), (long long)(priv_w >> 10), (long long)(shared >> 10));
 		break;
 	default:
-		fprintf(f, " total %16lldK\n", (long long)(total >> 10));
+		fprintf(f, " total %16lldK", (long long)(total >> 10));
+		if (o->faults)
+			fprintf(f, " %7llu %7llu", (unsigned long long)fmin, (unsigned long long)fmaj);
+		fputc('\n', f);
 	}
 }
 

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "backend/vma_reader.h"
+#include "model/faults.h"
 #include "proc/procfs.h"
 #include "util/mounts.h"
 #include "util/util.h"
@@ -28,6 +29,58 @@
 bool live_is_pinned(void)
 {
 	return access(MAPS_DIR "/vms_procs", F_OK) == 0;
+}
+
+/* Whether kernel BTF has a type of that name and kind. */
+static bool has_type(const struct btf *btf, const char *name, int kind)
+{
+	return btf__find_by_name_kind(btf, name, kind) > 0;
+}
+
+/* --faults: the counting maps and the links of its programs (perf links are pinned apart). */
+static int pin_faults(struct model_bpf *skel, const struct faults_links *perf)
+{
+	struct bpf_map *maps[] = { skel->maps.vms_faults, skel->maps.vms_faults_lost,
+				   skel->maps.vms_faults_info, skel->maps.vms_faults_nkeys };
+	struct { struct bpf_link *l; const char *name; } links[] = {
+		{ skel->links.vms_flt_exec, "fault_exec" } };
+	char path[256];
+	int err;
+
+	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
+		snprintf(path, sizeof(path), MAPS_DIR "/%s", bpf_map__name(maps[i]));
+		err = bpf_map__pin(maps[i], path);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		if (!links[i].l)
+			continue;
+		snprintf(path, sizeof(path), LINKS_DIR "/%s", links[i].name);
+		err = bpf_link__pin(links[i].l, path);
+		if (err)
+			return err;
+	}
+	return faults_pin_links(perf, LINKS_DIR);
+}
+
+/* Loads the fault programs only when asked: off, they cost nothing at all. */
+static void set_faults(struct model_bpf *skel, unsigned source, const struct btf *btf)
+{
+	bool on = source != VMS_FAULTS_OFF;
+	bool prepare_exec = has_type(btf, "btf_trace_sched_prepare_exec", BTF_KIND_TYPEDEF);
+
+	skel->rodata->faults_on = on;
+	bpf_program__set_autoload(skel->progs.vms_flt_min, on);
+	bpf_program__set_autoload(skel->progs.vms_flt_maj, on);
+	/* the model's own page_fault_user hook notes the access types: no second hook */
+	bpf_program__set_autoload(skel->progs.vms_flt_access, false);
+	skel->rodata->faults_access = source == VMS_FAULTS_PERF_ACCESS &&
+				      bpf_program__autoload(skel->progs.vms_fault);
+	bpf_program__set_autoload(skel->progs.vms_flt_exec, on && prepare_exec);
+	/* keys are about one per VMA that faulted: as many as the model holds VMAs */
+	bpf_map__set_max_entries(skel->maps.vms_faults, bpf_map__max_entries(skel->maps.vms_vmas));
+	bpf_map__set_max_entries(skel->maps.vms_faults_nkeys, bpf_map__max_entries(skel->maps.vms_procs));
 }
 
 static int pin_all(struct model_bpf *skel, bool event_tier)
@@ -135,14 +188,9 @@ static int seed_from_proc(void)
 	return 0;
 }
 
-/* Whether kernel BTF has a type of that name and kind. */
-static bool has_type(const struct btf *btf, const char *name, int kind)
+int live_start(const struct live_limits *lim, unsigned faults, struct live_start_info *info)
 {
-	return btf__find_by_name_kind(btf, name, kind) > 0;
-}
-
-int live_start(const struct live_limits *lim, struct live_start_info *info)
-{
+	struct faults_links perf = { 0 };
 	struct model_bpf *skel;
 	struct timespec t0, t1;
 	struct btf *btf;
@@ -167,16 +215,25 @@ int live_start(const struct live_limits *lim, struct live_start_info *info)
 		btf__free(btf);
 		return -EOPNOTSUPP;
 	}
+	/* fault counts follow VMA changes with the in-kernel range resync only */
+	if (event_tier && faults != VMS_FAULTS_OFF) {
+		btf__free(btf);
+		return -ENOPROTOOPT;
+	}
 	fault_user = has_type(btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF);
 	fault_kernel = has_type(btf, "btf_trace_page_fault_kernel", BTF_KIND_TYPEDEF);
-	btf__free(btf);
 	err = ensure_bpffs();
-	if (err < 0)
+	if (err < 0) {
+		btf__free(btf);
 		return err;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	skel = model_bpf__open();
-	if (!skel)
-		return -errno;
+	if (!skel) {
+		err = -errno;
+		btf__free(btf);
+		return err;
+	}
 	if (lim && lim->max_procs)
 		bpf_map__set_max_entries(skel->maps.vms_procs, lim->max_procs);
 	if (lim && lim->max_vmas)
@@ -202,6 +259,8 @@ int live_start(const struct live_limits *lim, struct live_start_info *info)
 		for (size_t i = 0; i < ARRAY_SIZE(ev_tier); i++)
 			bpf_program__set_autoload(ev_tier[i], event_tier);
 	}
+	set_faults(skel, faults, btf);
+	btf__free(btf);
 	err = model_bpf__load(skel);
 	if (err)
 		goto fail;
@@ -212,6 +271,20 @@ int live_start(const struct live_limits *lim, struct live_start_info *info)
 	err = pin_all(skel, event_tier);
 	if (err)
 		goto fail;
+	if (faults != VMS_FAULTS_OFF) {
+		struct vms_fault_info fi = { .source = faults };
+		__u32 zero = 0;
+
+		err = faults_attach_perf(skel->progs.vms_flt_min, skel->progs.vms_flt_maj, &perf);
+		if (err)
+			goto fail;
+		fi.ncpus = perf.ncpus;
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.vms_faults_info), &zero, &fi, 0);
+		if (!err)
+			err = pin_faults(skel, &perf);
+		if (err)
+			goto fail;
+	}
 	err = event_tier ? seed_from_proc() : seed(skel);
 	if (err)
 		goto fail;
@@ -229,9 +302,11 @@ int live_start(const struct live_limits *lim, struct live_start_info *info)
 			live_close(&m);
 		}
 	}
+	faults_links_release(&perf);
 	model_bpf__destroy(skel); /* the pins keep everything alive */
 	return 0;
 fail:
+	faults_links_destroy(&perf);
 	model_bpf__destroy(skel);
 	live_stop();
 	return err;
@@ -268,6 +343,26 @@ int live_stop(void)
 	return access(VMS_PIN_DIR, F_OK) == 0 ? -EBUSY : 0;
 }
 
+/* Pinned only with `start --faults`; their absence means faults are off. */
+static void live_open_faults(struct live *m)
+{
+	struct vms_fault_info fi = { 0 };
+	__u32 zero = 0;
+	int info_fd = bpf_obj_get(MAPS_DIR "/vms_faults_info");
+
+	if (info_fd < 0)
+		return;
+	if (!bpf_map_lookup_elem(info_fd, &zero, &fi)) {
+		m->faults_fd = bpf_obj_get(MAPS_DIR "/vms_faults");
+		m->faults_lost_fd = bpf_obj_get(MAPS_DIR "/vms_faults_lost");
+		if (m->faults_fd >= 0 && m->faults_lost_fd >= 0) {
+			m->faults_source = fi.source;
+			m->faults_cpus = fi.ncpus;
+		}
+	}
+	close(info_fd);
+}
+
 int live_open(struct live *m)
 {
 	struct { int *fd; const char *path; } objs[] = {
@@ -280,6 +375,8 @@ int live_open(struct live *m)
 
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++)
 		*objs[i].fd = -1;
+	m->faults_fd = m->faults_lost_fd = -1;
+	m->faults_source = VMS_FAULTS_OFF;
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++) {
 		*objs[i].fd = bpf_obj_get(objs[i].path);
 		if (*objs[i].fd < 0 && objs[i].fd == &m->resync_fd && errno == ENOENT)
@@ -291,13 +388,15 @@ int live_open(struct live *m)
 			return err == -ENOENT ? -ENOENT : err;
 		}
 	}
+	live_open_faults(m);
 	return 0;
 }
 
 void live_close(struct live *m)
 {
 	int *fds[] = { &m->procs_fd, &m->vmas_fd, &m->names_fd, &m->stats_fd, &m->global_fd,
-		       &m->gc_fd, &m->resync_fd, &m->new_gen_fd, &m->publish_fd };
+		       &m->gc_fd, &m->resync_fd, &m->new_gen_fd, &m->publish_fd, &m->faults_fd,
+		       &m->faults_lost_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -558,6 +657,18 @@ static bool process_alive(uint32_t tgid, uint64_t start_ns)
 	return alive;
 }
 
+/* A per-CPU counter, summed. */
+static unsigned long long percpu_sum(int fd, __u32 key, int ncpu)
+{
+	unsigned long long *v = xcalloc((size_t)ncpu, sizeof(*v)), sum = 0;
+
+	if (!bpf_map_lookup_elem(fd, &key, v))
+		for (int c = 0; c < ncpu; c++)
+			sum += v[c];
+	free(v);
+	return sum;
+}
+
 int live_status(struct live *m, struct live_status *st)
 {
 	struct count_ctx c = { m, st };
@@ -565,7 +676,6 @@ int live_status(struct live *m, struct live_status *st)
 	__u32 key = 0, next, info_len = sizeof(info);
 	struct vms_proc_ent pe;
 	int ncpu = libbpf_num_possible_cpus(), err;
-	unsigned long long *percpu;
 	int fds[] = { m->procs_fd, m->vmas_fd, m->names_fd, m->stats_fd, m->global_fd };
 
 	memset(st, 0, sizeof(*st));
@@ -594,16 +704,17 @@ int live_status(struct live *m, struct live_status *st)
 	}
 	if (ncpu <= 0)
 		ncpu = 1;
-	percpu = xcalloc((size_t)ncpu, sizeof(*percpu));
-	for (__u32 i = 0; i < VMS_STAT__COUNT; i++) {
-		if (bpf_map_lookup_elem(m->stats_fd, &i, percpu))
-			continue;
-		for (int c2 = 0; c2 < ncpu; c2++)
-			st->stats[i] += percpu[c2];
-	}
-	free(percpu);
+	for (__u32 i = 0; i < VMS_STAT__COUNT; i++)
+		st->stats[i] = percpu_sum(m->stats_fd, i, ncpu);
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		st->kernel_bytes += fd_memlock(fds[i]);
+	if (m->faults_source != VMS_FAULTS_OFF) {
+		long n = faults_count_entries(m->faults_fd, 0);
+
+		st->fault_entries = n > 0 ? (unsigned long long)n : 0;
+		st->faults_lost = percpu_sum(m->faults_lost_fd, 0, ncpu);
+		st->kernel_bytes += fd_memlock(m->faults_fd) + fd_memlock(m->faults_lost_fd);
+	}
 	memset(&info, 0, sizeof(info));
 	if (!bpf_obj_get_info_by_fd(m->vmas_fd, &info, &info_len))
 		st->max_vmas = info.max_entries;

@@ -26,8 +26,9 @@ struct live_start_info {
 	double seconds;
 };
 
-/* Loads, attaches and pins the model, then seeds it from every process. -EEXIST if pinned. */
-int live_start(const struct live_limits *lim, struct live_start_info *info);
+/* Loads, attaches and pins the model, then seeds it from every process. -EEXIST if pinned.
+ * faults: a vms_fault_source; VMS_FAULTS_OFF leaves the fault programs unloaded. */
+int live_start(const struct live_limits *lim, unsigned faults, struct live_start_info *info);
 /* Detaches and removes everything under VMS_PIN_DIR. Returns 0 (also when nothing was there). */
 int live_stop(void);
 bool live_is_pinned(void);
@@ -36,6 +37,9 @@ struct live {
 	int procs_fd, vmas_fd, names_fd, stats_fd, global_fd;
 	int gc_fd, resync_fd;		/* resync_fd: -1 in tier event-resync */
 	int new_gen_fd, publish_fd;
+	int faults_fd, faults_lost_fd;	/* -1 unless started with --faults */
+	unsigned faults_source;		/* enum vms_fault_source */
+	unsigned faults_cpus;
 };
 
 /* Tier event-resync (no kfunc VMA iterator): true when the pinned model follows changes only
@@ -70,6 +74,7 @@ struct live_status {
 	unsigned long long stats[VMS_STAT__COUNT];
 	unsigned long long kernel_bytes;
 	unsigned long long max_vmas;
+	unsigned long long fault_entries, faults_lost;	/* with --faults */
 };
 int live_status(struct live *m, struct live_status *st);
 

@@ -20,7 +20,8 @@ struct vms_region {
 	char *name;		/* text after the inode column, exactly as /proc shows it ("" if none) */
 	uint64_t *acct;		/* accounting values in vms_snapshot.acct_keys order, or NULL */
 	char *vmflags;		/* smaps "VmFlags" ("rd wr mr mw me ac"), or NULL */
-	uint64_t faults_min, faults_maj;
+	uint64_t faults_min, faults_maj;	/* page faults (`start --faults`) */
+	uint64_t faults_read, faults_write, faults_exec;	/* by access, if fault_access */
 };
 
 /* Accounting fields the formats need by name; indexes into acct_keys, -1 if absent. */
@@ -46,6 +47,7 @@ struct vms_snapshot {
 	struct vms_region *regions;
 	size_t n, cap;
 	bool has_acct;
+	bool fault_access;	/* the fault counts come split by access type too */
 	char **acct_keys;	/* smaps keys in the kernel's order ("Size", "Rss", ...) */
 	bool *acct_is_kb;	/* whether the key is printed with " kB" */
 	size_t n_keys;

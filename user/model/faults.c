@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "model/faults.h"
+
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "util/util.h"
+#include "vmscope.h"
+
+const char *faults_source_name(unsigned source)
+{
+	switch (source) {
+	case VMS_FAULTS_PERF:
+		return "perf PAGE_FAULTS_MIN/MAJ";
+	case VMS_FAULTS_PERF_ACCESS:
+		return "perf PAGE_FAULTS_MIN/MAJ + page_fault_user (access types)";
+	default:
+		return "off";
+	}
+}
+
+/* One software event on one CPU, every process, a sample (a program run) per fault. */
+static struct bpf_link *attach_one(struct bpf_program *prog, unsigned long long config, int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = config,
+		.sample_period = 1,
+	};
+	struct bpf_link *link;
+	int pfd, err;
+
+	pfd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0)
+		return NULL;
+	link = bpf_program__attach_perf_event(prog, pfd);
+	if (!link) {
+		err = errno;
+		close(pfd);
+		errno = err;
+	}
+	return link;	/* the link owns pfd now */
+}
+
+int faults_attach_perf(struct bpf_program *min_prog, struct bpf_program *maj_prog,
+		       struct faults_links *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+
+	out->n = out->ncpus = 0;
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	out->links = xcalloc((size_t)ncpu * 2, sizeof(*out->links));
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		struct bpf_link *lmin = attach_one(min_prog, PERF_COUNT_SW_PAGE_FAULTS_MIN, cpu), *lmaj;
+
+		if (!lmin && errno == ENODEV)
+			continue; /* possible but offline */
+		if (!lmin) {
+			err = -errno;
+			goto cleanup;
+		}
+		out->links[out->n++] = lmin;
+		lmaj = attach_one(maj_prog, PERF_COUNT_SW_PAGE_FAULTS_MAJ, cpu);
+		if (!lmaj) {
+			err = -errno;
+			goto cleanup;
+		}
+		out->links[out->n++] = lmaj;
+		out->ncpus++;
+	}
+	if (!out->ncpus)
+		err = -ENODEV;
+cleanup:
+	if (err)
+		faults_links_destroy(out);
+	return err;
+}
+
+int faults_pin_links(const struct faults_links *l, const char *dir)
+{
+	char path[256];
+	int err;
+
+	for (int i = 0; i < l->n; i++) {
+		/* links go in (min, maj) pairs, one pair per attached CPU */
+		snprintf(path, sizeof(path), "%s/faults_%s_%d", dir, i % 2 ? "maj" : "min", i / 2);
+		err = bpf_link__pin(l->links[i], path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void faults_links_release(struct faults_links *l)
+{
+	/* destroying a perf link would disable its event, pinned or not */
+	for (int i = 0; i < l->n; i++)
+		bpf_link__disconnect(l->links[i]);
+	faults_links_destroy(l);
+}
+
+void faults_links_destroy(struct faults_links *l)
+{
+	for (int i = 0; i < l->n; i++)
+		bpf_link__destroy(l->links[i]);
+	free(l->links);
+	l->links = NULL;
+	l->n = l->ncpus = 0;
+}
+
+/* Every (key, value) of the fault map, by batches. */
+typedef void (*fault_cb)(void *ctx, const struct vms_fault_key *k, const struct vms_fault_ent *v);
+
+static int for_each_fault(int fd, fault_cb cb, void *ctx)
+{
+	enum { BATCH = 1024 };
+	struct vms_fault_key *keys = xcalloc(BATCH, sizeof(*keys)), out_batch;
+	struct vms_fault_ent *vals = xcalloc(BATCH, sizeof(*vals));
+	void *in = NULL;
+	int err;
+
+	for (;;) {
+		__u32 n = BATCH;
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+		err = bpf_map_lookup_batch(fd, in, &out_batch, keys, vals, &n, &opts);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (__u32 i = 0; i < n; i++)
+			cb(ctx, &keys[i], &vals[i]);
+		if (err) { /* ENOENT: that was the last batch */
+			err = 0;
+			break;
+		}
+		in = &out_batch;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+struct fill_ctx {
+	uint32_t tgid;
+	struct vms_snapshot *s;
+	long n;
+};
+
+static void fill_one(void *ctx, const struct vms_fault_key *k, const struct vms_fault_ent *v)
+{
+	struct fill_ctx *c = ctx;
+	size_t lo = 0, hi = c->s->n;
+
+	if (k->tgid != c->tgid)
+		return;
+	/* the region holding the key: the last one starting at or below it */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->s->regions[mid].start <= k->start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && k->start < c->s->regions[lo - 1].end) {
+		struct vms_region *r = &c->s->regions[lo - 1];
+
+		r->faults_min += v->min;
+		r->faults_maj += v->maj;
+		r->faults_read += v->read;
+		r->faults_write += v->write;
+		r->faults_exec += v->exec;
+	}
+}
+
+int faults_fill(int faults_fd, uint32_t tgid, struct vms_snapshot *s)
+{
+	struct fill_ctx c = { .tgid = tgid, .s = s };
+
+	return for_each_fault(faults_fd, fill_one, &c);
+}
+
+static void count_one(void *ctx, const struct vms_fault_key *k, const struct vms_fault_ent *v)
+{
+	struct fill_ctx *c = ctx;
+
+	if (!c->tgid || k->tgid == c->tgid)
+		c->n++;
+}
+
+long faults_count_entries(int faults_fd, uint32_t tgid)
+{
+	struct fill_ctx c = { .tgid = tgid };
+	int err = for_each_fault(faults_fd, count_one, &c);
+
+	return err ? err : c.n;
+}

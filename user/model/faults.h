@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Page-fault counting (bpf/faults.bpf.h), the user-space half: attach the perf programs to one
+ * PAGE_FAULTS_MIN and one PAGE_FAULTS_MAJ software event per online CPU, and read the counts back
+ * into a region list. Used by the live model (`start --faults`, `map --faults`); meant for
+ * `watch --faults` too.
+ */
+#ifndef VMS_FAULTS_H
+#define VMS_FAULTS_H
+
+#include <stdint.h>
+
+#include "model/region.h"
+
+struct bpf_program;
+struct bpf_link;
+
+struct faults_links {
+	struct bpf_link **links;
+	int n;
+	int ncpus;	/* CPUs with both events attached */
+};
+
+/* Opens the events (system-wide, sample_period 1) and attaches min_prog / maj_prog to them.
+ * Offline CPUs are skipped. On failure nothing stays attached. Returns 0 or -errno. */
+int faults_attach_perf(struct bpf_program *min_prog, struct bpf_program *maj_prog,
+		       struct faults_links *out);
+/* Pins every link as DIR/faults_{min,maj}_cpuN. */
+int faults_pin_links(const struct faults_links *l, const char *dir);
+/* Detaches and frees. */
+void faults_links_destroy(struct faults_links *l);
+/* Frees, leaving the events attached (for pinned links, which then keep them). */
+void faults_links_release(struct faults_links *l);
+
+/* Adds the counts of process tgid, from the fault map, to the regions that hold their keys
+ * (s->regions sorted by start). Returns 0 or -errno. */
+int faults_fill(int faults_fd, uint32_t tgid, struct vms_snapshot *s);
+/* Entries in the fault map (all processes, or one tgid when tgid != 0). */
+long faults_count_entries(int faults_fd, uint32_t tgid);
+
+const char *faults_source_name(unsigned source);
+
+#endif
