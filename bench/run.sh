@@ -240,13 +240,15 @@ watch_start() { # ARGS...: starts vmscope watch ARGS, waits until its programs a
 	WT=$!; bg_add $WT; WP=$WT
 	# Attached: libbpf's ring buffer epoll fd exists only after every program is attached (the
 	# text header would say so too, but stdout is /dev/null).
-	local c
+	local c f
 	for _ in $(seq 600); do
 		if [ $HAVE_TIME = 1 ] && [ "$WP" = "$WT" ]; then
 			c=$(pgrep -P "$WT" | head -n1); [ -n "$c" ] && WP=$c
 		fi
 		if [ "$WP" != "$WT" ] || [ $HAVE_TIME = 0 ]; then
-			ls -l "/proc/$WP/fd" 2>/dev/null | grep -q 'anon_inode:\[eventpoll\]' && return 0
+			for f in "/proc/$WP"/fd/*; do
+				[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:[eventpoll]" ] && return 0
+			done
 		fi
 		kill -0 "$WT" 2>/dev/null || break
 		sleep 0.05
@@ -437,7 +439,7 @@ flood_run() { # [watch]: one flood; sets FNS (the flood's ns) or returns 1
 }
 if [ $HAVE_WATCH = 1 ]; then
 	[ $HAVE_MODEL = 1 ] && model_stop
-	FLOST="" FDRAIN=""
+	FLOST=""
 	for rep in $(seq "$REPS"); do
 		if flood_run; then sample events untraced "$(awk -v n=$((2 * FLOOD)) -v t="$FNS" 'BEGIN { printf "%.0f\n", n / (t / 1e9) }')"
 		else na events untraced "map_flood failed: $(tail -n1 "$T/flood.out")"; fi
