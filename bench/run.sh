@@ -9,6 +9,8 @@
 #   BENCH_VMAS=N        VMAs of the big-map helper (default 60000; 2000 with BENCH_QUICK=1)
 #   BENCH_CHURN=N       iterations of the churn loop (default 50000; 2000 with BENCH_QUICK=1)
 #   BENCH_FAULT_MIB=N   MiB the fault loop touches per round (default 1024; 64 with BENCH_QUICK=1)
+#   BENCH_FLOOD=N       mmap+munmap pairs of the event-rate flood (default 500000; 20000 quick)
+#   BENCH_NO_MODEL=1    leave the model alone (its rows n/a): for a machine where someone else runs it
 #   BENCH_RESULTS=DIR   where latest.json goes (default bench/results)
 #   VMSCOPE, OUTPUT     the binary and the build dir (default ./vmscope and .output)
 #
@@ -25,9 +27,10 @@ OUTPUT=${OUTPUT:-$ROOT/.output}
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	REPS=${BENCH_REPS:-1}; NVMAS=${BENCH_VMAS:-2000}; CHURN=${BENCH_CHURN:-2000}; FAULT_MIB=${BENCH_FAULT_MIB:-64}
-	GCC_RUNS=1; PY_RUNS=3; GEN_FUNCS=40
+	GCC_RUNS=1; PY_RUNS=3; GEN_FUNCS=40; FLOOD=${BENCH_FLOOD:-20000}
 else
 	REPS=${BENCH_REPS:-5}; NVMAS=${BENCH_VMAS:-60000}; CHURN=${BENCH_CHURN:-50000}; FAULT_MIB=${BENCH_FAULT_MIB:-1024}
+	FLOOD=${BENCH_FLOOD:-500000}
 	GCC_RUNS=3; PY_RUNS=20; GEN_FUNCS=100
 fi
 MAP_REPS=$((REPS * 2))   # the map reads are short: twice the repetitions
@@ -42,6 +45,8 @@ die() { echo "bench: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
 [ -x "$VMSCOPE" ] || die "no vmscope binary at $VMSCOPE (run make)"
 [ -x "$HELPERS/regions" ] || die "no helper $HELPERS/regions (run make tests-build)"
+[ -x "$HELPERS/map_flood" ] || die "no helper $HELPERS/map_flood (run make tests-build)"
+NO_MODEL=${BENCH_NO_MODEL:-0}
 command -v python3 >/dev/null || die "python3 is needed (tools/deps.sh)"
 
 # ---- records (tab-separated, read by the report at the end) ------------------------------------
@@ -71,7 +76,7 @@ cleanup() {
 	for p in $BG_PIDS; do
 		kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null
 	done
-	if [ "$(id -u)" -eq 0 ]; then
+	if [ "$(id -u)" -eq 0 ] && [ "$NO_MODEL" != 1 ]; then
 		if [ "$MODEL_WAS_RUNNING" = 1 ]; then
 			"$VMSCOPE" status >/dev/null 2>&1 || "$VMSCOPE" start "${MODEL_START_OPTS[@]}" >/dev/null 2>&1 \
 				|| echo "bench: could not restart the model that was running before" >&2
@@ -94,6 +99,7 @@ IS_ROOT=0; [ "$(id -u)" -eq 0 ] && IS_ROOT=1
 HAVE_MODEL=0; MODEL_WHY="needs root"
 HAVE_BPFTRACE=0; BPFTRACE_WHY="needs root"
 HAVE_STRACE=0; STRACE_WHY="strace not installed"
+HAVE_WATCH=0; WATCH_WHY="needs root"
 HAVE_TIME=0; [ -x /usr/bin/time ] && HAVE_TIME=1
 HAVE_PMAP=0; command -v pmap >/dev/null && HAVE_PMAP=1
 HAVE_GCC=0; command -v gcc >/dev/null && HAVE_GCC=1
@@ -106,22 +112,30 @@ PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 [ -x "${PY:-}" ] || PY=$(command -v python3)
 if [ $IS_ROOT = 1 ]; then
 	if command -v bpftrace >/dev/null; then HAVE_BPFTRACE=1; BPFTRACE_WHY=""; else BPFTRACE_WHY="bpftrace not installed"; fi
-	if "$VMSCOPE" status >/dev/null 2>&1; then
+	HAVE_WATCH=1; WATCH_WHY=""
+	if [ "$NO_MODEL" = 1 ]; then
+		MODEL_WHY="BENCH_NO_MODEL=1"
+		log "BENCH_NO_MODEL=1: the model is left alone, its rows are n/a"
+	elif "$VMSCOPE" status >/dev/null 2>&1; then
 		MODEL_WAS_RUNNING=1
 		mv=$("$VMSCOPE" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("max_vmas",0))' 2>/dev/null)
 		[ -n "$mv" ] && [ "$mv" != 131072 ] && [ "$mv" != 0 ] && MODEL_START_OPTS=(--max-vmas "$mv")
 		log "the model was running: it is stopped and started during the bench, and left running"
 	fi
-	"$VMSCOPE" stop >/dev/null 2>&1
-	if out=$("$VMSCOPE" start 2>&1); then HAVE_MODEL=1; MODEL_WHY=""
-	else MODEL_WHY="vmscope start failed: $(echo "$out" | head -n1)"; fi
-	"$VMSCOPE" stop >/dev/null 2>&1
-	if out=$("$VMSCOPE" start --faults 2>&1); then HAVE_FAULTS=1; FAULTS_WHY=""
-	else FAULTS_WHY="vmscope start --faults failed: $(echo "$out" | head -n1)"; fi
-	"$VMSCOPE" stop >/dev/null 2>&1
+	if [ "$NO_MODEL" != 1 ]; then
+		"$VMSCOPE" stop >/dev/null 2>&1
+		if out=$("$VMSCOPE" start 2>&1); then HAVE_MODEL=1; MODEL_WHY=""
+		else MODEL_WHY="vmscope start failed: $(echo "$out" | head -n1)"; fi
+		"$VMSCOPE" stop >/dev/null 2>&1
+		if out=$("$VMSCOPE" start --faults 2>&1); then HAVE_FAULTS=1; FAULTS_WHY=""
+		else FAULTS_WHY="vmscope start --faults failed: $(echo "$out" | head -n1)"; fi
+		"$VMSCOPE" stop >/dev/null 2>&1
+	else
+		FAULTS_WHY="BENCH_NO_MODEL=1"
+	fi
 fi
-log "repetitions $REPS (map reads $MAP_REPS), churn $CHURN iterations, big map $NVMAS VMAs"
-log "root=$IS_ROOT model=$HAVE_MODEL${MODEL_WHY:+ ($MODEL_WHY)} strace=$HAVE_STRACE bpftrace=$HAVE_BPFTRACE${BPFTRACE_WHY:+ ($BPFTRACE_WHY)}"
+log "repetitions $REPS (map reads $MAP_REPS), churn $CHURN iterations, big map $NVMAS VMAs, flood $FLOOD pairs"
+log "root=$IS_ROOT model=$HAVE_MODEL${MODEL_WHY:+ ($MODEL_WHY)} watch=$HAVE_WATCH strace=$HAVE_STRACE bpftrace=$HAVE_BPFTRACE${BPFTRACE_WHY:+ ($BPFTRACE_WHY)}"
 
 # ---- helpers --------------------------------------------------------------------------------------
 # Not writable (another user's build dir): build into the scratch dir instead.
@@ -228,10 +242,52 @@ bt_stop() {
 	for _ in $(seq 50); do kill -0 "$BT_PID" 2>/dev/null || break; sleep 0.1; done
 	kill_bg "$BT_PID"; kill_bg "$BT_SINK"; BT_PID=""
 }
+# vmscope watch, stdout to /dev/null (text mode: it formats every event), under /usr/bin/time for its
+# max RSS when there is one. WT is the pid to wait for, WP vmscope's own.
+WT="" WP=""
+watch_start() { # ARGS...: starts vmscope watch ARGS, waits until its programs are attached
+	rm -f "$T/watch.err" "$T/watch.rss"
+	if [ $HAVE_TIME = 1 ]; then
+		/usr/bin/time -f %M -o "$T/watch.rss" "$VMSCOPE" watch "$@" >/dev/null 2>"$T/watch.err" &
+	else
+		"$VMSCOPE" watch "$@" >/dev/null 2>"$T/watch.err" &
+	fi
+	WT=$!; bg_add $WT; WP=$WT
+	# Attached: libbpf's ring buffer epoll fd exists only after every program is attached (the
+	# text header would say so too, but stdout is /dev/null).
+	local c f
+	for _ in $(seq 600); do
+		if [ $HAVE_TIME = 1 ] && [ "$WP" = "$WT" ]; then
+			c=$(pgrep -P "$WT" | head -n1); [ -n "$c" ] && WP=$c
+		fi
+		if [ "$WP" != "$WT" ] || [ $HAVE_TIME = 0 ]; then
+			for f in "/proc/$WP"/fd/*; do
+				[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:[eventpoll]" ] && return 0
+			done
+		fi
+		kill -0 "$WT" 2>/dev/null || break
+		sleep 0.05
+	done
+	watch_stop; return 1
+}
+# Stops watch (SIGTERM: a background job ignores SIGINT until watch installs its handler), or
+# waits for it to exit by itself (-p). Sets W_SHOWN, W_LOST, W_RSS from its summary and time.
+watch_stop() { # [wait]
+	W_SHOWN="" W_LOST="" W_RSS=""
+	[ -n "$WT" ] || return 1
+	[ "${1:-}" = wait ] || kill -TERM "$WP" 2>/dev/null
+	for _ in $(seq 300); do kill -0 "$WT" 2>/dev/null || break; sleep 0.05; done
+	kill -TERM "$WP" 2>/dev/null
+	wait "$WT" 2>/dev/null; bg_del "$WT"; WT="" WP=""
+	read -r W_SHOWN W_LOST < <(sed -n 's/^vmscope: watch: \([0-9]*\) events shown, \([0-9]*\) lost,.*/\1 \2/p' "$T/watch.err")
+	[ -s "$T/watch.rss" ] && W_RSS=$(grep -E '^[0-9]+$' "$T/watch.rss" | tail -n1)
+	[ -n "$W_SHOWN" ]
+}
+watch_why() { echo "vmscope watch failed: $(grep -v '^Command' "$T/watch.err" 2>/dev/null | tail -n1)"; }
 model_start() { # OUTFILE: start the model, record its output
 	"$VMSCOPE" start "${MODEL_START_OPTS[@]}" >"$1" 2>&1
 }
-model_stop() { "$VMSCOPE" stop >/dev/null 2>&1; return 0; }
+model_stop() { [ "$NO_MODEL" = 1 ] || "$VMSCOPE" stop >/dev/null 2>&1; return 0; }
 status_json() { "$VMSCOPE" status --json 2>/dev/null; }
 jfield() { python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1" 2>/dev/null; }
 wait_stopped() { # PID
@@ -259,7 +315,7 @@ for wl in $WLS; do
 	comp "$wl.model" untraced "untraced"; comp "$wl.model" model "model (pinned)"
 	row "$wl.watch" 1 "${WL_NAME[$wl]}: watch" s watch untraced "$op" "$thr" "$ttext"
 	comp "$wl.watch" untraced "untraced"; comp "$wl.watch" watch "vmscope watch >/dev/null"
-	row_na "$wl.watch" "watch not implemented"
+	[ $HAVE_WATCH = 1 ] || na "$wl.watch" watch "$WATCH_WHY"
 	row "$wl.strace" 1 "${WL_NAME[$wl]}: strace" s strace untraced "" "" "-"
 	comp "$wl.strace" untraced "untraced"; comp "$wl.strace" strace "strace"
 	row "$wl.bpftrace" 1 "${WL_NAME[$wl]}: bpftrace" s bpftrace untraced "" "" "-"
@@ -273,7 +329,13 @@ row start 5 "vmscope start" s "" "" "" "" "-"
 comp start wall "wall time"; comp start seed "seed (reported)"
 [ $HAVE_MODEL = 1 ] || row_na start "$MODEL_WHY"
 
-declare -A MODEL_EVENTS=()
+declare -A MODEL_EVENTS=() WATCH_EVENTS=() WATCH_LOST=()
+# Declared here (scenario 4) so that scenario 1's watch runs can add their RSS samples.
+row rss.watch 4 "max RSS of vmscope watch" KiB "" "" "" "" "-"
+for wl in $WLS; do comp rss.watch "sys.$wl" "system-wide, ${WL_NAME[$wl]}"; done
+comp rss.watch flood "-p map_flood ($FLOOD pairs)"
+[ $HAVE_WATCH = 1 ] || row_na rss.watch "$WATCH_WHY"
+[ $HAVE_TIME = 1 ] || row_na rss.watch "/usr/bin/time not installed (Debian package time)"
 for rep in $(seq "$REPS"); do
 	log "  repetition $rep/$REPS"
 	# A: untraced (the model stopped)
@@ -302,7 +364,22 @@ for rep in $(seq "$REPS"); do
 		fi
 		model_stop
 	fi
-	# C: vmscope watch: not implemented (its row is n/a)
+	# C: vmscope watch, system-wide like the model and bpftrace, stdout to /dev/null; one watch per
+	# workload, so its summary counts that workload's events (and the rest of the system's).
+	if [ $HAVE_WATCH = 1 ]; then
+		for wl in $WLS; do
+			if watch_start; then
+				measure_wl "$wl"; record_wl watch "$wl.watch"
+				if watch_stop; then
+					WATCH_EVENTS[$wl]="${WATCH_EVENTS[$wl]:-}${WATCH_EVENTS[$wl]:+ }$W_SHOWN"
+					WATCH_LOST[$wl]="${WATCH_LOST[$wl]:-}${WATCH_LOST[$wl]:+ }$W_LOST"
+					[ -n "$W_RSS" ] && sample rss.watch "sys.$wl" "$W_RSS"
+				fi
+			else
+				na "$wl.watch" watch "$(watch_why)"
+			fi
+		done
+	fi
 	# D: strace
 	if [ $HAVE_STRACE = 1 ]; then
 		for wl in $WLS; do measure_wl "$wl" strace -f -e trace=memory -o /dev/null; record_wl strace "$wl.strace"; done
@@ -322,6 +399,10 @@ for wl in $WLS; do
 	[ -n "${MODEL_EVENTS[$wl]:-}" ] && extra "$wl.model" note "events the model counted per run: ${MODEL_EVENTS[$wl]}"
 done
 [ -n "${MODEL_EVENTS[churn]:-}" ] && extra churn.model expected_events ">= $((3 * CHURN)) per run (3 syscalls per iteration)"
+for wl in $WLS; do
+	[ -n "${WATCH_EVENTS[$wl]:-}" ] && extra "$wl.watch" note "events shown per run (whole system): ${WATCH_EVENTS[$wl]}; lost: ${WATCH_LOST[$wl]}"
+done
+[ -n "${WATCH_EVENTS[churn]:-}" ] && extra churn.watch expected_events ">= $((3 * CHURN)) per run (3 syscalls per iteration)"
 
 # ---- scenario 1, fault loop: the cost of `start --faults` on the worst case, a fault per page ----
 log "scenario 1: fault loop ($FAULT_MIB MiB x 3 rounds) x $REPS"
@@ -396,10 +477,52 @@ row kmem 4 "kernel bytes per VMA" B "" "" "<=" 128 "<= 128 B/VMA (marginal)"
 comp kmem without "model, no helper"; comp kmem with "model + $NVMAS-VMA helper"
 row rss.map 4 "max RSS of a read ($NVMAS VMAs)" KiB "" "" "" "" "-"
 for r in bpf procfs pmap mapx pmapx; do comp rss.map "$r" "${READER_LABEL[$r]}"; done
-row rss.watch 4 "max RSS of vmscope watch" KiB "" "" "" "" "-"
-comp rss.watch watch "vmscope watch"; row_na rss.watch "watch not implemented"
-row events 3 "events consumed by vmscope watch" "ev/s" "" "" ">=" 1000000 ">= 1M events/s"
-comp events watch "vmscope watch"; row_na events "watch not implemented"
+
+# ==== scenario 3 (event throughput) ==============================================================
+log "scenario 3: event throughput, map_flood $FLOOD x $REPS"
+describe 3 "map_flood $FLOOD: $FLOOD x (mmap 4K, munmap) = $((2 * FLOOD)) events, under vmscope watch -p PID >/dev/null"
+describe 3 "  (text); rate = events / the flood's own time; shown = consumed (the target), offered = shown + lost;"
+describe 3 "  untraced = the flood's own rate without watch: the most any consumer could be offered here"
+row events 3 "events consumed by vmscope watch" "ev/s" shown "" ">=" 1000000 ">= 1M events/s"
+comp events shown "watch: shown (consumed)"; comp events offered "watch: shown + lost"
+comp events untraced "map_flood untraced"
+flood_run() { # [watch]: one flood; sets FNS (the flood's ns) or returns 1
+	FNS=""
+	"$HELPERS/map_flood" "$FLOOD" >"$T/flood.out" 2>&1 &
+	FP=$!; bg_add $FP
+	for _ in $(seq 200); do grep -q ready "$T/flood.out" 2>/dev/null && break; kill -0 $FP 2>/dev/null || break; sleep 0.05; done
+	if ! grep -q ready "$T/flood.out" || { [ "${1:-}" = watch ] && ! watch_start -p "$FP"; }; then
+		kill_bg $FP; return 1
+	fi
+	kill -USR1 $FP; wait $FP; bg_del $FP
+	FNS=$(sed -n 's/^done \([0-9]*\)$/\1/p' "$T/flood.out")
+	[ -n "$FNS" ] && [ "$FNS" -gt 0 ]
+}
+if [ $HAVE_WATCH = 1 ]; then
+	[ $HAVE_MODEL = 1 ] && model_stop
+	FLOST=""
+	for rep in $(seq "$REPS"); do
+		if flood_run; then sample events untraced "$(awk -v n=$((2 * FLOOD)) -v t="$FNS" 'BEGIN { printf "%.0f\n", n / (t / 1e9) }')"
+		else na events untraced "map_flood failed: $(tail -n1 "$T/flood.out")"; fi
+		if flood_run watch; then
+			# -p: watch ends by itself once the flood has exited (and it has drained the buffer)
+			if watch_stop wait; then
+				sample events shown "$(awk -v n="$W_SHOWN" -v t="$FNS" 'BEGIN { printf "%.0f\n", n / (t / 1e9) }')"
+				sample events offered "$(awk -v n="$W_SHOWN" -v l="$W_LOST" -v t="$FNS" 'BEGIN { printf "%.0f\n", (n + l) / (t / 1e9) }')"
+				FLOST="$FLOST${FLOST:+ }$W_LOST/$W_SHOWN"
+				[ -n "$W_RSS" ] && sample rss.watch flood "$W_RSS"
+			else
+				na events shown "$(watch_why)"; na events offered "$(watch_why)"
+			fi
+		else
+			na events shown "$(watch_why)"; na events offered "$(watch_why)"
+			watch_stop >/dev/null 2>&1
+		fi
+	done
+	[ -n "$FLOST" ] && extra events note "lost/shown per run: $FLOST (shown includes a few marker and exit events)"
+else
+	row_na events "$WATCH_WHY"
+fi
 
 if [ $HAVE_MODEL = 1 ]; then
 	model_start "$T/start2.out" || { HAVE_MODEL=0; MODEL_WHY="vmscope start failed: $(head -n1 "$T/start2.out")"; }
@@ -562,7 +685,7 @@ mkdir -p "$RESULTS" || die "cannot create $RESULTS"
 git_head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)
 [ -n "$git_head" ] && [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] && git_head="$git_head+dirty"
 BENCH_VMSCOPE=$VMSCOPE BENCH_GIT=$git_head BENCH_QUICK=$QUICK BENCH_REPS=$REPS BENCH_MAP_REPS=$MAP_REPS \
-BENCH_ROOT_USER=$IS_ROOT BENCH_CHURN=$CHURN BENCH_FAULT_MIB=$FAULT_MIB BENCH_VMAS=$NVMAS BENCH_GCC_RUNS=$GCC_RUNS BENCH_PY_RUNS=$PY_RUNS \
+BENCH_ROOT_USER=$IS_ROOT BENCH_CHURN=$CHURN BENCH_FLOOD=$FLOOD BENCH_FAULT_MIB=$FAULT_MIB BENCH_VMAS=$NVMAS BENCH_GCC_RUNS=$GCC_RUNS BENCH_PY_RUNS=$PY_RUNS \
 BENCH_PY=$PY python3 - "$DATA" "$RESULTS/latest.json" <<'EOF' || die "the report failed"
 import json, os, platform, statistics, subprocess, sys, time
 E = os.environ
@@ -619,6 +742,8 @@ for rid in order:
         if a and b and a["median"] is not None and b["median"] is not None and b["median"] > 0:
             ratio = a["median"] / b["median"]
             ratio_min = a["min"] / b["min"] if b["min"] > 0 else None
+    if r["value"] is None and not r["na"] and r["num"] and not r["den"] and cm.get(r["num"]):
+        r["value"] = cm[r["num"]]["median"]   # a row headed by one competitor's median (events)
     headline = r["value"] if r["value"] is not None and not r["na"] else ratio
     if r["na"]:
         result = "n/a"
@@ -672,8 +797,8 @@ doc = dict(
     repetitions=int(E["BENCH_REPS"]), map_repetitions=int(E["BENCH_MAP_REPS"]),
     machine=dict(kernel=platform.release(), arch=platform.machine(), nproc=os.cpu_count(),
                  cpu=cpu_model(), mem_kb=mem_kb(), root=E["BENCH_ROOT_USER"] == "1"),
-    config=dict(churn_iterations=int(E["BENCH_CHURN"]), big_map_vmas=int(E["BENCH_VMAS"]),
-                fault_loop_mib=int(E["BENCH_FAULT_MIB"]),
+    config=dict(churn_iterations=int(E["BENCH_CHURN"]), flood_pairs=int(E["BENCH_FLOOD"]),
+                big_map_vmas=int(E["BENCH_VMAS"]), fault_loop_mib=int(E["BENCH_FAULT_MIB"]),
                 gcc_runs=int(E["BENCH_GCC_RUNS"]), python_runs=int(E["BENCH_PY_RUNS"]),
                 python=E["BENCH_PY"]),
     scenarios={str(k): dict(title=v, notes=descr.get(k, [])) for k, v in SCEN.items()},
@@ -700,12 +825,16 @@ def fmt(v, unit):
         return f"{v/1048576:.2f} MiB" if v >= 1048576 else f"{v:.0f} B"
     if unit == "KiB":
         return f"{v/1024:.1f} MiB" if v >= 10240 else f"{v:.0f} KiB"
+    if unit == "ev/s":
+        return f"{v/1e6:.3f}M/s"
     return f"{v:g} {unit}".strip()
 
 def headline(o):
     if o["result"] == "n/a":
         return "n/a"
     if o["value"] is not None:
+        if o["unit"] == "ev/s":
+            return f'{o["value"]/1e6:.2f}M ev/s'
         return f'{o["value"]:.1f} B/VMA' if o["unit"] == "B" else f'{o["value"]:g}'
     if o["ratio"] is not None:
         return f'{o["ratio"]:.2f}x'

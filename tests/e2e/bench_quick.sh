@@ -50,10 +50,6 @@ for r in rows.values():
     for c in r.get("competitors", []):
         if not c.get("na") and (c.get("min") is None or c.get("median") is None):
             print(f"row {r.get('id')}: competitor {c.get('name')} has neither timings nor n/a")
-for w in ("churn.watch", "gcc.watch", "py.watch", "events", "rss.watch"):
-    r = rows.get(w, {})
-    if r and (r.get("result") != "n/a" or "watch not implemented" not in (r.get("na_reason") or "")):
-        print(f"row {w}: not n/a (watch not implemented)")
 m = d.get("machine", {})
 if not m.get("kernel") or not m.get("nproc"):
     print("no machine info (kernel, nproc)")
@@ -80,13 +76,14 @@ if [ -z "$out" ]; then pass "the rows that need no BPF were measured (strace, pr
 elif ! command -v strace >/dev/null; then echo "SKIP: the rows that need no BPF were measured -- strace not installed"
 else fail "the rows that need no BPF were measured (strace, procfs)" "$out"; fi
 if [ "$(id -u)" -ne 0 ]; then
-	skip_bpf "the model, bpftrace and mmap_lock rows were measured" "needs root"
+	skip_bpf "the model, watch, bpftrace and mmap_lock rows were measured" "needs root"
 else
-	out=$(na_rows churn.model gcc.model py.model map.bpf mapx.smaps kmem start churn.bpftrace lock.held)
-	if [ -z "$out" ]; then pass "the model, bpftrace and mmap_lock rows were measured"
+	out=$(na_rows churn.model gcc.model py.model map.bpf mapx.smaps kmem start churn.bpftrace lock.held \
+		churn.watch gcc.watch py.watch events rss.watch)
+	if [ -z "$out" ]; then pass "the model, watch, bpftrace and mmap_lock rows were measured"
 	elif [ "${VMSCOPE_REQUIRE_BPF:-0}" = 1 ]; then
-		fail "the model, bpftrace and mmap_lock rows were measured" "$(echo "$out" | tr '\n' ';')"
-	else skip_bpf "the model, bpftrace and mmap_lock rows were measured" "$(echo "$out" | tr '\n' ';')"; fi
+		fail "the model, watch, bpftrace and mmap_lock rows were measured" "$(echo "$out" | tr '\n' ';')"
+	else skip_bpf "the model, watch, bpftrace and mmap_lock rows were measured" "$(echo "$out" | tr '\n' ';')"; fi
 fi
 
 after=0; model_running && after=1
