@@ -279,7 +279,7 @@ watch_stop() { # [wait]
 	for _ in $(seq 300); do kill -0 "$WT" 2>/dev/null || break; sleep 0.05; done
 	kill -TERM "$WP" 2>/dev/null
 	wait "$WT" 2>/dev/null; bg_del "$WT"; WT="" WP=""
-	read -r W_SHOWN W_LOST < <(sed -n 's/^vmscope: watch: \([0-9]*\) events shown, \([0-9]*\) lost,.*/\1 \2/p' "$T/watch.err")
+	read -r W_SHOWN W_LOST < <(sed -n 's/^vmscope: watch: \([0-9]*\) events shown, \([0-9]*\) lost;.*/\1 \2/p' "$T/watch.err")
 	[ -s "$T/watch.rss" ] && W_RSS=$(grep -E '^[0-9]+$' "$T/watch.rss" | tail -n1)
 	[ -n "$W_SHOWN" ]
 }

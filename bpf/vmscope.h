@@ -137,6 +137,7 @@ enum vms_ev_kind {
 	VMS_EV_EXEC,		/* name: the new executable */
 	VMS_EV_FORK,		/* arg: the child's pid */
 	VMS_EV_EXIT,		/* arg: the exit status (wait(2) encoding) */
+	VMS_EV_FAULTS,		/* made in user space: a region's new faults in one --interval */
 	VMS_EV__COUNT
 };
 
@@ -148,8 +149,9 @@ enum vms_ev_kind {
 #define VMS_EVF_UNNAMED		0x10	/* the name could not be built in the kernel */
 #define VMS_EVF_THREAD		0x20	/* exit: of a thread; the process lives on */
 #define VMS_EVF_PARTIAL		0x40	/* the regions of this range could not all be read */
+#define VMS_EVF_FAULTS		0x80	/* faults_min/maj are set (unmap with --faults; faults) */
 
-/* One event: 88 bytes, fixed size (names travel as ids into the watch's name table). */
+/* One event: 96 bytes, fixed size (names travel as ids into the watch's name table). */
 struct vms_event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC */
 	__u64 start, end;
@@ -164,6 +166,7 @@ struct vms_event {
 	__u16 flags;
 	__u16 pad;
 	char comm[16];
+	__u32 faults_min, faults_maj;	/* unmap with --faults: the region's final counts */
 };
 
 /* Per-CPU counters of the watch programs. */

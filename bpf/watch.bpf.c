@@ -42,6 +42,7 @@ const volatile char comm_filter[16];
 const volatile bool filter_cgroup;	/* only tasks under the cgroup in vms_cgroup[0] */
 const volatile __u64 min_size;		/* hide regions smaller than this */
 const volatile __u64 wakeup_bytes;	/* wake the reader once this much is queued */
+const volatile bool faults_on;		/* --faults: vms_faults is the live model's (reused fd) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -61,6 +62,18 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } vms_cgroup SEC(".maps");
+
+/* --faults: the fault counts of the model started with `vmscope start --faults` (the loader
+ * reuses its pinned map; bpf/faults.bpf.h keeps the keys at VMA starts, a stack's at its top
+ * page). Read at an munmap's entry, so that the unmap event carries the region's final counts
+ * (the model frees them at the exit). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);
+	__type(key, struct vms_fault_key);
+	__type(value, struct vms_fault_ent);
+} vms_faults SEC(".maps");
 
 /* Interned names; LRU so that a long watch never fills it (the reader copies names early). */
 struct {
@@ -107,6 +120,7 @@ static __always_inline void names_full(void)
 /* A region a call touches, read at its entry. */
 struct piece {
 	__u64 start, end, name_id;
+	__u32 faults_min, faults_maj;
 	__u8 perm, name_kind, flags, pad;
 };
 
@@ -229,6 +243,20 @@ static long read_piece(struct task_struct *task, struct vm_area_struct *vma, str
 	p->perm = flags & 0xf;
 	p->name_kind = kind;
 	p->flags = flags & VMS_VMA_UNNAMED ? VMS_EVF_UNNAMED : 0;
+	p->faults_min = p->faults_maj = 0;
+	if (faults_on) {
+		/* the counts go with the piece that holds their key */
+		struct vms_fault_key key = { .tgid = task->tgid, .start = start };
+		struct vms_fault_ent *fe;
+
+		if (BPF_CORE_READ(vma, vm_flags) & 0x100 /* VM_GROWSDOWN */)
+			key.start = end - PAGE_SIZE;
+		if (key.start >= p->start && key.start < p->end &&
+		    (fe = bpf_map_lookup_elem(&vms_faults, &key))) {
+			p->faults_min = fe->min;
+			p->faults_maj = fe->maj;
+		}
+	}
 	c->found = true;
 	return 0;
 }
@@ -337,6 +365,10 @@ static __always_inline void send_piece(struct watch_op *op, struct piece *p, __u
 		e->old_perm = p->perm;
 		e->perm = (op->a2 & 7) | (p->perm & VMS_VMA_SHARED);
 		e->flags |= VMS_EVF_PERM | (p->flags & VMS_EVF_PARTIAL ? 0 : VMS_EVF_OLD_PERM);
+	} else if (kind == VMS_EV_UNMAP && faults_on) {
+		e->faults_min = p->faults_min;
+		e->faults_maj = p->faults_maj;
+		e->flags |= VMS_EVF_FAULTS;
 	} else if (kind == VMS_EV_MADVISE) {
 		e->arg = op->a2;
 	} else if (kind == VMS_EV_LOCK && op->nr == NR_mlock2) {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* `vmscope watch`: options, target resolution, then user/watch/watch.c. */
 #include <errno.h>
-#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "proc/procfs.h"
+#include "util/mounts.h"
 #include "util/util.h"
 #include "watch/watch.h"
 
@@ -21,7 +21,7 @@ struct watch_args {
 };
 
 enum { OPT_JSON = 0x100, OPT_CGROUP, OPT_MIN_SIZE, OPT_DURATION, OPT_NO_COLOR, OPT_BUFFER,
-       OPT_NO_SUMMARY };
+       OPT_NO_SUMMARY, OPT_FAULTS, OPT_INTERVAL };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID|NAME", 0, "Only this process (repeatable; NAME: every process of that "
@@ -38,6 +38,10 @@ static const struct argp_option options[] = {
 	{ "buffer-size", OPT_BUFFER, "N", 0, "Ring buffer size, a power of two >= 4K (default 4M)",
 	  0 },
 	{ "no-summary", OPT_NO_SUMMARY, NULL, 0, "No summary line on stderr at exit", 0 },
+	{ "faults", OPT_FAULTS, NULL, 0, "Page faults per region (needs 'vmscope start --faults'): "
+	  "a faults event per region whose counts moved, every --interval, and the final counts "
+	  "with each unmap", 0 },
+	{ "interval", OPT_INTERVAL, "SEC", 0, "With --faults: how often (default 1)", 0 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }
 };
@@ -92,6 +96,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_NO_SUMMARY:
 		a->o.quiet_summary = true;
+		return 0;
+	case OPT_FAULTS:
+		a->o.faults = true;
+		return 0;
+	case OPT_INTERVAL:
+		errno = 0;
+		d = strtod(arg, &end);
+		if (errno || end == arg || *end || !(d >= 0.01) || d > 86400)
+			return cli_fail(state, "watch: --interval '%s': seconds, from 0.01 to 86400", arg);
+		a->o.interval = d;
 		return 0;
 	case ARGP_KEY_ARG:
 		return cli_fail(state, "watch: unexpected argument '%s' (use -p PID)", arg);
@@ -150,31 +164,9 @@ static int resolve_targets(struct watch_args *a)
 	return rc;
 }
 
-/* A relative --cgroup is under the cgroup v2 mount (/sys/fs/cgroup, or .../unified on hybrid
- * systems). */
-static int cgroup2_path(const char *rel, char *out, size_t size)
-{
-	FILE *f = setmntent("/proc/self/mounts", "r");
-	struct mntent *m;
-	int err = -1;
-
-	while (f && (m = getmntent(f))) {
-		if (!strcmp(m->mnt_type, "cgroup2")) {
-			snprintf(out, size, "%s/%s", m->mnt_dir, rel);
-			err = 0;
-			break;
-		}
-	}
-	if (f)
-		endmntent(f);
-	if (err)
-		vms_err("watch: --cgroup %s: no cgroup v2 hierarchy is mounted", rel);
-	return err;
-}
-
 int cmd_watch(int argc, char **argv)
 {
-	struct watch_args a = { .color = -1, .o.buffer_size = 4u << 20 };
+	struct watch_args a = { .color = -1, .o.buffer_size = 4u << 20, .o.interval = 1 };
 	char cg[4096];
 	int rc = cli_parse(&argp, "watch", argc, argv, &a);
 
@@ -186,10 +178,15 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	}
 	if (a.o.cgroup && a.o.cgroup[0] != '/') {
-		if (cgroup2_path(a.o.cgroup, cg, sizeof(cg))) {
+		/* relative: under the cgroup v2 mount (/sys/fs/cgroup, or .../unified) */
+		const char *root = cgroup2_mount();
+
+		if (!root) {
+			vms_err("watch: --cgroup %s: no cgroup v2 hierarchy is mounted", a.o.cgroup);
 			rc = VMS_EXIT_FAIL;
 			goto out;
 		}
+		snprintf(cg, sizeof(cg), "%s/%s", root, a.o.cgroup);
 		a.o.cgroup = cg;
 	}
 	rc = resolve_targets(&a);

@@ -205,3 +205,41 @@ long faults_count_entries(int faults_fd, uint32_t tgid)
 
 	return err ? err : c.n;
 }
+
+static void tgid_one(void *ctx, const struct vms_fault_key *k, const struct vms_fault_ent *v)
+{
+	struct { uint32_t *t; size_t n, cap; } *c = ctx;
+
+	if (c->n && c->t[c->n - 1] == k->tgid)
+		return; /* batches come in hash order: this only skips neighbours */
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->t = xrealloc(c->t, c->cap * sizeof(*c->t));
+	}
+	c->t[c->n++] = k->tgid;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+long faults_tgids(int faults_fd, uint32_t **out)
+{
+	struct { uint32_t *t; size_t n, cap; } c = { 0 };
+	size_t n = 0;
+	int err = for_each_fault(faults_fd, tgid_one, &c);
+
+	if (err) {
+		free(c.t);
+		return err;
+	}
+	qsort(c.t, c.n, sizeof(*c.t), cmp_u32);
+	for (size_t i = 0; i < c.n; i++)
+		if (!n || c.t[n - 1] != c.t[i])
+			c.t[n++] = c.t[i];
+	*out = c.t;
+	return (long)n;
+}

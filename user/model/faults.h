@@ -38,6 +38,10 @@ int faults_fill(int faults_fd, uint32_t tgid, struct vms_snapshot *s);
 /* Entries in the fault map (all processes, or one tgid when tgid != 0). */
 long faults_count_entries(int faults_fd, uint32_t tgid);
 
+/* The distinct processes that have counts in the fault map, ascending (malloc'd). Returns how
+ * many, or -errno. */
+long faults_tgids(int faults_fd, uint32_t **out);
+
 const char *faults_source_name(unsigned source);
 
 #endif

@@ -2,6 +2,8 @@
 #include "util/mounts.h"
 
 #include <errno.h>
+#include <mntent.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -50,4 +52,23 @@ int ensure_bpffs(void)
 int ensure_tracefs(void)
 {
 	return ensure_fs(VMS_TRACEFS_PATH, "tracefs", TRACEFS_MAGIC, NULL);
+}
+
+const char *cgroup2_mount(void)
+{
+	static char dir[4096];
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *m;
+	const char *found = NULL;
+
+	while (f && (m = getmntent(f))) {
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(dir, sizeof(dir), "%s", m->mnt_dir);
+			found = dir;
+			break;
+		}
+	}
+	if (f)
+		endmntent(f);
+	return found;
 }

@@ -11,4 +11,8 @@
 int ensure_bpffs(void);
 int ensure_tracefs(void);
 
+/* Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or .../unified on hybrid systems),
+ * or NULL. */
+const char *cgroup2_mount(void);
+
 #endif

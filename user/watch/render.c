@@ -15,6 +15,7 @@ static const char *const kind_names[VMS_EV__COUNT] = {
 	[VMS_EV_REMAP] = "remap", [VMS_EV_BRK] = "brk", [VMS_EV_GROW] = "grow",
 	[VMS_EV_MADVISE] = "madvise", [VMS_EV_LOCK] = "lock", [VMS_EV_UNLOCK] = "unlock",
 	[VMS_EV_EXEC] = "exec", [VMS_EV_FORK] = "fork", [VMS_EV_EXIT] = "exit",
+	[VMS_EV_FAULTS] = "faults",
 };
 
 /* ANSI colors by kind: additions green, removals red, changes yellow, moves cyan. */
@@ -23,6 +24,7 @@ static const char *const kind_colors[VMS_EV__COUNT] = {
 	[VMS_EV_REMAP] = "\033[36m", [VMS_EV_BRK] = "\033[34m", [VMS_EV_GROW] = "\033[34m",
 	[VMS_EV_MADVISE] = "\033[35m", [VMS_EV_LOCK] = "\033[2m", [VMS_EV_UNLOCK] = "\033[2m",
 	[VMS_EV_EXEC] = "\033[1m", [VMS_EV_FORK] = "\033[1m", [VMS_EV_EXIT] = "\033[1m",
+	[VMS_EV_FAULTS] = "\033[35m",
 };
 #define COLOR_OFF "\033[0m"
 
@@ -295,6 +297,20 @@ void watch_render_text(FILE *f, const struct watch_event *ev, bool color)
 		put(&l, " ", 1);
 		puts_(&l, size);
 	}
+	if (e->flags & VMS_EVF_FAULTS) {
+		puts_(&l, e->kind == VMS_EV_FAULTS ? " +" : " faults ");
+		put_u(&l, e->faults_min);
+		puts_(&l, " min ");
+		if (e->kind == VMS_EV_FAULTS)
+			put(&l, "+", 1);
+		put_u(&l, e->faults_maj);
+		puts_(&l, " maj");
+		if (e->kind == VMS_EV_FAULTS && ev->interval > 0) {
+			puts_(&l, " (");
+			put_u(&l, (uint64_t)((e->faults_min + e->faults_maj) / ev->interval + 0.5));
+			puts_(&l, "/s)");
+		}
+	}
 	if (e->dropped_before) {
 		puts_(&l, " (");
 		put_u(&l, e->dropped_before);
@@ -385,6 +401,16 @@ void watch_render_json(FILE *f, const struct watch_event *ev)
 	}
 	if (e->flags & VMS_EVF_PARTIAL)
 		json_kv_bool(&w, "partial", true);
+	if (e->flags & VMS_EVF_FAULTS) {
+		json_kv_u64(&w, "faults_min", e->faults_min);
+		json_kv_u64(&w, "faults_maj", e->faults_maj);
+		if (e->kind == VMS_EV_FAULTS && ev->interval > 0) {
+			json_key(&w, "rate_min");
+			json_double(&w, e->faults_min / ev->interval);
+			json_key(&w, "rate_maj");
+			json_double(&w, e->faults_maj / ev->interval);
+		}
+	}
 	json_kv_u64(&w, "dropped_before", e->dropped_before);
 	json_obj_end(&w);
 	fputc('\n', f);

@@ -5,6 +5,7 @@
  * is pinned: every program and map goes away with this process.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 
+#include "util/mounts.h"
 #include "util/util.h"
 #include "watch.skel.h"
 #include "watch/watch.h"
@@ -40,6 +42,8 @@ struct watch_ctx {
 	uint64_t events, lost_reported;
 	bool out_broken;
 	int ncpus;
+	struct fault_report faults;	/* --faults */
+	bool faults_open;
 };
 
 static int64_t clock_ns(clockid_t c)
@@ -48,6 +52,15 @@ static int64_t clock_ns(clockid_t c)
 
 	clock_gettime(c, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void show(struct watch_ctx *c, const struct watch_event *ev)
+{
+	if (c->o->json)
+		watch_render_json(c->out, ev);
+	else
+		watch_render_text(c->out, ev, c->o->color);
+	c->events++;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -62,12 +75,63 @@ static int on_event(void *ctx, void *data, size_t size)
 		ev.name = watch_names_get(c->names, e->name_id, e->name_kind);
 	else if (e->name_kind == VMS_NAME_NONE && !(e->flags & VMS_EVF_UNNAMED))
 		ev.name = "[anon]";
-	if (c->o->json)
-		watch_render_json(c->out, &ev);
-	else
-		watch_render_text(c->out, &ev, c->o->color);
-	c->events++;
+	show(c, &ev);
 	return 0;
+}
+
+/* --faults: the process filter of the kernel side, applied to the processes with counts. */
+static bool proc_in_cgroup(uint32_t tgid, const char *cgroup)
+{
+	char path[64], *text = NULL, *line, full[4096];
+	const char *root = cgroup2_mount();
+	bool in = false;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", tgid);
+	if (!root || read_file(path, &text, NULL))
+		return false;
+	line = strstr(text, "0::");
+	if (line) {
+		line[strcspn(line, "\n")] = 0;
+		snprintf(full, sizeof(full), "%s%s", root, line + 3);
+		n = strlen(cgroup);
+		while (n > 1 && cgroup[n - 1] == '/')
+			n--;
+		in = !strncmp(full, cgroup, n) && (full[n] == 0 || full[n] == '/');
+	}
+	free(text);
+	return in;
+}
+
+static bool fault_wanted(void *ctx, uint32_t tgid)
+{
+	struct watch_ctx *c = ctx;
+	const struct watch_opts *o = c->o;
+	uint8_t v;
+
+	if (tgid == (uint32_t)getpid())
+		return false;
+	if (o->n_pids && bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.vms_targets), &tgid, &v))
+		return false;
+	if (o->comm) {
+		char path[64], *comm = NULL;
+		bool same;
+
+		snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
+		if (read_file(path, &comm, NULL))
+			return false;
+		comm[strcspn(comm, "\n")] = 0;
+		same = !strcmp(comm, o->comm);
+		free(comm);
+		if (!same)
+			return false;
+	}
+	return !o->cgroup || proc_in_cgroup(tgid, o->cgroup);
+}
+
+static void fault_emit(void *ctx, const struct watch_event *ev)
+{
+	show(ctx, ev);
 }
 
 /* Sum of a per-CPU counter. */
@@ -179,7 +243,9 @@ int watch_run(const struct watch_opts *o)
 	struct watch_ctx c = { .o = o, .out = stdout };
 	struct ring_buffer *rb = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
-	int64_t deadline = 0;
+	struct fault_report_sink sink = { .wanted = fault_wanted, .emit = fault_emit, .ctx = &c,
+					  .min_size = o->min_size };
+	int64_t deadline = 0, next_tick = 0;
 	int err, rc = VMS_EXIT_FAIL;
 
 	c.ncpus = libbpf_num_possible_cpus();
@@ -209,6 +275,17 @@ int watch_run(const struct watch_opts *o)
 	c.skel->rodata->min_size = o->min_size;
 	c.skel->rodata->wakeup_bytes = o->buffer_size / 4;
 	bpf_map__set_max_entries(c.skel->maps.vms_events, o->buffer_size);
+	if (o->faults) {
+		if (fault_report_open(&c.faults, o->interval))
+			goto cleanup;
+		c.faults_open = true;
+		err = bpf_map__reuse_fd(c.skel->maps.vms_faults, c.faults.m.faults_fd);
+		if (err) {
+			vms_err("watch: --faults: cannot use the model's fault map: %s", strerror(-err));
+			goto cleanup;
+		}
+		c.skel->rodata->faults_on = true;
+	}
 
 	err = watch_bpf__load(c.skel);
 	if (err) {
@@ -241,6 +318,10 @@ int watch_run(const struct watch_opts *o)
 	fflush(c.out);
 
 	while (!stop_signal) {
+		if (c.faults_open && clock_ns(CLOCK_MONOTONIC) >= next_tick) {
+			fault_report_tick(&c.faults, &sink);
+			next_tick = clock_ns(CLOCK_MONOTONIC) + (int64_t)(o->interval * 1e9);
+		}
 		err = ring_buffer__poll(rb, POLL_MS);
 		if (err >= 0)
 			err = ring_buffer__consume(rb);
@@ -269,6 +350,8 @@ int watch_run(const struct watch_opts *o)
 cleanup:
 	ring_buffer__free(rb);
 	watch_names_free(c.names);
+	if (c.faults_open)
+		fault_report_close(&c.faults);
 	watch_bpf__destroy(c.skel); /* detaches everything */
 	return rc;
 }

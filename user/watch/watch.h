@@ -25,6 +25,8 @@ struct watch_opts {
 	bool color;
 	uint32_t buffer_size;	/* ring buffer bytes, a power of two */
 	bool quiet_summary;	/* no summary line on stderr at exit */
+	bool faults;		/* --faults: unmap counts, and `faults` events every interval */
+	double interval;	/* seconds */
 };
 
 /* Runs until SIGINT/SIGTERM, the end of --duration, a closed stdout, or (with -p) the exit
@@ -38,6 +40,7 @@ struct watch_event {
 	const struct vms_event *e;
 	const char *name;
 	uint64_t realtime_ns;	/* e->ts_ns on CLOCK_REALTIME */
+	double interval;	/* faults events: the seconds the counts are over (for the rate) */
 };
 
 const char *watch_kind_name(unsigned kind);
@@ -57,5 +60,31 @@ void watch_names_free(struct watch_names *n);
 /* The name as /proc/PID/maps spells it, or NULL if the kernel's table no longer has it. */
 const char *watch_names_get(struct watch_names *n, uint64_t id, unsigned name_kind);
 uint64_t watch_names_missed(const struct watch_names *n);
+
+/* ---- watch --faults (fault_report.c) ---- */
+
+#include "model/live.h"
+#include "util/u64map.h"
+
+struct fault_report {
+	struct live m;		/* the live model: its fault counts and its regions */
+	struct u64map prev;	/* (tgid, region start) -> counts at the previous tick */
+	double interval;
+	unsigned long ticks;
+};
+
+struct fault_report_sink {
+	bool (*wanted)(void *ctx, uint32_t tgid);	/* the process filter */
+	void (*emit)(void *ctx, const struct watch_event *ev);
+	void *ctx;
+	uint64_t min_size;
+};
+
+/* Opens the live model; a clear error if it has no fault counts. 0 or -errno. */
+int fault_report_open(struct fault_report *r, double interval);
+/* One interval: a `faults` event per region whose counts moved (the first tick only takes the
+ * baseline). */
+void fault_report_tick(struct fault_report *r, const struct fault_report_sink *sink);
+void fault_report_close(struct fault_report *r);
 
 #endif
