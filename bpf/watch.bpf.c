@@ -230,16 +230,22 @@ static long read_piece(struct task_struct *task, struct vm_area_struct *vma, str
 {
 	struct piece *p = c->p;
 	struct scratch *s = scratch();
-	__u64 start = BPF_CORE_READ(vma, vm_start), end = BPF_CORE_READ(vma, vm_end);
-	__u32 kind = VMS_NAME_NONE, flags = vma_perm_flags(BPF_CORE_READ(vma, vm_flags));
+	__u64 start = vma->vm_start, end = vma->vm_end, vmf = vma->vm_flags;
+	struct mm_struct *mm = vma->vm_mm;
+	__u32 kind = VMS_NAME_NONE, flags = vma_perm_flags(vmf);
 	int is;
 
 	p->start = start > c->lo ? start : c->lo;
 	p->end = end < c->hi ? end : c->hi;
 	p->name_id = 0;
-	if (s)
-		p->name_id = vma_name(s, vma, BPF_CORE_READ(vma, vm_mm), start, end, &kind, &flags,
-				      &is);
+	/* plain anonymous memory (the common case) with plain loads; anything with a name goes
+	 * through vma_name(), which spells it as /proc does */
+	if (!vma->vm_file && !vma->vm_ops && !vma_anon_name(vma) && !(vmf & 0x100) &&
+	    !(start < mm->brk && end > mm->start_brk) &&
+	    !(start <= mm->start_stack && end >= mm->start_stack))
+		;
+	else if (s)
+		p->name_id = vma_name(s, vma, mm, start, end, &kind, &flags, &is);
 	p->perm = flags & 0xf;
 	p->name_kind = kind;
 	p->flags = flags & VMS_VMA_UNNAMED ? VMS_EVF_UNNAMED : 0;
@@ -249,7 +255,7 @@ static long read_piece(struct task_struct *task, struct vm_area_struct *vma, str
 		struct vms_fault_key key = { .tgid = task->tgid, .start = start };
 		struct vms_fault_ent *fe;
 
-		if (BPF_CORE_READ(vma, vm_flags) & 0x100 /* VM_GROWSDOWN */)
+		if (vmf & 0x100 /* VM_GROWSDOWN */)
 			key.start = end - PAGE_SIZE;
 		if (key.start >= p->start && key.start < p->end &&
 		    (fe = bpf_map_lookup_elem(&vms_faults, &key))) {
@@ -320,11 +326,13 @@ int BPF_PROG(watch_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	op->nr = nr;
 	op->n = 0;
-	op->a0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	op->a1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	op->a2 = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	op->a3 = PT_REGS_PARM4_CORE_SYSCALL(regs);
-	op->a4 = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	/* plain loads through the trusted regs pointer, not probe-read helper calls (x86-64
+	 * syscall arguments: di, si, dx, r10, r8; the syscall numbers above are x86-64's too) */
+	op->a0 = regs->di;
+	op->a1 = regs->si;
+	op->a2 = regs->dx;
+	op->a3 = regs->r10;
+	op->a4 = regs->r8;
 	op->active = true;
 	lo = page_down(op->a0);
 	hi = page_up(op->a0 + op->a1);
@@ -338,7 +346,7 @@ int BPF_PROG(watch_sys_enter, struct pt_regs *regs, long nr)
 		read_pieces(op, lo, lo + PAGE_SIZE);
 		break;
 	case NR_brk:
-		op->old_brk = BPF_CORE_READ(task, mm, brk);
+		op->old_brk = task->mm->brk;
 		break;
 	}
 	return 0;
@@ -434,8 +442,8 @@ static __always_inline void send_remap(struct watch_op *op, __u64 addr)
 
 static __always_inline void send_brk(struct watch_op *op)
 {
-	struct mm_struct *mm = BPF_CORE_READ(bpf_get_current_task_btf(), mm);
-	__u64 base = BPF_CORE_READ(mm, start_brk), now = BPF_CORE_READ(mm, brk);
+	struct mm_struct *mm = bpf_get_current_task_btf()->mm;
+	__u64 base = mm->start_brk, now = mm->brk;
 	struct scratch *s;
 	struct vms_event *e;
 
@@ -476,6 +484,9 @@ int BPF_PROG(watch_sys_exit, struct pt_regs *regs, long ret)
 	struct watch_op *op;
 	__u8 kind;
 
+	/* every syscall of the system exits here: the number first, the storage lookup after */
+	if (!followed_nr(regs->orig_ax))
+		return 0;
 	op = bpf_task_storage_get(&vms_wops, task, 0, 0);
 	if (!op || !op->active)
 		return 0;
@@ -550,20 +561,23 @@ static __always_inline void stack_fault(unsigned long address)
 	mm = task->mm;
 	if (!mm)
 		return;
-	top = BPF_CORE_READ(mm, start_stack);
-	limit = BPF_CORE_READ(task, signal, rlim[RLIMIT_STACK].rlim_cur);
-	if (limit > (1ULL << 30))
-		limit = 1ULL << 30;
-	if (address >= top || address + limit < top)
+	top = mm->start_stack;
+	/* every fault comes here: plain loads, and the constant 1 GiB bound before anything else */
+	if (address >= top || address + (1ULL << 30) < top)
 		return;
 	tgid = task->tgid;
 	lo = bpf_map_lookup_elem(&vms_stack_lo, &tgid);
 	if (lo && address >= *lo)
 		return;
+	limit = BPF_CORE_READ(task, signal, rlim[RLIMIT_STACK].rlim_cur);
+	if (limit > (1ULL << 30))
+		limit = 1ULL << 30;
+	if (address + limit < top)
+		return;
 	if (!watched(tgid))
 		return;
-	end = page_up(BPF_CORE_READ(mm, env_end));
-	start = end - BPF_CORE_READ(mm, stack_vm) * PAGE_SIZE;
+	end = page_up(mm->env_end);
+	start = end - mm->stack_vm * PAGE_SIZE;
 	if (end <= top || start > top)
 		return; /* not the layout exec made (PR_SET_MM): say nothing rather than guess */
 	if (address >= start) {
