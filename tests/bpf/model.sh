@@ -99,11 +99,13 @@ wait $gccpid 2>/dev/null
 # Churn: processes come and go; the model must not keep any of them.
 out=$("$HELPERS/churn" 10000 2>&1); rc=$?
 echo "    $out"
-# `status` collects dead generations first; other processes of the machine may exit meanwhile,
-# so it is asked again a few times before the counts have to be zero.
-for _ in 1 2 3 4 5; do
-	dead=$(status_field "['dead_processes']"); dead_e=$(status_field "['dead_process_entries']")
-	garbage=$(status_field "['garbage_entries']")
+# `status` collects dead generations first; other processes of the machine may exit meanwhile
+# (their entries wait for the next sweep), so it is asked again a few times before the counts
+# have to be zero. All three counts come from one status call.
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	read -r dead dead_e garbage < <("$VMSCOPE" status --json | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+print(d["dead_processes"], d["dead_process_entries"], d["garbage_entries"])')
 	[ "$dead" = 0 ] && [ "$dead_e" = 0 ] && break
 	sleep 0.3
 done

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "util/map_batch.h"
 #include "util/util.h"
 #include "vmscope.h"
 
@@ -118,36 +119,11 @@ void faults_links_destroy(struct faults_links *l)
 }
 
 /* Every (key, value) of the fault map, by batches. */
-typedef void (*fault_cb)(void *ctx, const struct vms_fault_key *k, const struct vms_fault_ent *v);
 
-static int for_each_fault(int fd, fault_cb cb, void *ctx)
+static int for_each_fault(int fd, map_elem_cb cb, void *ctx)
 {
-	enum { BATCH = 1024 };
-	struct vms_fault_key *keys = xcalloc(BATCH, sizeof(*keys)), out_batch;
-	struct vms_fault_ent *vals = xcalloc(BATCH, sizeof(*vals));
-	void *in = NULL;
-	int err;
-
-	for (;;) {
-		__u32 n = BATCH;
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-
-		err = bpf_map_lookup_batch(fd, in, &out_batch, keys, vals, &n, &opts);
-		if (err && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-		for (__u32 i = 0; i < n; i++)
-			cb(ctx, &keys[i], &vals[i]);
-		if (err) { /* ENOENT: that was the last batch */
-			err = 0;
-			break;
-		}
-		in = &out_batch;
-	}
-	free(keys);
-	free(vals);
-	return err;
+	return map_for_each_batch(fd, sizeof(struct vms_fault_key), sizeof(struct vms_fault_ent),
+				  cb, ctx);
 }
 
 struct fill_ctx {
@@ -156,13 +132,15 @@ struct fill_ctx {
 	long n;
 };
 
-static void fill_one(void *ctx, const struct vms_fault_key *k, const struct vms_fault_ent *v)
+static int fill_one(void *ctx, const void *key, const void *val)
 {
+	const struct vms_fault_key *k = key;
+	const struct vms_fault_ent *v = val;
 	struct fill_ctx *c = ctx;
 	size_t lo = 0, hi = c->s->n;
 
 	if (k->tgid != c->tgid)
-		return;
+		return 0;
 	/* the region holding the key: the last one starting at or below it */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -181,6 +159,7 @@ static void fill_one(void *ctx, const struct vms_fault_key *k, const struct vms_
 		r->faults_write += v->write;
 		r->faults_exec += v->exec;
 	}
+	return 0;
 }
 
 int faults_fill(int faults_fd, uint32_t tgid, struct vms_snapshot *s)
@@ -190,12 +169,14 @@ int faults_fill(int faults_fd, uint32_t tgid, struct vms_snapshot *s)
 	return for_each_fault(faults_fd, fill_one, &c);
 }
 
-static void count_one(void *ctx, const struct vms_fault_key *k, const struct vms_fault_ent *v)
+static int count_one(void *ctx, const void *key, const void *val)
 {
+	const struct vms_fault_key *k = key;
 	struct fill_ctx *c = ctx;
 
 	if (!c->tgid || k->tgid == c->tgid)
 		c->n++;
+	return 0;
 }
 
 long faults_count_entries(int faults_fd, uint32_t tgid)
@@ -206,17 +187,19 @@ long faults_count_entries(int faults_fd, uint32_t tgid)
 	return err ? err : c.n;
 }
 
-static void tgid_one(void *ctx, const struct vms_fault_key *k, const struct vms_fault_ent *v)
+static int tgid_one(void *ctx, const void *key, const void *val)
 {
+	const struct vms_fault_key *k = key;
 	struct { uint32_t *t; size_t n, cap; } *c = ctx;
 
 	if (c->n && c->t[c->n - 1] == k->tgid)
-		return; /* batches come in hash order: this only skips neighbours */
+		return 0; /* batches come in hash order: this only skips neighbours */
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 64;
 		c->t = xrealloc(c->t, c->cap * sizeof(*c->t));
 	}
 	c->t[c->n++] = k->tgid;
+	return 0;
 }
 
 static int cmp_u32(const void *a, const void *b)

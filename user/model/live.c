@@ -18,6 +18,7 @@
 #include "backend/vma_reader.h"
 #include "model/faults.h"
 #include "proc/procfs.h"
+#include "util/map_batch.h"
 #include "util/mounts.h"
 #include "util/util.h"
 #include "model.skel.h"
@@ -446,44 +447,11 @@ int live_gc(struct live *m)
 }
 
 /* Every (key, value) of the VMA map, by batches. */
-typedef int (*vma_cb)(void *ctx, const struct vms_vma_key *k, const struct vms_vma_ent *v);
 
-static int for_each_vma(struct live *m, vma_cb cb, void *ctx)
+static int for_each_vma(struct live *m, map_elem_cb cb, void *ctx)
 {
-	enum { BATCH = 4096 };
-	struct vms_vma_key *keys = xcalloc(BATCH, sizeof(*keys));
-	struct vms_vma_ent *vals = xcalloc(BATCH, sizeof(*vals));
-	struct vms_vma_key out_batch;
-	void *in = NULL;
-	int err = 0;
-
-	for (;;) {
-		__u32 n = BATCH;
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-
-		err = bpf_map_lookup_batch(m->vmas_fd, in, &out_batch, keys, vals, &n, &opts);
-		if (err && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-		for (__u32 i = 0; i < n; i++) {
-			int r = cb(ctx, &keys[i], &vals[i]);
-
-			if (r) {
-				free(keys);
-				free(vals);
-				return r;
-			}
-		}
-		if (err) { /* ENOENT: that was the last batch */
-			err = 0;
-			break;
-		}
-		in = &out_batch;
-	}
-	free(keys);
-	free(vals);
-	return err;
+	return map_for_each_batch(m->vmas_fd, sizeof(struct vms_vma_key), sizeof(struct vms_vma_ent),
+				  cb, ctx);
 }
 
 struct collect {
@@ -493,8 +461,10 @@ struct collect {
 	size_t n, cap;
 };
 
-static int collect_one(void *ctx, const struct vms_vma_key *k, const struct vms_vma_ent *v)
+static int collect_one(void *ctx, const void *key, const void *val)
 {
+	const struct vms_vma_key *k = key;
+	const struct vms_vma_ent *v = val;
 	struct collect *c = ctx;
 
 	if (k->tgid != c->tgid || k->gen != c->gen)
@@ -610,8 +580,9 @@ struct count_ctx {
 	struct live_status *st;
 };
 
-static int count_one(void *ctx, const struct vms_vma_key *k, const struct vms_vma_ent *v)
+static int count_one(void *ctx, const void *key, const void *val)
 {
+	const struct vms_vma_key *k = key;
 	struct count_ctx *c = ctx;
 	struct vms_proc_ent pe;
 

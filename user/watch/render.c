@@ -101,19 +101,7 @@ static void pad_to(struct line *l, size_t col)
 		l->buf[l->n++] = ' ';
 }
 
-static void put_u(struct line *l, uint64_t v)
-{
-	char t[24];
-	int i = sizeof(t);
-
-	do {
-		t[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	put(l, t + i, sizeof(t) - i);
-}
-
-/* right-aligned in width */
+/* right-aligned in width (0: no padding) */
 static void put_u_w(struct line *l, uint64_t v, int width)
 {
 	char t[24];
@@ -126,6 +114,11 @@ static void put_u_w(struct line *l, uint64_t v, int width)
 	while ((int)sizeof(t) - i < width)
 		t[--i] = ' ';
 	put(l, t + i, sizeof(t) - i);
+}
+
+static void put_u(struct line *l, uint64_t v)
+{
+	put_u_w(l, v, 0);
 }
 
 static void put_hex(struct line *l, uint64_t v)
