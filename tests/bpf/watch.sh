@@ -223,6 +223,7 @@ bad() { # bad NAME STATUS ARGS...
 }
 bad "-p missing pid" 42 -p 999999999
 bad "-p unknown name" 42 -p no-such-process-name
+bad "-p kernel thread" 1 -p 2
 bad "-c too long" 1 -c abcdefghijklmnopq
 bad "--cgroup missing" 1 --cgroup /nonexistent/cg --duration 1
 bad "--cgroup not cgroup2" 1 --cgroup /tmp --duration 1

@@ -155,6 +155,23 @@ static int resolve_targets(struct watch_args *a)
 				continue;
 			}
 		}
+		for (int j = 0; j < n; j++) {
+			struct vms_proc p;
+
+			/* nothing would ever come, and (for a zombie) no exit to end the watch */
+			if (procfs_read_proc(pids[j], &p))
+				continue;
+			free(p.cmdline);
+			if (p.flags & PF_KTHREAD_FLAG) {
+				vms_err("watch: PID %d: kernel thread, it has no user address space",
+					(int)pids[j]);
+				rc = rc == VMS_EXIT_OK ? VMS_EXIT_FAIL : rc;
+			} else if (p.state == 'Z') {
+				vms_err("watch: PID %d: zombie process, its address space is gone",
+					(int)pids[j]);
+				rc = rc == VMS_EXIT_OK ? VMS_EXIT_FAIL : rc;
+			}
+		}
 		a->o.pids = xrealloc(a->o.pids, (a->o.n_pids + n) * sizeof(*a->o.pids));
 		memcpy(a->o.pids + a->o.n_pids, pids, n * sizeof(*pids));
 		a->o.n_pids += n;
