@@ -35,34 +35,49 @@ a = int(sys.argv[1], 16)
 r = [r for r in d["regions"] if int(r["start"], 16) <= a < int(r["end"], 16)]
 print(r[0][sys.argv[2]] if r else "none")' "$2" "$3"
 }
-# kernel entries of the fault map: kentries [TGID [LO HI]] (keys of TGID in [LO, HI), hex)
+# kernel entries of the fault map: kentries [TGID [LO HI]] (keys of TGID in [LO, HI), hex).
+# Distinct keys: a hash map walked while other processes add and delete keys (their faults,
+# exits) can hand the same element out twice.
 kentries() {
+	local n i
+	# a dump that races with a deletion can fail: take the first one that parses
+	for i in 1 2 3 4 5; do
+		n=$(kentries_once "$@") && [ -n "$n" ] && { echo "$n"; return; }
+		sleep 0.05
+	done
+	echo "dump-failed"
+}
+kentries_once() {
 	bpftool map dump pinned $PIN/maps/vms_faults -j 2>/dev/null | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 a = sys.argv[1:]
-n = 0
+seen = set()
 for e in d:
     k = e["formatted"]["key"]
     if a and k["tgid"] != int(a[0]):
         continue
     if len(a) > 1 and not int(a[1], 16) <= k["start"] < int(a[2], 16):
         continue
-    n += 1
-print(n)' "$@"
+    seen.add((k["tgid"], k["start"]))
+print(len(seen))' "$@" 2>/dev/null
 }
 # entries of processes that no longer run (but bpftool's own, which exits after its dump)
 dead_entries() {
-	local bp
-	bpftool map dump pinned $PIN/maps/vms_faults -j >"$T/dump.json" 2>/dev/null & bp=$!
-	wait $bp
-	python3 -c '
+	local bp n i
+	for i in 1 2 3 4 5; do # a dump that races with a deletion can fail: retry
+		bpftool map dump pinned $PIN/maps/vms_faults -j >"$T/dump.json" 2>/dev/null & bp=$!
+		wait $bp
+		n=$(python3 -c '
 import json, os, sys
 dead = [e["formatted"] for e in json.load(open(sys.argv[1])) if e["formatted"]["key"]["tgid"] != int(sys.argv[2])
         and not os.path.exists("/proc/%d" % e["formatted"]["key"]["tgid"])]
 for e in dead[:5]:
     print("    dead:", e, file=sys.stderr)
-print(len(dead))' "$T/dump.json" $bp
+print(len(dead))' "$T/dump.json" $bp) && { echo "$n"; return; }
+		sleep 0.05
+	done
+	echo "dump-failed"
 }
 no_fault_programs() {
 	for _ in $(seq 50); do
