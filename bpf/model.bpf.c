@@ -50,7 +50,6 @@ extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
 /* userfaultfd (un)registration splits and merges VMAs, of the mm the uffd was made for */
 #define UFFDIO_REGISTER		0xc020aa00
 #define UFFDIO_UNREGISTER	0x8010aa01
-#define RLIMIT_STACK		3
 extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 
 /* Maps are not preallocated: kernel memory follows what is tracked (see `vmscope status`). */
@@ -177,7 +176,7 @@ __noinline int store_vma_at(__u64 tg, struct vm_area_struct *vma __arg_trusted)
 	s = scratch();
 	if (!s)
 		return -1;
-	mm = BPF_CORE_READ(vma, vm_mm);
+	mm = vma->vm_mm;
 	key.start = BPF_CORE_READ(vma, vm_start);
 	ent.end = BPF_CORE_READ(vma, vm_end);
 	flags = vma_perm_flags(BPF_CORE_READ(vma, vm_flags));
@@ -735,26 +734,16 @@ static __always_inline void stack_fault(unsigned long address)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vms_proc_ent *p;
-	struct mm_struct *mm;
-	__u64 top, limit;
 	__u32 tgid;
 
-	/* plain loads through the task's BTF pointers: no helper call on every fault */
-	mm = task->mm;
-	if (!mm)
-		return;
-	top = mm->start_stack;
-	if (address >= top || address + (1ULL << 30) < top)
+	if (!stack_fault_top(task->mm, address))
 		return;
 	tgid = task->tgid;
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
 	if (!p || !p->stack_start || address >= p->stack_start || (p->flags & VMS_PROC_STACK))
 		return;
 	/* only as far below the stack as RLIMIT_STACK lets it grow */
-	limit = BPF_CORE_READ(task, signal, rlim[RLIMIT_STACK].rlim_cur);
-	if (limit > (1ULL << 30))
-		limit = 1ULL << 30;
-	if (address + limit < p->stack_start)
+	if (address + stack_limit(task) < p->stack_start)
 		return;
 	stat_inc(VMS_STAT_STACK_GROW);
 	if (event_tier) {
@@ -962,37 +951,48 @@ __noinline int drop_published(__u64 tg)
 	return n;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(vms_exit, struct task_struct *task)
+/*
+ * The last thread of a process exits: its entry goes, its VMA entries become garbage, and the
+ * sweep runs when garbage outweighs half the live entries (amortized O(1) per entry).
+ * kfunc_tier (a constant at each call, so the other tier's code is not even compiled in): the
+ * published entries are dropped at once through the VMA iterator while the mm is still there,
+ * and the sweep also drops process entries of dead processes (bpf_task_from_pid). In tier
+ * event-resync an invalidated generation (0) was already counted as garbage.
+ */
+static __always_inline void proc_exit(struct task_struct *task, bool kfunc_tier)
 {
-	struct vms_global *g;
+	struct vms_global *g = global();
 	struct vms_proc_ent *p;
 	__u32 tgid;
 
 	/* the tracepoint's group_dead argument is new (6.16+): signal->live says the same */
 	if (BPF_CORE_READ(task, signal, live.counter))
-		return 0;
-	if (faults_on && task == bpf_get_current_task_btf())
+		return;
+	if (kfunc_tier && faults_on && task == bpf_get_current_task_btf())
 		faults_drop_current();
-	tgid = BPF_CORE_READ(task, tgid);
+	tgid = task->tgid;
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
 	if (!p)
-		return 0;
+		return;
 	stat_inc(VMS_STAT_EXITS);
-	g = global();
-	if (g) {
+	if (g && (kfunc_tier || VMS_STATE_GEN(p->state))) {
 		__s64 left = (__s64)p->nr_vmas;
 
-		if (task == bpf_get_current_task_btf())
+		if (kfunc_tier && task == bpf_get_current_task_btf())
 			left -= drop_published(TG(tgid, VMS_STATE_GEN(p->state)));
 		if (left > 0)
 			__sync_fetch_and_add(&g->garbage, left);
 		__sync_fetch_and_add(&g->live, -(__s64)p->nr_vmas);
 	}
 	bpf_map_delete_elem(&vms_procs, &tgid);
-	/* Sweep when garbage outweighs half the live entries: amortized O(1) per entry. */
 	if (g && g->garbage > 1024 && g->garbage > g->live / 2)
-		gc(true);
+		gc(kfunc_tier);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(vms_exit, struct task_struct *task)
+{
+	proc_exit(task, true);
 	return 0;
 }
 
@@ -1160,24 +1160,7 @@ int BPF_PROG(vms_exec_ev, struct task_struct *task, pid_t old_pid, struct linux_
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(vms_exit_ev, struct task_struct *task)
 {
-	struct vms_global *g = global();
-	struct vms_proc_ent *p;
-	__u32 tgid;
-
-	if (BPF_CORE_READ(task, signal, live.counter))
-		return 0;
-	tgid = task->tgid;
-	p = bpf_map_lookup_elem(&vms_procs, &tgid);
-	if (!p)
-		return 0;
-	stat_inc(VMS_STAT_EXITS);
-	if (g && VMS_STATE_GEN(p->state)) {
-		__sync_fetch_and_add(&g->garbage, p->nr_vmas);
-		__sync_fetch_and_add(&g->live, -(__s64)p->nr_vmas);
-	}
-	bpf_map_delete_elem(&vms_procs, &tgid);
-	if (g && g->garbage > 1024 && g->garbage > g->live / 2)
-		gc(false);
+	proc_exit(task, false);
 	return 0;
 }
 

@@ -45,10 +45,11 @@ static __always_inline bool mm_has_gate(struct mm_struct *mm)
 
 extern int LINUX_KERNEL_VERSION __kconfig;
 
-/* get_vma_name()'s [heap] test: strict since 6.6 (vma_is_initial_heap()), inclusive before. */
+/* get_vma_name()'s [heap] test: strict since 6.6 (vma_is_initial_heap()), inclusive before.
+ * mm (here and below) is a BTF pointer (vma->vm_mm): plain loads, no helper calls. */
 static __always_inline bool vma_is_heap(__u64 start, __u64 end, struct mm_struct *mm)
 {
-	__u64 brk = BPF_CORE_READ(mm, brk), start_brk = BPF_CORE_READ(mm, start_brk);
+	__u64 brk = mm->brk, start_brk = mm->start_brk;
 
 	if (LINUX_KERNEL_VERSION >= KERNEL_VERSION(6, 6, 0))
 		return start < brk && end > start_brk;
@@ -58,9 +59,33 @@ static __always_inline bool vma_is_heap(__u64 start, __u64 end, struct mm_struct
 /* ... and [stack]: the VMA that holds mm->start_stack (inclusive at both ends). */
 static __always_inline bool vma_is_stack(__u64 start, __u64 end, struct mm_struct *mm)
 {
-	__u64 sp = BPF_CORE_READ(mm, start_stack);
+	__u64 sp = mm->start_stack;
 
 	return start <= sp && end >= sp;
+}
+
+#define RLIMIT_STACK	3
+#define STACK_WINDOW	(1ULL << 30)	/* how far below the stack's top a fault is looked at */
+
+/* The cheap test every page fault takes before anything else: an address below the stack's top
+ * (mm->start_stack), within the window. Returns the top, or 0 when the fault cannot be stack
+ * growth. */
+static __always_inline __u64 stack_fault_top(struct mm_struct *mm, unsigned long address)
+{
+	__u64 top;
+
+	if (!mm)
+		return 0;
+	top = mm->start_stack;
+	return address < top && address + STACK_WINDOW >= top ? top : 0;
+}
+
+/* How far the stack may grow: RLIMIT_STACK, at most the window. */
+static __always_inline __u64 stack_limit(struct task_struct *task)
+{
+	__u64 limit = BPF_CORE_READ(task, signal, rlim[RLIMIT_STACK].rlim_cur);
+
+	return limit < STACK_WINDOW ? limit : STACK_WINDOW;
 }
 
 /* Before 6.2 anon_name shares a union with shared.rb (the i_mmap tree node of file VMAs): it is

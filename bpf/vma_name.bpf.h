@@ -211,14 +211,15 @@ enum { VMA_IS_OTHER, VMA_IS_HEAP, VMA_IS_STACK };
 
 /*
  * The name id of the VMA [start, end) of mm (0 for none) and its kind (enum vms_name_kind).
- * A name that cannot be built sets VMS_VMA_UNNAMED in *flags.
+ * A name that cannot be built sets VMS_VMA_UNNAMED in *flags. vma is a BTF pointer (a trusted
+ * argument or a callback's): the tests every VMA takes are plain loads, not helper calls.
  */
 static __always_inline __u64 vma_name(struct scratch *s, struct vm_area_struct *vma,
 				      struct mm_struct *mm, __u64 start, __u64 end,
 				      __u32 *kind, __u32 *flags, int *is)
 {
 	struct anon_vma_name *anon = vma_anon_name(vma);
-	struct file *file = BPF_CORE_READ(vma, vm_file);
+	struct file *file = vma->vm_file;
 	__u64 id = 0;
 	int len;
 
@@ -236,7 +237,7 @@ static __always_inline __u64 vma_name(struct scratch *s, struct vm_area_struct *
 			else
 				id = intern(s, len);
 		}
-	} else if (BPF_CORE_READ(vma, vm_ops) && BPF_CORE_READ(vma, vm_ops, name)) {
+	} else if (vma->vm_ops && vma->vm_ops->name) {
 		struct vm_special_mapping *sm = BPF_CORE_READ(vma, vm_private_data);
 
 		*kind = VMS_NAME_STRING;

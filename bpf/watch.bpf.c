@@ -5,7 +5,7 @@
  * Cheap by design: the syscall hooks are tp_btf filtered on the syscall number, the process
  * filter (-p, -c, --cgroup) runs before anything is read, an anonymous private mmap is reported
  * from its arguments alone, and the regions a munmap/mprotect/madvise/mlock touches are read
- * with bpf_find_vma (no iterator setup; works from 5.17 on). Records are 88 bytes; names go
+ * with bpf_find_vma (no iterator setup; works from 5.17 on). Records are 96 bytes; names go
  * into an LRU table by content hash, once. The ring buffer wakes the reader only past a
  * watermark (the reader also polls on a timer), because on a small machine a wakeup per event
  * costs more than the event.
@@ -23,7 +23,6 @@
 #define MAP_SHARED	0x01
 #define MAP_ANONYMOUS	0x20
 #define MAX_PIECES	16	/* regions reported per call; the rest as one partial event */
-#define RLIMIT_STACK	3
 
 enum {
 	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12, NR_mremap = 25,
@@ -237,15 +236,7 @@ static long read_piece(struct task_struct *task, struct vm_area_struct *vma, str
 
 	p->start = start > c->lo ? start : c->lo;
 	p->end = end < c->hi ? end : c->hi;
-	p->name_id = 0;
-	/* plain anonymous memory (the common case) with plain loads; anything with a name goes
-	 * through vma_name(), which spells it as /proc does */
-	if (!vma->vm_file && !vma->vm_ops && !vma_anon_name(vma) && !(vmf & 0x100) &&
-	    !(start < mm->brk && end > mm->start_brk) &&
-	    !(start <= mm->start_stack && end >= mm->start_stack))
-		;
-	else if (s)
-		p->name_id = vma_name(s, vma, mm, start, end, &kind, &flags, &is);
+	p->name_id = s ? vma_name(s, vma, mm, start, end, &kind, &flags, &is) : 0;
 	p->perm = flags & 0xf;
 	p->name_kind = kind;
 	p->flags = flags & VMS_VMA_UNNAMED ? VMS_EVF_UNNAMED : 0;
@@ -553,26 +544,19 @@ int BPF_PROG(watch_sys_exit, struct pt_regs *regs, long ret)
 static __always_inline void stack_fault(unsigned long address)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *mm = task->mm;
 	struct vms_event *e;
-	struct mm_struct *mm;
-	__u64 top, limit, *lo, start, end;
+	__u64 top, *lo, start, end;
 	__u32 tgid;
 
-	mm = task->mm;
-	if (!mm)
-		return;
-	top = mm->start_stack;
-	/* every fault comes here: plain loads, and the constant 1 GiB bound before anything else */
-	if (address >= top || address + (1ULL << 30) < top)
+	top = stack_fault_top(mm, address);
+	if (!top)
 		return;
 	tgid = task->tgid;
 	lo = bpf_map_lookup_elem(&vms_stack_lo, &tgid);
 	if (lo && address >= *lo)
 		return;
-	limit = BPF_CORE_READ(task, signal, rlim[RLIMIT_STACK].rlim_cur);
-	if (limit > (1ULL << 30))
-		limit = 1ULL << 30;
-	if (address + limit < top)
+	if (address + stack_limit(task) < top)
 		return;
 	if (!watched(tgid))
 		return;
