@@ -132,26 +132,23 @@ struct fill_ctx {
 	long n;
 };
 
-static int fill_one(void *ctx, const void *key, const void *val)
+/* Adds one entry's counts to the region of s that holds its key (regions sorted by start). */
+static void add_to_region(struct vms_snapshot *s, const struct vms_fault_key *k,
+			  const struct vms_fault_ent *v)
 {
-	const struct vms_fault_key *k = key;
-	const struct vms_fault_ent *v = val;
-	struct fill_ctx *c = ctx;
-	size_t lo = 0, hi = c->s->n;
+	size_t lo = 0, hi = s->n;
 
-	if (k->tgid != c->tgid)
-		return 0;
 	/* the region holding the key: the last one starting at or below it */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (c->s->regions[mid].start <= k->start)
+		if (s->regions[mid].start <= k->start)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo && k->start < c->s->regions[lo - 1].end) {
-		struct vms_region *r = &c->s->regions[lo - 1];
+	if (lo && k->start < s->regions[lo - 1].end) {
+		struct vms_region *r = &s->regions[lo - 1];
 
 		r->faults_min += v->min;
 		r->faults_maj += v->maj;
@@ -159,6 +156,15 @@ static int fill_one(void *ctx, const void *key, const void *val)
 		r->faults_write += v->write;
 		r->faults_exec += v->exec;
 	}
+}
+
+static int fill_one(void *ctx, const void *key, const void *val)
+{
+	struct fill_ctx *c = ctx;
+	const struct vms_fault_key *k = key;
+
+	if (k->tgid == c->tgid)
+		add_to_region(c->s, k, val);
 	return 0;
 }
 
@@ -187,42 +193,50 @@ long faults_count_entries(int faults_fd, uint32_t tgid)
 	return err ? err : c.n;
 }
 
-static int tgid_one(void *ctx, const void *key, const void *val)
+static int table_add(void *ctx, const void *key, const void *val)
 {
-	const struct vms_fault_key *k = key;
-	struct { uint32_t *t; size_t n, cap; } *c = ctx;
+	struct faults_table *t = ctx;
 
-	if (c->n && c->t[c->n - 1] == k->tgid)
-		return 0; /* batches come in hash order: this only skips neighbours */
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 64;
-		c->t = xrealloc(c->t, c->cap * sizeof(*c->t));
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 256;
+		t->e = xrealloc(t->e, t->cap * sizeof(*t->e));
 	}
-	c->t[c->n++] = k->tgid;
+	t->e[t->n].k = *(const struct vms_fault_key *)key;
+	t->e[t->n++].v = *(const struct vms_fault_ent *)val;
 	return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
+static int cmp_tgid(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint32_t x = ((const struct faults_table_ent *)a)->k.tgid;
+	uint32_t y = ((const struct faults_table_ent *)b)->k.tgid;
 
 	return (x > y) - (x < y);
 }
 
-long faults_tgids(int faults_fd, uint32_t **out)
+int faults_table_read(int faults_fd, struct faults_table *t)
 {
-	struct { uint32_t *t; size_t n, cap; } c = { 0 };
-	size_t n = 0;
-	int err = for_each_fault(faults_fd, tgid_one, &c);
+	int err;
 
+	*t = (struct faults_table){ 0 };
+	err = for_each_fault(faults_fd, table_add, t);
 	if (err) {
-		free(c.t);
+		faults_table_free(t);
 		return err;
 	}
-	qsort(c.t, c.n, sizeof(*c.t), cmp_u32);
-	for (size_t i = 0; i < c.n; i++)
-		if (!n || c.t[n - 1] != c.t[i])
-			c.t[n++] = c.t[i];
-	*out = c.t;
-	return (long)n;
+	qsort(t->e, t->n, sizeof(*t->e), cmp_tgid);
+	return 0;
+}
+
+void faults_table_fill(const struct faults_table *t, size_t from, size_t to,
+		       struct vms_snapshot *s)
+{
+	for (size_t i = from; i < to; i++)
+		add_to_region(s, &t->e[i].k, &t->e[i].v);
+}
+
+void faults_table_free(struct faults_table *t)
+{
+	free(t->e);
+	*t = (struct faults_table){ 0 };
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "model/region.h"
+#include "vmscope.h"
 
 struct bpf_program;
 struct bpf_link;
@@ -38,9 +39,22 @@ int faults_fill(int faults_fd, uint32_t tgid, struct vms_snapshot *s);
 /* Entries in the fault map (all processes, or one tgid when tgid != 0). */
 long faults_count_entries(int faults_fd, uint32_t tgid);
 
-/* The distinct processes that have counts in the fault map, ascending (malloc'd). Returns how
- * many, or -errno. */
-long faults_tgids(int faults_fd, uint32_t **out);
+/* The fault map read once, sorted by tgid: for a reader of many processes (watch --faults),
+ * which would otherwise read the whole map again for each one. */
+struct faults_table_ent {
+	struct vms_fault_key k;
+	struct vms_fault_ent v;
+};
+struct faults_table {
+	struct faults_table_ent *e;
+	size_t n, cap;
+};
+int faults_table_read(int faults_fd, struct faults_table *t);
+/* Adds the counts of entries [from, to) (one process's run) to the regions holding their keys
+ * (s->regions sorted by start), as faults_fill() does from the map. */
+void faults_table_fill(const struct faults_table *t, size_t from, size_t to,
+		       struct vms_snapshot *s);
+void faults_table_free(struct faults_table *t);
 
 const char *faults_source_name(unsigned source);
 

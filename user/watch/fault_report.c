@@ -59,16 +59,18 @@ static unsigned perm_flags(const char *p)
 	       (p[2] == 'x' ? VMS_VMA_EXEC : 0) | (p[3] == 's' ? VMS_VMA_SHARED : 0);
 }
 
-static void report_process(struct fault_report *r, uint32_t tgid, struct u64map *cur,
-			   const struct fault_report_sink *sink)
+/* The process of entries [from, to) of the table (one tgid). */
+static void report_process(struct fault_report *r, const struct faults_table *t, size_t from,
+			   size_t to, struct u64map *cur, const struct fault_report_sink *sink)
 {
+	uint32_t tgid = t->e[from].k.tgid;
 	struct vms_snapshot s;
 	struct timespec now;
 
 	snapshot_init(&s);
-	if (procfs_read_proc((pid_t)tgid, &s.proc) || live_read(&r->m, &s) ||
-	    faults_fill(r->m.faults_fd, tgid, &s))
+	if (procfs_read_proc((pid_t)tgid, &s.proc) || live_read(&r->m, &s))
 		goto out;
+	faults_table_fill(t, from, to, &s);
 	clock_gettime(CLOCK_REALTIME, &now);
 	for (size_t i = 0; i < s.n; i++) {
 		const struct vms_region *reg = &s.regions[i];
@@ -105,13 +107,18 @@ out:
 void fault_report_tick(struct fault_report *r, const struct fault_report_sink *sink)
 {
 	struct u64map cur = { 0 };
-	uint32_t *tgids = NULL;
-	long n = faults_tgids(r->m.faults_fd, &tgids);
+	struct faults_table t;
 
-	for (long i = 0; i < n; i++)
-		if (sink->wanted(sink->ctx, tgids[i]))
-			report_process(r, tgids[i], &cur, sink);
-	free(tgids);
+	/* one read of the fault map per tick, in runs of one process each */
+	if (!faults_table_read(r->m.faults_fd, &t)) {
+		for (size_t i = 0, j; i < t.n; i = j) {
+			for (j = i + 1; j < t.n && t.e[j].k.tgid == t.e[i].k.tgid; j++)
+				;
+			if (sink->wanted(sink->ctx, t.e[i].k.tgid))
+				report_process(r, &t, i, j, &cur, sink);
+		}
+		faults_table_free(&t);
+	}
 	/* what no longer has counts (unmapped, exited) goes with the old table */
 	u64map_free(&r->prev, free);
 	r->prev = cur;
