@@ -101,11 +101,11 @@ papt_update() { # once per run; fails when a suite could not be fetched or verif
 			{ papt_get -q update >"$PA/update.log" 2>&1 || true; }
 	fi
 	if [ ! -s "$PA/update.log" ] || bad_sig || grep -q '^E:' "$PA/update.log"; then
-		grep -E '^(E|W):' "$PA/update.log" 2>/dev/null | head -n 5 | sed 's/^/kmx:   /' >&2
+		{ grep -E '^(E|W):' "$PA/update.log" 2>/dev/null || true; } | head -n 5 | sed 's/^/kmx:   /' >&2
 		log "apt-get update of the private lists failed (log: $PA/update.log)"
 		rc=1
 	else
-		grep '^W:' "$PA/update.log" | head -n 5 | sed 's/^/kmx:   /' >&2
+		{ grep '^W:' "$PA/update.log" || true; } | head -n 5 | sed 's/^/kmx:   /' >&2
 		echo "$kr" >"$PA/keyring.used"
 	fi
 	exec 9>&-
@@ -226,7 +226,7 @@ for meta in $KERNELS; do
 		# vmlinux directly through its PVH entry (CONFIG_PVH=y in Debian's kernels). Same
 		# method as the kernel's scripts/extract-vmlinux: try every compressed-stream magic.
 		found=0
-		for spec in 'fd377a585a00:xz -dcq' '28b52ffd:zstd -dcq' '1f8b0800:gzip -dcq'; do
+		for spec in 'fd377a585a00:xz -dcq' '28b52ffd:zstd -dcq' '1f8b0800:gzip -dcq' '02214c18:lz4 -dcq'; do
 			magic=${spec%%:*} tool=${spec#*:}
 			for off in $(LC_ALL=C grep -aboP "$(echo "$magic" | sed 's/../\\x&/g')" "$tmp/k/vmlinuz" |
 					cut -d: -f1); do
