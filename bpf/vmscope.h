@@ -115,6 +115,21 @@ enum vms_stat {
 	VMS_STAT__COUNT
 };
 
+/* What `vmscope start` decided, for `status` (one entry in the pinned map vms_info). */
+#define VMS_WHY_MAX 256
+struct vms_info {
+	__u32 tier;			/* user space's enum vms_tier */
+	__u32 faults_source;		/* enum vms_fault_source that runs */
+	char tier_why[VMS_WHY_MAX];	/* why this tier (and why a better one did not load) */
+	char faults_why[VMS_WHY_MAX];	/* why fault counts are off, when asked for and off */
+};
+
+/* Tests only (VMSCOPE_INJECT_REFUSAL): programs made to be refused by the verifier, so that the
+ * fallback from one tier to the next is tested with a real refusal. */
+#define VMS_INJECT_KFUNC	0x1	/* tier kfunc-resync's programs */
+#define VMS_INJECT_EVENT	0x2	/* tier event-resync's */
+#define VMS_INJECT_FAULTS	0x4	/* the fault-count programs */
+
 struct vms_global {
 	__u64 next_gen;
 	__u64 garbage;		/* entries of dead generations not yet collected */
