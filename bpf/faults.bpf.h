@@ -134,14 +134,6 @@ static __always_inline struct vms_fault_ent *flt_entry(struct vms_fault_key *key
 /* Set before load: the access types are noted (flt_note_access runs on page_fault_user). */
 const volatile bool faults_access;
 
-/* Tests only: a load through a null pointer, which every verifier refuses (see vmscope.h). */
-const volatile __u32 inject_refusal;
-#define INJECT_REFUSAL(bit)								\
-	do {										\
-		if (inject_refusal & (bit))						\
-			asm volatile("r0 = 0; r0 = *(u64 *)(r0 + 0)" ::: "r0");	\
-	} while (0)
-
 /* The hot path: one fault of the current task at addr, completed (perf MIN/MAJ). */
 static __always_inline int flt_count(__u64 addr, bool major)
 {

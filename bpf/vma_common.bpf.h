@@ -6,6 +6,14 @@
 
 #include "vmscope.h"
 
+/* Tests only: a load through a null pointer, which every verifier refuses (see vmscope.h). */
+const volatile __u32 inject_refusal;
+#define INJECT_REFUSAL(bit)								\
+	do {										\
+		if (inject_refusal & (bit))						\
+			asm volatile("r0 = 0; r0 = *(u64 *)(r0 + 0)" ::: "r0");	\
+	} while (0)
+
 #define VM_READ		0x1
 #define VM_WRITE	0x2
 #define VM_EXEC		0x4

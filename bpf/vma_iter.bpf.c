@@ -60,6 +60,7 @@ int vms_vma_iter(struct bpf_iter__task_vma *ctx)
 	__u32 kind;
 	int len, is;
 
+	INJECT_REFUSAL(VMS_INJECT_ITER);
 	if (!task || !vma) {
 		walk_end(); /* the end of the whole pass */
 		return 0;

@@ -129,6 +129,7 @@ struct vms_info {
 #define VMS_INJECT_KFUNC	0x1	/* tier kfunc-resync's programs */
 #define VMS_INJECT_EVENT	0x2	/* tier event-resync's */
 #define VMS_INJECT_FAULTS	0x4	/* the fault-count programs */
+#define VMS_INJECT_ITER		0x8	/* the bpf-iter backend's */
 
 struct vms_global {
 	__u64 next_gen;

@@ -98,6 +98,7 @@ int vma_reader_run(pid_t tgid, vma_rec_cb cb, void *ctx, struct vma_reader_stats
 	if (!skel)
 		return -errno;
 	skel->rodata->target_tgid = (__u32)tgid;
+	skel->rodata->inject_refusal = bpf_inject_refusal();
 	err = vma_iter_bpf__load(skel);
 	if (err) {
 		vms_debug("bpf-iter: cannot load its program: %s", bpf_diag_why(err));

@@ -199,24 +199,6 @@ struct load_env {
 	unsigned inject;	/* VMS_INJECT_*: tests only */
 };
 
-/* VMSCOPE_INJECT_REFUSAL=kfunc-resync,event-resync,faults (tests only): those programs are made
- * to be refused by the verifier, to test the fallbacks with real refusals. */
-static unsigned inject_from_env(void)
-{
-	const char *e = getenv("VMSCOPE_INJECT_REFUSAL");
-	unsigned v = 0;
-
-	if (!e)
-		return 0;
-	if (strstr(e, "kfunc-resync"))
-		v |= VMS_INJECT_KFUNC;
-	if (strstr(e, "event-resync"))
-		v |= VMS_INJECT_EVENT;
-	if (strstr(e, "faults"))
-		v |= VMS_INJECT_FAULTS;
-	return v;
-}
-
 static struct model_bpf *open_tier(const struct load_env *env, enum vms_tier tier, unsigned faults)
 {
 	bool event_tier = tier == VMS_TIER_EVENT_RESYNC;
@@ -304,7 +286,7 @@ int live_load(const struct live_limits *lim, unsigned faults, struct live_plan *
 	      struct model_bpf **out)
 {
 	static const enum vms_tier order[] = { VMS_TIER_KFUNC_RESYNC, VMS_TIER_EVENT_RESYNC };
-	struct load_env env = { .lim = lim, .inject = inject_from_env() };
+	struct load_env env = { .lim = lim, .inject = bpf_inject_refusal() };
 	char why[2][VMS_WHY_MAX] = { "", "" };
 	struct model_bpf *skel = NULL;
 	struct btf *btf;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/util.h"
+#include "vmscope.h"
 
 static char refusal[320];
 
@@ -93,4 +94,19 @@ int bpf_diag_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 		fputs(msg, stderr);
 	free(msg);
 	return n;
+}
+
+unsigned bpf_inject_refusal(void)
+{
+	static const struct { const char *name; unsigned bit; } knobs[] = {
+		{ "kfunc-resync", VMS_INJECT_KFUNC }, { "event-resync", VMS_INJECT_EVENT },
+		{ "faults", VMS_INJECT_FAULTS }, { "bpf-iter", VMS_INJECT_ITER },
+	};
+	const char *e = getenv("VMSCOPE_INJECT_REFUSAL");
+	unsigned v = 0;
+
+	for (size_t i = 0; e && i < ARRAY_SIZE(knobs); i++)
+		if (strstr(e, knobs[i].name))
+			v |= knobs[i].bit;
+	return v;
 }

@@ -23,4 +23,9 @@ const char *bpf_diag_refusal(void);
 /* One line for a failed load: the refusal if there was one, else strerror(-err). */
 const char *bpf_diag_why(int err);
 
+/* Tests only: VMSCOPE_INJECT_REFUSAL=kfunc-resync,event-resync,faults,bpf-iter names programs
+ * to be made refusable (VMS_INJECT_* of bpf/vmscope.h, for their inject_refusal knob), so that
+ * every fallback is tested with a real verifier refusal. */
+unsigned bpf_inject_refusal(void);
+
 #endif
