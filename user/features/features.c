@@ -16,6 +16,7 @@
 
 #include "features/probe.h"
 #include "model/live.h"
+#include "util/bpf_diag.h"
 #include "util/mounts.h"
 #include "util/util.h"
 
@@ -62,6 +63,17 @@ void feat_set(struct vms_feature *f, bool ok, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
 	va_end(ap);
+}
+
+void feat_load_failed(struct vms_feature *f, int err)
+{
+	const char *refusal = bpf_diag_refusal();
+
+	if (refusal)
+		feat_set(f, false, "%s at load: %s", err_name(err), refusal);
+	else
+		feat_set(f, false, "%s at load", err_name(err));
+	bpf_diag_reset(); /* consumed: the next probe's failure is its own */
 }
 
 void probe_trigger_syscalls(void)
@@ -143,6 +155,7 @@ int features_probe(struct vms_features *f)
 	env.pidns_dev = st.st_dev;
 	env.pidns_ino = st.st_ino;
 
+	bpf_diag_reset();
 	probe_mount(&ft[VMS_FEAT_BPFFS], ensure_bpffs, VMS_BPFFS_PATH);
 	probe_mount(&ft[VMS_FEAT_TRACEFS], ensure_tracefs, VMS_TRACEFS_PATH);
 	probe_btf(&env, &ft[VMS_FEAT_BTF]);

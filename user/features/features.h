@@ -37,7 +37,7 @@ enum vms_tier {
 
 struct vms_feature {
 	bool available;
-	char detail[128];	/* what was seen, or why not (e.g. "EPERM at load") */
+	char detail[320];	/* what was seen, or why not (e.g. "EPERM at load") */
 };
 
 struct vms_features {
