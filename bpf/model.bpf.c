@@ -601,6 +601,7 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	__u32 tgid, gen, dropped = 0;
 	__u64 lo, hi, elo, ehi, lo2 = 0, hi2 = 0, s0;
 	int added, added2 = 0;
+	bool editing = false;
 	long nr;
 
 	task = bpf_get_current_task_btf();
@@ -645,6 +646,10 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	elo = op->elo < lo ? op->elo : lo;
 	ehi = op->ehi > hi ? op->ehi : hi;
 
+	/* readers: the published set is edited in place until the change count moves (or, on
+	 * failure, a full resync publishes a new generation or marks the process dirty) */
+	__sync_fetch_and_add(&p->busy, 1);
+	editing = true;
 	for (__u32 i = 0; i < MAX_OLD; i++) {
 		if (i >= op->n_old)
 			break;
@@ -679,6 +684,8 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 full:
 	resync_current();
 out:
+	if (editing)
+		__sync_fetch_and_add(&p->busy, -1);
 	return 0;
 }
 

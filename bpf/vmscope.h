@@ -68,6 +68,8 @@ struct vms_proc_ent {
 	__u64 range_resyncs;
 	__u64 stack_start;	/* start of the [stack] VMA, to spot faults that grow it */
 	__u64 stale_gen;	/* tier event-resync: the generation invalidated last (garbage) */
+	__u32 busy;		/* range updates editing the published set in place right now */
+	__u32 pad;
 };
 
 struct vms_vma_key {

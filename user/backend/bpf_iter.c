@@ -81,7 +81,7 @@ static void reset_pass(struct vma_iter_bpf *skel)
 	skel->bss->walk_torn = skel->bss->walk_mm = 0;
 }
 
-#define PASSES 3	/* walks that raced with a writer are redone this often, then -ESTALE */
+#define PASSES 8	/* walks that raced with a writer are redone this often, then -ESTALE */
 
 int vma_reader_run(pid_t tgid, vma_rec_cb cb, void *ctx, struct vma_reader_stats *stats)
 {
@@ -251,7 +251,8 @@ static int bpf_iter_snapshot(struct vms_snapshot *s, unsigned flags)
 			vms_debug("PID %d: reading /proc instead", (int)s->proc.pid);
 		else
 			vms_debug("PID %d: the iterator's walk raced with changes %d times: reading /proc "
-				  "instead", (int)s->proc.pid, PASSES);
+				  "instead (which takes no mmap_lock either on 6.17+: it may be torn too)",
+				  (int)s->proc.pid, PASSES);
 		snapshot_free_regions(s);
 		return procfs_read_regions(&s->proc, false, s);
 	}

@@ -639,35 +639,63 @@ static char *name_of(struct live *m, const struct vms_vma_ent *v)
 	return vma_rec_name(&r, ne.name);
 }
 
-int live_read(struct live *m, struct vms_snapshot *s)
+/* The published state of a process, resynced in the kernel once if the kernel side lost track.
+ * 1: tier event-resync answered from /proc (done: *ret), 0: *pe is published, else -errno. */
+static int published(struct live *m, struct vms_snapshot *s, struct vms_proc_ent *pe, int *ret)
 {
-	struct vms_proc_ent pe;
-	struct collect c = { 0 };
-	size_t *idx = NULL;
 	uint32_t tgid = (uint32_t)s->proc.pid;
-	int err;
 
 	for (int attempt = 0;; attempt++) {
 		if (live_event_tier(m) &&
-		    (bpf_map_lookup_elem(m->procs_fd, &tgid, &pe) ||
-		     !same_start(pe.start_time, s->proc.start_time) || !VMS_STATE_GEN(pe.state) ||
-		     (pe.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW))))
-			return live_resync_from_proc(m, s);
-		if (bpf_map_lookup_elem(m->procs_fd, &tgid, &pe) ||
-		    !same_start(pe.start_time, s->proc.start_time))
+		    (bpf_map_lookup_elem(m->procs_fd, &tgid, pe) ||
+		     !same_start(pe->start_time, s->proc.start_time) || !VMS_STATE_GEN(pe->state) ||
+		     (pe->flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW)))) {
+			*ret = live_resync_from_proc(m, s);
+			return 1;
+		}
+		if (bpf_map_lookup_elem(m->procs_fd, &tgid, pe) ||
+		    !same_start(pe->start_time, s->proc.start_time))
 			return -ENOENT;
-		if (!(pe.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW | VMS_PROC_STACK)) &&
-		    VMS_STATE_GEN(pe.state))
-			break;
+		if (!(pe->flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW | VMS_PROC_STACK)) &&
+		    VMS_STATE_GEN(pe->state))
+			return 0;
 		/* The kernel side said it lost track: read the process again, in the kernel. */
 		if (attempt || live_resync(m, s->proc.pid))
 			return -EAGAIN;
 	}
-	c.tgid = tgid;
-	c.gen = VMS_STATE_GEN(pe.state);
-	err = for_each_vma(m, collect_one, &c);
-	if (err)
-		goto out;
+}
+
+#define READ_PASSES 8	/* reads that overlapped a change are redone this often, then -EAGAIN */
+
+int live_read(struct live *m, struct vms_snapshot *s)
+{
+	struct vms_proc_ent pe, pe2;
+	struct collect c = { 0 };
+	size_t *idx = NULL;
+	uint32_t tgid = (uint32_t)s->proc.pid;
+	int err, ret;
+
+	/* A range update edits the published set in place (p->busy while it does, then the change
+	 * count moves): a read that overlapped one may hold both or neither of a moved region, so
+	 * it is redone, never returned. */
+	for (int pass = 0;; pass++) {
+		err = published(m, s, &pe, &ret);
+		if (err)
+			return err > 0 ? ret : err;
+		c.tgid = tgid;
+		c.gen = VMS_STATE_GEN(pe.state);
+		c.n = 0;
+		err = pe.busy ? 0 : for_each_vma(m, collect_one, &c);
+		if (err)
+			goto out;
+		if (!pe.busy && !bpf_map_lookup_elem(m->procs_fd, &tgid, &pe2) && !pe2.busy &&
+		    pe2.state == pe.state && !(pe2.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW)))
+			break;
+		if (pass + 1 == READ_PASSES) {
+			err = -EAGAIN;
+			goto out;
+		}
+	}
 	idx = xcalloc(c.n ? c.n : 1, sizeof(*idx));
 	for (size_t i = 0; i < c.n; i++)
 		idx[i] = i;
