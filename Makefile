@@ -135,9 +135,10 @@ static:
 test: tests-build
 	$(Q)VMSCOPE=$(abspath $(BIN)) OUTPUT=$(abspath $(OUTPUT)) SANITIZE=$(SANITIZE) tests/run.sh
 
-# The BPF tests on other kernels (Debian 6.1 and 6.12 by default, KMX_KERNELS to choose) under
-# qemu: fetches the kernels into $$KMX_CACHE (/var/cache/vmscope-kmx), builds `make static` and an
-# initramfs, boots each kernel. Non-zero when a kernel does not boot or a guest test fails.
+# The BPF tests on other kernels (Debian 6.1, 6.12, 6.18 and 7.3 by default, KMX_KERNELS to
+# choose) under qemu: fetches the kernels into $$KMX_CACHE (/var/cache/vmscope-kmx), builds
+# `make static` and an initramfs, boots each kernel. Non-zero when a kernel does not boot or a
+# guest test fails.
 test-kernels:
 	$(Q)tools/kernel-matrix/run.sh
 

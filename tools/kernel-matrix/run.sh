@@ -4,12 +4,26 @@
 # Prints the guests' PASS:/FAIL: lines and a table: kernel, tier, passed, failed, boot wall time.
 # Exit status is non-zero when a kernel did not boot or finish, or any guest test failed.
 #
-# Environment: KMX_KERNELS (Debian image packages; default 6.1's linux-image-amd64 and
-# linux-image-6.12-amd64), KMX_CACHE (/var/cache/vmscope-kmx), KMX_ONLY=a,b (only guest tests
-# whose file name holds a or b), KMX_OPS (model test ops, 4000), KMX_JOBS (kernels booted at
-# once), KMX_MEM (512M), KMX_SMP (2), KMX_TIMEOUT (per boot, 900 s), KMX_RETRIES (2: only for
-# boots whose kernel oopsed before /init ran), KMX_LOGS (dir for console logs; default a fresh
-# /tmp dir, removed when everything passed).
+# Environment:
+#   KMX_KERNELS  Debian kernel image packages to boot. Default, pinned so that CI boots the same
+#                kernels every run: linux-image-amd64 (bookworm's 6.1), linux-image-6.12-amd64
+#                (bookworm-security), linux-image-6.18.15+deb13-amd64 and
+#                linux-image-7.3.4+deb13-amd64 (trixie-backports). Any package name works: the
+#                system's apt lists are asked first, then the private ones (build.sh). The word
+#                `newest` is the canary: the newest linux-image-VERSION-amd64 in the private lists
+#                (trixie-backports, sid), updated first; e.g. KMX_KERNELS="newest" or
+#                KMX_KERNELS="linux-image-amd64 newest". A kernel whose major.minor has no row in
+#                tests/kernels/tiers fails 10-features: add the row once its tier is known.
+#   KMX_SUITES   the private apt lists' suites ("trixie-backports sid"); KMX_MIRROR overrides
+#                the mirror taken from the system's sources
+#   KMX_CACHE    kernels and the private apt state (/var/cache/vmscope-kmx)
+#   KMX_ONLY=a,b only guest tests whose file name holds a or b
+#   KMX_OPS      model test ops (4000)
+#   KMX_JOBS     kernels booted at once (1; each guest is one single-threaded TCG process)
+#   KMX_MEM      guest memory (512M), KMX_SMP guest CPUs (2)
+#   KMX_TIMEOUT  per boot (900 s); KMX_RETRIES (2: only for boots whose kernel oopsed before
+#                /init ran)
+#   KMX_LOGS     dir for console logs; default a fresh /tmp dir, removed when everything passed
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
