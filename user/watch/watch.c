@@ -227,6 +227,17 @@ static int set_filters(struct watch_ctx *c)
 	return 0;
 }
 
+/* The bpf_kallsyms_lookup_name() answers build_path() needs (see watch_ksyms): without them
+ * memfd, shared anonymous, SysV shm and anon_inode names are left to the reader's /proc. */
+static void run_ksyms(struct watch_ctx *c)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.watch_ksyms), &opts);
+
+	if (err)
+		vms_debug("watch: looking up the d_dname functions: %s", strerror(errno));
+}
+
 static void print_summary(struct watch_ctx *c)
 {
 	uint64_t seen = wstat_sum(c, VMS_WST_SEEN), filtered = wstat_sum(c, VMS_WST_FILTERED);
@@ -293,6 +304,7 @@ int watch_run(const struct watch_opts *o)
 			err == -EPERM ? " (need root, or CAP_BPF and CAP_PERFMON)" : " (try -v)");
 		goto cleanup;
 	}
+	run_ksyms(&c);
 	if (set_filters(&c))
 		goto cleanup;
 	err = watch_bpf__attach(c.skel);
