@@ -33,6 +33,10 @@ struct scratch {
 	char buf[1024 + 256];
 	const unsigned char *comp[MAX_DEPTH];
 	__u32 clen[MAX_DEPTH];
+	/* build_path's walk: components collected, bytes written. In the map, not in the stack
+	 * context of the bpf_loop callbacks, where the verifier would know them exactly and check
+	 * the callbacks again for every value (32 times each). */
+	__u32 depth, off;
 };
 
 struct {
@@ -49,17 +53,30 @@ static __always_inline struct scratch *scratch(void)
 	return bpf_map_lookup_elem(&vms_scratch, &zero);
 }
 
-/* FNV-1a over the name: names are interned by content. */
+/* FNV-1a over the name: names are interned by content. One bpf_loop step per byte: an inline
+ * loop made the verifier walk each of its up to 512 iterations at every call site. */
+struct hash_ctx {
+	const char *s;
+	__u32 len;
+	__u64 h;
+};
+
+static long hash_step(__u32 i, void *arg)
+{
+	struct hash_ctx *c = arg;
+
+	if (i >= c->len || i >= VMS_NAME_MAX)
+		return 1;
+	c->h = (c->h ^ (unsigned char)c->s[i]) * 0x100000001b3ULL;
+	return 0;
+}
+
 static __always_inline __u64 name_hash(const char *s, __u32 len)
 {
-	__u64 h = 0xcbf29ce484222325ULL ^ len;
+	struct hash_ctx c = { .s = s, .len = len, .h = 0xcbf29ce484222325ULL ^ len };
 
-	for (__u32 i = 0; i < VMS_NAME_MAX; i++) {
-		if (i >= len)
-			break;
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-	}
-	return h ? h : 1;
+	bpf_loop(VMS_NAME_MAX, hash_step, &c, 0);
+	return c.h ? c.h : 1;
 }
 
 static __always_inline __u64 intern(struct scratch *s, __u32 len)
@@ -90,8 +107,6 @@ struct walk_ctx {
 	struct dentry *d;
 	struct vfsmount *vm;
 	struct mount *mnt;
-	__u32 depth;
-	__u32 off;
 	int err;
 };
 
@@ -117,13 +132,13 @@ static long walk_up(__u32 i, void *arg)
 		w->vm = &mp->mnt;
 		return 0;
 	}
-	if (w->depth >= MAX_DEPTH || !s) {
+	if (!s || s->depth >= MAX_DEPTH) {
 		w->err = -1;
 		return 1;
 	}
-	s->comp[w->depth & (MAX_DEPTH - 1)] = BPF_CORE_READ(d, d_name.name);
-	s->clen[w->depth & (MAX_DEPTH - 1)] = BPF_CORE_READ(d, d_name.len);
-	w->depth++;
+	s->comp[s->depth & (MAX_DEPTH - 1)] = BPF_CORE_READ(d, d_name.name);
+	s->clen[s->depth & (MAX_DEPTH - 1)] = BPF_CORE_READ(d, d_name.len);
+	s->depth++;
 	w->d = parent;
 	return 0;
 }
@@ -133,11 +148,12 @@ static long write_down(__u32 i, void *arg)
 {
 	struct walk_ctx *w = arg;
 	struct scratch *s = w->s;
-	__u32 c, len, off = w->off;
+	__u32 c, len, off;
 
-	if (i >= w->depth || !s)
+	if (!s || i >= s->depth)
 		return 1;
-	c = (w->depth - 1 - i) & (MAX_DEPTH - 1);
+	off = s->off;
+	c = (s->depth - 1 - i) & (MAX_DEPTH - 1);
 	len = s->clen[c];
 	if (len > 255 || off + 1 + len > VMS_NAME_MAX - 16) {
 		w->err = -1;
@@ -146,7 +162,7 @@ static long write_down(__u32 i, void *arg)
 	s->buf[POS(NAME_OFF + off)] = '/';
 	off++;
 	bpf_probe_read_kernel(s->buf + POS(NAME_OFF + off), len & 0xff, s->comp[c]);
-	w->off = off + len;
+	s->off = off + len;
 	return 0;
 }
 
@@ -182,14 +198,16 @@ static __always_inline int build_path(struct scratch *s, struct file *file)
 		}
 		return -1;
 	}
+	s->depth = 0;
+	s->off = 0;
 	bpf_loop(MAX_DEPTH * 2, walk_up, &w, 0);
 	if (w.err)
 		return -1;
 	bpf_loop(MAX_DEPTH, write_down, &w, 0);
 	if (w.err)
 		return -1;
-	off = w.off;
-	if (!w.depth) {
+	off = s->off;
+	if (!s->depth) {
 		s->buf[NAME_OFF] = '/';
 		off = 1;
 	}
