@@ -230,7 +230,7 @@ t0=$EPOCHREALTIME
 "$VMSCOPE" watch --json -p "$att" >"$T/att.json" 2>"$T/att.err" &
 wpid=$!
 track "$wpid"
-t_att="" t_ev=""
+t_att="" t_ev="" att_s=""
 for _ in $(seq 3000); do
 	[ -z "$t_att" ] && grep -q '^vmscope: watch: attached' "$T/att.err" && t_att=$EPOCHREALTIME
 	[ -z "$t_ev" ] && [ -s "$T/att.json" ] && t_ev=$EPOCHREALTIME
@@ -241,6 +241,7 @@ done
 kill -USR1 "$att"
 if [ -n "$t_att" ] && [ -n "$t_ev" ] && wait_exit "$wpid" 10; then
 	own=$(sed -n 's/.* in \([0-9.]*\) s,.*/\1/p' "$T/att.err")
+	att_s=$(awk -v a="$t0" -v b="$t_att" 'BEGIN { printf "%.3f", b - a }')
 	# the first event's own time stamp (CLOCK_REALTIME), not when the poll above noticed it
 	first=$(head -n 1 "$T/att.json" | sed -n 's/.*"ts_ns": \([0-9]*\),.*/\1/p')
 	echo "INFO: watch attach $(awk -v a="$t0" -v b="$t_att" 'BEGIN { printf "%.2f", b - a }') s" \
@@ -252,6 +253,8 @@ else
 fi
 
 # ---- 8c. a stop signal at any moment of the start-up ends watch within 0.5 s ----
+# The moments: fixed ones, and a quarter, a half and three quarters of the attach time measured
+# above (inside the load on any machine).
 # Before the attached line: at once, by the signal (status 128+N, one line on stderr); after it:
 # cleanly (status 0, the summary). Either way nothing stays attached. SIGINT is sent once watch
 # has its handler (SigCgt): this non-interactive shell starts background jobs with SIGINT
@@ -308,7 +311,9 @@ stop_at() {
 		fail "watch: SIG$sig at $at" "$why: $(head -c 300 "$T/sig.err" | tr '\n' ' ')"
 	fi
 }
-for at in 0 0.05 0.1 0.2 0.4 0.8 attached; do
+quarters=""
+[ -n "$att_s" ] && quarters=$(awk -v t="$att_s" 'BEGIN { printf "%.3f %.3f %.3f", t / 4, t / 2, t * 3 / 4 }')
+for at in 0 $quarters 0.05 0.1 0.2 0.4 0.8 attached; do
 	stop_at INT 2 "$at"
 	stop_at TERM 15 "$at"
 done
