@@ -175,6 +175,7 @@ static __always_inline int flt_count(__u64 addr, bool major)
 SEC("perf_event")
 int vms_flt_min(struct bpf_perf_event_data *ctx)
 {
+	INJECT_REFUSAL(VMS_INJECT_FAULTS);
 	return flt_count(ctx->addr, false);
 }
 

@@ -79,6 +79,14 @@ struct {
 	__type(value, struct vms_name_ent);
 } vms_names SEC(".maps");
 
+/* Written by `vmscope start` only, read by `status`: the tier decision and its reasons. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vms_info);
+} vms_info SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, VMS_STAT__COUNT);
@@ -156,12 +164,13 @@ static __always_inline __u32 new_gen(void)
 
 /*
  * Stores one VMA under (tgid, gen) = tg, named as get_vma_name() names it. Returns 1 if the key
- * is new, 0 if it replaced one, -1 if the map is full. A global function, verified once.
+ * is new, 0 if it replaced one, -1 if the map is full. A global function, verified once. The VMA
+ * comes as an address (ptr_to_u64): iterated VMAs may be untrusted (see walk_consistent()), and
+ * a global function takes no untrusted pointer; its loads go through bpf_rdonly_cast.
  */
-#define __arg_trusted __attribute__((btf_decl_tag("arg:trusted")))
-
-__noinline int store_vma_at(__u64 tg, struct vm_area_struct *vma __arg_trusted)
+__noinline int store_vma_at(__u64 tg, __u64 vma_addr)
 {
+	struct vm_area_struct *vma = flt_cast(vma_addr, struct vm_area_struct);
 	struct vms_vma_key key = { .tgid = tg >> 32, .gen = (__u32)tg };
 	struct vms_vma_ent ent = {};
 	struct mm_struct *mm;
@@ -208,32 +217,6 @@ __noinline int store_vma_at(__u64 tg, struct vm_area_struct *vma __arg_trusted)
 static __always_inline __u32 proc_flags_of(struct mm_struct *mm)
 {
 	return mm_has_gate(mm) ? VMS_PROC_GATE : 0;
-}
-
-/*
- * Since 6.18 the open-coded VMA iterator no longer holds the mmap_lock for the whole walk (it
- * copies one VMA at a time into a snapshot), so a walk is only a consistent picture if no writer
- * held the mmap_lock meanwhile: mm->mm_lock_seq, a seqcount, is odd while one does and moves on
- * each write. With the older iterator (lock held throughout) there is nothing to check.
- */
-static __always_inline bool walk_unlocked(void)
-{
-	return bpf_core_field_exists(struct bpf_iter_task_vma_kern_data, snapshot);
-}
-
-static __always_inline __u32 mm_seq(struct mm_struct *mm)
-{
-	__u32 v = 0;
-
-	bpf_probe_read_kernel(&v, sizeof(v), (void *)mm + bpf_core_field_offset(struct mm_struct,
-									       mm_lock_seq));
-	return v;
-}
-
-/* A walk begun at seq0 saw one consistent state. */
-static __always_inline bool walk_consistent(struct mm_struct *mm, __u32 seq0)
-{
-	return !walk_unlocked() || (!(seq0 & 1) && mm_seq(mm) == seq0);
 }
 
 static __always_inline __u64 task_start(struct task_struct *task)
@@ -289,7 +272,7 @@ static __always_inline int resync_task(struct task_struct *task)
 		err = bpf_iter_task_vma_new(&it, task, 0);
 		if (!err) {
 			while ((vma = bpf_iter_task_vma_next(&it))) {
-				if (store_vma_at(TG(tgid, gen), vma) < 0) {
+				if (store_vma_at(TG(tgid, gen), ptr_to_u64(vma)) < 0) {
 					full = true;
 					break;
 				}
@@ -537,7 +520,7 @@ __noinline int store_range(__u64 tg, __u64 lo, __u64 hi)
 			 * boundary (it may have merged), so it is stored again if it still is */
 			if (BPF_CORE_READ(vma, vm_start) > hi)
 				break;
-			r = store_vma_at(TG(tgid, gen), vma);
+			r = store_vma_at(TG(tgid, gen), ptr_to_u64(vma));
 			if (r < 0) {
 				err = -1;
 				break;
@@ -610,6 +593,7 @@ static __always_inline void faults_after(struct vms_op *op, long ret)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 {
+	INJECT_REFUSAL(VMS_INJECT_KFUNC);
 	struct task_struct *task;
 	struct vms_proc_ent *p;
 	struct vms_op *op;
@@ -617,6 +601,7 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	__u32 tgid, gen, dropped = 0;
 	__u64 lo, hi, elo, ehi, lo2 = 0, hi2 = 0, s0;
 	int added, added2 = 0;
+	bool editing = false;
 	long nr;
 
 	task = bpf_get_current_task_btf();
@@ -661,6 +646,10 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	elo = op->elo < lo ? op->elo : lo;
 	ehi = op->ehi > hi ? op->ehi : hi;
 
+	/* readers: the published set is edited in place until the change count moves (or, on
+	 * failure, a full resync publishes a new generation or marks the process dirty) */
+	__sync_fetch_and_add(&p->busy, 1);
+	editing = true;
 	for (__u32 i = 0; i < MAX_OLD; i++) {
 		if (i >= op->n_old)
 			break;
@@ -695,6 +684,8 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 full:
 	resync_current();
 out:
+	if (editing)
+		__sync_fetch_and_add(&p->busy, -1);
 	return 0;
 }
 
@@ -1017,89 +1008,21 @@ int vms_resync(struct resync_args *args)
 	return 0;
 }
 
-/* ---- seeding: one iter/task_vma pass over every process ---- */
-
-__u64 seed_last_task;
-__u64 seed_s0;
-__u32 seed_gen;
-__u32 seed_n;
-bool seed_skip;
-
-static __always_inline void seed_publish(void)
-{
-	struct vms_proc_ent *p;
-	struct vms_global *g;
-	__u32 tgid;
-	__u64 s1;
-
-	if (!seed_last_task || seed_skip || !seed_gen)
-		return;
-	tgid = BPF_CORE_READ((struct task_struct *)seed_last_task, tgid);
-	p = bpf_map_lookup_elem(&vms_procs, &tgid);
-	if (!p)
-		return;
-	g = global();
-	s1 = (__u64)seed_gen << 32 | (__u32)(VMS_STATE_CHANGES(seed_s0) + 1);
-	if (__sync_val_compare_and_swap(&p->state, seed_s0, s1) != seed_s0) {
-		/* it changed during the walk: the events' own resync is newer */
-		if (g)
-			__sync_fetch_and_add(&g->garbage, seed_n);
-		return;
-	}
-	if (g) {
-		if (VMS_STATE_GEN(seed_s0))
-			__sync_fetch_and_add(&g->garbage, p->nr_vmas);
-		__sync_fetch_and_add(&g->live, seed_n);
-	}
-	p->nr_vmas = seed_n;
-	p->full_resyncs++;
-}
-
-SEC("iter/task_vma")
-int vms_seed(struct bpf_iter__task_vma *ctx)
+/*
+ * ---- seeding: one iter/task pass over every process ----
+ * Each process is read like any full resync (kfunc VMA iterator, validated walk, published by
+ * compare-and-swap), not from iter/task_vma's own VMAs: those may be stale since the iterator
+ * rework, and the first of each process is fetched before a program could note mm_lock_seq.
+ */
+SEC("iter/task")
+int vms_seed(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
-	struct vm_area_struct *vma = ctx->vma;
-	struct vms_proc_ent *p, fresh = {};
-	__u32 tgid;
 
-	if (!vma || !task) {
-		/* end of the walk */
-		seed_publish();
-		seed_last_task = 0;
+	/* one walk per process: threads share the leader's mm */
+	if (!task || task->pid != task->tgid || (seed_tgid && task->tgid != seed_tgid))
 		return 0;
-	}
-	if ((__u64)task != seed_last_task) {
-		seed_publish();
-		seed_last_task = (__u64)task;
-		seed_n = 0;
-		seed_gen = 0;
-		tgid = task->tgid;
-		/* one walk per process: threads share the leader's mm */
-		seed_skip = task->pid != tgid || (seed_tgid && tgid != seed_tgid);
-		if (seed_skip)
-			return 0;
-		fresh.start_time = task_start(task);
-		fresh.flags = proc_flags_of(task->mm);
-		p = bpf_map_lookup_elem(&vms_procs, &tgid);
-		if (!p || p->start_time != fresh.start_time) {
-			bpf_map_update_elem(&vms_procs, &tgid, &fresh, BPF_ANY);
-			p = bpf_map_lookup_elem(&vms_procs, &tgid);
-		}
-		if (!p) {
-			seed_skip = true;
-			return 0;
-		}
-		seed_s0 = p->state;
-		seed_gen = new_gen();
-	}
-	if (seed_skip)
-		return 0;
-	if (store_vma_at(TG(task->tgid, seed_gen), vma) < 0) {
-		seed_skip = true;
-		return 0;
-	}
-	seed_n++;
+	resync_pid(task->pid);
 	return 0;
 }
 
@@ -1118,6 +1041,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 SEC("tp_btf/sys_exit")
 int BPF_PROG(vms_sys_exit_ev, struct pt_regs *regs, long ret)
 {
+	INJECT_REFUSAL(VMS_INJECT_EVENT);
 	long nr = BPF_CORE_READ(regs, orig_ax);
 	struct vms_proc_ent *p;
 	__u32 tgid;

@@ -6,6 +6,14 @@
 
 #include "vmscope.h"
 
+/* Tests only: a load through a null pointer, which every verifier refuses (see vmscope.h). */
+const volatile __u32 inject_refusal;
+#define INJECT_REFUSAL(bit)								\
+	do {										\
+		if (inject_refusal & (bit))						\
+			asm volatile("r0 = 0; r0 = *(u64 *)(r0 + 0)" ::: "r0");	\
+	} while (0)
+
 #define VM_READ		0x1
 #define VM_WRITE	0x2
 #define VM_EXEC		0x4
@@ -86,6 +94,53 @@ static __always_inline __u64 stack_limit(struct task_struct *task)
 	__u64 limit = BPF_CORE_READ(task, signal, rlim[RLIMIT_STACK].rlim_cur);
 
 	return limit < STACK_WINDOW ? limit : STACK_WINDOW;
+}
+
+/*
+ * Walk validation. VMA readers may run without the mmap_lock: since the 2026 rework the kfunc VMA
+ * iterator, iter/task_vma and bpf_find_vma hand out RCU-protected, possibly stale VMAs. A walk is
+ * a consistent picture only if no writer held the mmap_lock meanwhile: mm->mm_lock_seq, a
+ * seqcount since 6.14 (odd while a writer holds the lock, moved by each one), says so. An older
+ * mm_lock_seq is a plain counter that can be odd at rest, but those kernels' iterators hold the
+ * mmap_lock for the whole walk, so there is nothing to check.
+ */
+struct seqcount___vms {
+	unsigned sequence;
+} __attribute__((preserve_access_index));
+
+struct mm_struct___vms {
+	struct seqcount___vms mm_lock_seq;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool mm_seq_checkable(void)
+{
+	return bpf_core_field_exists(((struct mm_struct___vms *)0)->mm_lock_seq.sequence);
+}
+
+static __always_inline __u32 mm_seq(struct mm_struct *mm)
+{
+	__u32 v = 0;
+
+	if (mm_seq_checkable())
+		bpf_probe_read_kernel(&v, sizeof(v), (void *)mm +
+				      bpf_core_field_offset(struct mm_struct___vms, mm_lock_seq.sequence));
+	return v;
+}
+
+/* A walk of mm begun when mm_seq() was seq0 saw one consistent state. */
+static __always_inline bool walk_consistent(struct mm_struct *mm, __u32 seq0)
+{
+	return !mm_seq_checkable() || (!(seq0 & 1) && mm_seq(mm) == seq0);
+}
+
+/* A kernel pointer as a plain number, e.g. to hand an untrusted VMA to a global function (which
+ * takes no untrusted pointer): the helper's copy is a scalar to the verifier. */
+static __always_inline __u64 ptr_to_u64(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
 }
 
 /* Before 6.2 anon_name shares a union with shared.rb (the i_mmap tree node of file VMAs): it is

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * One pass over the VMAs of one process or of all processes (iter/task_vma), emitting a
- * vms_vma_rec per VMA, named exactly as /proc/PID/maps names it. Used to seed the live model
- * and by the bpf-iter backend. bpf_d_path() is allowed in iterators, so file names come from
- * the kernel's own d_path (with " (deleted)").
+ * One pass over the VMAs of one process (iter/task_vma), emitting a vms_vma_rec per VMA, named
+ * exactly as /proc/PID/maps names it: the bpf-iter backend.
+ *
+ * Names come from vma_name.bpf.h's own path building, not bpf_d_path: since the 2026 iterator
+ * rework ctx->vma is an RCU-protected, possibly stale pointer that bpf_d_path refuses. For the
+ * same reason the walk is validated: mm_lock_seq is noted at the first VMA of a process (whose
+ * pointer the kernel fetched before that, so it is looked up again with bpf_find_vma) and
+ * checked at the end; user space reads walk_torn and retries or falls back to /proc.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "vma_common.bpf.h"
+#define VMS_NAME_NO_INTERN
+#include "vma_name.bpf.h"
 
 const volatile __u32 target_tgid;	/* 0: every process */
 
@@ -20,26 +26,25 @@ struct {
 	__type(value, __u64);	/* task pointer that owns the emission */
 } seen_mm SEC(".maps");
 
-struct scratch {
-	struct vms_vma_rec rec;
-	char name[VMS_NAME_MAX];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct scratch);
-} scratch_map SEC(".maps");
-
 __u64 vmas_seen;
 __u64 names_truncated;
+__u64 walk_torn;	/* processes whose walk raced with a writer: re-read them */
 
-static __always_inline int copy_str(char *dst, const char *src)
+/* The process being walked: its mm and mm_lock_seq at its first VMA. */
+__u64 walk_mm;
+__u32 walk_seq;
+
+static long vma_addr_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
-	long n = bpf_probe_read_kernel_str(dst, VMS_NAME_MAX, src);
+	*(__u64 *)data = ptr_to_u64(vma);
+	return 0;
+}
 
-	return n > 0 ? n - 1 : -1;
+static __always_inline void walk_end(void)
+{
+	if (walk_mm && !walk_consistent((struct mm_struct *)walk_mm, walk_seq))
+		walk_torn++;
+	walk_mm = 0;
 }
 
 SEC("iter/task_vma")
@@ -48,21 +53,23 @@ int vms_vma_iter(struct bpf_iter__task_vma *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
 	struct vm_area_struct *vma = ctx->vma;
+	struct vms_vma_rec rec = {};
 	struct mm_struct *mm;
-	struct file *file;
 	struct scratch *s;
-	struct anon_vma_name *anon = NULL;
 	__u64 mmkey, tkey, *owner;
-	__u32 zero = 0, flags;
-	long len = 0;
+	__u32 kind;
+	int len, is;
 
-	if (!task || !vma)
+	INJECT_REFUSAL(VMS_INJECT_ITER);
+	if (!task || !vma) {
+		walk_end(); /* the end of the whole pass */
 		return 0;
+	}
 	if (target_tgid && task->tgid != target_tgid)
 		return 0;
 	mm = vma->vm_mm;
-	mmkey = (__u64)mm;
-	tkey = (__u64)task;
+	mmkey = ptr_to_u64(mm);
+	tkey = ptr_to_u64(task);
 	owner = bpf_map_lookup_elem(&seen_mm, &mmkey);
 	if (!owner) {
 		bpf_map_update_elem(&seen_mm, &mmkey, &tkey, BPF_NOEXIST);
@@ -70,67 +77,48 @@ int vms_vma_iter(struct bpf_iter__task_vma *ctx)
 	}
 	if (!owner || *owner != tkey)
 		return 0; /* another thread of this process already emitted this mm */
+	if (mmkey != walk_mm) {
+		walk_end();
+		walk_mm = mmkey;
+		walk_seq = mm_seq(mm);
+		/* fetched before walk_seq was read: still in the tree now? */
+		if (mm_seq_checkable()) {
+			__u64 now = 0;
 
-	s = bpf_map_lookup_elem(&scratch_map, &zero);
+			bpf_find_vma(task, vma->vm_start, vma_addr_cb, &now, 0);
+			if (now != ptr_to_u64(vma))
+				walk_seq = 1; /* odd: torn */
+		}
+	}
+
+	s = scratch();
 	if (!s)
 		return 0;
-	__builtin_memset(&s->rec, 0, sizeof(s->rec));
-	flags = vma_perm_flags(vma->vm_flags);
+	rec.flags = vma_perm_flags(vma->vm_flags);
 	if (mm_has_gate(mm))
-		flags |= VMS_VMA_GATE;
-	s->rec.tgid = task->tgid;
-	s->rec.start = vma->vm_start;
-	s->rec.end = vma->vm_end;
+		rec.flags |= VMS_VMA_GATE;
+	rec.tgid = task->tgid;
+	rec.start = vma->vm_start;
+	rec.end = vma->vm_end;
+	if (vma->vm_file) {
+		struct inode *inode = vma->vm_file->f_inode;
 
-	anon = vma_anon_name(vma);
-
-	/* The same order of choices as get_vma_name(). */
-	file = vma->vm_file;
-	if (file) {
-		struct inode *inode = file->f_inode;
-
-		s->rec.pgoff = (__u64)vma->vm_pgoff << 12;
-		s->rec.dev = inode->i_sb->s_dev;
-		s->rec.ino = inode->i_ino;
-		if (anon) {
-			s->rec.name_kind = VMS_NAME_ANON_SHMEM;
-			len = copy_str(s->name, anon->name);
-		} else {
-			s->rec.name_kind = VMS_NAME_PATH;
-			len = bpf_d_path((struct path *)&file->f_path, s->name, VMS_NAME_MAX);
-			len = len > 0 ? len - 1 : -1;
-		}
-	} else if (vma->vm_ops && BPF_CORE_READ(vma, vm_ops, name)) {
-		/* special mappings ([vdso], [vvar], [uprobes]) name themselves */
-		struct vm_special_mapping *sm = vma->vm_private_data;
-
-		s->rec.name_kind = VMS_NAME_STRING;
-		len = sm ? copy_str(s->name, BPF_CORE_READ(sm, name)) : -1;
-	} else if (vma_is_heap(vma->vm_start, vma->vm_end, mm)) {
-		s->rec.name_kind = VMS_NAME_STRING;
-		__builtin_memcpy(s->name, "[heap]", 6);
-		len = 6;
-	} else if (vma_is_stack(vma->vm_start, vma->vm_end, mm)) {
-		s->rec.name_kind = VMS_NAME_STRING;
-		__builtin_memcpy(s->name, "[stack]", 7);
-		len = 7;
-	} else if (anon) {
-		s->rec.name_kind = VMS_NAME_ANON;
-		len = copy_str(s->name, anon->name);
+		rec.pgoff = (__u64)vma->vm_pgoff << 12;
+		rec.dev = inode->i_sb->s_dev;
+		rec.ino = inode->i_ino;
 	}
-	if (len < 0) {
-		flags |= VMS_VMA_NAME_TRUNC;
+	len = vma_name_build(s, vma, mm, rec.start, rec.end, &kind, &is);
+	rec.name_kind = kind;
+	if (len < 0 || len > VMS_NAME_MAX) {
+		rec.flags |= VMS_VMA_NAME_TRUNC;
 		names_truncated++;
 		len = 0;
 	}
-	if (len > VMS_NAME_MAX)
-		len = VMS_NAME_MAX;
-	s->rec.flags = flags;
-	s->rec.name_len = len;
+	rec.name_len = len;
 	vmas_seen++;
-	bpf_seq_write(seq, &s->rec, sizeof(s->rec));
+	bpf_seq_write(seq, &rec, sizeof(rec));
 	if (len > 0 && len <= VMS_NAME_MAX)
-		bpf_seq_write(seq, s->name, len);
+		bpf_seq_write(seq, s->buf + NAME_OFF, len);
 	return 0;
 }
 

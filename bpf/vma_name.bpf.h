@@ -5,7 +5,7 @@
  * special mapping's name, [heap], [stack], [anon:...]. Names are interned by content into
  * the includer's `vms_names` map (key: FNV-1a hash, value: struct vms_name_ent), so records
  * carry an 8-byte id. The includer defines vms_names and names_full() (called when an
- * insert fails).
+ * insert fails), or VMS_NAME_NO_INTERN to only build names (vma_name_build()).
  */
 #ifndef VMS_VMA_NAME_BPF_H
 #define VMS_VMA_NAME_BPF_H
@@ -53,6 +53,7 @@ static __always_inline struct scratch *scratch(void)
 	return bpf_map_lookup_elem(&vms_scratch, &zero);
 }
 
+#ifndef VMS_NAME_NO_INTERN
 /* FNV-1a over the name: names are interned by content. One bpf_loop step per byte: an inline
  * loop made the verifier walk each of its up to 512 iterations at every call site. */
 struct hash_ctx {
@@ -100,7 +101,7 @@ static __always_inline __u64 intern(struct scratch *s, __u32 len)
 	}
 	return id;
 }
-
+#endif
 
 struct walk_ctx {
 	struct scratch *s;
@@ -219,73 +220,86 @@ static __always_inline int build_path(struct scratch *s, struct file *file)
 	return off;
 }
 
-static __always_inline __u64 copy_kstr(struct scratch *s, const char *src, __u32 *flags)
+/* A kernel string (anon_vma_name, a special mapping's name) at buf + NAME_OFF: its length or -1. */
+static __always_inline int copy_kstr(struct scratch *s, const char *src)
 {
 	long n = bpf_probe_read_kernel_str(s->buf + NAME_OFF, VMS_NAME_MAX, src);
 
-	if (n <= 0) {
-		*flags |= VMS_VMA_UNNAMED;
-		return 0;
-	}
-	return intern(s, n - 1);
+	return n > 0 ? (int)(n - 1) : -1;
 }
 
 /* Which of get_vma_name()'s cases named the VMA, for callers that care. */
 enum { VMA_IS_OTHER, VMA_IS_HEAP, VMA_IS_STACK };
 
 /*
- * The name id of the VMA [start, end) of mm (0 for none) and its kind (enum vms_name_kind).
- * A name that cannot be built sets VMS_VMA_UNNAMED in *flags. vma is a BTF pointer (a trusted
- * argument or a callback's): the tests every VMA takes are plain loads, not helper calls.
+ * Builds the name of the VMA [start, end) of mm as get_vma_name() spells it, at s->buf + NAME_OFF
+ * (the prefix of [anon:%s]-style names is the kind's, not in the text). Returns its length (0
+ * for an anonymous VMA), or -1 when it cannot be built here; *kind gets the enum vms_name_kind.
+ * vma and mm may be untrusted (a lockless iterator's, or bpf_rdonly_cast ones): plain loads
+ * only, no helper that needs a trusted pointer. A name may then be stale: callers validate the
+ * walk it came from.
  */
-static __always_inline __u64 vma_name(struct scratch *s, struct vm_area_struct *vma,
-				      struct mm_struct *mm, __u64 start, __u64 end,
-				      __u32 *kind, __u32 *flags, int *is)
+static __always_inline int vma_name_build(struct scratch *s, struct vm_area_struct *vma,
+					  struct mm_struct *mm, __u64 start, __u64 end,
+					  __u32 *kind, int *is)
 {
 	struct anon_vma_name *anon = vma_anon_name(vma);
 	struct file *file = vma->vm_file;
-	__u64 id = 0;
-	int len;
 
 	*kind = VMS_NAME_NONE;
 	*is = VMA_IS_OTHER;
 	if (file) {
 		if (anon) {
 			*kind = VMS_NAME_ANON_SHMEM;
-			id = copy_kstr(s, anon->name, flags);
-		} else {
-			*kind = VMS_NAME_PATH;
-			len = build_path(s, file);
-			if (len < 0)
-				*flags |= VMS_VMA_UNNAMED;
-			else
-				id = intern(s, len);
+			return copy_kstr(s, anon->name);
 		}
-	} else if (vma->vm_ops && vma->vm_ops->name) {
+		*kind = VMS_NAME_PATH;
+		return build_path(s, file);
+	}
+	if (vma->vm_ops && vma->vm_ops->name) {
+		/* special mappings ([vdso], [vvar], [uprobes]) name themselves */
 		struct vm_special_mapping *sm = BPF_CORE_READ(vma, vm_private_data);
 
 		*kind = VMS_NAME_STRING;
-		if (sm)
-			id = copy_kstr(s, BPF_CORE_READ(sm, name), flags);
-		else
-			*flags |= VMS_VMA_UNNAMED;
-	} else if (vma_is_heap(start, end, mm)) {
+		return sm ? copy_kstr(s, BPF_CORE_READ(sm, name)) : -1;
+	}
+	if (vma_is_heap(start, end, mm)) {
 		*kind = VMS_NAME_STRING;
 		*is = VMA_IS_HEAP;
 		__builtin_memcpy(s->buf + NAME_OFF, "[heap]", 6);
-		id = intern(s, 6);
-	} else if (vma_is_stack(start, end, mm)) {
+		return 6;
+	}
+	if (vma_is_stack(start, end, mm)) {
 		*kind = VMS_NAME_STRING;
 		*is = VMA_IS_STACK;
 		__builtin_memcpy(s->buf + NAME_OFF, "[stack]", 7);
-		id = intern(s, 7);
-	} else if (anon) {
-		*kind = VMS_NAME_ANON;
-		id = copy_kstr(s, anon->name, flags);
+		return 7;
 	}
+	if (anon) {
+		*kind = VMS_NAME_ANON;
+		return copy_kstr(s, anon->name);
+	}
+	return 0;
+}
+
+#ifndef VMS_NAME_NO_INTERN
+/*
+ * The name id of the VMA (0 for none), interned into the includer's vms_names; *kind as above.
+ * A name that cannot be built or interned sets VMS_VMA_UNNAMED in *flags.
+ */
+static __always_inline __u64 vma_name(struct scratch *s, struct vm_area_struct *vma,
+				      struct mm_struct *mm, __u64 start, __u64 end,
+				      __u32 *kind, __u32 *flags, int *is)
+{
+	int len = vma_name_build(s, vma, mm, start, end, kind, is);
+	__u64 id = 0;
+
+	if (len > 0)
+		id = intern(s, (__u32)len);
 	if (*kind != VMS_NAME_NONE && !id)
 		*flags |= VMS_VMA_UNNAMED;
 	return id;
 }
+#endif
 
 #endif

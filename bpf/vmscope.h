@@ -68,6 +68,8 @@ struct vms_proc_ent {
 	__u64 range_resyncs;
 	__u64 stack_start;	/* start of the [stack] VMA, to spot faults that grow it */
 	__u64 stale_gen;	/* tier event-resync: the generation invalidated last (garbage) */
+	__u32 busy;		/* range updates editing the published set in place right now */
+	__u32 pad;
 };
 
 struct vms_vma_key {
@@ -114,6 +116,22 @@ enum vms_stat {
 	VMS_STAT_DIVERGENCES,	/* ... and found different (then resynced) */
 	VMS_STAT__COUNT
 };
+
+/* What `vmscope start` decided, for `status` (one entry in the pinned map vms_info). */
+#define VMS_WHY_MAX 256
+struct vms_info {
+	__u32 tier;			/* user space's enum vms_tier */
+	__u32 faults_source;		/* enum vms_fault_source that runs */
+	char tier_why[VMS_WHY_MAX];	/* why this tier (and why a better one did not load) */
+	char faults_why[VMS_WHY_MAX];	/* why fault counts are off, when asked for and off */
+};
+
+/* Tests only (VMSCOPE_INJECT_REFUSAL): programs made to be refused by the verifier, so that the
+ * fallback from one tier to the next is tested with a real refusal. */
+#define VMS_INJECT_KFUNC	0x1	/* tier kfunc-resync's programs */
+#define VMS_INJECT_EVENT	0x2	/* tier event-resync's */
+#define VMS_INJECT_FAULTS	0x4	/* the fault-count programs */
+#define VMS_INJECT_ITER		0x8	/* the bpf-iter backend's */
 
 struct vms_global {
 	__u64 next_gen;

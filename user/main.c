@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli/commands.h"
+#include "util/bpf_diag.h"
 #include "util/util.h"
 
 #ifndef VMSCOPE_VERSION
@@ -27,14 +28,6 @@ static const struct command {
 	{ "reconcile", cmd_reconcile, "compare the live model with /proc, count and repair divergences" },
 };
 
-/* Probe failures and fallbacks are expected output, not noise: libbpf speaks only with -v. */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (!vms_verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: vmscope COMMAND [OPTIONS] [ARGS]\n\nCommands:\n");
@@ -45,7 +38,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	libbpf_set_print(libbpf_print);
+	/* Probe failures and fallbacks are expected output, not noise: libbpf speaks only with -v,
+	 * but a refusal is remembered so that it can be told in one line. */
+	libbpf_set_print(bpf_diag_print);
 	if (argc < 2) {
 		usage(stderr);
 		return VMS_EXIT_FAIL;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * bpf-iter backend: one pass of the iter/task_vma program (bpf/vma_iter.bpf.c) over a process,
- * names spelled by the kernel's own d_path. The same reader seeds the live model. It takes the
- * target's mmap_lock like /proc does, but never formats or parses text; accounting (smaps) is
- * not available from it.
+ * names built in the kernel like the model's. It never formats or parses text; accounting
+ * (smaps) is not available from it. A walk that raced with a writer is redone; a program the
+ * kernel will not load, or a walk that keeps racing, falls back to /proc (said under -v).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #include "backend/backend.h"
 #include "backend/vma_reader.h"
 #include "proc/procfs.h"
+#include "util/bpf_diag.h"
 #include "util/util.h"
 #include "vma_iter.skel.h"
 
@@ -35,6 +36,53 @@ static int bpf_iter_available(const char **why)
 	return 0;
 }
 
+/* One read of the iterator: every record of the pass into *buf. */
+static int read_pass(struct bpf_link *link, char **buf, size_t *len)
+{
+	size_t cap = 1 << 20;
+	int fd = bpf_iter_create(bpf_link__fd(link)), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	*buf = xmalloc(cap);
+	*len = 0;
+	for (;;) {
+		ssize_t n;
+
+		if (cap - *len < 65536)
+			*buf = xrealloc(*buf, cap *= 2);
+		n = read(fd, *buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	close(fd);
+	return err;
+}
+
+/* Forgets the previous pass: its counters and which thread emitted which mm. */
+static void reset_pass(struct vma_iter_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.seen_mm);
+	__u64 key, next;
+
+	while (!bpf_map_get_next_key(fd, NULL, &next)) {
+		key = next;
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+	}
+	skel->bss->vmas_seen = skel->bss->names_truncated = 0;
+	skel->bss->walk_torn = skel->bss->walk_mm = 0;
+}
+
+#define PASSES 8	/* walks that raced with a writer are redone this often, then -ESTALE */
+
 int vma_reader_run(pid_t tgid, vma_rec_cb cb, void *ctx, struct vma_reader_stats *stats)
 {
 	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
@@ -42,16 +90,21 @@ int vma_reader_run(pid_t tgid, vma_rec_cb cb, void *ctx, struct vma_reader_stats
 	struct vma_iter_bpf *skel;
 	struct bpf_link *link = NULL;
 	char *buf = NULL;
-	size_t len = 0, cap = 1 << 20;
-	int fd = -1, err;
+	size_t len = 0;
+	int err;
 
+	bpf_diag_reset();
 	skel = vma_iter_bpf__open();
 	if (!skel)
 		return -errno;
 	skel->rodata->target_tgid = (__u32)tgid;
+	skel->rodata->inject_refusal = bpf_inject_refusal();
 	err = vma_iter_bpf__load(skel);
-	if (err)
+	if (err) {
+		vms_debug("bpf-iter: cannot load its program: %s", bpf_diag_why(err));
+		err = -ENOEXEC;
 		goto cleanup;
+	}
 	memset(&linfo, 0, sizeof(linfo));
 	if (tgid) {
 		linfo.task.pid = (__u32)tgid;
@@ -63,27 +116,19 @@ int vma_reader_run(pid_t tgid, vma_rec_cb cb, void *ctx, struct vma_reader_stats
 		err = -errno;
 		goto cleanup;
 	}
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	buf = xmalloc(cap);
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 65536)
-			buf = xrealloc(buf, cap *= 2);
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
+	for (int pass = 0;; pass++) {
+		reset_pass(skel);
+		free(buf);
+		buf = NULL;
+		err = read_pass(link, &buf, &len);
+		if (err)
+			goto cleanup;
+		if (!skel->bss->walk_torn)
+			break;
+		if (pass + 1 == PASSES) {
+			err = -ESTALE;
 			goto cleanup;
 		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
 	}
 	for (size_t off = 0; off + sizeof(struct vms_vma_rec) <= len;) {
 		struct vms_vma_rec r; /* copied: names make the records unaligned */
@@ -107,8 +152,6 @@ int vma_reader_run(pid_t tgid, vma_rec_cb cb, void *ctx, struct vma_reader_stats
 	err = 0;
 cleanup:
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	bpf_link__destroy(link);
 	vma_iter_bpf__destroy(skel);
 	return err;
@@ -202,6 +245,17 @@ static int bpf_iter_snapshot(struct vms_snapshot *s, unsigned flags)
 		return procfs_read_regions(&s->proc, true, s);
 	}
 	err = vma_reader_run(s->proc.pid, add_region, &c, NULL);
+	if (err == -ENOEXEC || err == -ESTALE) {
+		/* Never an error of the target: say why under -v and answer from /proc. */
+		if (err == -ENOEXEC)
+			vms_debug("PID %d: reading /proc instead", (int)s->proc.pid);
+		else
+			vms_debug("PID %d: the iterator's walk raced with changes %d times: reading /proc "
+				  "instead (which takes no mmap_lock either on 6.17+: it may be torn too)",
+				  (int)s->proc.pid, PASSES);
+		snapshot_free_regions(s);
+		return procfs_read_regions(&s->proc, false, s);
+	}
 	if (err)
 		return err;
 	if (c.truncated || s->n == 0) {
@@ -226,7 +280,7 @@ static int bpf_iter_snapshot(struct vms_snapshot *s, unsigned flags)
 
 const struct vms_backend backend_bpf_iter = {
 	.name = "bpf-iter",
-	.summary = "one BPF task_vma iterator pass; names from the kernel's d_path",
+	.summary = "one BPF task_vma iterator pass; names built in the kernel",
 	.available = bpf_iter_available,
 	.snapshot = bpf_iter_snapshot,
 };

@@ -18,7 +18,8 @@ struct vma_reader_stats {
 };
 
 /* Calls cb for every VMA of tgid (0: of every process), in address order per process.
- * Returns 0, the first non-zero cb result, or -errno. */
+ * Returns 0, the first non-zero cb result, -ENOEXEC when the program could not be loaded (why:
+ * under -v), -ESTALE when every walk raced with a writer, or another -errno. */
 int vma_reader_run(pid_t tgid, vma_rec_cb cb, void *ctx, struct vma_reader_stats *stats);
 /* The name text /proc/PID/maps shows for a record (malloc'd). */
 char *vma_rec_name(const struct vms_vma_rec *r, const char *name);

@@ -132,6 +132,11 @@ static bool faults_ready(const char *backend)
 	}
 	source = m.faults_source;
 	live_close(&m);
+	if (source == VMS_FAULTS_OFF && m.info.faults_why[0]) {
+		vms_err("map: --faults: the live model counts no page faults, because %s",
+			m.info.faults_why);
+		return false;
+	}
 	if (source == VMS_FAULTS_OFF) {
 		vms_err("map: --faults needs the live model started with 'vmscope start --faults' "
 			"(it runs without; 'vmscope stop' first)");

@@ -95,6 +95,7 @@ int cmd_start(int argc, char **argv)
 		.doc = "Load the live VMA model, pin it under " VMS_PIN_DIR " and seed it from every "
 		       "process. It then stays current with no vmscope process running." };
 	struct live_start_info info = { 0 };
+	char probe_why[192] = "";
 	unsigned faults = VMS_FAULTS_OFF;
 	int r = cli_parse(&argp, "start", argc, argv, &a), err;
 
@@ -107,15 +108,15 @@ int cmd_start(int argc, char **argv)
 	if (a.faults) {
 		/* the source is what the probes find, as `vmscope features` reports it */
 		struct vms_features f;
-		char why[192];
 
 		err = features_probe_faults(&f);
-		faults = err ? VMS_FAULTS_OFF : features_fault_source(&f, why, sizeof(why));
-		if (faults == VMS_FAULTS_OFF) {
-			vms_err("start: --faults: %s", err ? strerror(-err) : why);
-			return VMS_EXIT_FAIL;
-		}
+		faults = err ? VMS_FAULTS_OFF : features_fault_source(&f, probe_why, sizeof(probe_why));
+		if (err)
+			snprintf(probe_why, sizeof(probe_why), "the fault probes cannot run: %s",
+				 strerror(-err));
 	}
+	if (a.faults && faults == VMS_FAULTS_OFF)
+		info.faults_unavailable = probe_why;
 	err = live_start(&a.lim, faults, &info);
 	if (err == -EEXIST) {
 		vms_err("start: the model is already running (see 'vmscope status'; 'vmscope stop' removes it)");
@@ -126,22 +127,20 @@ int cmd_start(int argc, char **argv)
 			"'vmscope map --backend procfs' works everywhere");
 		return VMS_EXIT_FAIL;
 	}
-	if (err == -EOPNOTSUPP) {
-		vms_err("start: this kernel has neither the kfunc VMA iterator (6.7+) nor the "
-			"sys_exit tracepoint the live model needs (see 'vmscope features'); use "
-			"'vmscope map --backend procfs'");
-		return VMS_EXIT_FAIL;
-	}
-	if (err == -ENOPROTOOPT) {
-		vms_err("start: --faults needs tier kfunc-resync (the kfunc VMA iterator, 6.7+); this "
-			"kernel runs tier event-resync (see 'vmscope features')");
+	if (err && info.plan.tier == VMS_TIER_PROCFS) {
+		vms_err("start: cannot load the model: %s", info.plan.tier_why);
 		return VMS_EXIT_FAIL;
 	}
 	if (err) {
-		vms_err("start: cannot load the model: %s%s", strerror(-err),
-			err == -EPERM ? " (need root, or CAP_BPF + CAP_PERFMON)" : "");
+		vms_err("start: cannot start the model: %s", strerror(-err));
 		return VMS_EXIT_FAIL;
 	}
+	/* a fallback is not an error, but it is never silent */
+	if (info.plan.refused[0])
+		vms_err("start: %s; running tier %s", info.plan.refused, tier_name(info.plan.tier));
+	if (a.faults && info.plan.faults == VMS_FAULTS_OFF)
+		vms_err("start: page fault counts off, because %s", info.plan.faults_why);
+	faults = info.plan.faults;
 	printf("vmscope: model pinned at %s: %llu processes, %llu VMAs seeded in %.3f s\n",
 	       VMS_PIN_DIR, info.seeded_procs, info.seeded_vmas, info.seconds);
 	if (faults != VMS_FAULTS_OFF)
@@ -185,6 +184,7 @@ int cmd_status(int argc, char **argv)
 	struct live_status st;
 	bool event_tier;
 	unsigned faults, faults_cpus;
+	struct vms_info info;
 	int r = cli_parse(&argp, "status", argc, argv, &a), err;
 
 	if (r >= 0)
@@ -204,6 +204,7 @@ int cmd_status(int argc, char **argv)
 	event_tier = live_event_tier(&m);
 	faults = m.faults_source;
 	faults_cpus = m.faults_cpus;
+	info = m.info;
 	live_close(&m);
 	if (err) {
 		vms_err("status: cannot read the model: %s", strerror(-err));
@@ -215,6 +216,7 @@ int cmd_status(int argc, char **argv)
 		json_init(&w, stdout);
 		json_obj_begin(&w);
 		json_kv_str(&w, "tier", event_tier ? "event-resync" : "kfunc-resync");
+		json_kv_str(&w, "tier_fallback", info.tier_why);
 		json_kv_str(&w, "pinned", VMS_PIN_DIR);
 		json_kv_u64(&w, "processes", st.procs);
 		json_kv_u64(&w, "vmas", st.vmas);
@@ -229,6 +231,7 @@ int cmd_status(int argc, char **argv)
 		json_kv_u64(&w, "kernel_bytes", st.kernel_bytes);
 		json_kv_bool(&w, "faults", faults != VMS_FAULTS_OFF);
 		json_kv_str(&w, "faults_source", faults_source_name(faults));
+		json_kv_str(&w, "faults_off_reason", faults == VMS_FAULTS_OFF ? info.faults_why : "");
 		json_kv_u64(&w, "faults_cpus", faults_cpus);
 		json_kv_u64(&w, "fault_entries", st.fault_entries);
 		json_kv_u64(&w, "faults_lost", st.faults_lost);
@@ -245,6 +248,8 @@ int cmd_status(int argc, char **argv)
 	}
 	printf("tier               %s\n", event_tier ? "event-resync (tp_btf events invalidate; "
 	       "readers resync from /proc)" : "kfunc-resync (tp_btf + kfunc VMA iterator)");
+	if (info.tier_why[0])
+		printf("fallback           %s\n", info.tier_why);
 	printf("pinned at          %s\n", VMS_PIN_DIR);
 	printf("processes          %llu (%llu no longer running)\n", st.procs, st.dead_procs);
 	printf("VMAs               %llu (map holds %llu)\n", st.vmas, st.max_vmas);
@@ -258,6 +263,8 @@ int cmd_status(int argc, char **argv)
 	if (faults != VMS_FAULTS_OFF)
 		printf("page faults        on: %s on %u CPUs; %llu entries, %llu not attributed\n",
 		       faults_source_name(faults), faults_cpus, st.fault_entries, st.faults_lost);
+	else if (info.faults_why[0])
+		printf("page faults        off, because %s\n", info.faults_why);
 	else
 		printf("page faults        off (start with --faults to count them per region)\n");
 	for (int i = 0; i < VMS_STAT__COUNT; i++)

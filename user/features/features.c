@@ -15,6 +15,8 @@
 #include <bpf/libbpf.h>
 
 #include "features/probe.h"
+#include "model/live.h"
+#include "util/bpf_diag.h"
 #include "util/mounts.h"
 #include "util/util.h"
 
@@ -63,6 +65,17 @@ void feat_set(struct vms_feature *f, bool ok, const char *fmt, ...)
 	va_end(ap);
 }
 
+void feat_load_failed(struct vms_feature *f, int err)
+{
+	const char *refusal = bpf_diag_refusal();
+
+	if (refusal)
+		feat_set(f, false, "%s at load: %s", err_name(err), refusal);
+	else
+		feat_set(f, false, "%s at load", err_name(err));
+	bpf_diag_reset(); /* consumed: the next probe's failure is its own */
+}
+
 void probe_trigger_syscalls(void)
 {
 	for (int i = 0; i < 8; i++)
@@ -76,42 +89,26 @@ const char *err_name(int err)
 	return s ? s : "unknown error";
 }
 
-enum vms_tier features_pick_tier(const struct vms_features *f, char *why, size_t len)
+/*
+ * The tier and the fault source are what `vmscope start` would run: the same decision
+ * (live_load), made by loading the real model objects, never inferred from the probes above.
+ */
+static void pick_tier(struct vms_features *f)
 {
-	const struct vms_feature *ft = f->feat;
-	/* Attach point the model would use, best first. */
-	const char *events = ft[VMS_FEAT_TP_BTF].available ? "tp_btf"
-			     : ft[VMS_FEAT_RAW_TP].available ? "raw_tp"
-			     : ft[VMS_FEAT_FENTRY].available ? "fentry" : NULL;
+	struct live_plan plan;
+	char probe_why[192];
+	unsigned source = features_fault_source(f, probe_why, sizeof(probe_why));
 
-	if (!ft[VMS_FEAT_BTF].available) {
-		snprintf(why, len, "no kernel BTF (%s): /proc backend only", ft[VMS_FEAT_BTF].detail);
-		return VMS_TIER_PROCFS;
-	}
-	if (!events && strstr(ft[VMS_FEAT_TP_BTF].detail, "EPERM") &&
-	    strstr(ft[VMS_FEAT_RAW_TP].detail, "EPERM")) {
-		snprintf(why, len, "no privilege to load BPF (EPERM; needs root or CAP_BPF + CAP_PERFMON):"
-			 " /proc backend only");
-		return VMS_TIER_PROCFS;
-	}
-	if (!events) {
-		snprintf(why, len, "no usable attach point (tp_btf: %s; raw_tp: %s): /proc backend only",
-			 ft[VMS_FEAT_TP_BTF].detail, ft[VMS_FEAT_RAW_TP].detail);
-		return VMS_TIER_PROCFS;
-	}
-	if (!ft[VMS_FEAT_RINGBUF].available) {
-		snprintf(why, len, "no ring buffer (%s): /proc backend only",
-			 ft[VMS_FEAT_RINGBUF].detail);
-		return VMS_TIER_PROCFS;
-	}
-	/* fentry alone is not enough for in-kernel resync: the iterator runs from syscall tracepoints. */
-	if (ft[VMS_FEAT_KFUNC_ITER].available && strcmp(events, "fentry")) {
-		snprintf(why, len, "%s + kfunc iterator: in-kernel range resync", events);
-		return VMS_TIER_KFUNC_RESYNC;
-	}
-	snprintf(why, len, "%s events invalidate a process, readers re-read it from /proc/PID/maps"
-		 " (no kfunc iterator: %s)", events, ft[VMS_FEAT_KFUNC_ITER].detail);
-	return VMS_TIER_EVENT_RESYNC;
+	live_load(NULL, source, &plan, NULL);
+	f->tier = plan.tier;
+	snprintf(f->tier_reason, sizeof(f->tier_reason), "%s", plan.tier_why);
+	f->fault_source = plan.faults;
+	if (plan.faults != VMS_FAULTS_OFF)
+		snprintf(f->fault_reason, sizeof(f->fault_reason), "%s", probe_why);
+	else
+		snprintf(f->fault_reason, sizeof(f->fault_reason), "off, because %s",
+			 source == VMS_FAULTS_OFF ? probe_why
+			 : plan.faults_why[0] ? plan.faults_why : "no model tier loads");
 }
 
 static void probe_mount(struct vms_feature *f, int (*ensure)(void), const char *path)
@@ -158,6 +155,7 @@ int features_probe(struct vms_features *f)
 	env.pidns_dev = st.st_dev;
 	env.pidns_ino = st.st_ino;
 
+	bpf_diag_reset();
 	probe_mount(&ft[VMS_FEAT_BPFFS], ensure_bpffs, VMS_BPFFS_PATH);
 	probe_mount(&ft[VMS_FEAT_TRACEFS], ensure_tracefs, VMS_TRACEFS_PATH);
 	probe_btf(&env, &ft[VMS_FEAT_BTF]);
@@ -174,7 +172,6 @@ int features_probe(struct vms_features *f)
 	probe_pagemap_scan(&ft[VMS_FEAT_PAGEMAP_SCAN]);
 	btf__free(env.vmlinux_btf);
 
-	f->tier = features_pick_tier(f, f->tier_reason, sizeof(f->tier_reason));
-	f->fault_source = features_fault_source(f, f->fault_reason, sizeof(f->fault_reason));
+	pick_tier(f);
 	return 0;
 }

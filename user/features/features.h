@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Kernel feature probes. Every BPF feature is tested by really loading, attaching and triggering
- * a tiny program (bpf/probe_*.bpf.c), never inferred from the kernel version. The result names
- * the tier the live model runs at; the model loader calls features_probe() to pick it.
+ * a tiny program (bpf/probe_*.bpf.c), never inferred from the kernel version. The tier is the
+ * live model's own decision (live_load(): its real programs, loaded in tier order).
  */
 #ifndef VMS_FEATURES_H
 #define VMS_FEATURES_H
@@ -37,25 +37,22 @@ enum vms_tier {
 
 struct vms_feature {
 	bool available;
-	char detail[128];	/* what was seen, or why not (e.g. "EPERM at load") */
+	char detail[320];	/* what was seen, or why not (e.g. "EPERM at load") */
 };
 
 struct vms_features {
 	char kernel[65];	/* uname release */
 	struct vms_feature feat[VMS_FEAT_COUNT];
-	enum vms_tier tier;
-	char tier_reason[192];
+	enum vms_tier tier;	/* what `vmscope start` runs: decided by loading it (live_load) */
+	char tier_reason[1024];
 	unsigned fault_source;	/* enum vms_fault_source: what `start --faults` uses */
-	char fault_reason[192];
+	char fault_reason[320];
 };
 
 /* Mounts bpffs and tracefs if missing, runs every probe and picks the tier. Everything loaded
  * is destroyed before it returns; libbpf output shows only with -v (vms_verbose).
  * Returns 0 (even when features are missing) or -errno if the probe could not run at all. */
 int features_probe(struct vms_features *f);
-
-/* The tier for a set of probe results; writes the reason (for users) into why. */
-enum vms_tier features_pick_tier(const struct vms_features *f, char *why, size_t len);
 
 /* Runs only the fault-source probes (for `start --faults`); the rest of *f is zeroed. */
 int features_probe_faults(struct vms_features *f);

@@ -29,6 +29,8 @@ void probe_trigger_syscalls(void);
 /* Sets a result: detail is printf-formatted. */
 void feat_set(struct vms_feature *f, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A probe's program did not load: "EACCES at load", with the verifier's reason if it refused. */
+void feat_load_failed(struct vms_feature *f, int err);
 /* "EPERM" for -EPERM etc. */
 const char *err_name(int err);
 

@@ -45,7 +45,7 @@ void probe_ringbuf(const struct probe_env *env, struct vms_feature *f)
 	close(fd);
 	skel = probe_ringbuf_bpf__open_and_load();
 	if (!skel) {
-		feat_set(f, false, "map ok, program: %s at load", err_name(errno));
+		feat_load_failed(f, -errno);
 		return;
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.vmsp_rb), rb_record, &got, NULL);
@@ -85,7 +85,7 @@ void probe_tp_btf(const struct probe_env *env, struct vms_feature *f)
 	PROBE_SET_TARGET(skel, env);
 	err = probe_tp_btf_bpf__load(skel);
 	if (err) {
-		feat_set(f, false, "%s at load", err_name(err));
+		feat_load_failed(f, err);
 		goto cleanup;
 	}
 	err = probe_tp_btf_bpf__attach(skel);
@@ -115,7 +115,7 @@ void probe_raw_tp(const struct probe_env *env, struct vms_feature *f)
 	PROBE_SET_TARGET(skel, env);
 	err = probe_raw_tp_bpf__load(skel);
 	if (err) {
-		feat_set(f, false, "%s at load", err_name(err));
+		feat_load_failed(f, err);
 		goto cleanup;
 	}
 	err = probe_raw_tp_bpf__attach(skel);
@@ -162,7 +162,7 @@ void probe_fentry(const struct probe_env *env, struct vms_feature *f)
 	bpf_program__set_attach_target(skel->progs.vmsp_fentry, 0, target);
 	err = probe_fentry_bpf__load(skel);
 	if (err) {
-		feat_set(f, false, "%s at load", err_name(err));
+		feat_load_failed(f, err);
 		goto cleanup;
 	}
 	err = probe_fentry_bpf__attach(skel);
@@ -198,7 +198,7 @@ void probe_perf_pagefault(const struct probe_env *env, struct vms_feature *f)
 
 	skel = probe_perf_pf_bpf__open_and_load();
 	if (!skel) {
-		feat_set(f, false, "%s at load", err_name(errno));
+		feat_load_failed(f, -errno);
 		return;
 	}
 	/* This thread only (pid 0, any cpu): faults of other processes must not count. */

@@ -57,7 +57,7 @@ void probe_faults(const struct probe_env *env, struct vms_feature *perf, struct 
 	bpf_program__set_autoload(skel->progs.vmsp_flt_user, want_user);
 	err = probe_faults_bpf__load(skel);
 	if (err) {
-		feat_set(perf, false, "%s at load", err_name(err));
+		feat_load_failed(perf, err);
 		goto cleanup;
 	}
 	if (want_user) {

@@ -66,7 +66,7 @@ void probe_iter_task_vma(const struct probe_env *env, struct vms_feature *f)
 	}
 	skel = probe_iter_task_vma_bpf__open_and_load();
 	if (!skel) {
-		feat_set(f, false, "%s at load", err_name(errno));
+		feat_load_failed(f, -errno);
 		return;
 	}
 	/* pid filter in the kernel (6.1+): walk only our own VMAs, not every task's. */
@@ -123,7 +123,7 @@ void probe_kfunc_iter(const struct probe_env *env, struct vms_feature *f)
 	skel->rodata->target_addr = ANCHOR_ADDR;
 	err = probe_kfunc_iter_bpf__load(skel);
 	if (err) {
-		feat_set(f, false, "%s at load", err_name(err));
+		feat_load_failed(f, err);
 		goto cleanup;
 	}
 	err = probe_kfunc_iter_bpf__attach(skel);
@@ -164,7 +164,7 @@ void probe_find_vma(const struct probe_env *env, struct vms_feature *f)
 	skel->rodata->target_addr = ANCHOR_ADDR;
 	err = probe_find_vma_bpf__load(skel);
 	if (err) {
-		feat_set(f, false, "%s at load", err_name(err));
+		feat_load_failed(f, err);
 		goto cleanup;
 	}
 	err = probe_find_vma_bpf__attach(skel);

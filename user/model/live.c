@@ -18,6 +18,7 @@
 #include "backend/vma_reader.h"
 #include "model/faults.h"
 #include "proc/procfs.h"
+#include "util/bpf_diag.h"
 #include "util/map_batch.h"
 #include "util/mounts.h"
 #include "util/util.h"
@@ -95,7 +96,8 @@ static int pin_all(struct model_bpf *skel, bool event_tier)
 				     "fault_kernel", "foreign_write", "sys_exit_ev", "exec_ev",
 				     "exit_ev" };
 	struct bpf_map *maps[] = { skel->maps.vms_procs, skel->maps.vms_vmas, skel->maps.vms_names,
-				   skel->maps.vms_stats, skel->maps.vms_global };
+				   skel->maps.vms_stats, skel->maps.vms_global,
+				   skel->maps.vms_info };
 	struct { struct bpf_program *p; const char *name; } progs[] = {
 		{ event_tier ? skel->progs.vms_gc_ev : skel->progs.vms_gc, "gc" },
 		{ skel->progs.vms_new_gen, "new_gen" }, { skel->progs.vms_publish, "publish" },
@@ -189,87 +191,210 @@ static int seed_from_proc(void)
 	return 0;
 }
 
+/* ---- The one tier decision: the real model objects, loaded (not attached) in tier order ---- */
+
+struct load_env {
+	const struct live_limits *lim;
+	const struct btf *btf;
+	unsigned inject;	/* VMS_INJECT_*: tests only */
+};
+
+static struct model_bpf *open_tier(const struct load_env *env, enum vms_tier tier, unsigned faults)
+{
+	bool event_tier = tier == VMS_TIER_EVENT_RESYNC;
+	struct model_bpf *skel = model_bpf__open();
+
+	if (!skel)
+		return NULL;
+	if (env->lim && env->lim->max_procs)
+		bpf_map__set_max_entries(skel->maps.vms_procs, env->lim->max_procs);
+	if (env->lim && env->lim->max_vmas)
+		bpf_map__set_max_entries(skel->maps.vms_vmas, env->lim->max_vmas);
+	if (env->lim && env->lim->max_names)
+		bpf_map__set_max_entries(skel->maps.vms_names, env->lim->max_names);
+	if (!has_type(env->btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF))
+		bpf_program__set_autoload(skel->progs.vms_fault, false);
+	if (!has_type(env->btf, "btf_trace_page_fault_kernel", BTF_KIND_TYPEDEF))
+		bpf_program__set_autoload(skel->progs.vms_fault_k, false);
+	skel->rodata->event_tier = event_tier;
+	skel->rodata->inject_refusal = env->inject;
+	{
+		struct bpf_program *kf[] = {
+			skel->progs.vms_sys_enter, skel->progs.vms_sys_exit, skel->progs.vms_fork,
+			skel->progs.vms_exec, skel->progs.vms_exit, skel->progs.vms_gc,
+			skel->progs.vms_resync, skel->progs.vms_seed };
+		struct bpf_program *ev[] = {
+			skel->progs.vms_sys_exit_ev, skel->progs.vms_exec_ev, skel->progs.vms_exit_ev,
+			skel->progs.vms_gc_ev };
+
+		for (size_t i = 0; i < ARRAY_SIZE(kf); i++)
+			bpf_program__set_autoload(kf[i], !event_tier);
+		for (size_t i = 0; i < ARRAY_SIZE(ev); i++)
+			bpf_program__set_autoload(ev[i], event_tier);
+	}
+	set_faults(skel, faults, env->btf);
+	return skel;
+}
+
+/* Opens and loads one tier (with faults, or VMS_FAULTS_OFF); why gets the refusal. */
+static int load_tier(const struct load_env *env, enum vms_tier tier, unsigned faults,
+		     struct model_bpf **out, char *why, size_t len)
+{
+	struct model_bpf *skel;
+	int err;
+
+	bpf_diag_reset();
+	skel = open_tier(env, tier, faults);
+	if (!skel) {
+		err = -errno;
+		snprintf(why, len, "cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	err = model_bpf__load(skel);
+	if (err) {
+		snprintf(why, len, "%s%s", bpf_diag_why(err),
+			 err == -EPERM ? " (need root, or CAP_BPF + CAP_PERFMON)" : "");
+		model_bpf__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
+/* Why a tier cannot even be tried on this kernel (NULL: it can). Checked in kernel BTF before
+ * loading: an unresolved kfunc would make an older verifier run to its instruction limit. */
+static const char *tier_missing(const struct btf *btf, enum vms_tier tier)
+{
+	const char *e = getenv("VMSCOPE_TIER");
+
+	if (tier == VMS_TIER_KFUNC_RESYNC) {
+		if (e && !strcmp(e, "event-resync"))
+			return "not tried: VMSCOPE_TIER=event-resync";
+		if (!has_type(btf, "bpf_iter_task_vma_new", BTF_KIND_FUNC) ||
+		    !has_type(btf, "bpf_task_from_pid", BTF_KIND_FUNC) ||
+		    !has_type(btf, "bpf_rdonly_cast", BTF_KIND_FUNC))
+			return "no kfunc VMA iterator (bpf_iter_task_vma_*, bpf_task_from_pid and "
+			       "bpf_rdonly_cast: 6.7+) in kernel BTF";
+		return NULL;
+	}
+	if (!has_type(btf, "btf_trace_sys_exit", BTF_KIND_TYPEDEF))
+		return "no sys_exit tracepoint for tp_btf in kernel BTF";
+	return NULL;
+}
+
+int live_load(const struct live_limits *lim, unsigned faults, struct live_plan *plan,
+	      struct model_bpf **out)
+{
+	static const enum vms_tier order[] = { VMS_TIER_KFUNC_RESYNC, VMS_TIER_EVENT_RESYNC };
+	struct load_env env = { .lim = lim, .inject = bpf_inject_refusal() };
+	char why[2][VMS_WHY_MAX] = { "", "" };
+	struct model_bpf *skel = NULL;
+	struct btf *btf;
+	int err = -EOPNOTSUPP;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->tier = VMS_TIER_PROCFS;
+	if (access("/sys/kernel/btf/vmlinux", R_OK) || !(btf = btf__load_vmlinux_btf())) {
+		snprintf(plan->tier_why, sizeof(plan->tier_why),
+			 "no kernel BTF (/sys/kernel/btf/vmlinux): /proc backend only");
+		return -ENOENT;
+	}
+	env.btf = btf;
+	for (size_t t = 0; t < ARRAY_SIZE(order); t++) {
+		enum vms_tier tier = order[t];
+		const char *missing = tier_missing(btf, tier);
+		unsigned want = tier == VMS_TIER_KFUNC_RESYNC ? faults : VMS_FAULTS_OFF;
+
+		if (missing) {
+			snprintf(why[t], sizeof(why[t]), "%s", missing);
+			continue;
+		}
+		err = load_tier(&env, tier, want, &skel, why[t], sizeof(why[t]));
+		if (err && want != VMS_FAULTS_OFF) {
+			/* the model without its fault programs, if only they were refused */
+			char faults_refused[VMS_WHY_MAX];
+
+			snprintf(faults_refused, sizeof(faults_refused), "%.250s", why[t]);
+			want = VMS_FAULTS_OFF;
+			err = load_tier(&env, tier, want, &skel, why[t], sizeof(why[t]));
+			if (!err)
+				snprintf(plan->faults_why, sizeof(plan->faults_why),
+					 "the kernel refused them: %.220s", faults_refused);
+		}
+		if (err) {
+			snprintf(plan->refused, sizeof(plan->refused), "tier %s did not load: %.220s",
+				 tier_name(tier), why[t]);
+			continue;
+		}
+		plan->tier = tier;
+		plan->faults = want;
+		if (faults != VMS_FAULTS_OFF && want == VMS_FAULTS_OFF && !plan->faults_why[0])
+			snprintf(plan->faults_why, sizeof(plan->faults_why),
+				 "tier %s cannot follow them (their keys move with the in-kernel "
+				 "range resync of tier kfunc-resync)", tier_name(tier));
+		if (tier == VMS_TIER_KFUNC_RESYNC)
+			snprintf(plan->tier_why, sizeof(plan->tier_why),
+				 "tp_btf + kfunc VMA iterator: in-kernel range resync");
+		else
+			snprintf(plan->tier_why, sizeof(plan->tier_why),
+				 "tp_btf events invalidate a process, readers re-read it from "
+				 "/proc/PID/maps (tier kfunc-resync: %.250s)", why[0]);
+		break;
+	}
+	btf__free(btf);
+	if (plan->tier == VMS_TIER_PROCFS) {
+		snprintf(plan->tier_why, sizeof(plan->tier_why),
+			 "no model tier loads (kfunc-resync: %.200s; event-resync: %.200s): /proc backend only",
+			 why[0], why[1]);
+		return err;
+	}
+	if (out)
+		*out = skel;
+	else
+		model_bpf__destroy(skel);
+	return 0;
+}
+
+/* The decision, for status: written once into the pinned vms_info. */
+static int save_plan(struct model_bpf *skel, const struct live_plan *plan)
+{
+	struct vms_info vi = { .tier = plan->tier, .faults_source = plan->faults };
+	__u32 zero = 0;
+
+	snprintf(vi.tier_why, sizeof(vi.tier_why), "%s", plan->refused[0] ? plan->refused : "");
+	snprintf(vi.faults_why, sizeof(vi.faults_why), "%s", plan->faults_why);
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.vms_info), &zero, &vi, 0) ? -errno : 0;
+}
+
 int live_start(const struct live_limits *lim, unsigned faults, struct live_start_info *info)
 {
 	struct faults_links perf = { 0 };
-	struct model_bpf *skel;
+	struct model_bpf *skel = NULL;
+	struct live_plan *plan = &info->plan;
 	struct timespec t0, t1;
-	struct btf *btf;
-	bool fault_user, fault_kernel, event_tier;
+	bool event_tier;
 	int err;
 
 	if (live_is_pinned())
 		return -EEXIST;
-	if (access("/sys/kernel/btf/vmlinux", R_OK))
-		return -ENOENT;
-	btf = btf__load_vmlinux_btf(); /* parsed once: it is megabytes */
-	if (!btf)
-		return -ENOENT;
-	/* Checked before loading: an unresolved kfunc makes older verifiers run to their limit.
-	 * Without these the model runs in tier event-resync (see the end of model.bpf.c). */
-	event_tier = !has_type(btf, "bpf_iter_task_vma_new", BTF_KIND_FUNC) ||
-		     !has_type(btf, "bpf_task_from_pid", BTF_KIND_FUNC);
-	/* for tests: the slower tier on a kernel that has the faster one */
-	if (getenv("VMSCOPE_TIER") && !strcmp(getenv("VMSCOPE_TIER"), "event-resync"))
-		event_tier = true;
-	if (event_tier && !has_type(btf, "btf_trace_sys_exit", BTF_KIND_TYPEDEF)) {
-		btf__free(btf);
-		return -EOPNOTSUPP;
-	}
-	/* fault counts follow VMA changes with the in-kernel range resync only */
-	if (event_tier && faults != VMS_FAULTS_OFF) {
-		btf__free(btf);
-		return -ENOPROTOOPT;
-	}
-	fault_user = has_type(btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF);
-	fault_kernel = has_type(btf, "btf_trace_page_fault_kernel", BTF_KIND_TYPEDEF);
 	err = ensure_bpffs();
-	if (err < 0) {
-		btf__free(btf);
+	if (err < 0)
 		return err;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	skel = model_bpf__open();
-	if (!skel) {
-		err = -errno;
-		btf__free(btf);
-		return err;
-	}
-	if (lim && lim->max_procs)
-		bpf_map__set_max_entries(skel->maps.vms_procs, lim->max_procs);
-	if (lim && lim->max_vmas)
-		bpf_map__set_max_entries(skel->maps.vms_vmas, lim->max_vmas);
-	if (lim && lim->max_names)
-		bpf_map__set_max_entries(skel->maps.vms_names, lim->max_names);
-	if (!fault_user)
-		bpf_program__set_autoload(skel->progs.vms_fault, false);
-	if (!fault_kernel)
-		bpf_program__set_autoload(skel->progs.vms_fault_k, false);
-	skel->rodata->event_tier = event_tier;
-	{
-		struct bpf_program *kfunc_tier[] = {
-			skel->progs.vms_sys_enter, skel->progs.vms_sys_exit, skel->progs.vms_fork,
-			skel->progs.vms_exec, skel->progs.vms_exit, skel->progs.vms_gc,
-			skel->progs.vms_resync, skel->progs.vms_seed };
-		struct bpf_program *ev_tier[] = {
-			skel->progs.vms_sys_exit_ev, skel->progs.vms_exec_ev, skel->progs.vms_exit_ev,
-			skel->progs.vms_gc_ev };
-
-		for (size_t i = 0; i < ARRAY_SIZE(kfunc_tier); i++)
-			bpf_program__set_autoload(kfunc_tier[i], !event_tier);
-		for (size_t i = 0; i < ARRAY_SIZE(ev_tier); i++)
-			bpf_program__set_autoload(ev_tier[i], event_tier);
-	}
-	set_faults(skel, faults, btf);
-	btf__free(btf);
-	err = model_bpf__load(skel);
+	err = live_load(lim, faults, plan, &skel);
 	if (err)
-		goto fail;
+		return err;
+	if (info->faults_unavailable && !plan->faults_why[0])
+		snprintf(plan->faults_why, sizeof(plan->faults_why), "%s", info->faults_unavailable);
+	event_tier = plan->tier == VMS_TIER_EVENT_RESYNC;
+	faults = plan->faults;
 	/* Attach first, seed second: no change is missed between the two. */
 	err = model_bpf__attach(skel);
 	if (err)
 		goto fail;
 	err = pin_all(skel, event_tier);
+	if (!err)
+		err = save_plan(skel, plan);
 	if (err)
 		goto fail;
 	if (faults != VMS_FAULTS_OFF) {
@@ -290,7 +415,7 @@ int live_start(const struct live_limits *lim, unsigned faults, struct live_start
 	if (err)
 		goto fail;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (info) {
+	{
 		struct live m;
 		struct live_status st;
 
@@ -390,6 +515,16 @@ int live_open(struct live *m)
 		}
 	}
 	live_open_faults(m);
+	memset(&m->info, 0, sizeof(m->info));
+	{
+		int fd = bpf_obj_get(MAPS_DIR "/vms_info");
+		__u32 zero = 0;
+
+		if (fd >= 0) {
+			bpf_map_lookup_elem(fd, &zero, &m->info);
+			close(fd);
+		}
+	}
 	return 0;
 }
 
@@ -504,35 +639,63 @@ static char *name_of(struct live *m, const struct vms_vma_ent *v)
 	return vma_rec_name(&r, ne.name);
 }
 
-int live_read(struct live *m, struct vms_snapshot *s)
+/* The published state of a process, resynced in the kernel once if the kernel side lost track.
+ * 1: tier event-resync answered from /proc (done: *ret), 0: *pe is published, else -errno. */
+static int published(struct live *m, struct vms_snapshot *s, struct vms_proc_ent *pe, int *ret)
 {
-	struct vms_proc_ent pe;
-	struct collect c = { 0 };
-	size_t *idx = NULL;
 	uint32_t tgid = (uint32_t)s->proc.pid;
-	int err;
 
 	for (int attempt = 0;; attempt++) {
 		if (live_event_tier(m) &&
-		    (bpf_map_lookup_elem(m->procs_fd, &tgid, &pe) ||
-		     !same_start(pe.start_time, s->proc.start_time) || !VMS_STATE_GEN(pe.state) ||
-		     (pe.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW))))
-			return live_resync_from_proc(m, s);
-		if (bpf_map_lookup_elem(m->procs_fd, &tgid, &pe) ||
-		    !same_start(pe.start_time, s->proc.start_time))
+		    (bpf_map_lookup_elem(m->procs_fd, &tgid, pe) ||
+		     !same_start(pe->start_time, s->proc.start_time) || !VMS_STATE_GEN(pe->state) ||
+		     (pe->flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW)))) {
+			*ret = live_resync_from_proc(m, s);
+			return 1;
+		}
+		if (bpf_map_lookup_elem(m->procs_fd, &tgid, pe) ||
+		    !same_start(pe->start_time, s->proc.start_time))
 			return -ENOENT;
-		if (!(pe.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW | VMS_PROC_STACK)) &&
-		    VMS_STATE_GEN(pe.state))
-			break;
+		if (!(pe->flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW | VMS_PROC_STACK)) &&
+		    VMS_STATE_GEN(pe->state))
+			return 0;
 		/* The kernel side said it lost track: read the process again, in the kernel. */
 		if (attempt || live_resync(m, s->proc.pid))
 			return -EAGAIN;
 	}
-	c.tgid = tgid;
-	c.gen = VMS_STATE_GEN(pe.state);
-	err = for_each_vma(m, collect_one, &c);
-	if (err)
-		goto out;
+}
+
+#define READ_PASSES 8	/* reads that overlapped a change are redone this often, then -EAGAIN */
+
+int live_read(struct live *m, struct vms_snapshot *s)
+{
+	struct vms_proc_ent pe, pe2;
+	struct collect c = { 0 };
+	size_t *idx = NULL;
+	uint32_t tgid = (uint32_t)s->proc.pid;
+	int err, ret;
+
+	/* A range update edits the published set in place (p->busy while it does, then the change
+	 * count moves): a read that overlapped one may hold both or neither of a moved region, so
+	 * it is redone, never returned. */
+	for (int pass = 0;; pass++) {
+		err = published(m, s, &pe, &ret);
+		if (err)
+			return err > 0 ? ret : err;
+		c.tgid = tgid;
+		c.gen = VMS_STATE_GEN(pe.state);
+		c.n = 0;
+		err = pe.busy ? 0 : for_each_vma(m, collect_one, &c);
+		if (err)
+			goto out;
+		if (!pe.busy && !bpf_map_lookup_elem(m->procs_fd, &tgid, &pe2) && !pe2.busy &&
+		    pe2.state == pe.state && !(pe2.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW)))
+			break;
+		if (pass + 1 == READ_PASSES) {
+			err = -EAGAIN;
+			goto out;
+		}
+	}
 	idx = xcalloc(c.n ? c.n : 1, sizeof(*idx));
 	for (size_t i = 0; i < c.n; i++)
 		idx[i] = i;

@@ -11,8 +11,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "features/features.h"
 #include "model/region.h"
 #include "vmscope.h"
+
+struct model_bpf;
 
 struct live_limits {
 	uint32_t max_procs;	/* 0: defaults */
@@ -20,14 +23,37 @@ struct live_limits {
 	uint32_t max_names;
 };
 
+/* The tier decision (the same for `features` and `start`). */
+struct live_plan {
+	enum vms_tier tier;
+	char tier_why[VMS_WHY_MAX * 2];	/* what the tier does, or why none loads */
+	char refused[VMS_WHY_MAX];	/* "tier T did not load: WHY" when a better tier was refused */
+	unsigned faults;		/* enum vms_fault_source loaded (OFF when not asked or refused) */
+	char faults_why[VMS_WHY_MAX];	/* asked for and off: because ... */
+};
+
+/*
+ * The one tier decision: loads the real model objects (without attaching them) in tier order,
+ * kfunc-resync then event-resync; the first that loads wins. faults (a vms_fault_source) are
+ * loaded with it where the tier can follow them; if only they are refused the model loads
+ * without them (plan->faults_why says why). With out, the loaded skeleton is handed over;
+ * without, it is destroyed (`vmscope features`). Returns 0, or -errno with plan->tier procfs.
+ * VMSCOPE_TIER=event-resync skips the faster tier; VMSCOPE_INJECT_REFUSAL (tests only) makes
+ * the verifier refuse a tier's or the faults' programs.
+ */
+int live_load(const struct live_limits *lim, unsigned faults, struct live_plan *plan,
+	      struct model_bpf **out);
+
 struct live_start_info {
 	unsigned long long seeded_procs;
 	unsigned long long seeded_vmas;
 	double seconds;
+	struct live_plan plan;
+	const char *faults_unavailable;	/* in: --faults was asked but has no source, because... */
 };
 
-/* Loads, attaches and pins the model, then seeds it from every process. -EEXIST if pinned.
- * faults: a vms_fault_source; VMS_FAULTS_OFF leaves the fault programs unloaded. */
+/* Loads (live_load), attaches and pins the model, then seeds it from every process. -EEXIST
+ * if pinned. faults: a vms_fault_source; VMS_FAULTS_OFF leaves the fault programs unloaded. */
 int live_start(const struct live_limits *lim, unsigned faults, struct live_start_info *info);
 /* Detaches and removes everything under VMS_PIN_DIR. Returns 0 (also when nothing was there). */
 int live_stop(void);
@@ -40,6 +66,7 @@ struct live {
 	int faults_fd, faults_lost_fd;	/* -1 unless started with --faults */
 	unsigned faults_source;		/* enum vms_fault_source */
 	unsigned faults_cpus;
+	struct vms_info info;		/* what start decided, and why */
 };
 
 /* Tier event-resync (no kfunc VMA iterator): true when the pinned model follows changes only

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * mremap_flip: moves one page back and forth between a low and a high address as fast as it
+ * can, so that every consistent picture of its address space holds exactly one of the two. A
+ * VMA walk that raced with a move and was not redone shows both or neither: the torn-walk
+ * test of the lockless iterators (tests/bpf/bpf_iter.sh).
+ *
+ * Prints "low ADDR high ADDR" and "ready", then flips until killed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+int main(void)
+{
+	/* far apart: a walk from one to the other passes every mapping in between */
+	char *low = (char *)0x100000000000UL, *high = (char *)0x7e0000000000UL;
+	char *p = mmap(low, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p != low) {
+		perror("mmap");
+		return 1;
+	}
+	printf("low %lx high %lx\nready\n", (unsigned long)low, (unsigned long)high);
+	fflush(stdout);
+	for (;;) {
+		if (mremap(low, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, high) != high)
+			return 1;
+		if (mremap(high, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, low) != low)
+			return 1;
+	}
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * What libbpf said while loading, kept so that a refusal can be told in one line: which program
+ * the kernel's verifier refused and the last line of its log (the whole log shows with -v).
+ * bpf_diag_print is the process's libbpf print callback (main.c installs it).
+ */
+#ifndef VMS_BPF_DIAG_H
+#define VMS_BPF_DIAG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <bpf/libbpf.h>
+
+int bpf_diag_print(enum libbpf_print_level level, const char *fmt, va_list ap);
+
+/* Forgets what an earlier load said: call before a load whose failure is to be explained. */
+void bpf_diag_reset(void);
+
+/* Since the last reset: "the verifier refused program 'P': LAST LOG LINE", or NULL when no
+ * program load was refused (the failure was elsewhere: map creation, attach, ...). */
+const char *bpf_diag_refusal(void);
+
+/* One line for a failed load: the refusal if there was one, else strerror(-err). */
+const char *bpf_diag_why(int err);
+
+/* Tests only: VMSCOPE_INJECT_REFUSAL=kfunc-resync,event-resync,faults,bpf-iter names programs
+ * to be made refusable (VMS_INJECT_* of bpf/vmscope.h, for their inject_refusal knob), so that
+ * every fallback is tested with a real verifier refusal. */
+unsigned bpf_inject_refusal(void);
+
+#endif
