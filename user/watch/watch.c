@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 
+#include "util/bpf_diag.h"
 #include "util/mounts.h"
 #include "util/sigstop.h"
 #include "util/util.h"
@@ -337,10 +338,11 @@ int watch_run(const struct watch_opts *o)
 		c.skel->rodata->faults_on = true;
 	}
 
+	bpf_diag_reset();
 	err = watch_bpf__load(c.skel);
 	if (err) {
-		vms_err("watch: cannot load the BPF programs: %s%s", strerror(-err),
-			err == -EPERM ? " (need root, or CAP_BPF and CAP_PERFMON)" : " (try -v)");
+		vms_err("watch: cannot load the BPF programs: %s%s", bpf_diag_why(err),
+			err == -EPERM ? " (need root, or CAP_BPF and CAP_PERFMON)" : " (-v shows more)");
 		goto cleanup;
 	}
 	run_ksyms(&c);
