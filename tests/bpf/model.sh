@@ -182,8 +182,11 @@ for tier in "" event-resync; do
 			took=$((($(date +%s%N) - t1) / 1000000))
 			if [ $rc -eq 0 ]; then
 				"$VMSCOPE" stop # it had finished: a started model
+			# no line only when the signal beat the handlers (the first ms after exec)
 			elif [ $rc -ne $((128 + $(kill -l $sig))) ] || [ -e $PIN ] || [ $took -gt 500 ] ||
-				[ "$(wc -l <"$TMPDIR_TEST/sig.err")" -ne 1 ]; then
+				[ "$(wc -l <"$TMPDIR_TEST/sig.err")" -gt 1 ] ||
+				{ [ -s "$TMPDIR_TEST/sig.err" ] &&
+				  ! grep -q '^vmscope: start: interrupted by SIG' "$TMPDIR_TEST/sig.err"; }; then
 				bad="$bad SIG$sig@$frac%:rc=$rc,${took}ms,$(head -c 120 "$TMPDIR_TEST/sig.err")"
 				"$VMSCOPE" stop
 			else
@@ -193,9 +196,9 @@ for tier in "" event-resync; do
 	done
 	echo "    start (tier ${tier:-best}) takes ${ms} ms; $interrupted of 12 signals interrupted it"
 	if [ -z "$bad" ] && [ $interrupted -ge 1 ]; then
-		pass "start (tier ${tier:-best}): a signal at any moment ends it within 0.5 s, nothing pinned, one line"
+		pass "start (tier ${tier:-best}): a signal at any moment ends it within 0.5 s, nothing pinned, at most one line"
 	else
-		fail "start (tier ${tier:-best}): a signal at any moment ends it within 0.5 s, nothing pinned, one line" "${bad:-no signal came before start finished}"
+		fail "start (tier ${tier:-best}): a signal at any moment ends it within 0.5 s, nothing pinned, at most one line" "${bad:-no signal came before start finished}"
 	fi
 done
 check "start: no program left after the interrupted starts" no_programs_left
