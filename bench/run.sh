@@ -253,25 +253,22 @@ watch_start() { # ARGS...: starts vmscope watch ARGS, waits until its programs a
 		"$VMSCOPE" watch "$@" >/dev/null 2>"$T/watch.err" &
 	fi
 	WT=$!; bg_add $WT; WP=$WT
-	# Attached: libbpf's ring buffer epoll fd exists only after every program is attached (the
-	# text header would say so too, but stdout is /dev/null).
-	local c f
+	# Attached: watch says so on stderr once every program is attached and it reads events.
+	local c
 	for _ in $(seq 600); do
 		if [ $HAVE_TIME = 1 ] && [ "$WP" = "$WT" ]; then
 			c=$(pgrep -P "$WT" | head -n1); [ -n "$c" ] && WP=$c
 		fi
 		if [ "$WP" != "$WT" ] || [ $HAVE_TIME = 0 ]; then
-			for f in "/proc/$WP"/fd/*; do
-				[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:[eventpoll]" ] && return 0
-			done
+			grep -q '^vmscope: watch: attached' "$T/watch.err" 2>/dev/null && return 0
 		fi
 		kill -0 "$WT" 2>/dev/null || break
 		sleep 0.05
 	done
 	watch_stop; return 1
 }
-# Stops watch (SIGTERM: a background job ignores SIGINT until watch installs its handler), or
-# waits for it to exit by itself (-p). Sets W_SHOWN, W_LOST, W_RSS from its summary and time.
+# Stops watch (SIGTERM to vmscope itself: /usr/bin/time does not pass signals on), or waits for
+# it to exit by itself (-p). Sets W_SHOWN, W_LOST, W_RSS from its summary and time.
 watch_stop() { # [wait]
 	W_SHOWN="" W_LOST="" W_RSS=""
 	[ -n "$WT" ] || return 1
@@ -327,6 +324,12 @@ done
 describe 5 "vmscope start: attach, then seed every process of the system (model stopped before each run)"
 row start 5 "vmscope start" s "" "" "" "" "-"
 comp start wall "wall time"; comp start seed "seed (reported)"
+describe 5 "watch attach: from the exec of vmscope watch (system-wide) to its 'attached' line on stderr, when"
+describe 5 "  events begin; bpftrace: from its exec to the BEGIN of the one-liner of scenario 1 (after its attach)"
+row watch.attach 5 "vmscope watch: exec to attached" s attached "" "<=" 1 "<= 1 s (goal 0.3 s)"
+comp watch.attach attached "vmscope watch"; comp watch.attach bpftrace "bpftrace one-liner"
+[ $HAVE_WATCH = 1 ] || row_na watch.attach "$WATCH_WHY"
+[ $HAVE_BPFTRACE = 1 ] || na watch.attach bpftrace "$BPFTRACE_WHY"
 [ $HAVE_MODEL = 1 ] || row_na start "$MODEL_WHY"
 
 declare -A MODEL_EVENTS=() WATCH_EVENTS=() WATCH_LOST=()
@@ -522,6 +525,50 @@ if [ $HAVE_WATCH = 1 ]; then
 	[ -n "$FLOST" ] && extra events note "lost/shown per run: $FLOST (shown includes a few marker and exit events)"
 else
 	row_na events "$WATCH_WHY"
+fi
+
+# ==== scenario 5: how long watch takes to attach ===================================================
+# first_line PREFIX: the seconds from ATT_T0 until a line starting with PREFIX comes on fd 3 (a
+# FIFO, not a file polled: no poll interval in the figure). Sets V, or WHY (the last other line).
+first_line() {
+	local l t1="" last=""
+	V=""
+	while IFS= read -r -t 30 l; do
+		case $l in "$1"*) t1=$EPOCHREALTIME; break ;; esac
+		last=$l
+	done <&3
+	[ -n "$t1" ] && V=$(awk -v a="$ATT_T0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }')
+	WHY="no '$1' line within 30 s${last:+: $last}"
+	[ -n "$V" ]
+}
+# attach_run watch|bpftrace: one start-up, timed from just before the exec
+attach_run() {
+	local p
+	rm -f "$T/att.fifo"; mkfifo "$T/att.fifo" || return 1
+	ATT_T0=$EPOCHREALTIME
+	if [ "$1" = watch ]; then
+		"$VMSCOPE" watch >/dev/null 2>"$T/att.fifo" &
+	else
+		bpftrace -e "$BT_ONELINER" >"$T/att.fifo" 2>>"$T/bt.err" &
+	fi
+	p=$!; bg_add $p
+	exec 3<"$T/att.fifo"
+	if [ "$1" = watch ]; then first_line "vmscope: watch: attached"; else first_line ready; fi
+	local rc=$?
+	if [ "$1" = watch ]; then kill -TERM "$p" 2>/dev/null; else kill -INT "$p" 2>/dev/null; fi
+	timeout 10 cat <&3 >/dev/null   # until it has exited (its summary, bpftrace's output)
+	exec 3<&-
+	kill_bg "$p"
+	return $rc
+}
+if [ $HAVE_WATCH = 1 ]; then
+	log "scenario 5: watch attach time x $REPS"
+	for rep in $(seq "$REPS"); do
+		if attach_run watch; then sample watch.attach attached "$V"; else na watch.attach attached "$WHY"; fi
+		if [ $HAVE_BPFTRACE = 1 ]; then
+			if attach_run bpftrace; then sample watch.attach bpftrace "$V"; else na watch.attach bpftrace "$WHY"; fi
+		fi
+	done
 fi
 
 if [ $HAVE_MODEL = 1 ]; then
@@ -835,6 +882,8 @@ def headline(o):
     if o["value"] is not None:
         if o["unit"] == "ev/s":
             return f'{o["value"]/1e6:.2f}M ev/s'
+        if o["unit"] == "s":
+            return fmt(o["value"], "s")
         return f'{o["value"]:.1f} B/VMA' if o["unit"] == "B" else f'{o["value"]:g}'
     if o["ratio"] is not None:
         return f'{o["ratio"]:.2f}x'

@@ -32,7 +32,7 @@ want = ["churn.model", "churn.watch", "churn.strace", "churn.bpftrace",
         "py.model", "py.watch", "py.strace", "py.bpftrace",
         "faults.model", "faults.faults", "faults.perf", "faults.bpftrace",
         "map.bpf", "map.procfs", "mapx.smaps", "mapx.pmapx", "lock.held", "lock.wait", "lock.count",
-        "events", "kmem", "rss.map", "rss.watch", "start"]
+        "events", "kmem", "rss.map", "rss.watch", "start", "watch.attach"]
 for w in want:
     if w not in rows:
         print(f"no row {w}")
@@ -79,7 +79,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	skip_bpf "the model, watch, bpftrace and mmap_lock rows were measured" "needs root"
 else
 	out=$(na_rows churn.model gcc.model py.model map.bpf mapx.smaps kmem start churn.bpftrace lock.held \
-		churn.watch gcc.watch py.watch events rss.watch)
+		churn.watch gcc.watch py.watch events rss.watch watch.attach)
 	if [ -z "$out" ]; then pass "the model, watch, bpftrace and mmap_lock rows were measured"
 	elif [ "${VMSCOPE_REQUIRE_BPF:-0}" = 1 ]; then
 		fail "the model, watch, bpftrace and mmap_lock rows were measured" "$(echo "$out" | tr '\n' ';')"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* vmscope start | stop | status: the pinned, daemon-less live model. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "model/live.h"
 #include "model/reconcile.h"
 #include "util/json.h"
+#include "util/sigstop.h"
 #include "util/util.h"
 
 struct model_args {
@@ -97,8 +99,10 @@ int cmd_start(int argc, char **argv)
 	struct live_start_info info = { 0 };
 	char probe_why[192] = "";
 	unsigned faults = VMS_FAULTS_OFF;
-	int r = cli_parse(&argp, "start", argc, argv, &a), err;
+	int r, err;
 
+	sigstop_install("start"); /* a stop signal at any moment: nothing stays pinned */
+	r = cli_parse(&argp, "start", argc, argv, &a);
 	if (r >= 0)
 		return r;
 	if (a.faults && live_is_pinned()) {
@@ -121,6 +125,15 @@ int cmd_start(int argc, char **argv)
 	if (err == -EEXIST) {
 		vms_err("start: the model is already running (see 'vmscope status'; 'vmscope stop' removes it)");
 		return VMS_EXIT_FAIL;
+	}
+	if (err == -EINTR && sigstop_requested()) {
+		int sig = sigstop_signal();
+
+		vms_err("start: interrupted by SIG%s, nothing left pinned",
+			sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+		signal(sig, SIG_DFL); /* die of it, as before the first pin */
+		raise(sig);
+		return 128 + sig;
 	}
 	if (err == -ENOENT) {
 		vms_err("start: this kernel has no BTF (/sys/kernel/btf/vmlinux): no live model; "

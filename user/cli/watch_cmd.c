@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "proc/procfs.h"
 #include "util/mounts.h"
+#include "util/sigstop.h"
 #include "util/util.h"
 #include "watch/watch.h"
 
@@ -38,6 +40,8 @@ static const struct argp_option options[] = {
 	{ "buffer-size", OPT_BUFFER, "N", 0, "Ring buffer size, a power of two >= 4K (default 4M)",
 	  0 },
 	{ "no-summary", OPT_NO_SUMMARY, NULL, 0, "No summary line on stderr at exit", 0 },
+	{ "quiet", 'q', NULL, 0, "Nothing on stderr but errors: no 'attached' line, no summary, "
+	  "no line when interrupted while starting", 0 },
 	{ "faults", OPT_FAULTS, NULL, 0, "Page faults per region (needs 'vmscope start --faults'): "
 	  "a faults event per region whose counts moved, every --interval, and the final counts "
 	  "with each unmap", 0 },
@@ -97,6 +101,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_SUMMARY:
 		a->o.quiet_summary = true;
 		return 0;
+	case 'q':
+		a->o.quiet = true;
+		return 0;
 	case OPT_FAULTS:
 		a->o.faults = true;
 		return 0;
@@ -121,9 +128,13 @@ static const struct argp argp = {
 	       "brk, grow, madvise, lock, unlock, exec, fork, exit. Without filters, of every "
 	       "process. Filters run in the kernel. Nothing is pinned; everything is detached at "
 	       "exit.\v"
-	       "With -p, watch ends when every watched process has exited. Lost events (ring "
-	       "buffer full) are reported in the stream as they are seen. Exit status: 0 ok, 42 "
-	       "if a PID or NAME was not found, 1 on other failures.",
+	       "Once every program is attached, one line on stderr says so ('vmscope: watch: "
+	       "attached (N programs) in S s, watching ...'): events begin there. With -p, watch "
+	       "ends when every watched process has exited. Lost events (ring buffer full) are "
+	       "reported in the stream as they are seen. SIGINT, SIGTERM or SIGHUP end it: "
+	       "after the attached line with the summary and status 0, before it at once, by "
+	       "the signal (status 128+N). Exit status: 0 ok, 42 if a PID or NAME was not found, "
+	       "1 on other failures.",
 };
 
 /* -p values to pids; one error line per value that matches nothing. */
@@ -184,11 +195,19 @@ static int resolve_targets(struct watch_args *a)
 int cmd_watch(int argc, char **argv)
 {
 	struct watch_args a = { .color = -1, .o.buffer_size = 4u << 20, .o.interval = 1 };
+	struct timespec t0;
 	char cg[4096];
-	int rc = cli_parse(&argp, "watch", argc, argv, &a);
+	int rc;
 
+	/* first: a signal during the seconds a slow kernel takes to load must not be lost */
+	sigstop_install("watch");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	a.o.started_ns = (int64_t)t0.tv_sec * 1000000000LL + t0.tv_nsec;
+	rc = cli_parse(&argp, "watch", argc, argv, &a);
 	if (rc >= 0)
 		goto out;
+	if (a.o.quiet)
+		sigstop_install(NULL);
 	if (a.o.follow && !a.n_targets) {
 		vms_err("watch: -f follows the children of -p processes: give -p");
 		rc = VMS_EXIT_FAIL;

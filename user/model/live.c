@@ -21,6 +21,7 @@
 #include "util/bpf_diag.h"
 #include "util/map_batch.h"
 #include "util/mounts.h"
+#include "util/sigstop.h"
 #include "util/util.h"
 #include "model.skel.h"
 
@@ -151,7 +152,7 @@ static int seed(struct model_bpf *skel)
 		err = -errno;
 		goto out;
 	}
-	while (read(fd, buf, sizeof(buf)) > 0)
+	while (!sigstop_requested() && read(fd, buf, sizeof(buf)) > 0)
 		;
 	close(fd);
 out:
@@ -175,7 +176,7 @@ static int seed_from_proc(void)
 		closedir(d);
 		return err;
 	}
-	while ((e = readdir(d))) {
+	while (!sigstop_requested() && (e = readdir(d))) {
 		struct vms_snapshot s;
 		uint64_t pid;
 
@@ -392,6 +393,9 @@ int live_start(const struct live_limits *lim, unsigned faults, struct live_start
 	err = model_bpf__attach(skel);
 	if (err)
 		goto fail;
+	/* From the first pin on, a stop signal must unwind: it only sets a flag now (a signal
+	 * before this ends the process at once, which takes everything with its fds). */
+	sigstop_defer();
 	err = pin_all(skel, event_tier);
 	if (!err)
 		err = save_plan(skel, plan);
@@ -412,6 +416,8 @@ int live_start(const struct live_limits *lim, unsigned faults, struct live_start
 			goto fail;
 	}
 	err = event_tier ? seed_from_proc() : seed(skel);
+	if (!err && sigstop_requested())
+		err = -EINTR; /* interrupted: nothing stays behind */
 	if (err)
 		goto fail;
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -53,7 +53,8 @@ struct live_start_info {
 };
 
 /* Loads (live_load), attaches and pins the model, then seeds it from every process. -EEXIST
- * if pinned. faults: a vms_fault_source; VMS_FAULTS_OFF leaves the fault programs unloaded. */
+ * if pinned. faults: a vms_fault_source; VMS_FAULTS_OFF leaves the fault programs unloaded.
+ * With util/sigstop installed, a stop signal after the load unwinds everything: -EINTR. */
 int live_start(const struct live_limits *lim, unsigned faults, struct live_start_info *info);
 /* Detaches and removes everything under VMS_PIN_DIR. Returns 0 (also when nothing was there). */
 int live_stop(void);

@@ -2,13 +2,15 @@
 /*
  * `vmscope watch`: loads bpf/watch.bpf.c with the filters as read-only knobs, attaches, and
  * drains the ring buffer on a timer (the kernel side only wakes us past a watermark). Nothing
- * is pinned: every program and map goes away with this process.
+ * is pinned: every program and map goes away with this process, so until everything is
+ * attached a stop signal ends it at once (util/sigstop.h); after that the loop ends cleanly.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -19,19 +21,14 @@
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 
+#include "util/bpf_diag.h"
 #include "util/mounts.h"
+#include "util/sigstop.h"
 #include "util/util.h"
 #include "watch.skel.h"
 #include "watch/watch.h"
 
 #define POLL_MS 100	/* the longest an event waits in the ring buffer */
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
 
 struct watch_ctx {
 	const struct watch_opts *o;
@@ -227,6 +224,60 @@ static int set_filters(struct watch_ctx *c)
 	return 0;
 }
 
+/* The bpf_kallsyms_lookup_name() answers build_path() needs (see watch_ksyms): without them
+ * memfd, shared anonymous, SysV shm and anon_inode names are left to the reader's /proc. */
+static void run_ksyms(struct watch_ctx *c)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.watch_ksyms), &opts);
+
+	if (err)
+		vms_debug("watch: looking up the d_dname functions: %s", strerror(errno));
+}
+
+/* "PID 12", "PIDs 12 34 56 ... (9 in all)" and the other filters, for the attached line. */
+static void describe_filters(const struct watch_opts *o, char *buf, size_t size)
+{
+	size_t n = 0;
+	char sz[8];
+
+#define ADD(...) (n += snprintf(buf + n, n < size ? size - n : 0, __VA_ARGS__))
+	ADD("watching");
+	if (o->n_pids) {
+		ADD(" PID%s", o->n_pids > 1 ? "s" : "");
+		for (int i = 0; i < o->n_pids && i < 8; i++)
+			ADD(" %d", (int)o->pids[i]);
+		if (o->n_pids > 8)
+			ADD(" ... (%d in all)", o->n_pids);
+		if (o->follow)
+			ADD(" and %s children", o->n_pids > 1 ? "their" : "its");
+	}
+	if (o->comm)
+		ADD("%s tasks named %s", o->n_pids ? "," : "", o->comm);
+	if (o->cgroup)
+		ADD("%s in cgroup %s", o->n_pids || o->comm ? "," : "", o->cgroup);
+	if (!o->n_pids && !o->comm && !o->cgroup)
+		ADD(" all processes");
+	if (o->min_size) {
+		watch_human_size(o->min_size, sz);
+		ADD(", regions of %s or more", sz);
+	}
+#undef ADD
+	if (n >= size && size > 4)
+		strcpy(buf + size - 4, "...");
+}
+
+/* Programs attached, for the attached line. */
+static int links_attached(const struct watch_bpf *skel)
+{
+	const struct bpf_object_skeleton *s = skel->skeleton;
+	int n = 0;
+
+	for (int i = 0; i < s->prog_cnt; i++)
+		n += *s->progs[i].link != NULL;
+	return n;
+}
+
 static void print_summary(struct watch_ctx *c)
 {
 	uint64_t seen = wstat_sum(c, VMS_WST_SEEN), filtered = wstat_sum(c, VMS_WST_FILTERED);
@@ -242,7 +293,7 @@ int watch_run(const struct watch_opts *o)
 {
 	struct watch_ctx c = { .o = o, .out = stdout };
 	struct ring_buffer *rb = NULL;
-	struct sigaction sa = { .sa_handler = on_signal };
+	char filters[512];
 	struct fault_report_sink sink = { .wanted = fault_wanted, .emit = fault_emit, .ctx = &c,
 					  .min_size = o->min_size };
 	int64_t deadline = 0, next_tick = 0;
@@ -287,12 +338,14 @@ int watch_run(const struct watch_opts *o)
 		c.skel->rodata->faults_on = true;
 	}
 
+	bpf_diag_reset();
 	err = watch_bpf__load(c.skel);
 	if (err) {
-		vms_err("watch: cannot load the BPF programs: %s%s", strerror(-err),
-			err == -EPERM ? " (need root, or CAP_BPF and CAP_PERFMON)" : " (try -v)");
+		vms_err("watch: cannot load the BPF programs: %s%s", bpf_diag_why(err),
+			err == -EPERM ? " (need root, or CAP_BPF and CAP_PERFMON)" : " (-v shows more)");
 		goto cleanup;
 	}
+	run_ksyms(&c);
 	if (set_filters(&c))
 		goto cleanup;
 	err = watch_bpf__attach(c.skel);
@@ -300,6 +353,8 @@ int watch_run(const struct watch_opts *o)
 		vms_err("watch: cannot attach the BPF programs: %s (try -v)", strerror(-err));
 		goto cleanup;
 	}
+	/* events flow from here on: a signal now ends the loop, with the summary */
+	sigstop_defer();
 	rb = ring_buffer__new(bpf_map__fd(c.skel->maps.vms_events), on_event, &c, NULL);
 	if (!rb) {
 		vms_err("watch: cannot open the ring buffer: %s", strerror(errno));
@@ -308,16 +363,21 @@ int watch_run(const struct watch_opts *o)
 	c.names = watch_names_new(bpf_map__fd(c.skel->maps.vms_names));
 	c.mono_to_real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows as EPIPE: we stop and clean up */
 	if (o->duration > 0)
 		deadline = clock_ns(CLOCK_MONOTONIC) + (int64_t)(o->duration * 1e9);
 	if (!o->json)
 		watch_render_header(c.out, o->color);
 	fflush(c.out);
+	if (!o->quiet) {
+		/* people and scripts learn when events begin */
+		describe_filters(o, filters, sizeof(filters));
+		fprintf(stderr, "vmscope: watch: attached (%d programs) in %.2f s, %s\n",
+			links_attached(c.skel),
+			(clock_ns(CLOCK_MONOTONIC) - o->started_ns) / 1e9, filters);
+	}
 
-	while (!stop_signal) {
+	while (!sigstop_requested()) {
 		if (c.faults_open && clock_ns(CLOCK_MONOTONIC) >= next_tick) {
 			fault_report_tick(&c.faults, &sink);
 			next_tick = clock_ns(CLOCK_MONOTONIC) + (int64_t)(o->interval * 1e9);
@@ -344,7 +404,7 @@ int watch_run(const struct watch_opts *o)
 		report_lost(&c);
 		fflush(c.out);
 	}
-	if (!o->quiet_summary)
+	if (!o->quiet_summary && !o->quiet)
 		print_summary(&c);
 	rc = VMS_EXIT_OK;
 cleanup:

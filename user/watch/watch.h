@@ -25,12 +25,16 @@ struct watch_opts {
 	bool color;
 	uint32_t buffer_size;	/* ring buffer bytes, a power of two */
 	bool quiet_summary;	/* no summary line on stderr at exit */
+	bool quiet;		/* -q: neither the attached line nor the summary */
+	int64_t started_ns;	/* CLOCK_MONOTONIC when the command began (the attached line) */
 	bool faults;		/* --faults: unmap counts, and `faults` events every interval */
 	double interval;	/* seconds */
 };
 
-/* Runs until SIGINT/SIGTERM, the end of --duration, a closed stdout, or (with -p) the exit
- * of every watched process. Returns the exit code. */
+/* Runs until SIGINT/SIGTERM/SIGHUP, the end of --duration, a closed stdout, or (with -p) the
+ * exit of every watched process. The caller has called sigstop_install() (util/sigstop.h):
+ * watch_run switches to its deferred phase once every program is attached, and then prints
+ * the attached line on stderr. Returns the exit code. */
 int watch_run(const struct watch_opts *o);
 
 /* ---- one event to text (render.c) ---- */
