@@ -12,8 +12,9 @@ seq_pid=$BG_PID
 "$VMSCOPE" watch --json -f -p "$seq_pid" >"$T/w.json" 2>"$T/w.err" &
 wpid=$!
 _cleanup_pids="$_cleanup_pids $wpid"
-# Loading watch's programs is mostly the verifier: under TCG 20-30 s on 6.12 and 6.18, more when
-# two guests share the host. 120 s by the guest's clock (a count of sleeps undercounts).
+# Loading watch's programs is mostly the verifier, which TCG slows down (2 s here now, 20-30 s
+# before its programs were made cheaper to verify; more when two guests share the host): up to
+# 120 s by the guest's clock (a count of sleeps undercounts).
 t0=$(cut -d. -f1 /proc/uptime)
 while [ $(($(cut -d. -f1 /proc/uptime) - t0)) -lt 120 ] && ! grep -q '"size": 12288' "$T/w.json" 2>/dev/null; do
 	kill -0 "$wpid" 2>/dev/null || break
