@@ -182,9 +182,6 @@ __noinline int store_vma_at(__u64 tg, __u64 vma_addr)
 
 	if (!vma)
 		return -1;
-	s = scratch();
-	if (!s)
-		return -1;
 	mm = vma->vm_mm;
 	key.start = BPF_CORE_READ(vma, vm_start);
 	ent.end = BPF_CORE_READ(vma, vm_end);
@@ -195,7 +192,16 @@ __noinline int store_vma_at(__u64 tg, __u64 vma_addr)
 		ent.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
 		ent.ino = BPF_CORE_READ(file, f_inode, i_ino);
 	}
-	ent.name_id = vma_name(s, vma, mm, key.start, ent.end, &kind, &flags, &is);
+	s = scratch();
+	if (s) {
+		ent.name_id = vma_name(s, vma, mm, key.start, ent.end, &kind, &flags, &is);
+		scratch_put(s);
+	} else {
+		/* every slot taken on this CPU: unnamed, so readers ask /proc for it */
+		kind = VMS_NAME_NONE;
+		is = VMA_IS_OTHER;
+		flags |= VMS_VMA_UNNAMED;
+	}
 	if (is == VMA_IS_STACK) {
 		struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &key.tgid);
 
@@ -355,6 +361,29 @@ static __always_inline bool tracked_nr(long nr)
 	return false;
 }
 
+/* Whether the entry of syscall nr is followed (the exit answers the same from the same regs). */
+static __always_inline bool op_wanted(long nr, struct pt_regs *regs, struct vms_proc_ent *p)
+{
+	if (nr == NR_ioctl && PT_REGS_PARM2_CORE_SYSCALL(regs) != UFFDIO_REGISTER &&
+	    PT_REGS_PARM2_CORE_SYSCALL(regs) != UFFDIO_UNREGISTER)
+		return false;
+	/* closing the last reference of a uffd unregisters its ranges (merges VMAs) */
+	if (nr == NR_close && !(p && (p->flags & VMS_PROC_UFFD)))
+		return false;
+	if (nr == NR_prctl && PT_REGS_PARM1_CORE_SYSCALL(regs) != PR_SET_VMA)
+		return false;
+	return true;
+}
+
+/* A followed syscall whose entry or exit could not be paired (the task storage could not be
+ * had, e.g. busy on this CPU): the process cannot be followed by ranges, its reader resyncs it. */
+static __always_inline void op_lost(struct vms_proc_ent *p, __u32 stat)
+{
+	stat_inc(stat);
+	if (p)
+		__sync_fetch_and_or(&p->flags, VMS_PROC_DIRTY);
+}
+
 static __always_inline __u64 page_down(__u64 a) { return a & ~(__u64)(PAGE_SIZE - 1); }
 static __always_inline __u64 page_up(__u64 a) { return (a + PAGE_SIZE - 1) & ~(__u64)(PAGE_SIZE - 1); }
 
@@ -408,18 +437,14 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
-	if (nr == NR_ioctl && PT_REGS_PARM2_CORE_SYSCALL(regs) != UFFDIO_REGISTER &&
-	    PT_REGS_PARM2_CORE_SYSCALL(regs) != UFFDIO_UNREGISTER)
-		return 0;
-	/* closing the last reference of a uffd unregisters its ranges (merges VMAs) */
-	if (nr == NR_close && !(p && (p->flags & VMS_PROC_UFFD)))
-		return 0;
-	if (nr == NR_prctl && PT_REGS_PARM1_CORE_SYSCALL(regs) != PR_SET_VMA)
+	if (!op_wanted(nr, regs, p))
 		return 0;
 	task = bpf_get_current_task_btf();
 	op = bpf_task_storage_get(&vms_ops, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!op)
+	if (!op) {
+		op_lost(p, VMS_STAT_LOST_ENTRY);
 		return 0;
+	}
 	op->lo = op->hi = op->lo2 = op->hi2 = 0;
 	op->n_old = 0;
 	op->full = false;
@@ -604,12 +629,20 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	bool editing = false;
 	long nr;
 
+	/* the number first: most syscalls are none of ours, and pay nothing more */
+	nr = BPF_CORE_READ(regs, orig_ax);
+	if (!tracked_nr(nr))
+		return 0;
 	task = bpf_get_current_task_btf();
 	op = bpf_task_storage_get(&vms_ops, task, 0, 0);
-	if (!op || !op->active)
+	if (!op || !op->active || op->nr != nr) {
+		tgid = bpf_get_current_pid_tgid() >> 32;
+		p = bpf_map_lookup_elem(&vms_procs, &tgid);
+		if (op_wanted(nr, regs, p))
+			op_lost(p, VMS_STAT_LOST_EXIT);
 		return 0;
+	}
 	op->active = false;
-	nr = op->nr;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	stat_inc(VMS_STAT_EVENTS);
 	if (faults_on)
@@ -622,7 +655,7 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 		__sync_fetch_and_or(&p->flags, VMS_PROC_UFFD);
 	s0 = p ? p->state : 0;
 	if (!p || op->full || VMS_STATE_CHANGES(s0) != op->updates || !VMS_STATE_GEN(s0) ||
-	    p->start_time != task_start(task) || (p->flags & VMS_PROC_STACK)) {
+	    p->start_time != task_start(task) || (p->flags & (VMS_PROC_STACK | VMS_PROC_DIRTY))) {
 		if (p && VMS_STATE_CHANGES(s0) != op->updates)
 			stat_inc(VMS_STAT_CONCURRENT);
 		goto full;

@@ -92,8 +92,10 @@ int vms_vma_iter(struct bpf_iter__task_vma *ctx)
 	}
 
 	s = scratch();
-	if (!s)
+	if (!s) {
+		walk_torn++; /* a record left out: this pass must not count */
 		return 0;
+	}
 	rec.flags = vma_perm_flags(vma->vm_flags);
 	if (mm_has_gate(mm))
 		rec.flags |= VMS_VMA_GATE;
@@ -119,6 +121,7 @@ int vms_vma_iter(struct bpf_iter__task_vma *ctx)
 	bpf_seq_write(seq, &rec, sizeof(rec));
 	if (len > 0 && len <= VMS_NAME_MAX)
 		bpf_seq_write(seq, s->buf + NAME_OFF, len);
+	scratch_put(s);
 	return 0;
 }
 

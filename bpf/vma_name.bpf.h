@@ -30,6 +30,8 @@ extern const void anon_inodefs_dname __ksym __weak;
 #define POS(x) ((x) & 1023)
 
 struct scratch {
+	__u32 busy;		/* taken (scratch(), scratch_put()) */
+	__u32 pad;
 	char buf[1024 + 256];
 	const unsigned char *comp[MAX_DEPTH];
 	__u32 clen[MAX_DEPTH];
@@ -39,18 +41,39 @@ struct scratch {
 	__u32 depth, off;
 };
 
+/*
+ * Per-CPU scratch, in slots taken and given back: where syscall tracepoints run preemptibly
+ * (7.x), another program can run on this CPU while one is preempted in the middle of a name, and
+ * must not write over it (a garbled name was seen that way). A program that finds every slot
+ * taken gets none: its name is unbuilt (the reader falls back to /proc), never wrong.
+ */
+#define SCRATCH_SLOTS 4
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, SCRATCH_SLOTS);
 	__type(key, __u32);
 	__type(value, struct scratch);
 } vms_scratch SEC(".maps");
 
 static __always_inline struct scratch *scratch(void)
 {
-	__u32 zero = 0;
+	for (__u32 i = 0; i < SCRATCH_SLOTS; i++) {
+		__u32 k = i;
+		struct scratch *s = bpf_map_lookup_elem(&vms_scratch, &k);
 
-	return bpf_map_lookup_elem(&vms_scratch, &zero);
+		if (s && !__sync_lock_test_and_set(&s->busy, 1))
+			return s;
+	}
+	return NULL;
+}
+
+static __always_inline void scratch_put(struct scratch *s)
+{
+	if (!s)
+		return;
+	asm volatile("" ::: "memory"); /* every use of the slot comes before this store */
+	*(volatile __u32 *)&s->busy = 0;
 }
 
 #ifndef VMS_NAME_NO_INTERN

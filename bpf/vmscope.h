@@ -114,6 +114,8 @@ enum vms_stat {
 	VMS_STAT_FOREIGN,	/* another process wrote-locked a tracked mm: marked dirty */
 	VMS_STAT_RECONCILED,	/* processes compared with /proc by `vmscope reconcile` */
 	VMS_STAT_DIVERGENCES,	/* ... and found different (then resynced) */
+	VMS_STAT_LOST_ENTRY,	/* a VMA syscall's entry could not be recorded: marked dirty */
+	VMS_STAT_LOST_EXIT,	/* ... its exit found no recorded entry: marked dirty */
 	VMS_STAT__COUNT
 };
 
@@ -124,6 +126,8 @@ struct vms_info {
 	__u32 faults_source;		/* enum vms_fault_source that runs */
 	char tier_why[VMS_WHY_MAX];	/* why this tier (and why a better one did not load) */
 	char faults_why[VMS_WHY_MAX];	/* why fault counts are off, when asked for and off */
+	__u64 verified_misses;		/* runs of the model's programs the kernel had skipped when
+					 * every process was last resynced with none skipped meanwhile */
 };
 
 /* Tests only (VMSCOPE_INJECT_REFUSAL): programs made to be refused by the verifier, so that the

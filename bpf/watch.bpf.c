@@ -258,6 +258,9 @@ static long read_piece(struct task_struct *task, struct vm_area_struct *vma, str
 	p->start = start > c->lo ? start : c->lo;
 	p->end = end < c->hi ? end : c->hi;
 	p->name_id = s ? vma_name(s, vma, mm, start, end, &kind, &flags, &is) : 0;
+	if (!s)
+		flags |= VMS_VMA_UNNAMED;
+	scratch_put(s);
 	p->perm = flags & 0xf;
 	p->name_kind = kind;
 	p->flags = flags & VMS_VMA_UNNAMED ? VMS_EVF_UNNAMED : 0;
@@ -501,6 +504,7 @@ static __always_inline void send_brk(struct watch_op *op)
 	if (s) {
 		__builtin_memcpy(s->buf + NAME_OFF, "[heap]", 6);
 		e->name_id = intern(s, 6);
+		scratch_put(s);
 	}
 	ev_send(e);
 }
@@ -636,6 +640,7 @@ static __always_inline void stack_fault(unsigned long address)
 		if (s) {
 			__builtin_memcpy(s->buf + NAME_OFF, "[stack]", 7);
 			e->name_id = intern(s, 7);
+			scratch_put(s);
 		}
 	}
 	ev_send(e);
@@ -695,6 +700,7 @@ int BPF_PROG(watch_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 	len = s ? build_path(s, BPF_CORE_READ(bprm, file)) : -1;
 	if (len >= 0)
 		e->name_id = intern(s, len);
+	scratch_put(s);
 	if (!e->name_id)
 		e->flags |= VMS_EVF_UNNAMED;
 	ev_send(e);

@@ -186,6 +186,7 @@ static const char *const stat_names[VMS_STAT__COUNT] = {
 	[VMS_STAT_EXITS] = "exits", [VMS_STAT_FORKS] = "forks", [VMS_STAT_EXECS] = "execs",
 	[VMS_STAT_STACK_GROW] = "stack_grows", [VMS_STAT_CONCURRENT] = "concurrent_ops",
 	[VMS_STAT_FOREIGN] = "foreign_writes", [VMS_STAT_RECONCILED] = "reconciled", [VMS_STAT_DIVERGENCES] = "divergences",
+	[VMS_STAT_LOST_ENTRY] = "lost_entries", [VMS_STAT_LOST_EXIT] = "lost_exits",
 };
 
 int cmd_status(int argc, char **argv)
@@ -248,6 +249,8 @@ int cmd_status(int argc, char **argv)
 		json_kv_u64(&w, "faults_cpus", faults_cpus);
 		json_kv_u64(&w, "fault_entries", st.fault_entries);
 		json_kv_u64(&w, "faults_lost", st.faults_lost);
+		json_kv_u64(&w, "missed_runs", st.missed_runs);
+		json_kv_bool(&w, "verified", st.missed_runs == info.verified_misses);
 		json_key(&w, "kernel_bytes_per_vma");
 		json_double(&w, st.vmas ? (double)st.kernel_bytes / st.vmas : 0);
 		json_key(&w, "counters");
@@ -282,6 +285,9 @@ int cmd_status(int argc, char **argv)
 		printf("page faults        off (start with --faults to count them per region)\n");
 	for (int i = 0; i < VMS_STAT__COUNT; i++)
 		printf("%-18s %llu\n", stat_names[i], st.stats[i]);
+	printf("%-18s %llu%s\n", "missed_runs", st.missed_runs,
+	       st.missed_runs != info.verified_misses ? " (not verified since: readers resync a "
+	       "process before reading it; 'vmscope reconcile' verifies all)" : "");
 	return VMS_EXIT_OK;
 }
 

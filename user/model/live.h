@@ -82,6 +82,8 @@ static inline bool live_event_tier(const struct live *m)
 int live_resync_from_proc(struct live *m, struct vms_snapshot *s);
 
 int live_open(struct live *m);
+/* (Re)reads m->info, what start decided and when the model was last verified. */
+void live_open_info(struct live *m);
 void live_close(struct live *m);
 
 /* Reads the model of one process into s->regions (s->proc must be filled from /proc).
@@ -91,6 +93,11 @@ int live_read(struct live *m, struct vms_snapshot *s);
 /* Full resync of one process: in the kernel (bpf_task_from_pid + the VMA iterator), or from
  * /proc in tier event-resync. */
 int live_resync(struct live *m, pid_t pid);
+/* Runs of the model's VMA-following programs the kernel skipped (recursion on a preempted CPU). */
+unsigned long long live_missed_runs(void);
+/* Resyncs every tracked process; if the kernel skipped none of the model's runs meanwhile, the
+ * model is verified again (readers trust it without resyncing first). */
+int live_verify_all(struct live *m);
 /* Sweeps entries of dead generations now. */
 int live_gc(struct live *m);
 
@@ -103,6 +110,7 @@ struct live_status {
 	unsigned long long kernel_bytes;
 	unsigned long long max_vmas;
 	unsigned long long fault_entries, faults_lost;	/* with --faults */
+	unsigned long long missed_runs;	/* program runs the kernel skipped (recursion) */
 };
 int live_status(struct live *m, struct live_status *st);
 

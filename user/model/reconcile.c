@@ -186,6 +186,12 @@ int reconcile_run(struct live *m, const struct reconcile_opts *o, struct reconci
 			if (pids[i] != getpid()) /* ourselves: changing while we compare */
 				reconcile_one(m, pids[i], o, t);
 		free(pids);
+		/* runs the kernel skipped since the model was last verified: resync everyone, so
+		 * that readers may trust it again without resyncing first */
+		if (!stop && live_missed_runs() != m->info.verified_misses) {
+			live_verify_all(m);
+			live_open_info(m);
+		}
 		if (o->interval <= 0 || (o->passes && pass + 1 >= o->passes))
 			break;
 		usleep((useconds_t)(o->interval * 1e6));

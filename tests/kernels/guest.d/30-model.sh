@@ -48,6 +48,11 @@ compare() { # compare PID LABEL
 	grep -v debug "$T/bpf.err" | head -n 3 | sed 's/^/      bpf stderr: /'
 	head -n 3 "$T/proc.err" | sed 's/^/      procfs stderr: /'
 	diff "$T/proc.n" "$T/bpf.n" | head -n 16 | sed 's/^/      /'
+	grep 'model generation' "$T/bpf.err" | head -n 1 | sed 's/^/      /'
+	# a child's own ops since the fork, to tell which one the model missed
+	grep " c$1 " "$T/ops.log" 2>/dev/null | head -n 14 | sed 's/^/      op: /'
+	"$VMSCOPE" status 2>&1 | grep -E '^(events|range_resyncs|full_resyncs|concurrent_ops|foreign_writes|lock_busy|lost_entries|lost_exits|missed_runs) ' |
+		tr -s ' ' | tr '\n' ';' | sed 's/^/      status: /; s/;$/\n/'
 }
 
 echo "    seed $SEED ops $OPS batch $BATCH threads $THREADS"
@@ -91,7 +96,7 @@ rc=$?
 echo "    ops ${done_ops:-?} (failed ${failed_ops:-?}) batches $batches children $children" \
 	"compared $compared mismatches $mismatches fallbacks $fallbacks" \
 	"($(echo "$(cut -d' ' -f1 /proc/uptime) - $t0" | bc) s)"
-"$VMSCOPE" status 2>&1 | grep -E '^(processes|VMAs|events|range_resyncs|full_resyncs|lock_busy|map_full|divergences) ' |
+"$VMSCOPE" status 2>&1 | grep -E '^(processes|VMAs|events|range_resyncs|full_resyncs|lock_busy|map_full|divergences|lost_entries|lost_exits|missed_runs) ' |
 	tr -s ' ' | tr '\n' ';' | sed 's/^/    status: /; s/;$/\n/; s/;/; /g'
 
 if [ $rc -eq 0 ] && [ $errors -eq 0 ] && [ "${done_ops:-0}" -ge "$OPS" ]; then
