@@ -361,16 +361,15 @@ static __always_inline bool tracked_nr(long nr)
 	return false;
 }
 
-/* Whether the entry of syscall nr is followed (the exit answers the same from the same regs). */
-static __always_inline bool op_wanted(long nr, struct pt_regs *regs, struct vms_proc_ent *p)
+/* Whether syscall nr (a tracked_nr() one; a1, a2 its first two arguments) is followed. */
+static __always_inline bool op_wanted(long nr, __u64 a1, __u64 a2, struct vms_proc_ent *p)
 {
-	if (nr == NR_ioctl && PT_REGS_PARM2_CORE_SYSCALL(regs) != UFFDIO_REGISTER &&
-	    PT_REGS_PARM2_CORE_SYSCALL(regs) != UFFDIO_UNREGISTER)
+	if (nr == NR_ioctl && a2 != UFFDIO_REGISTER && a2 != UFFDIO_UNREGISTER)
 		return false;
 	/* closing the last reference of a uffd unregisters its ranges (merges VMAs) */
 	if (nr == NR_close && !(p && (p->flags & VMS_PROC_UFFD)))
 		return false;
-	if (nr == NR_prctl && PT_REGS_PARM1_CORE_SYSCALL(regs) != PR_SET_VMA)
+	if (nr == NR_prctl && a1 != PR_SET_VMA)
 		return false;
 	return true;
 }
@@ -382,6 +381,24 @@ static __always_inline void op_lost(struct vms_proc_ent *p, __u32 stat)
 	stat_inc(stat);
 	if (p)
 		__sync_fetch_and_or(&p->flags, VMS_PROC_DIRTY);
+}
+
+/* Global functions (verified once, the syscall number unknown to their caller): whether an exit
+ * is of no syscall of ours, and an exit whose entry was not recorded (the kernel skipped it, or
+ * the model was attached during the call). a1, a2: the call's first two arguments. */
+__noinline int exit_untracked(long nr)
+{
+	return !tracked_nr(nr);
+}
+
+__noinline int exit_unpaired(long nr, __u64 a1, __u64 a2)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &tgid);
+
+	if (tracked_nr(nr) && op_wanted(nr, a1, a2, p))
+		op_lost(p, VMS_STAT_LOST_EXIT);
+	return 0;
 }
 
 static __always_inline __u64 page_down(__u64 a) { return a & ~(__u64)(PAGE_SIZE - 1); }
@@ -437,7 +454,7 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
-	if (!op_wanted(nr, regs, p))
+	if (!op_wanted(nr, PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs), p))
 		return 0;
 	task = bpf_get_current_task_btf();
 	op = bpf_task_storage_get(&vms_ops, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -626,23 +643,22 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	__u32 tgid, gen, dropped = 0;
 	__u64 lo, hi, elo, ehi, lo2 = 0, hi2 = 0, s0;
 	int added, added2 = 0;
-	bool editing = false;
 	long nr;
 
 	/* the number first: most syscalls are none of ours, and pay nothing more */
 	nr = BPF_CORE_READ(regs, orig_ax);
-	if (!tracked_nr(nr))
+	if (exit_untracked(nr))
 		return 0;
 	task = bpf_get_current_task_btf();
 	op = bpf_task_storage_get(&vms_ops, task, 0, 0);
-	if (!op || !op->active || op->nr != nr) {
-		tgid = bpf_get_current_pid_tgid() >> 32;
-		p = bpf_map_lookup_elem(&vms_procs, &tgid);
-		if (op_wanted(nr, regs, p))
-			op_lost(p, VMS_STAT_LOST_EXIT);
+	if (!op || !op->active) {
+		exit_unpaired(nr, PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs));
 		return 0;
 	}
 	op->active = false;
+	/* from the entry's record, not the register: the verifier then explores this program
+	 * once, not once for each syscall number tracked_nr() tells apart */
+	nr = op->nr;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	stat_inc(VMS_STAT_EVENTS);
 	if (faults_on)
@@ -682,7 +698,6 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	/* readers: the published set is edited in place until the change count moves (or, on
 	 * failure, a full resync publishes a new generation or marks the process dirty) */
 	__sync_fetch_and_add(&p->busy, 1);
-	editing = true;
 	for (__u32 i = 0; i < MAX_OLD; i++) {
 		if (i >= op->n_old)
 			break;
@@ -696,15 +711,16 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	if (added >= 0 && hi2 > lo2)
 		added2 = store_range(TG(tgid, gen), lo2, hi2);
 	if (added < 0 || added2 < 0)
-		goto full;
+		goto full_edited;
 	added += added2;
 	/* Complete the change only if nothing was published or completed meanwhile; else the
 	 * update may have gone to a generation that is no longer current: redo it whole. */
 	if (__sync_val_compare_and_swap(&p->state, s0, (s0 & ~0xffffffffULL) |
 					(__u32)(VMS_STATE_CHANGES(s0) + 1)) != s0) {
 		stat_inc(VMS_STAT_CONCURRENT);
-		goto full;
+		goto full_edited;
 	}
+	__sync_fetch_and_add(&p->busy, -1);
 	/* dropped keys that were stored again count in both */
 	p->nr_vmas += added;
 	p->nr_vmas -= dropped < p->nr_vmas ? dropped : p->nr_vmas;
@@ -713,12 +729,14 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	if (g)
 		__sync_fetch_and_add(&g->live, (__s64)added - (__s64)dropped);
 	stat_inc(VMS_STAT_RANGE_RESYNC);
-	goto out;
+	return 0;
+full_edited:
+	/* busy until the full resync has published (or marked the process dirty) */
+	resync_current();
+	__sync_fetch_and_add(&p->busy, -1);
+	return 0;
 full:
 	resync_current();
-out:
-	if (editing)
-		__sync_fetch_and_add(&p->busy, -1);
 	return 0;
 }
 

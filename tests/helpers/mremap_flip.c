@@ -5,14 +5,19 @@
  * VMA walk that raced with a move and was not redone shows both or neither: the torn-walk
  * test of the lockless iterators (tests/bpf/bpf_iter.sh).
  *
- * Prints "low ADDR high ADDR" and "ready", then flips until killed.
+ * Usage: mremap_flip [PAUSE_US]: a pause after each pair of moves (default none), so that a
+ * reader slower than one move can finish some reads. Prints "low ADDR high ADDR" and "ready",
+ * then flips until killed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
+	int pause_us = argc > 1 ? atoi(argv[1]) : 0;
+
 	/* far apart: a walk from one to the other passes every mapping in between */
 	char *low = (char *)0x100000000000UL, *high = (char *)0x7e0000000000UL;
 	char *p = mmap(low, 4096, PROT_READ | PROT_WRITE,
@@ -29,5 +34,7 @@ int main(void)
 			return 1;
 		if (mremap(high, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, low) != low)
 			return 1;
+		if (pause_us)
+			usleep((useconds_t)pause_us);
 	}
 }

@@ -690,7 +690,7 @@ static int published(struct live *m, struct vms_snapshot *s, struct vms_proc_ent
 	}
 }
 
-#define READ_PASSES 8	/* reads that overlapped a change are redone this often, then -EAGAIN */
+#define READ_PASSES 16	/* reads that overlapped a change are redone this often, then -EAGAIN */
 
 int live_read(struct live *m, struct vms_snapshot *s)
 {
