@@ -278,15 +278,38 @@ static int links_attached(const struct watch_bpf *skel)
 	return n;
 }
 
+/* Runs of our programs the kernel skipped (one was preempted inside on that CPU, where syscall
+ * tracepoints run preemptibly): their events are lost without a trace in the ring buffer. */
+static uint64_t skipped_runs(struct watch_ctx *c)
+{
+	struct bpf_program *prog;
+	uint64_t n = 0;
+
+	bpf_object__for_each_program(prog, c->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 static void print_summary(struct watch_ctx *c)
 {
 	uint64_t seen = wstat_sum(c, VMS_WST_SEEN), filtered = wstat_sum(c, VMS_WST_FILTERED);
 	uint64_t small = wstat_sum(c, VMS_WST_SMALL), lost = wstat_sum(c, VMS_WST_LOST);
+	uint64_t skipped = skipped_runs(c);
 
 	fprintf(stderr, "vmscope: watch: %llu events shown, %llu lost; in the kernel %llu of %llu "
-		"operations filtered out, %llu regions below --min-size\n",
+		"operations filtered out, %llu regions below --min-size",
 		(unsigned long long)c->events, (unsigned long long)lost,
 		(unsigned long long)filtered, (unsigned long long)seen, (unsigned long long)small);
+	if (skipped)
+		fprintf(stderr, "; %llu program runs skipped by the kernel (their events are lost)",
+			(unsigned long long)skipped);
+	fputc('\n', stderr);
 }
 
 int watch_run(const struct watch_opts *o)
