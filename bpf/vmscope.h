@@ -124,7 +124,7 @@ enum vms_stat {
 struct vms_info {
 	__u32 tier;			/* user space's enum vms_tier */
 	__u32 faults_source;		/* enum vms_fault_source that runs */
-	char tier_why[VMS_WHY_MAX];	/* why this tier (and why a better one did not load) */
+	char tier_fallback[VMS_WHY_MAX];	/* why a better tier did not load ("" if none) */
 	char faults_why[VMS_WHY_MAX];	/* why fault counts are off, when asked for and off */
 	__u64 verified_misses;		/* runs of the model's programs the kernel had skipped when
 					 * every process was last resynced with none skipped meanwhile */

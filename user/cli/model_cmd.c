@@ -230,7 +230,7 @@ int cmd_status(int argc, char **argv)
 		json_init(&w, stdout);
 		json_obj_begin(&w);
 		json_kv_str(&w, "tier", event_tier ? "event-resync" : "kfunc-resync");
-		json_kv_str(&w, "tier_fallback", info.tier_why);
+		json_kv_str(&w, "tier_fallback", info.tier_fallback);
 		json_kv_str(&w, "pinned", VMS_PIN_DIR);
 		json_kv_u64(&w, "processes", st.procs);
 		json_kv_u64(&w, "vmas", st.vmas);
@@ -264,8 +264,8 @@ int cmd_status(int argc, char **argv)
 	}
 	printf("tier               %s\n", event_tier ? "event-resync (tp_btf events invalidate; "
 	       "readers resync from /proc)" : "kfunc-resync (tp_btf + kfunc VMA iterator)");
-	if (info.tier_why[0])
-		printf("fallback           %s\n", info.tier_why);
+	if (info.tier_fallback[0])
+		printf("fallback           %s\n", info.tier_fallback);
 	printf("pinned at          %s\n", VMS_PIN_DIR);
 	printf("processes          %llu (%llu no longer running)\n", st.procs, st.dead_procs);
 	printf("VMAs               %llu (map holds %llu)\n", st.vmas, st.max_vmas);

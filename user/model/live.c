@@ -367,7 +367,7 @@ static int save_plan(struct model_bpf *skel, const struct live_plan *plan)
 	struct vms_info vi = { .tier = plan->tier, .faults_source = plan->faults };
 	__u32 zero = 0;
 
-	snprintf(vi.tier_why, sizeof(vi.tier_why), "%s", plan->refused[0] ? plan->refused : "");
+	snprintf(vi.tier_fallback, sizeof(vi.tier_fallback), "%s", plan->refused);
 	snprintf(vi.faults_why, sizeof(vi.faults_why), "%s", plan->faults_why);
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.vms_info), &zero, &vi, 0) ? -errno : 0;
 }
@@ -657,18 +657,14 @@ static char *name_of(struct live *m, const struct vms_vma_ent *v)
 	return vma_rec_name(&r, ne.name);
 }
 
-/* The published state of a process, resynced in the kernel once if the kernel side lost track.
- * 1: tier event-resync answered from /proc (done: *ret), 0: *pe is published, else -errno. */
-static int published(struct live *m, struct vms_snapshot *s, struct vms_proc_ent *pe, int *ret)
+/* The published state of a process, resynced in the kernel once if the kernel side lost track,
+ * or first of all with verify. 1: tier event-resync answered from /proc (done: *ret), 0: *pe is
+ * published, else -errno. */
+static int published(struct live *m, struct vms_snapshot *s, bool verify, struct vms_proc_ent *pe,
+		     int *ret)
 {
 	uint32_t tgid = (uint32_t)s->proc.pid;
-	/* the kernel skipped some run of ours since the model was last verified whole: this
-	 * process may have missed a change, so it is read again before it is trusted */
-	bool verify = live_missed_runs() != m->info.verified_misses;
 
-	if (verify)
-		vms_debug("PID %d: the kernel skipped runs of the model's programs: resyncing it "
-			  "before reading", (int)s->proc.pid);
 	for (int attempt = 0;; attempt++) {
 		if (live_event_tier(m) &&
 		    (verify || bpf_map_lookup_elem(m->procs_fd, &tgid, pe) ||
@@ -699,12 +695,18 @@ int live_read(struct live *m, struct vms_snapshot *s)
 	size_t *idx = NULL;
 	uint32_t tgid = (uint32_t)s->proc.pid;
 	int err, ret;
+	/* the kernel skipped some run of ours since the model was last verified whole: this
+	 * process may have missed a change, so it is resynced (once) before it is trusted */
+	bool verify = live_missed_runs() != m->info.verified_misses;
 
+	if (verify)
+		vms_debug("PID %d: the kernel skipped runs of the model's programs: resyncing it "
+			  "before reading", (int)s->proc.pid);
 	/* A range update edits the published set in place (p->busy while it does, then the change
 	 * count moves): a read that overlapped one may hold both or neither of a moved region, so
 	 * it is redone, never returned. */
-	for (int pass = 0;; pass++) {
-		err = published(m, s, &pe, &ret);
+	for (int pass = 0;; pass++, verify = false) {
+		err = published(m, s, verify, &pe, &ret);
 		if (err)
 			return err > 0 ? ret : err;
 		c.tgid = tgid;
@@ -847,8 +849,7 @@ unsigned long long live_missed_runs(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(model_link_names); i++) {
 		struct bpf_link_info li = { 0 };
-		struct bpf_prog_info pi = { 0 };
-		__u32 ll = sizeof(li), pl = sizeof(pi);
+		__u32 ll = sizeof(li);
 		int lfd, pfd;
 
 		snprintf(path, sizeof(path), LINKS_DIR "/%s", model_link_names[i]);
@@ -857,8 +858,7 @@ unsigned long long live_missed_runs(void)
 			continue;
 		if (!bpf_obj_get_info_by_fd(lfd, &li, &ll) && li.prog_id &&
 		    (pfd = bpf_prog_get_fd_by_id(li.prog_id)) >= 0) {
-			if (!bpf_obj_get_info_by_fd(pfd, &pi, &pl))
-				sum += pi.recursion_misses;
+			sum += bpf_prog_misses(pfd);
 			close(pfd);
 		}
 		close(lfd);
@@ -879,23 +879,30 @@ static void set_verified(int info_fd, unsigned long long misses0)
 	bpf_map_update_elem(info_fd, &zero, &vi, 0);
 }
 
+pid_t *live_pids(struct live *m, size_t *n)
+{
+	__u32 key = 0, next;
+	pid_t *pids = NULL;
+
+	*n = 0;
+	for (void *k = NULL; !bpf_map_get_next_key(m->procs_fd, k, &next); k = &key) {
+		key = next;
+		pids = xrealloc(pids, (*n + 1) * sizeof(*pids));
+		pids[(*n)++] = (pid_t)key;
+	}
+	return pids;
+}
+
 int live_verify_all(struct live *m)
 {
 	unsigned long long misses0 = live_missed_runs();
-	__u32 key = 0, next;
 	int fd = bpf_obj_get(MAPS_DIR "/vms_info");
+	pid_t *pids;
+	size_t n;
 
 	if (fd < 0)
 		return -errno;
-	pid_t *pids = NULL;
-	size_t n = 0;
-
-	/* the keys first: resyncs change the map while it is walked */
-	for (void *k = NULL; !bpf_map_get_next_key(m->procs_fd, k, &next); k = &key) {
-		key = next;
-		pids = xrealloc(pids, (n + 1) * sizeof(*pids));
-		pids[n++] = (pid_t)key;
-	}
+	pids = live_pids(m, &n);
 	for (size_t i = 0; i < n; i++)
 		live_resync(m, pids[i]);
 	free(pids);

@@ -95,6 +95,8 @@ int live_read(struct live *m, struct vms_snapshot *s);
 int live_resync(struct live *m, pid_t pid);
 /* Runs of the model's VMA-following programs the kernel skipped (recursion on a preempted CPU). */
 unsigned long long live_missed_runs(void);
+/* The pids the model tracks now (malloc'd, *n of them): a copy, since resyncs change the map. */
+pid_t *live_pids(struct live *m, size_t *n);
 /* Resyncs every tracked process; if the kernel skipped none of the model's runs meanwhile, the
  * model is verified again (readers trust it without resyncing first). */
 int live_verify_all(struct live *m);

@@ -170,18 +170,9 @@ int reconcile_run(struct live *m, const struct reconcile_opts *o, struct reconci
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	for (unsigned pass = 0; !stop; pass++) {
-		__u32 key, next;
-		void *k = NULL;
-		pid_t *pids = NULL;
-		size_t n = 0;
+		size_t n;
+		pid_t *pids = live_pids(m, &n);
 
-		/* the key list first: resyncs change the map while we walk it */
-		while (!bpf_map_get_next_key(m->procs_fd, k, &next)) {
-			pids = xrealloc(pids, (n + 1) * sizeof(*pids));
-			pids[n++] = (pid_t)next;
-			key = next;
-			k = &key;
-		}
 		for (size_t i = 0; i < n && !stop; i++)
 			if (pids[i] != getpid()) /* ourselves: changing while we compare */
 				reconcile_one(m, pids[i], o, t);

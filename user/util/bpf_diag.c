@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
+
 #include "util/util.h"
 #include "vmscope.h"
 
@@ -109,4 +111,12 @@ unsigned bpf_inject_refusal(void)
 		if (strstr(e, knobs[i].name))
 			v |= knobs[i].bit;
 	return v;
+}
+
+unsigned long long bpf_prog_misses(int prog_fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) ? 0 : info.recursion_misses;
 }

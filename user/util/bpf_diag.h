@@ -23,6 +23,10 @@ const char *bpf_diag_refusal(void);
 /* One line for a failed load: the refusal if there was one, else strerror(-err). */
 const char *bpf_diag_why(int err);
 
+/* Runs of a loaded program the kernel skipped (bpf_prog_info.recursion_misses): the program was
+ * already running on that CPU, preempted inside it (where tracepoints run preemptibly). */
+unsigned long long bpf_prog_misses(int prog_fd);
+
 /* Tests only: VMSCOPE_INJECT_REFUSAL=kfunc-resync,event-resync,faults,bpf-iter names programs
  * to be made refusable (VMS_INJECT_* of bpf/vmscope.h, for their inject_refusal knob), so that
  * every fallback is tested with a real verifier refusal. */

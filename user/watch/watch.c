@@ -285,14 +285,9 @@ static uint64_t skipped_runs(struct watch_ctx *c)
 	struct bpf_program *prog;
 	uint64_t n = 0;
 
-	bpf_object__for_each_program(prog, c->skel->obj) {
-		struct bpf_prog_info info = { 0 };
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			n += info.recursion_misses;
-	}
+	bpf_object__for_each_program(prog, c->skel->obj)
+		if (bpf_program__fd(prog) >= 0)
+			n += bpf_prog_misses(bpf_program__fd(prog));
 	return n;
 }
 
