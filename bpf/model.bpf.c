@@ -646,7 +646,7 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	long nr;
 
 	/* the number first: most syscalls are none of ours, and pay nothing more */
-	nr = BPF_CORE_READ(regs, orig_ax);
+	nr = regs->orig_ax; /* a BTF pointer: a plain load, not a helper call */
 	if (exit_untracked(nr))
 		return 0;
 	task = bpf_get_current_task_btf();
