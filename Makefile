@@ -1,6 +1,7 @@
 # vmscope build. Shape follows libbpf-bootstrap / bcc libbpf-tools:
 #   bpf/*.bpf.c  --clang -target bpf-->  .output/*.bpf.o  --bpftool gen skeleton-->  .output/*.skel.h
-#   user/**.c    --cc-->  .output/user/**.o  --link (static libbpf, -lelf -lz)-->  ./vmscope
+#   user/core/**.c  --cc (no libbpf, no bpf/ on the include path)-->  .output/libvmscope-core.a
+#   user/**.c    --cc-->  .output/user/**.o  --link (core, static libbpf, -lelf -lz)-->  ./vmscope
 # `make SANITIZE=1` builds an ASan/UBSan flavour into .output/san/ (binary .output/san/vmscope).
 # `make STATIC=1` (or `make static`) builds a static vmscope and test helpers into .output/static/,
 # for the initramfs of the kernel matrix (tools/kernel-matrix/).
@@ -48,7 +49,14 @@ LDLIBS := $(LIBBPF_LIB) -lelf -lz
 
 CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror=implicit-function-declaration
-override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE $(SANFLAGS) -Iuser -I$(OUTPUT) -Ibpf
+BASE_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $(SANFLAGS)
+# libvmscope-core sees only itself: user/core, and a poison dir in front of the system headers
+# whose <bpf/*.h> and <linux/bpf.h> stop the build (libbpf-dev is installed system-wide).
+POISON := $(OUTPUT_BASE)/poison
+POISON_HDRS := $(addprefix $(POISON)/,bpf/bpf.h bpf/libbpf.h bpf/btf.h bpf/bpf_helpers.h \
+	bpf/bpf_tracing.h bpf/bpf_core_read.h bpf/libbpf_common.h bpf/skel_internal.h linux/bpf.h)
+CORE_CFLAGS := $(BASE_CFLAGS) -I$(POISON) -Iuser/core
+override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE $(SANFLAGS) -Iuser -Iuser/core -I$(OUTPUT) -Ibpf
 override LDFLAGS += $(SANFLAGS) $(STATICFLAGS)
 
 # System include dirs for BPF compiles, so that asm/ headers resolve (libbpf-bootstrap does the same).
@@ -60,29 +68,50 @@ BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT_BASE)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 
-USER_SRCS := $(sort $(shell find user -name '*.c'))
+CORE_SRCS := $(sort $(shell find user/core -name '*.c'))
+CORE_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(CORE_SRCS))
+LIBCORE := $(OUTPUT)/libvmscope-core.a
+USER_SRCS := $(sort $(filter-out user/core/%,$(shell find user -name '*.c')))
 USER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 LIBVMSCOPE := $(OUTPUT)/libvmscope.a
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+# test_core_*: link libvmscope-core alone (the proof that a port can); the rest link everything.
+CORE_UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_core_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/helpers/%,$(HELPER_SRCS))
 
-.PHONY: all clean deps test test-unit test-e2e check-deps vmlinux tests-build bench helpers static test-kernels
+.PHONY: all clean deps test test-unit test-e2e check-deps vmlinux tests-build bench helpers static test-kernels core
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: $(BIN)
 
-$(BIN): $(USER_OBJS)
+$(BIN): $(USER_OBJS) $(LIBCORE)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The portable library: the region model, formats, classification, JSON (README "Layout").
+core: $(LIBCORE)
+
+$(LIBCORE): $(CORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(LIBVMSCOPE): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/user/core/%.o: user/core/%.c $(wildcard user/core/*.h user/core/*/*.h) $(POISON_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+$(POISON_HDRS):
+	$(Q)mkdir -p $(dir $@)
+	$(Q)echo '#error "libvmscope-core must build without libbpf and BPF headers (Makefile: core)"' >$@
 
 # Every user object may include a skeleton; rebuild all of them when any BPF source changes.
 $(OUTPUT)/user/%.o: user/%.c $(SKELS) $(wildcard user/*.h user/*/*.h bpf/*.h) | check-deps
@@ -101,10 +130,15 @@ $(OUTPUT)/%.skel.h: $(OUTPUT_BASE)/bpf/%.bpf.o
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIBVMSCOPE)
+$(CORE_UNIT_BINS): $(OUTPUT)/tests/%: tests/unit/%.c $(LIBCORE) $(POISON_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIBVMSCOPE) $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) -I$(POISON) -Iuser -Iuser/core $< $(LIBCORE) $(LDFLAGS) -lcmocka -o $@
+
+$(filter-out $(CORE_UNIT_BINS),$(UNIT_BINS)): $(OUTPUT)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIBVMSCOPE) $(LIBCORE)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIBVMSCOPE) $(LIBCORE) $(LDFLAGS) -lcmocka $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/helpers/%: tests/helpers/%.c
 	$(call msg,CC,$@)

@@ -7,8 +7,8 @@
 #include <bpf/libbpf.h>
 
 #include "cli/commands.h"
-#include "util/bpf_diag.h"
-#include "util/util.h"
+#include "kernel/bpf_diag.h"
+#include "core/util.h"
 
 #ifndef VMSCOPE_VERSION
 #define VMSCOPE_VERSION "0.1.0"

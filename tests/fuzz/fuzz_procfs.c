@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format/format.h"
-#include "model/classify.h"
+#include "core/format/format.h"
+#include "core/classify.h"
 #include "proc/procfs.h"
 
 static FILE *devnull;

@@ -14,11 +14,10 @@ rm -rf "$out/corpus" "$out/artifacts"
 mkdir -p "$out/corpus" "$out/artifacts"
 
 # All of user/ that is plain C over text: no main, CLI or BPF skeletons.
-srcs=$(cd "$root" && ls user/proc/*.c user/model/region.c user/model/classify.c user/format/*.c \
-	user/util/util.c user/util/json.c)
+srcs=$(cd "$root" && ls user/proc/*.c user/core/*.c user/core/format/*.c)
 # shellcheck disable=SC2086
 (cd "$root" && $CLANG -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-D_GNU_SOURCE -Iuser tests/fuzz/fuzz_procfs.c $srcs -o "$out/fuzz_procfs")
+	-D_GNU_SOURCE -Iuser -Iuser/core tests/fuzz/fuzz_procfs.c $srcs -o "$out/fuzz_procfs")
 
 # Seeds: real maps/smaps/stat/cmdline, plus a few hand-made edge cases.
 for f in maps smaps stat cmdline; do cat "/proc/self/$f" >"$out/corpus/self_$f" 2>/dev/null || true; done

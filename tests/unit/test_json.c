@@ -3,8 +3,8 @@
 #include <math.h>
 
 #include "unit.h"
-#include "model/classify.h"
-#include "util/json.h"
+#include "core/classify.h"
+#include "core/json.h"
 
 struct jbuf {
 	char *buf;

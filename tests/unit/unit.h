@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format/format.h"
-#include "model/region.h"
+#include "core/format/format.h"
+#include "core/region.h"
 #include "proc/procfs.h"
 
 /* A snapshot parsed from maps text; the parse must succeed. */

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "model/region.h"
+#include "core/region.h"
 
 enum {
 	BACKEND_ACCOUNTING = 1u << 0,	/* also fill the smaps accounting fields */

@@ -12,7 +12,7 @@
 #include "model/faults.h"
 #include "model/live.h"
 #include "proc/procfs.h"
-#include "util/util.h"
+#include "core/util.h"
 
 static int bpf_model_available(const char **why)
 {

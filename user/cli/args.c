@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "util/util.h"
+#include "core/util.h"
 
 static bool reported, help_shown;
 static const char *cur_cmd = "";

@@ -7,8 +7,8 @@
 #include "cli/commands.h"
 #include "features/features.h"
 #include "model/faults.h"
-#include "util/json.h"
-#include "util/util.h"
+#include "core/json.h"
+#include "core/util.h"
 
 struct features_args {
 	bool json;

@@ -9,10 +9,10 @@
 #include "backend/backend.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "format/format.h"
+#include "core/format/format.h"
 #include "model/live.h"
 #include "proc/procfs.h"
-#include "util/util.h"
+#include "core/util.h"
 
 struct map_args {
 	struct format_opts fmt;
@@ -165,7 +165,7 @@ static int show_pid(pid_t pid, const struct map_args *a, const struct vms_backen
 		rc = VMS_EXIT_FAIL;
 		goto out;
 	}
-	if (s.proc.flags & PF_KTHREAD_FLAG) {
+	if (s.proc.kernel_thread) {
 		if (fmt->print_unreadable)
 			fmt->print_unreadable(stdout, &s);
 		vms_err("PID %d: kernel thread, it has no user address space", (int)s.proc.pid);

@@ -12,9 +12,9 @@
 #include "model/faults.h"
 #include "model/live.h"
 #include "model/reconcile.h"
-#include "util/json.h"
-#include "util/sigstop.h"
-#include "util/util.h"
+#include "core/json.h"
+#include "kernel/sigstop.h"
+#include "core/util.h"
 
 struct model_args {
 	struct live_limits lim;

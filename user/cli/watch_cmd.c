@@ -10,9 +10,9 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "proc/procfs.h"
-#include "util/mounts.h"
-#include "util/sigstop.h"
-#include "util/util.h"
+#include "kernel/mounts.h"
+#include "kernel/sigstop.h"
+#include "core/util.h"
 #include "watch/watch.h"
 
 struct watch_args {
@@ -173,7 +173,7 @@ static int resolve_targets(struct watch_args *a)
 			if (procfs_read_proc(pids[j], &p))
 				continue;
 			free(p.cmdline);
-			if (p.flags & PF_KTHREAD_FLAG) {
+			if (p.kernel_thread) {
 				vms_err("watch: PID %d: kernel thread, it has no user address space",
 					(int)pids[j]);
 				rc = rc == VMS_EXIT_OK ? VMS_EXIT_FAIL : rc;

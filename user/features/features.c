@@ -16,9 +16,9 @@
 
 #include "features/probe.h"
 #include "model/live.h"
-#include "util/bpf_diag.h"
-#include "util/mounts.h"
-#include "util/util.h"
+#include "kernel/bpf_diag.h"
+#include "kernel/mounts.h"
+#include "core/util.h"
 
 static const char *const names[VMS_FEAT_COUNT] = {
 	[VMS_FEAT_BPFFS] = "bpffs",

@@ -11,8 +11,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "util/map_batch.h"
-#include "util/util.h"
+#include "kernel/map_batch.h"
+#include "core/util.h"
 #include "vmscope.h"
 
 const char *faults_source_name(unsigned source)

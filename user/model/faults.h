@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "model/region.h"
+#include "core/region.h"
 #include "vmscope.h"
 
 struct bpf_program;

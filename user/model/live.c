@@ -15,14 +15,15 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "backend/vma_reader.h"
+#include "kernel/contract.h"
+#include "kernel/vma_reader.h"
 #include "model/faults.h"
 #include "proc/procfs.h"
-#include "util/bpf_diag.h"
-#include "util/map_batch.h"
-#include "util/mounts.h"
-#include "util/sigstop.h"
-#include "util/util.h"
+#include "kernel/bpf_diag.h"
+#include "kernel/map_batch.h"
+#include "kernel/mounts.h"
+#include "kernel/sigstop.h"
+#include "core/util.h"
 #include "model.skel.h"
 
 #define MAPS_DIR VMS_PIN_DIR "/maps"
@@ -169,30 +170,26 @@ out:
  * (gone, a kernel thread) is simply not in the model; readers add it when they first look. */
 static int seed_from_proc(void)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *e;
 	struct live m;
-	int err;
+	pid_t *pids;
+	int n = procfs_all_pids(&pids), err;
 
-	if (!d)
-		return -errno;
+	if (n < 0)
+		return n;
 	err = live_open(&m);
 	if (err) {
-		closedir(d);
+		free(pids);
 		return err;
 	}
-	while (!sigstop_requested() && (e = readdir(d))) {
+	for (int i = 0; i < n && !sigstop_requested(); i++) {
 		struct vms_snapshot s;
-		uint64_t pid;
 
-		if (parse_u64(e->d_name, 10, &pid) || !pid || pid > 0x7fffffff)
-			continue;
 		snapshot_init(&s);
-		if (!procfs_read_proc((pid_t)pid, &s.proc) && !(s.proc.flags & PF_KTHREAD_FLAG))
+		if (!procfs_read_proc(pids[i], &s.proc) && !s.proc.kernel_thread)
 			live_resync_from_proc(&m, &s);
 		snapshot_free(&s);
 	}
-	closedir(d);
+	free(pids);
 	live_close(&m);
 	return 0;
 }
@@ -646,15 +643,13 @@ static char *name_of(struct live *m, const struct vms_vma_ent *v)
 {
 	struct vms_name_ent ne;
 	uint32_t kind = (v->flags >> VMS_VMA_KIND_SHIFT) & 0xff;
-	struct vms_vma_rec r = { .name_kind = (uint8_t)kind };
 
 	if (kind == VMS_NAME_NONE)
 		return xstrdup("");
 	if (!v->name_id || bpf_map_lookup_elem(m->names_fd, &v->name_id, &ne) ||
 	    ne.len > VMS_NAME_MAX)
 		return NULL;
-	r.name_len = (uint16_t)ne.len;
-	return vma_rec_name(&r, ne.name);
+	return vms_name_decode(kind, ne.name, ne.len);
 }
 
 /* The published state of a process, resynced in the kernel once if the kernel side lost track,
@@ -793,35 +788,13 @@ static int count_one(void *ctx, const void *key, const void *val)
 	return 0;
 }
 
-static unsigned long long fd_memlock(int fd)
-{
-	char path[64], *buf, *p;
-	unsigned long long v = 0;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	if (read_file(path, &buf, NULL))
-		return 0;
-	p = strstr(buf, "memlock:");
-	if (p)
-		v = strtoull(p + 8, NULL, 10);
-	free(buf);
-	return v;
-}
-
 /* The model's identity of a process, (tgid, start time), against the live one. */
 static bool process_alive(uint32_t tgid, uint64_t start_ns)
 {
 	struct vms_proc p;
-	char path[64], *buf;
-	bool alive;
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
-	if (read_file(path, &buf, NULL))
-		return false;
-	memset(&p, 0, sizeof(p));
-	alive = !procfs_parse_stat(buf, &p) && same_start(start_ns, p.start_time) && p.state != 'Z';
-	free(buf);
-	return alive;
+	return !procfs_read_stat((pid_t)tgid, &p) && same_start(start_ns, p.start_time) &&
+	       p.state != 'Z';
 }
 
 /* A per-CPU counter, summed. */
@@ -949,13 +922,13 @@ int live_status(struct live *m, struct live_status *st)
 	for (__u32 i = 0; i < VMS_STAT__COUNT; i++)
 		st->stats[i] = percpu_sum(m->stats_fd, i, ncpu);
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
-		st->kernel_bytes += fd_memlock(fds[i]);
+		st->kernel_bytes += procfs_fd_memlock(fds[i]);
 	if (m->faults_source != VMS_FAULTS_OFF) {
 		long n = faults_count_entries(m->faults_fd, 0);
 
 		st->fault_entries = n > 0 ? (unsigned long long)n : 0;
 		st->faults_lost = percpu_sum(m->faults_lost_fd, 0, ncpu);
-		st->kernel_bytes += fd_memlock(m->faults_fd) + fd_memlock(m->faults_lost_fd);
+		st->kernel_bytes += procfs_fd_memlock(m->faults_fd) + procfs_fd_memlock(m->faults_lost_fd);
 	}
 	memset(&info, 0, sizeof(info));
 	if (!bpf_obj_get_info_by_fd(m->vmas_fd, &info, &info_len))

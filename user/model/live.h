@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 #include "features/features.h"
-#include "model/region.h"
+#include "core/region.h"
 #include "vmscope.h"
 
 struct model_bpf;

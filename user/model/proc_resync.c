@@ -11,9 +11,10 @@
 
 #include <bpf/bpf.h>
 
+#include "kernel/contract.h"
 #include "model/live.h"
 #include "proc/procfs.h"
-#include "util/util.h"
+#include "core/util.h"
 
 /* bpf/vma_name.bpf.h name_hash(): FNV-1a, seeded with the length, never 0 */
 static uint64_t name_hash(const char *s, size_t len)
@@ -23,41 +24,6 @@ static uint64_t name_hash(const char *s, size_t len)
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
 	return h ? h : 1;
-}
-
-/* The kind and the stored text of a name as /proc spells it (see fs/proc/task_mmu.c). */
-static unsigned name_kind(const char *name, char *out, size_t *len)
-{
-	size_t n = strlen(name);
-
-	*len = 0;
-	if (!n)
-		return VMS_NAME_NONE;
-	if (!strncmp(name, "[anon:", 6) && name[n - 1] == ']') {
-		*len = n - 7;
-		memcpy(out, name + 6, *len);
-		return VMS_NAME_ANON;
-	}
-	if (!strncmp(name, "[anon_shmem:", 12) && name[n - 1] == ']') {
-		*len = n - 13;
-		memcpy(out, name + 12, *len);
-		return VMS_NAME_ANON_SHMEM;
-	}
-	if (name[0] == '[') {
-		*len = n;
-		memcpy(out, name, n);
-		return VMS_NAME_STRING;
-	}
-	/* a path: /proc escapes only '\n' (as \012) */
-	for (size_t i = 0; i < n; i++) {
-		if (!strncmp(name + i, "\\012", 4)) {
-			out[(*len)++] = '\n';
-			i += 3;
-		} else {
-			out[(*len)++] = name[i];
-		}
-	}
-	return VMS_NAME_PATH;
 }
 
 static int run_prog(int fd, void *args, size_t size)
@@ -79,10 +45,8 @@ static int store_region(struct live *m, uint32_t tgid, uint32_t gen, const struc
 
 	if (strlen(r->name) > VMS_NAME_MAX)
 		return -ENAMETOOLONG;
-	kind = name_kind(r->name, ne.name, &len);
-	ent.flags = (r->perms[0] == 'r' ? VMS_VMA_READ : 0) | (r->perms[1] == 'w' ? VMS_VMA_WRITE : 0) |
-		    (r->perms[2] == 'x' ? VMS_VMA_EXEC : 0) | (r->perms[3] == 's' ? VMS_VMA_SHARED : 0) |
-		    kind << VMS_VMA_KIND_SHIFT;
+	kind = vms_name_encode(r->name, ne.name, &len);
+	ent.flags = vms_perm_bits(r->perms) | kind << VMS_VMA_KIND_SHIFT;
 	if (kind != VMS_NAME_NONE) {
 		ne.len = (uint32_t)len;
 		ent.name_id = name_hash(ne.name, len);

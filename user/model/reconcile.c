@@ -13,7 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "proc/procfs.h"
-#include "util/util.h"
+#include "core/util.h"
 
 static volatile sig_atomic_t stop;
 

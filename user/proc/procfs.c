@@ -15,7 +15,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "util/util.h"
+#include "core/util.h"
 
 /* Scans a hex number; returns a pointer past it or NULL if there was none. */
 static const char *scan_hex(const char *p, const char *end, uint64_t *out)
@@ -272,7 +272,7 @@ int procfs_parse_stat(const char *text, struct vms_proc *p)
 		q = end;
 	}
 	p->ppid = (int)f[4];
-	p->flags = (unsigned)f[9];
+	p->kernel_thread = f[9] & PF_KTHREAD_FLAG;
 	p->start_time = f[22];
 	p->start_stack = f[28];
 	return 0;
@@ -503,7 +503,23 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int procfs_pids_by_name(const char *name, pid_t **pids)
+int procfs_read_stat(pid_t pid, struct vms_proc *p)
+{
+	char path[64], *buf;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	err = read_file(path, &buf, NULL);
+	if (err)
+		return err == -ENOENT ? -ESRCH : err;
+	p->pid = pid;
+	err = procfs_parse_stat(buf, p);
+	free(buf);
+	return err;
+}
+
+int procfs_all_pids(pid_t **pids)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -514,32 +530,76 @@ int procfs_pids_by_name(const char *name, pid_t **pids)
 	if (!d)
 		return -errno;
 	while ((e = readdir(d))) {
-		char path[64], *buf;
-		struct vms_proc p;
-		int pid = atoi(e->d_name);
+		uint64_t pid;
 
-		if (pid <= 0)
+		if (parse_u64(e->d_name, 10, &pid) || !pid || pid > 0x7fffffff)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		if (read_file(path, &buf, NULL))
-			continue;
-		memset(&p, 0, sizeof(p));
-		if (!procfs_parse_stat(buf, &p) &&
-		    (!strcmp(p.comm, name) ||
-		     (strlen(name) >= 15 && strlen(p.comm) == 15 && !strncmp(p.comm, name, 15)))) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				v = xrealloc(v, cap * sizeof(*v));
-			}
-			v[n++] = pid;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			v = xrealloc(v, cap * sizeof(*v));
 		}
-		free(buf);
+		v[n++] = (pid_t)pid;
 	}
 	closedir(d);
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_pid);
 	*pids = v;
 	return (int)n;
+}
+
+int procfs_pids_by_name(const char *name, pid_t **pids)
+{
+	pid_t *all;
+	int n = procfs_all_pids(&all), found = 0;
+
+	*pids = NULL;
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		struct vms_proc p;
+
+		if (!procfs_read_stat(all[i], &p) &&
+		    (!strcmp(p.comm, name) ||
+		     (strlen(name) >= 15 && strlen(p.comm) == 15 && !strncmp(p.comm, name, 15))))
+			all[found++] = all[i];
+	}
+	if (!found) {
+		free(all);
+		return 0;
+	}
+	*pids = all;
+	return found;
+}
+
+char *procfs_read_cgroup(pid_t pid)
+{
+	char path[64], *text = NULL, *line, *out = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (read_file(path, &text, NULL))
+		return NULL;
+	line = strstr(text, "0::");
+	if (line && (line == text || line[-1] == '\n')) {
+		line[strcspn(line, "\n")] = 0;
+		out = xstrdup(line + 3);
+	}
+	free(text);
+	return out;
+}
+
+unsigned long long procfs_fd_memlock(int fd)
+{
+	char path[64], *buf, *p;
+	unsigned long long v = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if (read_file(path, &buf, NULL))
+		return 0;
+	p = strstr(buf, "memlock:");
+	if (p)
+		v = strtoull(p + 8, NULL, 10);
+	free(buf);
+	return v;
 }
 
 unsigned procfs_shm_minor(void)

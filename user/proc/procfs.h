@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "model/region.h"
+#include "core/region.h"
 
 #define PF_KTHREAD_FLAG 0x00200000u	/* include/linux/sched.h PF_KTHREAD */
 
@@ -32,8 +32,16 @@ int procfs_read_proc(pid_t pid, struct vms_proc *p);
 /* Reads the regions of a process: maps, or smaps when accounting is wanted.
  * A zombie leader whose threads still run is read through one of its live threads. */
 int procfs_read_regions(const struct vms_proc *p, bool accounting, struct vms_snapshot *s);
+/* /proc/PID/stat alone (pid, state, comm, start time...; no cmdline). 0 or -errno (-ESRCH). */
+int procfs_read_stat(pid_t pid, struct vms_proc *p);
+/* Every process directory of /proc (thread-group ids), ascending. The count, or -errno. */
+int procfs_all_pids(pid_t **pids);
 /* All thread-group ids whose comm equals name, ascending. Returns the count (or -errno). */
 int procfs_pids_by_name(const char *name, pid_t **pids);
+/* The process's cgroup v2 path ("/system.slice/x.service", malloc'd), or NULL. */
+char *procfs_read_cgroup(pid_t pid);
+/* memlock bytes of one of our own BPF map fds (its fdinfo). 0 if unknown. */
+unsigned long long procfs_fd_memlock(int fd);
 /* The [vsyscall] gate page as this system's /proc shows it after the VMA tree of 64-bit
  * processes (it is not a VMA of the process), or NULL if there is none. */
 const struct vms_region *procfs_gate_region(void);

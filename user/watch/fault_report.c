@@ -10,10 +10,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "kernel/contract.h"
 #include "model/faults.h"
 #include "proc/procfs.h"
-#include "util/u64map.h"
-#include "util/util.h"
+#include "core/u64map.h"
+#include "core/util.h"
 #include "watch/watch.h"
 
 struct counts {
@@ -53,12 +54,6 @@ static uint64_t region_key(uint32_t tgid, uint64_t start)
 	return (start >> 12) << 22 | tgid;
 }
 
-static unsigned perm_flags(const char *p)
-{
-	return (p[0] == 'r' ? VMS_VMA_READ : 0) | (p[1] == 'w' ? VMS_VMA_WRITE : 0) |
-	       (p[2] == 'x' ? VMS_VMA_EXEC : 0) | (p[3] == 's' ? VMS_VMA_SHARED : 0);
-}
-
 /* The process of entries [from, to) of the table (one tgid). */
 static void report_process(struct fault_report *r, const struct faults_table *t, size_t from,
 			   size_t to, struct u64map *cur, const struct fault_report_sink *sink)
@@ -91,7 +86,7 @@ static void report_process(struct fault_report *r, const struct faults_table *t,
 			continue;
 		e.start = reg->start;
 		e.end = reg->end;
-		e.perm = (uint8_t)perm_flags(reg->perms);
+		e.perm = (uint8_t)vms_perm_bits(reg->perms);
 		e.flags = VMS_EVF_RANGE | VMS_EVF_PERM | VMS_EVF_FAULTS;
 		e.faults_min = (uint32_t)(c->min - (was && was->min <= c->min ? was->min : 0));
 		e.faults_maj = (uint32_t)(c->maj - (was && was->maj <= c->maj ? was->maj : 0));

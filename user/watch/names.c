@@ -5,9 +5,9 @@
 
 #include <bpf/bpf.h>
 
-#include "backend/vma_reader.h"
-#include "util/u64map.h"
-#include "util/util.h"
+#include "kernel/contract.h"
+#include "core/u64map.h"
+#include "core/util.h"
 #include "watch/watch.h"
 
 struct watch_names {
@@ -35,7 +35,6 @@ void watch_names_free(struct watch_names *n)
 const char *watch_names_get(struct watch_names *n, uint64_t id, unsigned name_kind)
 {
 	uint64_t key = (id ^ ((uint64_t)name_kind << 56)) | 1;
-	struct vms_vma_rec rec = { .name_kind = (uint8_t)name_kind };
 	struct vms_name_ent ent;
 	const char *known = u64map_get(&n->names, key);
 	void **slot;
@@ -46,9 +45,8 @@ const char *watch_names_get(struct watch_names *n, uint64_t id, unsigned name_ki
 		n->missed++;
 		return NULL;
 	}
-	rec.name_len = (uint16_t)ent.len;
 	slot = u64map_slot(&n->names, key);
-	*slot = vma_rec_name(&rec, ent.name);
+	*slot = vms_name_decode(name_kind, ent.name, ent.len);
 	return *slot;
 }
 

@@ -7,7 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "util/json.h"
+#include "core/json.h"
+#include "kernel/contract.h"
 #include "watch/watch.h"
 
 static const char *const kind_names[VMS_EV__COUNT] = {
@@ -138,11 +139,9 @@ static void put_hex(struct line *l, uint64_t v)
 
 static void put_perm(struct line *l, unsigned perm)
 {
-	char p[4] = {
-		perm & VMS_VMA_READ ? 'r' : '-', perm & VMS_VMA_WRITE ? 'w' : '-',
-		perm & VMS_VMA_EXEC ? 'x' : '-', perm & VMS_VMA_SHARED ? 's' : 'p',
-	};
+	char p[5];
 
+	vms_perm_text(perm, p);
 	put(l, p, 4);
 }
 
@@ -317,11 +316,9 @@ void watch_render_text(FILE *f, const struct watch_event *ev, bool color)
 
 static void json_perm(struct json_writer *w, const char *key, unsigned perm, bool known)
 {
-	char p[5] = {
-		perm & VMS_VMA_READ ? 'r' : '-', perm & VMS_VMA_WRITE ? 'w' : '-',
-		perm & VMS_VMA_EXEC ? 'x' : '-', perm & VMS_VMA_SHARED ? 's' : 'p', 0,
-	};
+	char p[5];
 
+	vms_perm_text(perm, p);
 	json_kv_str(w, key, known ? p : NULL);
 }
 

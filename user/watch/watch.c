@@ -21,10 +21,11 @@
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 
-#include "util/bpf_diag.h"
-#include "util/mounts.h"
-#include "util/sigstop.h"
-#include "util/util.h"
+#include "kernel/bpf_diag.h"
+#include "kernel/mounts.h"
+#include "kernel/sigstop.h"
+#include "proc/procfs.h"
+#include "core/util.h"
 #include "watch.skel.h"
 #include "watch/watch.h"
 
@@ -79,24 +80,19 @@ static int on_event(void *ctx, void *data, size_t size)
 /* --faults: the process filter of the kernel side, applied to the processes with counts. */
 static bool proc_in_cgroup(uint32_t tgid, const char *cgroup)
 {
-	char path[64], *text = NULL, *line, full[4096];
 	const char *root = cgroup2_mount();
+	char *path = root ? procfs_read_cgroup((pid_t)tgid) : NULL, full[4096];
 	bool in = false;
 	size_t n;
 
-	snprintf(path, sizeof(path), "/proc/%u/cgroup", tgid);
-	if (!root || read_file(path, &text, NULL))
-		return false;
-	line = strstr(text, "0::");
-	if (line) {
-		line[strcspn(line, "\n")] = 0;
-		snprintf(full, sizeof(full), "%s%s", root, line + 3);
+	if (path) {
+		snprintf(full, sizeof(full), "%s%s", root, path);
 		n = strlen(cgroup);
 		while (n > 1 && cgroup[n - 1] == '/')
 			n--;
 		in = !strncmp(full, cgroup, n) && (full[n] == 0 || full[n] == '/');
 	}
-	free(text);
+	free(path);
 	return in;
 }
 
@@ -111,16 +107,9 @@ static bool fault_wanted(void *ctx, uint32_t tgid)
 	if (o->n_pids && bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.vms_targets), &tgid, &v))
 		return false;
 	if (o->comm) {
-		char path[64], *comm = NULL;
-		bool same;
+		struct vms_proc p;
 
-		snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
-		if (read_file(path, &comm, NULL))
-			return false;
-		comm[strcspn(comm, "\n")] = 0;
-		same = !strcmp(comm, o->comm);
-		free(comm);
-		if (!same)
+		if (procfs_read_stat((pid_t)tgid, &p) || strcmp(p.comm, o->comm))
 			return false;
 	}
 	return !o->cgroup || proc_in_cgroup(tgid, o->cgroup);

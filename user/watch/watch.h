@@ -68,7 +68,7 @@ uint64_t watch_names_missed(const struct watch_names *n);
 /* ---- watch --faults (fault_report.c) ---- */
 
 #include "model/live.h"
-#include "util/u64map.h"
+#include "core/u64map.h"
 
 struct fault_report {
 	struct live m;		/* the live model: its fault counts and its regions */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "util/bpf_diag.h"
+#include "kernel/bpf_diag.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 
 #include <bpf/bpf.h>
 
-#include "util/util.h"
+#include "core/util.h"
 #include "vmscope.h"
 
 static char refusal[320];

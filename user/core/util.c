@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "util/util.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>

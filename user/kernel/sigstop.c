@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* Stop signals in two phases: exit at once while nothing needs undoing, then only a flag. */
-#include "util/sigstop.h"
+#include "kernel/sigstop.h"
 
 #include <signal.h>
 #include <stdio.h>

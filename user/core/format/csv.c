@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "format/format.h"
-#include "model/classify.h"
-#include "util/util.h"
+#include "classify.h"
+#include "util.h"
 
 static bool csv_needs_accounting(const struct format_opts *o)
 {

@@ -30,13 +30,15 @@ enum vms_acct_field {
 	ACCT_PRIVATE_DIRTY, ACCT_ANONYMOUS, ACCT_SWAP, ACCT_LOCKED, ACCT__COUNT
 };
 
+/* Who the regions belong to, as the backend that read them knows it (a live process, a core
+ * file's process, another system's process): nothing here is tied to /proc. */
 struct vms_proc {
-	pid_t pid;		/* the thread group id */
-	char state;		/* from /proc/PID/stat: R, S, D, Z, ... */
+	pid_t pid;		/* the process id (Linux: the thread group id) */
+	char state;		/* R, S, D, Z (zombie), ...; 0 if unknown */
 	int ppid;
-	unsigned flags;		/* task flags from stat (PF_KTHREAD...) */
+	bool kernel_thread;	/* has no user address space */
 	uint64_t start_time;	/* clock ticks after boot: with pid, identifies the process */
-	uint64_t start_stack;	/* stat field 28, used to label [ stack ] */
+	uint64_t start_stack;	/* an address in the main thread's stack (labels [ stack ]), or 0 */
 	char comm[64];
 	char *cmdline;		/* as procps prints it: argv joined by spaces, or "[comm]" */
 };

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "model/region.h"
+#include "region.h"
 
 enum pmap_mode { PMAP_DEFAULT, PMAP_EXTENDED /* -x */, PMAP_DEVICE /* -d */, PMAP_X /* -X */,
 		 PMAP_XX /* -XX */ };

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "util/map_batch.h"
+#include "kernel/map_batch.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
 #include <bpf/bpf.h>
 
-#include "util/util.h"
+#include "core/util.h"
 
 int map_for_each_batch(int fd, size_t key_size, size_t val_size, map_elem_cb cb, void *ctx)
 {

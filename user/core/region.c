@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "model/region.h"
+#include "region.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/util.h"
+#include "util.h"
 
 static const char *const acct_names[ACCT__COUNT] = {
 	[ACCT_SIZE] = "Size", [ACCT_RSS] = "Rss", [ACCT_PSS] = "Pss",

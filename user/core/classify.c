@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "model/classify.h"
+#include "classify.h"
 
 #include <string.h>
 

@@ -7,8 +7,10 @@
 #include <linux/types.h>
 #include <sys/types.h>
 
-#include "model/region.h"
+#include "core/region.h"
 #include "vmscope.h"
+
+#define VMA_READER_PASSES 8	/* walks that raced with a writer are redone this often, then -ESTALE */
 
 typedef int (*vma_rec_cb)(void *ctx, const struct vms_vma_rec *r, const char *name);
 
@@ -21,8 +23,5 @@ struct vma_reader_stats {
  * Returns 0, the first non-zero cb result, -ENOEXEC when the program could not be loaded (why:
  * under -v), -ESTALE when every walk raced with a writer, or another -errno. */
 int vma_reader_run(pid_t tgid, vma_rec_cb cb, void *ctx, struct vma_reader_stats *stats);
-/* The name text /proc/PID/maps shows for a record (malloc'd). */
-char *vma_rec_name(const struct vms_vma_rec *r, const char *name);
-void vma_rec_to_region(const struct vms_vma_rec *r, const char *name, struct vms_region *reg);
 
 #endif

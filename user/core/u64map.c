@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "util/u64map.h"
+#include "u64map.h"
 
 #include <stdlib.h>
 
-#include "util/util.h"
+#include "util.h"
 
 static struct u64map_slot *find(struct u64map_slot *slots, size_t cap, uint64_t key)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "format/format.h"
-#include "util/util.h"
+#include "util.h"
 
 static bool pmap_needs_accounting(const struct format_opts *o)
 {

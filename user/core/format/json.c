@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* One JSON object per process, one per line (see the contract for the schema). */
 #include "format/format.h"
-#include "model/classify.h"
-#include "util/json.h"
+#include "classify.h"
+#include "json.h"
 
 static bool json_needs_accounting(const struct format_opts *o)
 {

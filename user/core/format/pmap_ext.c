@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "format/format.h"
-#include "util/util.h"
+#include "util.h"
 
 struct ext_col {
 	char *key;

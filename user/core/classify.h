@@ -3,7 +3,7 @@
 #ifndef VMS_CLASSIFY_H
 #define VMS_CLASSIFY_H
 
-#include "model/region.h"
+#include "region.h"
 
 /* One of: image, mapped-file, private, shareable, heap, stack, guard, vdso, system. */
 const char *region_kind(const struct vms_snapshot *s, const struct vms_region *r);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "util/json.h"
-#include "util/util.h"
+#include "json.h"
+#include "util.h"
 
 #include <inttypes.h>
 #include <math.h>
