@@ -221,7 +221,8 @@ int cmd_map(int argc, char **argv)
 		   : a.X == 2 ? PMAP_XX : PMAP_DEFAULT;
 	fmt = format_find(a.format);
 	if (!fmt) {
-		vms_err("map: unknown format '%s' (pmap, json or csv)", a.format);
+		vms_err("map: unknown format '%s' (%s)", a.format,
+			table_names((const void *const *)vms_formats));
 		r = VMS_EXIT_FAIL;
 		goto out;
 	}

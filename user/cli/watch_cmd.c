@@ -35,7 +35,8 @@ static const struct argp_option options[] = {
 	{ "min-size", OPT_MIN_SIZE, "N", 0, "Hide regions smaller than N bytes (K, M, G suffixes)",
 	  0 },
 	{ "duration", OPT_DURATION, "SEC", 0, "Stop after SEC seconds", 0 },
-	{ "json", OPT_JSON, NULL, 0, "One JSON object per line", 0 },
+	{ "format", 'F', "FMT", 0, "text (default) or json", 0 },
+	{ "json", OPT_JSON, NULL, 0, "Same as -F json: one JSON object per line", 0 },
 	{ "no-color", OPT_NO_COLOR, NULL, 0, "No colors (they are only used on a terminal)", 0 },
 	{ "buffer-size", OPT_BUFFER, "N", 0, "Ring buffer size, a power of two >= 4K (default 4M)",
 	  0 },
@@ -86,8 +87,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 					"seconds", arg);
 		a->o.duration = d;
 		return 0;
+	case 'F':
+		a->o.format = watch_format_find(arg);
+		if (!a->o.format)
+			return cli_fail(state, "watch: unknown format '%s' (%s)", arg,
+					table_names((const void *const *)watch_formats));
+		return 0;
 	case OPT_JSON:
-		a->o.json = true;
+		a->o.format = &watch_format_json;
 		return 0;
 	case OPT_NO_COLOR:
 		a->color = 0;
@@ -228,7 +235,8 @@ int cmd_watch(int argc, char **argv)
 	rc = resolve_targets(&a);
 	if (rc != VMS_EXIT_OK)
 		goto out;
-	a.o.color = a.color == 0 ? false : isatty(STDOUT_FILENO) && !a.o.json;
+	a.o.color = a.color == 0 ? false : isatty(STDOUT_FILENO) &&
+		    (!a.o.format || a.o.format->colors);
 	rc = watch_run(&a.o);
 out:
 	free(a.targets);

@@ -211,3 +211,18 @@ int utf8_seq_len(const unsigned char *s)
 		return 0;
 	return n;
 }
+
+const char *table_names(const void *const *table)
+{
+	static char buf[256];
+	size_t n = 0, count = 0;
+
+	while (table[count])
+		count++;
+	buf[0] = '\0';
+	for (size_t i = 0; i < count && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+				      i == 0 ? "" : i + 1 == count ? " or " : ", ",
+				      *(const char *const *)table[i]);
+	return buf;
+}

@@ -1,15 +1,27 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * One watch event to text: an aligned terminal line or a JSON object. Pure: an event (plus its
- * resolved name and wall-clock time) in, text out. The terminal line is built by hand in a
- * buffer, because the reader must keep up with a million events a second.
+ * watch's output formats: the table `watch -F` picks from, and what the formats share. Each
+ * format is pure (an event, its resolved name and wall-clock time in; text out) and lives in
+ * its own file: a new one is that file plus one entry here.
  */
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "core/json.h"
-#include "kernel/contract.h"
 #include "watch/watch.h"
+
+const struct watch_format *const watch_formats[] = {
+	&watch_format_text,
+	&watch_format_json,
+	NULL,
+};
+
+const struct watch_format *watch_format_find(const char *name)
+{
+	for (int i = 0; watch_formats[i]; i++)
+		if (!strcmp(watch_formats[i]->name, name))
+			return watch_formats[i];
+	return NULL;
+}
 
 static const char *const kind_names[VMS_EV__COUNT] = {
 	[VMS_EV_MAP] = "map", [VMS_EV_UNMAP] = "unmap", [VMS_EV_PROTECT] = "protect",
@@ -19,18 +31,8 @@ static const char *const kind_names[VMS_EV__COUNT] = {
 	[VMS_EV_FAULTS] = "faults",
 };
 
-/* ANSI colors by kind: additions green, removals red, changes yellow, moves cyan. */
-static const char *const kind_colors[VMS_EV__COUNT] = {
-	[VMS_EV_MAP] = "\033[32m", [VMS_EV_UNMAP] = "\033[31m", [VMS_EV_PROTECT] = "\033[33m",
-	[VMS_EV_REMAP] = "\033[36m", [VMS_EV_BRK] = "\033[34m", [VMS_EV_GROW] = "\033[34m",
-	[VMS_EV_MADVISE] = "\033[35m", [VMS_EV_LOCK] = "\033[2m", [VMS_EV_UNLOCK] = "\033[2m",
-	[VMS_EV_EXEC] = "\033[1m", [VMS_EV_FORK] = "\033[1m", [VMS_EV_EXIT] = "\033[1m",
-	[VMS_EV_FAULTS] = "\033[35m",
-};
-#define COLOR_OFF "\033[0m"
-
 /* madvise(2) advice values, as the man page names them */
-static const char *advice_name(unsigned a)
+const char *watch_advice_name(unsigned a)
 {
 	static const char *const low[] = {
 		"normal", "random", "sequential", "willneed", "dontneed", NULL, NULL, NULL,
@@ -74,364 +76,4 @@ void watch_human_size(uint64_t b, char out[8])
 		snprintf(out, 8, "%u.%u%c", (unsigned)(k / 1024), tenths, units[u + 1]);
 	else
 		snprintf(out, 8, "%u%c", (unsigned)((k + 512) / 1024), units[u + 1]);
-}
-
-/* ---- terminal line ---- */
-
-struct line {
-	char buf[4096 + 512];
-	size_t n;
-};
-
-static void put(struct line *l, const char *s, size_t len)
-{
-	if (len > sizeof(l->buf) - 1 - l->n)
-		len = sizeof(l->buf) - 1 - l->n;
-	memcpy(l->buf + l->n, s, len);
-	l->n += len;
-}
-
-static void puts_(struct line *l, const char *s)
-{
-	put(l, s, strlen(s));
-}
-
-static void pad_to(struct line *l, size_t col)
-{
-	while (l->n < col && l->n < sizeof(l->buf) - 1)
-		l->buf[l->n++] = ' ';
-}
-
-/* right-aligned in width (0: no padding) */
-static void put_u_w(struct line *l, uint64_t v, int width)
-{
-	char t[24];
-	int i = sizeof(t);
-
-	do {
-		t[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while ((int)sizeof(t) - i < width)
-		t[--i] = ' ';
-	put(l, t + i, sizeof(t) - i);
-}
-
-static void put_u(struct line *l, uint64_t v)
-{
-	put_u_w(l, v, 0);
-}
-
-static void put_hex(struct line *l, uint64_t v)
-{
-	static const char hex[] = "0123456789abcdef";
-	char t[16];
-	int i = 16;
-
-	do {
-		t[--i] = hex[v & 15];
-		v >>= 4;
-	} while (v);
-	while (16 - i < 12) /* 12 digits: user addresses line up */
-		t[--i] = '0';
-	put(l, t + i, 16 - i);
-}
-
-static void put_perm(struct line *l, unsigned perm)
-{
-	char p[5];
-
-	vms_perm_text(perm, p);
-	put(l, p, 4);
-}
-
-static void put_range(struct line *l, uint64_t a, uint64_t b)
-{
-	put_hex(l, a);
-	put(l, "-", 1);
-	put_hex(l, b);
-}
-
-/* HH:MM:SS.mmm local time; localtime_r once per second, not per event */
-static void put_time(struct line *l, uint64_t ns)
-{
-	static time_t last = (time_t)-1;
-	static char hms[16];
-	time_t t = (time_t)(ns / 1000000000ULL);
-	unsigned ms = (unsigned)(ns / 1000000ULL % 1000);
-	char frac[5] = { '.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10),
-			 (char)('0' + ms % 10), 0 };
-
-	if (t != last) {
-		struct tm tm;
-
-		localtime_r(&t, &tm);
-		strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
-		last = t;
-	}
-	puts_(l, hms);
-	put(l, frac, 4);
-}
-
-/* Columns: TIME PID TID COMM EVENT RANGE SIZE PERM NAME [details] */
-enum { C_PID = 13, C_TID = 21, C_COMM = 29, C_EVENT = 46, C_RANGE = 54, C_SIZE = 80,
-       C_PERM = 87, C_NAME = 97 };
-
-void watch_render_header(FILE *f, bool color)
-{
-	struct line l = { .n = 0 };
-
-	puts_(&l, "TIME");
-	pad_to(&l, C_PID + 3);
-	puts_(&l, "PID");
-	pad_to(&l, C_TID + 3);
-	puts_(&l, "TID");
-	pad_to(&l, C_COMM);
-	puts_(&l, "COMM");
-	pad_to(&l, C_EVENT);
-	puts_(&l, "EVENT");
-	pad_to(&l, C_RANGE);
-	puts_(&l, "RANGE");
-	pad_to(&l, C_SIZE + 2);
-	puts_(&l, "SIZE");
-	pad_to(&l, C_PERM);
-	puts_(&l, "PERM");
-	pad_to(&l, C_NAME);
-	puts_(&l, "NAME");
-	put(&l, "\n", 1);
-	fwrite(l.buf, 1, l.n, f);
-	(void)color;
-}
-
-void watch_render_text(FILE *f, const struct watch_event *ev, bool color)
-{
-	const struct vms_event *e = ev->e;
-	struct line l = { .n = 0 };
-	char size[8];
-	const char *adv;
-	size_t base;
-
-	put_time(&l, ev->realtime_ns);
-	pad_to(&l, C_PID);
-	put_u_w(&l, e->pid, 7);
-	pad_to(&l, C_TID);
-	put_u_w(&l, e->tid, 7);
-	pad_to(&l, C_COMM);
-	put(&l, e->comm, strnlen(e->comm, sizeof(e->comm)));
-	pad_to(&l, C_EVENT);
-	if (color && e->kind < VMS_EV__COUNT && kind_colors[e->kind]) {
-		/* color codes take no columns: shift the rest by their length */
-		base = l.n;
-		puts_(&l, kind_colors[e->kind]);
-		puts_(&l, watch_kind_name(e->kind));
-		puts_(&l, COLOR_OFF);
-		base = l.n - base - strlen(watch_kind_name(e->kind));
-	} else {
-		puts_(&l, watch_kind_name(e->kind));
-		base = 0;
-	}
-	if (e->flags & VMS_EVF_RANGE) {
-		pad_to(&l, C_RANGE + base);
-		put_range(&l, e->start, e->end);
-		watch_human_size(e->end - e->start, size);
-		pad_to(&l, C_SIZE + base + 6 - strlen(size));
-		puts_(&l, size);
-	}
-	if (e->flags & VMS_EVF_PERM) {
-		pad_to(&l, C_PERM + base);
-		if (e->flags & VMS_EVF_OLD_PERM) {
-			put_perm(&l, e->old_perm);
-			put(&l, ">", 1);
-		}
-		put_perm(&l, e->perm);
-	}
-	pad_to(&l, C_NAME + base);
-	switch (e->kind) {
-	case VMS_EV_FORK:
-		puts_(&l, "child ");
-		put_u(&l, e->arg);
-		break;
-	case VMS_EV_EXIT:
-		if (e->flags & VMS_EVF_THREAD)
-			puts_(&l, "thread ");
-		if (e->arg & 0x7f) {
-			puts_(&l, "killed by signal ");
-			put_u(&l, e->arg & 0x7f);
-		} else {
-			puts_(&l, "status ");
-			put_u(&l, e->arg >> 8 & 0xff);
-		}
-		break;
-	case VMS_EV_LOCK: case VMS_EV_UNLOCK:
-		if (!(e->flags & VMS_EVF_RANGE)) {
-			puts_(&l, "all");
-			break;
-		}
-		/* fallthrough */
-	default:
-		if (e->flags & VMS_EVF_PARTIAL)
-			puts_(&l, "(regions not read)");
-		else
-			puts_(&l, ev->name ? ev->name : "?");
-	}
-	if (e->kind == VMS_EV_MADVISE) {
-		puts_(&l, " advice=");
-		adv = advice_name(e->arg);
-		if (adv)
-			puts_(&l, adv);
-		else
-			put_u(&l, e->arg);
-	}
-	if (e->flags & VMS_EVF_OLD_RANGE) {
-		puts_(&l, " was ");
-		put_range(&l, e->old_start, e->old_end);
-		watch_human_size(e->old_end - e->old_start, size);
-		put(&l, " ", 1);
-		puts_(&l, size);
-	}
-	if (e->flags & VMS_EVF_FAULTS) {
-		puts_(&l, e->kind == VMS_EV_FAULTS ? " +" : " faults ");
-		put_u(&l, e->faults_min);
-		puts_(&l, " min ");
-		if (e->kind == VMS_EV_FAULTS)
-			put(&l, "+", 1);
-		put_u(&l, e->faults_maj);
-		puts_(&l, " maj");
-		if (e->kind == VMS_EV_FAULTS && ev->interval > 0) {
-			puts_(&l, " (");
-			put_u(&l, (uint64_t)((e->faults_min + e->faults_maj) / ev->interval + 0.5));
-			puts_(&l, "/s)");
-		}
-	}
-	if (e->dropped_before) {
-		puts_(&l, " (");
-		put_u(&l, e->dropped_before);
-		puts_(&l, " lost before)");
-	}
-	put(&l, "\n", 1);
-	fwrite(l.buf, 1, l.n, f);
-}
-
-/* ---- JSON line ---- */
-
-static void json_perm(struct json_writer *w, const char *key, unsigned perm, bool known)
-{
-	char p[5];
-
-	vms_perm_text(perm, p);
-	json_kv_str(w, key, known ? p : NULL);
-}
-
-static void json_kv_hex_or_null(struct json_writer *w, const char *key, uint64_t v, bool known)
-{
-	json_key(w, key);
-	if (known)
-		json_hex(w, v);
-	else
-		json_null(w);
-}
-
-void watch_render_json(FILE *f, const struct watch_event *ev)
-{
-	const struct vms_event *e = ev->e;
-	bool range = e->flags & VMS_EVF_RANGE, old = e->flags & VMS_EVF_OLD_RANGE;
-	struct json_writer w;
-	char comm[17];
-	const char *adv;
-
-	memcpy(comm, e->comm, 16);
-	comm[16] = 0;
-	json_init(&w, f);
-	json_obj_begin(&w);
-	json_kv_u64(&w, "ts_ns", ev->realtime_ns);
-	json_kv_u64(&w, "pid", e->pid);
-	json_kv_u64(&w, "tid", e->tid);
-	json_kv_str(&w, "comm", comm);
-	json_kv_str(&w, "event", watch_kind_name(e->kind));
-	json_kv_hex_or_null(&w, "start", e->start, range);
-	json_kv_hex_or_null(&w, "end", e->end, range);
-	json_key(&w, "size");
-	if (range)
-		json_u64(&w, e->end - e->start);
-	else
-		json_null(&w);
-	json_perm(&w, "perm", e->perm, e->flags & VMS_EVF_PERM);
-	json_perm(&w, "old_perm", e->old_perm, e->flags & VMS_EVF_OLD_PERM);
-	json_kv_hex_or_null(&w, "old_start", e->old_start, old);
-	json_kv_hex_or_null(&w, "old_end", e->old_end, old);
-	json_kv_str(&w, "name", range || e->kind == VMS_EV_EXEC ? ev->name : NULL);
-	switch (e->kind) {
-	case VMS_EV_MADVISE:
-		adv = advice_name(e->arg);
-		json_key(&w, "advice");
-		if (adv)
-			json_str(&w, adv);
-		else
-			json_u64(&w, e->arg);
-		break;
-	case VMS_EV_LOCK:
-		json_kv_u64(&w, "flags", e->arg);
-		break;
-	case VMS_EV_FORK:
-		json_kv_u64(&w, "child_pid", e->arg);
-		break;
-	case VMS_EV_EXIT:
-		json_kv_bool(&w, "thread", e->flags & VMS_EVF_THREAD);
-		json_key(&w, "exit_code");
-		if (e->arg & 0x7f)
-			json_null(&w);
-		else
-			json_u64(&w, e->arg >> 8 & 0xff);
-		json_key(&w, "signal");
-		if (e->arg & 0x7f)
-			json_u64(&w, e->arg & 0x7f);
-		else
-			json_null(&w);
-		break;
-	}
-	if (e->flags & VMS_EVF_PARTIAL)
-		json_kv_bool(&w, "partial", true);
-	if (e->flags & VMS_EVF_FAULTS) {
-		json_kv_u64(&w, "faults_min", e->faults_min);
-		json_kv_u64(&w, "faults_maj", e->faults_maj);
-		if (e->kind == VMS_EV_FAULTS && ev->interval > 0) {
-			json_key(&w, "rate_min");
-			json_double(&w, e->faults_min / ev->interval);
-			json_key(&w, "rate_maj");
-			json_double(&w, e->faults_maj / ev->interval);
-		}
-	}
-	json_kv_u64(&w, "dropped_before", e->dropped_before);
-	json_obj_end(&w);
-	fputc('\n', f);
-}
-
-void watch_render_lost(FILE *f, uint64_t lost, uint64_t realtime_ns, bool json, bool color)
-{
-	if (json) {
-		struct json_writer w;
-
-		json_init(&w, f);
-		json_obj_begin(&w);
-		json_kv_u64(&w, "ts_ns", realtime_ns);
-		json_kv_str(&w, "event", "lost");
-		json_kv_u64(&w, "count", lost);
-		json_obj_end(&w);
-		fputc('\n', f);
-		return;
-	}
-	struct line l = { .n = 0 };
-
-	put_time(&l, realtime_ns);
-	pad_to(&l, C_EVENT);
-	if (color)
-		puts_(&l, "\033[1;31m");
-	puts_(&l, "lost ");
-	put_u(&l, lost);
-	puts_(&l, lost == 1 ? " event" : " events");
-	puts_(&l, " (ring buffer full; try a larger --buffer-size)");
-	if (color)
-		puts_(&l, COLOR_OFF);
-	put(&l, "\n", 1);
-	fwrite(l.buf, 1, l.n, f);
 }

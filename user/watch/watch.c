@@ -36,6 +36,7 @@ struct watch_ctx {
 	struct watch_bpf *skel;
 	struct watch_names *names;
 	FILE *out;
+	const struct watch_format *format;
 	int64_t mono_to_real;	/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
 	uint64_t events, lost_reported;
 	bool out_broken;
@@ -54,10 +55,7 @@ static int64_t clock_ns(clockid_t c)
 
 static void show(struct watch_ctx *c, const struct watch_event *ev)
 {
-	if (c->o->json)
-		watch_render_json(c->out, ev);
-	else
-		watch_render_text(c->out, ev, c->o->color);
+	c->format->event(c->out, ev, c->o->color);
 	c->events++;
 }
 
@@ -139,8 +137,7 @@ static void report_lost(struct watch_ctx *c)
 
 	if (lost <= c->lost_reported)
 		return;
-	watch_render_lost(c->out, lost - c->lost_reported, clock_ns(CLOCK_REALTIME), c->o->json,
-			  c->o->color);
+	c->format->lost(c->out, lost - c->lost_reported, clock_ns(CLOCK_REALTIME), c->o->color);
 	c->lost_reported = lost;
 }
 
@@ -298,7 +295,8 @@ static void print_summary(struct watch_ctx *c)
 
 int watch_run(const struct watch_opts *o)
 {
-	struct watch_ctx c = { .o = o, .out = stdout };
+	struct watch_ctx c = { .o = o, .out = stdout,
+			       .format = o->format ? o->format : &watch_format_text };
 	struct ring_buffer *rb = NULL;
 	char filters[512];
 	struct fault_report_sink sink = { .wanted = fault_wanted, .emit = fault_emit, .ctx = &c,
@@ -373,8 +371,8 @@ int watch_run(const struct watch_opts *o)
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows as EPIPE: we stop and clean up */
 	if (o->duration > 0)
 		deadline = clock_ns(CLOCK_MONOTONIC) + (int64_t)(o->duration * 1e9);
-	if (!o->json)
-		watch_render_header(c.out, o->color);
+	if (c.format->header)
+		c.format->header(c.out, o->color);
 	fflush(c.out);
 	if (!o->quiet) {
 		/* people and scripts learn when events begin */

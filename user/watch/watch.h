@@ -21,7 +21,7 @@ struct watch_opts {
 	const char *cgroup;	/* --cgroup: a cgroup v2 directory */
 	uint64_t min_size;	/* bytes */
 	double duration;	/* seconds, 0 = until interrupted */
-	bool json;
+	const struct watch_format *format;	/* NULL: text */
 	bool color;
 	uint32_t buffer_size;	/* ring buffer bytes, a power of two */
 	bool quiet_summary;	/* no summary line on stderr at exit */
@@ -47,14 +47,26 @@ struct watch_event {
 	double interval;	/* faults events: the seconds the counts are over (for the rate) */
 };
 
+/* An output format (`watch -F NAME`): render_text.c, render_json.c; the table in render.c. */
+struct watch_format {
+	const char *name;
+	const char *summary;
+	bool colors;		/* colors by kind when writing to a terminal */
+	void (*header)(FILE *f, bool color);	/* once, before the first event (may be NULL) */
+	void (*event)(FILE *f, const struct watch_event *ev, bool color);
+	/* "lost N events", in the stream where they were lost */
+	void (*lost)(FILE *f, uint64_t lost, uint64_t realtime_ns, bool color);
+};
+
+extern const struct watch_format *const watch_formats[];	/* NULL-terminated */
+extern const struct watch_format watch_format_text, watch_format_json;
+const struct watch_format *watch_format_find(const char *name);
+
 const char *watch_kind_name(unsigned kind);
+/* madvise(2) advice as the man page names it, or NULL. */
+const char *watch_advice_name(unsigned advice);
 /* "4K", "1.5M": at most 7 bytes and a NUL. */
 void watch_human_size(uint64_t bytes, char out[8]);
-void watch_render_header(FILE *f, bool color);
-void watch_render_text(FILE *f, const struct watch_event *ev, bool color);
-void watch_render_json(FILE *f, const struct watch_event *ev);
-/* The "lost N events" line, in the stream. */
-void watch_render_lost(FILE *f, uint64_t lost, uint64_t realtime_ns, bool json, bool color);
 
 /* ---- names (names.c): ids from the kernel's table, cached ---- */
 
