@@ -2,6 +2,7 @@
 # The bpf-iter backend (one iter/task_vma pass, names from d_path) against /proc/PID/maps:
 # every field of every region must be equal, for a helper holding every region kind, for real
 # processes, and for every process on the machine that stays still long enough to compare.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then skip_bpf "bpf-iter backend" "needs root"; exit 0; fi
@@ -20,10 +21,9 @@ same_json() { # same_json PID
 	return 1
 }
 
-"$HELPERS/regions" >"$TMPDIR_TEST/regions.out" &
-hp=$!; cleanup_pid $hp
-for _ in $(seq 50); do grep -q ready "$TMPDIR_TEST/regions.out" 2>/dev/null && break; sleep 0.1; done
-kill -STOP $hp
+start_bg "$TMPDIR_TEST/regions.out" "$HELPERS/regions"
+hp=$BG_PID
+stop_pid $hp
 check "bpf-iter equals /proc for every region kind (helper)" same_json $hp
 for mode in "" -d -p "-d -p" -k; do
 	# shellcheck disable=SC2086
@@ -34,7 +34,7 @@ done
 
 python3 -c 'import json, csv, ssl, sqlite3, threading, time; time.sleep(60)' &
 py=$!; cleanup_pid $py
-sleep 1; kill -STOP $py
+sleep 1; stop_pid $py
 check "bpf-iter equals /proc for a stopped python3" same_json $py
 
 n=0 bad=0
@@ -66,7 +66,7 @@ for _ in $(seq 60); do
 	n=$(grep -Ec "^0*($lo|$hi) " "$TMPDIR_TEST/c.txt")
 	[ "$n" -eq 1 ] || torn=$((torn + 1))
 done
-[ -n "$fp" ] && kill -KILL "$fp"
+[ -n "$fp" ] && kill_pid "$fp"
 echo "    $runs walks of a process flipping a page between $lo and $hi: $torn torn; $raced reads answered from /proc after 8 raced walks"
 if [ "$runs" -ge 30 ] && [ "$torn" -eq 0 ]; then pass "bpf-iter never prints a torn walk of a changing process ($runs walks)"
 else fail "bpf-iter never prints a torn walk of a changing process" "$torn torn of $runs"; fi
@@ -75,5 +75,6 @@ else fail "bpf-iter never prints a torn walk of a changing process" "$torn torn 
 out=$("$VMSCOPE" map --backend bpf-iter 2 2>&1 >/dev/null); rc=$?
 if [ $rc -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 1 ]; then pass "bpf-iter: kernel thread is one clear error"
 else fail "bpf-iter: kernel thread is one clear error" "rc=$rc: $out"; fi
-if ! bpftool prog show 2>/dev/null | grep -q vms_vma_iter; then pass "bpf-iter leaves no program loaded"
-else sleep 2; bpftool prog show | grep -q vms_vma_iter && fail "bpf-iter leaves no program loaded" || pass "bpf-iter leaves no program loaded"; fi
+iter_gone() { ! bpftool prog show 2>/dev/null | grep -q vms_vma_iter; }
+if iter_gone || { sleep 2; iter_gone; }; then pass "bpf-iter leaves no program loaded"
+else fail "bpf-iter leaves no program loaded"; fi

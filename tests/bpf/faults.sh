@@ -3,20 +3,13 @@
 # touches, major faults of a file read back from disk, copy-on-write in a child, counts that follow
 # a split and an mremap, entries freed by munmap and exit, and nothing left after stop.
 # Real BPF: under VMSCOPE_REQUIRE_BPF=1 it must run.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then skip_bpf "page faults per region" "needs root"; exit 0; fi
-PIN=/sys/fs/bpf/vmscope
 T=$TMPDIR_TEST
 FILE_DIR=/var/tmp
 
-wait_stopped() { # PID: until the kernel reports it stopped
-	for _ in $(seq 100); do
-		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
 wait_line() { # FILE LINE PID: the helper printed LINE and stopped
 	for _ in $(seq 200); do
 		grep -qx "$2" "$1" && wait_stopped "$3" && return 0
@@ -79,13 +72,7 @@ print(len(dead))' "$T/dump.json" $bp) && { echo "$n"; return; }
 	done
 	echo "dump-failed"
 }
-no_fault_programs() {
-	for _ in $(seq 50); do
-		bpftool prog show 2>/dev/null | grep -qE 'name vms_flt_' || return 0
-		sleep 0.1
-	done
-	return 1
-}
+no_fault_programs() { no_progs 'name vms_flt_'; }
 
 "$VMSCOPE" stop >/dev/null 2>&1
 
@@ -164,7 +151,7 @@ read -r tmin tmaj < <("$VMSCOPE" map --faults --format json "$hp" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 print(sum(r["faults_min"] for r in d["regions"]), sum(r["faults_maj"] for r in d["regions"]))')
-read -r pmin pmaj < <(sed 's/.*) //' /proc/"$hp"/stat | awk '{ print $8, $10 }')
+read -r pmin pmaj < <(proc_stat "$hp" | awk '{ print $8, $10 }')
 echo "    helper: regions sum to $tmin minor / $tmaj major; /proc/$hp/stat says $pmin / $pmaj"
 check "the regions' total is within the process's own minflt/majflt" test "$tmin" -le "$pmin" -a "$tmaj" -le "$pmaj"
 "$VMSCOPE" map --faults -x "$hp" >"$T/x"
@@ -180,7 +167,9 @@ assert int(tot[-2]) == sum(int(r[4]) for r in rows) and int(tot[-1]) == sum(int(
 # ---- phase 2: a split and a move ----
 kill -CONT "$hp"
 if wait_line "$T/helper.out" phase2 "$hp"; then
-	a=$(hl anon_a 2); half=$(printf '%x' $((0x$a + $(hl anon_a 4) / 2 * 4096)))
+	a=$(hl anon_a 2)
+	# shellcheck disable=SC2017 # whole pages: half of them, rounded down
+	half=$(printf '%x' $((0x$a + $(hl anon_a 4) / 2 * 4096)))
 	lo=$(rf "$hp" "$a" faults_min); hi=$(rf "$hp" "$half" faults_min)
 	if [ "$lo" != none ] && [ "$hi" != none ] && [ $((lo + hi)) = "$(hl anon_a 4)" ] && [ "$hi" = 0 ]; then
 		pass "mprotect split: the halves sum to the total ($lo + $hi), kept by the piece holding the start"

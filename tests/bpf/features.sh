@@ -2,6 +2,7 @@
 # `vmscope features`: the probes run, the JSON is complete, this kernel gets the right tier,
 # nothing is left loaded or pinned, and bad options fail cleanly.
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/../lib.sh"
 
 KEYS="bpffs tracefs btf ringbuf tp_btf raw_tp iter_task_vma kfunc_iter find_vma fentry
@@ -17,13 +18,8 @@ version_ge() {
 	[ "$(printf '%s\n%s\n' "$2" "$a" | sort -V | head -n1)" = "$2" ]
 }
 
-# JSON field: jget FILE EXPR (a Python expression on `d`).
-jget() {
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-
 # the live model may be running (pinned by `vmscope start`): features must add nothing to it
-pins_before=$(find /sys/fs/bpf/vmscope 2>/dev/null | sort)
+pins_before=$(find "$PIN" 2>/dev/null | sort)
 "$VMSCOPE" features >"$T/table" 2>"$T/table.err"
 check "features exits 0" test $? -eq 0
 check "features prints a tier" grep -Eq '^tier (kfunc-resync|event-resync|procfs): .+' "$T/table"
@@ -73,17 +69,15 @@ else
 	check "features: tracefs mounted" test "$(stat -f -c %t /sys/kernel/tracing)" = 74726163
 
 	# Links and programs are freed by the kernel after an RCU grace period: allow a moment.
+	# shellcheck disable=SC2086 # one name a word
 	pattern="name ($(echo $PROGS | tr ' ' '|'))( |\$)"
-	left=""
-	for _ in $(seq 50); do
-		left=$(bpftool prog show 2>/dev/null | grep -E "$pattern")
-		[ -z "$left" ] && break
-		sleep 0.1
-	done
-	check "features leaves no BPF programs loaded" test -z "$left"
-	[ -z "$left" ] || echo "$left" | sed 's/^/    /'
-	pins_after=$(find /sys/fs/bpf/vmscope 2>/dev/null | sort)
-	check "features pins nothing under /sys/fs/bpf/vmscope" test "$pins_before" = "$pins_after"
+	if no_progs "$pattern"; then pass "features leaves no BPF programs loaded"
+	else
+		fail "features leaves no BPF programs loaded"
+		bpftool prog show 2>/dev/null | grep -E "$pattern" | sed 's/^/    /'
+	fi
+	pins_after=$(find "$PIN" 2>/dev/null | sort)
+	check "features pins nothing under $PIN" test "$pins_before" = "$pins_after"
 fi
 
 "$VMSCOPE" features --no-such-option >"$T/bad.out" 2>"$T/bad.err"

@@ -1,40 +1,12 @@
 #!/bin/bash
 # The live model: start/stop/status, the model against /proc for real programs, churn and pid
 # reuse, overflow, and a clean kernel afterwards. Real BPF: under VMSCOPE_REQUIRE_BPF=1 it must run.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then skip_bpf "live model" "needs root"; exit 0; fi
-PIN=/sys/fs/bpf/vmscope
 
-# The model's JSON against /proc's, backend name blanked. Any fallback to /proc (the model lost
-# the process) is a failure too: -v makes the bpf backend say so on stderr.
-model_equals_proc() { # PID
-	local a b err
-	a=$("$VMSCOPE" map -v --backend bpf --format json "$1" 2>"$TMPDIR_TEST/err" | sed 's/"backend": "bpf"/"backend": "-"/')
-	err=$(grep 'reading /proc' "$TMPDIR_TEST/err")
-	b=$("$VMSCOPE" map --backend procfs --format json "$1" 2>&1 | sed 's/"backend": "procfs"/"backend": "-"/')
-	if [ -n "$err" ]; then echo "    fallback: $err"; return 1; fi
-	[ "$a" = "$b" ] && return 0
-	diff <(echo "$a" | python3 -m json.tool 2>&1) <(echo "$b" | python3 -m json.tool 2>&1) | head -n 12 | sed 's/^/    /'
-	return 1
-}
-wait_stopped() { # PID: until the kernel reports it stopped
-	for _ in $(seq 100); do
-		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-no_programs_left() {
-	for _ in $(seq 50); do
-		bpftool prog show 2>/dev/null | grep -qE 'name (vms_|store_|resync_)' || return 0
-		sleep 0.1
-	done
-	return 1
-}
-status_field() { # FIELD [counters]
-	"$VMSCOPE" status --json | python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"
-}
+no_programs_left() { no_progs 'name (vms_|store_|resync_)'; }
 
 "$VMSCOPE" stop >/dev/null 2>&1
 # A process that exists before the model starts is seeded, not followed from its birth.
@@ -49,30 +21,32 @@ out=$("$VMSCOPE" start 2>&1); rc=$?
 if [ $rc -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q 'already running'; then
 	pass "a second start says it is already running"
 else fail "a second start says it is already running" "rc=$rc $out"; fi
-procs=$(status_field "['processes']")
+procs=$(status_get "d['processes']")
 if [ "${procs:-0}" -gt 3 ]; then pass "status reports the seeded processes ($procs)"
 else fail "status reports the seeded processes" "$procs"; fi
 
-sleep 1; kill -STOP $early; wait_stopped $early
+sleep 1; stop_pid $early
 check "model equals /proc for a process seeded at start (python3)" model_equals_proc $early
 
-"$HELPERS/regions" >"$TMPDIR_TEST/regions.out" &
-hp=$!; cleanup_pid $hp
-for _ in $(seq 50); do grep -q ready "$TMPDIR_TEST/regions.out" 2>/dev/null && break; sleep 0.1; done
-kill -STOP $hp; wait_stopped $hp
+start_bg "$TMPDIR_TEST/regions.out" "$HELPERS/regions"
+hp=$BG_PID
+stop_pid $hp
 check "model equals /proc for every region kind (followed from its start)" model_equals_proc $hp
 for mode in "" -d -q "-d -q" -p -k; do
 	# shellcheck disable=SC2086
 	if cmp -s <(pmap $mode $hp 2>/dev/null || true) <("$VMSCOPE" map $mode --backend bpf $hp) || [ "$mode" = -k ]; then
-		[ "$mode" = -k ] && { cmp -s <("$VMSCOPE" map -k --backend procfs $hp) <("$VMSCOPE" map -k --backend bpf $hp) \
-			&& pass "map -k from the model equals procfs" || fail "map -k from the model equals procfs"; continue; }
+		if [ "$mode" = -k ]; then
+			check "map -k from the model equals procfs" \
+				cmp -s <("$VMSCOPE" map -k --backend procfs $hp) <("$VMSCOPE" map -k --backend bpf $hp)
+			continue
+		fi
 		pass "map --backend bpf $mode equals pmap byte for byte"
 	else fail "map --backend bpf $mode equals pmap byte for byte"; fi
 done
 
 python3 -c 'import json, csv, ssl, sqlite3, decimal, email.parser, threading, time; time.sleep(60)' &
 py=$!; cleanup_pid $py
-sleep 1.5; kill -STOP $py; wait_stopped $py
+sleep 1.5; stop_pid $py
 check "model equals /proc for python3 importing modules" model_equals_proc $py
 if cmp -s <(pmap $py) <("$VMSCOPE" map --backend bpf $py); then pass "map --backend bpf of python3 equals pmap byte for byte"
 else fail "map --backend bpf of python3 equals pmap byte for byte"; fi
@@ -90,7 +64,7 @@ gccpid=$!
 cc1=""
 for _ in $(seq 100); do cc1=$(pgrep -P $gccpid -x cc1 | head -n1); [ -n "$cc1" ] && break; sleep 0.05; done
 if [ -n "$cc1" ]; then
-	sleep 0.2; kill -STOP "$cc1"; wait_stopped "$cc1"
+	sleep 0.2; stop_pid "$cc1"
 	check "model equals /proc for a running compiler (cc1)" model_equals_proc "$cc1"
 	kill -CONT "$cc1"
 else fail "model equals /proc for a running compiler (cc1)" "no cc1 seen"; fi
@@ -112,7 +86,7 @@ if [ -n "$fp" ]; then
 		reads=$((reads + 1))
 		[ "$(grep -Ec "^0*($lo|$hi) " "$TMPDIR_TEST/flip.txt")" -eq 1 ] || torn=$((torn + 1))
 	done
-	kill -KILL "$fp"
+	kill_pid "$fp"
 	echo "    $reads model reads of a process flipping a page: $torn torn; $fellback answered from /proc"
 	if [ "$reads" -ge 20 ] && [ "$torn" -eq 0 ]; then pass "the model is never read torn ($reads reads)"
 	else fail "the model is never read torn" "$torn torn of $reads"; fi
@@ -145,7 +119,7 @@ echo $((old - 1)) >/proc/sys/kernel/ns_last_pid
 sh -c 'exec python3 -c "import time; time.sleep(30)"' &
 new=$!; cleanup_pid $new
 if [ "$new" = "$old" ]; then
-	sleep 1; kill -STOP $new; wait_stopped $new
+	sleep 1; stop_pid $new
 	check "a reused pid gets the new process's regions" model_equals_proc $new
 else skip_bpf "a reused pid gets the new process's regions" "could not reuse pid $old (got $new)"; fi
 
@@ -153,7 +127,7 @@ else skip_bpf "a reused pid gets the new process's regions" "could not reuse pid
 # again once it has room.
 "$VMSCOPE" stop
 "$VMSCOPE" start --max-vmas 64 >/dev/null 2>&1
-full=$(status_field "['counters']['map_full']"); ovf=$(status_field "['overflow_processes']")
+full=$(status_get "d['counters']['map_full']"); ovf=$(status_get "d['overflow_processes']")
 if [ "${full:-0}" -gt 0 ] && [ "${ovf:-0}" -gt 0 ]; then pass "a full map is counted (map_full $full, $ovf processes overflowed)"
 else fail "a full map is counted" "map_full=$full overflow=$ovf"; fi
 if cmp -s <("$VMSCOPE" map --backend procfs -d $hp) <("$VMSCOPE" map --backend bpf -d $hp); then
@@ -229,6 +203,7 @@ sleep 30 &
 victim=$!; cleanup_pid $victim
 sleep 0.3
 "$VMSCOPE" status >/dev/null # collects old generations first
+# shellcheck disable=SC2046 # the key's bytes, one word each
 gen=$(bpftool map lookup pinned $PIN/maps/vms_procs key $(python3 -c "import struct; print(' '.join(str(b) for b in struct.pack('<I', $victim)))") -j |
 	python3 -c "import json, struct, sys; v = bytes(int(x, 16) for x in json.load(sys.stdin)['value']); print(struct.unpack('<QQ', v[:16])[1] >> 32)")
 key=$(bpftool map dump pinned $PIN/maps/vms_vmas -j | python3 -c "
@@ -237,13 +212,14 @@ for e in json.load(sys.stdin):
     k = bytes(int(x, 16) for x in e['key'])
     if struct.unpack('<II', k[:8]) == ($victim, $gen):
         print(' '.join(str(b) for b in k)); break")
+# shellcheck disable=SC2086 # the key's bytes, one word each
 bpftool map delete pinned $PIN/maps/vms_vmas key $key
 out=$("$VMSCOPE" reconcile 2>&1)
-div=$(status_field "['counters']['divergences']")
+div=$(status_get "d['counters']['divergences']")
 if echo "$out" | grep -q "PID $victim (sleep): model lacks" && [ "${div:-0}" -ge 1 ]; then
 	pass "reconcile finds, logs and counts a lost entry ($div divergences)"
 else fail "reconcile finds, logs and counts a lost entry" "$out"; fi
-kill -STOP $victim; wait_stopped $victim
+stop_pid $victim
 check "reconcile repairs the model" model_equals_proc $victim
 "$VMSCOPE" stop
 
@@ -254,6 +230,6 @@ for c in heap stack-kernel stack-user uffd-dev uffd-syscall uffd-close uffd-chil
 	cp=$!; cleanup_pid $cp
 	wait_stopped $cp || { fail "model: $c" "did not stop: $(cat "$TMPDIR_TEST/case.out")"; continue; }
 	check "model equals /proc: $(sed -n 's/^ready [0-9]* //p' "$TMPDIR_TEST/case.out")" model_equals_proc $cp
-	kill -KILL $cp
+	kill_pid $cp
 done
 "$VMSCOPE" stop

@@ -11,6 +11,7 @@
 # VMS_STRESS_EXCLUDE=op,op (leave op kinds out: only to isolate a class of mismatch by hand;
 # a run with exclusions never passes).
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/../lib.sh"
 
 NAME="model stress"
@@ -35,6 +36,7 @@ fi
 
 started=0 hp="" pids="" stress_dir=""
 stress_cleanup() {
+	main_shell || return 0
 	# the helper runs in a process group of its own: that takes its unreported children too
 	if [ -n "$hp" ]; then
 		kill -KILL -- "-$hp" 2>/dev/null
@@ -55,8 +57,7 @@ trap stress_cleanup EXIT
 
 if ! "$VMSCOPE" status >/dev/null 2>&1; then
 	if ! "$VMSCOPE" start >"$T/start.out" 2>&1; then
-		tier=$("$VMSCOPE" features --json 2>/dev/null |
-			python3 -c 'import json,sys; print(json.load(sys.stdin)["tier"])' 2>/dev/null)
+		tier=$("$VMSCOPE" features --json 2>/dev/null | jget - "d['tier']" 2>/dev/null)
 		if [ "$tier" = procfs ]; then
 			skip_bpf "$NAME" "no live model on this kernel (tier ${tier:-unknown})"
 		else
@@ -67,27 +68,15 @@ if ! "$VMSCOPE" status >/dev/null 2>&1; then
 	started=1
 fi
 "$VMSCOPE" status --json >"$T/status0.json" 2>/dev/null
-echo "    tier $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tier"])' "$T/status0.json" 2>/dev/null)"
+echo "    tier $(jget "$T/status0.json" "d['tier']" 2>/dev/null)"
 # Someone else restarting the model during the run would disturb it: say so if it happens.
-model_id() { stat -c %i.%Y /sys/fs/bpf/vmscope/links/sys_enter 2>/dev/null; }
+model_id() { stat -c %i.%Y "$PIN/links/sys_enter" 2>/dev/null; }
 model0=$(model_id)
 
 stress_dir=$(mktemp -d /var/tmp/vmscope-stress.XXXXXX)
 LOG=$T/ops.log
 echo "    seed $SEED ops $OPS batch $BATCH threads $THREADS" \
 	"(reproduce: VMS_STRESS_SEED=$SEED bash $0)"
-
-# Waits until PID is in group stop ('T' in /proc/PID/stat; comm may hold spaces and parens).
-wait_stopped() {
-	local s i
-	for ((i = 0; i < 1000; i++)); do
-		read -r s <"/proc/$1/stat" 2>/dev/null || return 1
-		s=${s##*) }
-		[ "${s%% *}" = T ] && return 0
-		sleep 0.01
-	done
-	return 1
-}
 
 # Region-level explanation of a mismatch, with the logged ops of that process and batch that
 # touched the regions involved. Args: BPF_JSON PROC_JSON LOG BATCH WHO_REGEX
@@ -183,6 +172,7 @@ pids=$hp
 exec 3<"$T/out"
 batch_no=1
 while read -r -t 60 -u 3 line; do
+	# shellcheck disable=SC2086 # the words of the line
 	set -- $line
 	case $1 in
 	batch)	# batch K ops N pid P: every worker joined, the process stopped itself

@@ -3,42 +3,32 @@
 # verifier really refuse a tier's, the fault counts' or the bpf-iter backend's programs. Then
 # `start` must fall back and say why in one line, `features` must name what `start` runs, and
 # `status` must show the same reason; the model it falls back to must still be exact.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then skip_bpf "tier fallbacks" "needs root"; exit 0; fi
-PIN=/sys/fs/bpf/vmscope
 T=$TMPDIR_TEST
 
-jfield() { # FILE EXPR: a Python expression on the JSON object d
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
 one_line() { # FILE: exactly one line, prefixed "vmscope: "
 	[ "$(wc -l <"$1")" -eq 1 ] && grep -q '^vmscope: ' "$1"
-}
-model_equals_proc() { # PID: the model's JSON is /proc's, with no fallback to /proc
-	local a b
-	a=$("$VMSCOPE" map -v --backend bpf --format json "$1" 2>"$T/eq.err" | sed 's/"backend": "bpf"/"backend": "-"/')
-	b=$("$VMSCOPE" map --backend procfs --format json "$1" 2>&1 | sed 's/"backend": "procfs"/"backend": "-"/')
-	! grep -q 'reading /proc' "$T/eq.err" && [ -n "$a" ] && [ "$a" = "$b" ]
 }
 nothing_pinned() { [ ! -e $PIN ]; }
 not_grep_perm() { ! grep -qi 'permission denied' "$1"; }
 
 "$VMSCOPE" stop >/dev/null 2>&1
-"$HELPERS/regions" >"$T/regions.out" &
-hp=$!; cleanup_pid $hp
-wait_ready "$T/regions.out" $hp || fail "regions helper starts"
+start_bg "$T/regions.out" "$HELPERS/regions" || fail "regions helper starts"
+hp=$BG_PID
 
 # --- the best tier refused: start falls back to event-resync ---
 export VMSCOPE_INJECT_REFUSAL=kfunc-resync
 "$VMSCOPE" features --json >"$T/f.json" 2>"$T/f.err"
 check "features exits 0 with tier kfunc-resync refused" test $? -eq 0
 check "features names tier event-resync when kfunc-resync is refused" \
-	test "$(jfield "$T/f.json" "d['tier']")" = event-resync
+	test "$(jget "$T/f.json" "d['tier']")" = event-resync
 check "features says which program the verifier refused" \
-	grep -q "the verifier refused program 'vms_sys_exit': R0 invalid mem access" <(jfield "$T/f.json" "d['tier_reason']")
+	grep -q "the verifier refused program 'vms_sys_exit': R0 invalid mem access" <(jget "$T/f.json" "d['tier_reason']")
 check "features: fault counts off, because tier event-resync cannot follow them" \
-	grep -q '^off, because tier event-resync cannot follow them' <(jfield "$T/f.json" "d['faults_reason']")
+	grep -q '^off, because tier event-resync cannot follow them' <(jget "$T/f.json" "d['faults_reason']")
 "$VMSCOPE" start --faults >"$T/start.out" 2>"$T/start.err"; rc=$?
 check "start falls back (exit 0)" test $rc -eq 0
 check "start says why it fell back, in one line" \
@@ -48,11 +38,11 @@ check "start says fault counts are off, in one line" \
 check "start prints nothing else on stderr" test "$(wc -l <"$T/start.err")" -eq 2
 "$VMSCOPE" status --json >"$T/s.json"
 check "status agrees with features on the tier" \
-	test "$(jfield "$T/s.json" "d['tier']")" = "$(jfield "$T/f.json" "d['tier']")"
+	test "$(jget "$T/s.json" "d['tier']")" = "$(jget "$T/f.json" "d['tier']")"
 check "status shows the fallback's reason" \
-	grep -q "tier kfunc-resync did not load: the verifier refused program 'vms_sys_exit'" <(jfield "$T/s.json" "d['tier_fallback']")
+	grep -q "tier kfunc-resync did not load: the verifier refused program 'vms_sys_exit'" <(jget "$T/s.json" "d['tier_fallback']")
 check "status shows why fault counts are off" \
-	grep -q 'tier event-resync cannot follow them' <(jfield "$T/s.json" "d['faults_off_reason']")
+	grep -q 'tier event-resync cannot follow them' <(jget "$T/s.json" "d['faults_off_reason']")
 "$VMSCOPE" status >"$T/s.txt"
 check "status (table) shows the fallback line" grep -q '^fallback  *tier kfunc-resync did not load' "$T/s.txt"
 check "status (table) says page faults off, because" grep -q '^page faults  *off, because tier event-resync' "$T/s.txt"
@@ -66,19 +56,19 @@ check "stop leaves nothing pinned" nothing_pinned
 export VMSCOPE_INJECT_REFUSAL=faults
 "$VMSCOPE" features --json >"$T/f.json" 2>/dev/null
 check "features keeps tier kfunc-resync when only the fault programs are refused" \
-	test "$(jfield "$T/f.json" "d['tier']")" = kfunc-resync
+	test "$(jget "$T/f.json" "d['tier']")" = kfunc-resync
 check "features: fault counts off, because the kernel refused them (named program)" \
-	grep -q "^off, because the kernel refused them: the verifier refused program 'vms_flt_min'" <(jfield "$T/f.json" "d['faults_reason']")
-check "features: faults_source is off" test "$(jfield "$T/f.json" "d['faults_source']")" = off
+	grep -q "^off, because the kernel refused them: the verifier refused program 'vms_flt_min'" <(jget "$T/f.json" "d['faults_reason']")
+check "features: faults_source is off" test "$(jget "$T/f.json" "d['faults_source']")" = off
 "$VMSCOPE" start --faults >"$T/start.out" 2>"$T/start.err"; rc=$?
 check "start --faults with refused fault programs still starts (exit 0)" test $rc -eq 0
 check "... and says so in one line" one_line "$T/start.err"
 check "... naming the refused program" grep -q "page fault counts off, because the kernel refused them: the verifier refused program 'vms_flt_min'" "$T/start.err"
 "$VMSCOPE" status --json >"$T/s.json"
 check "status: tier kfunc-resync, no tier fallback" \
-	test "$(jfield "$T/s.json" "d['tier']"),$(jfield "$T/s.json" "d['tier_fallback']")" = kfunc-resync,
+	test "$(jget "$T/s.json" "d['tier']"),$(jget "$T/s.json" "d['tier_fallback']")" = kfunc-resync,
 check "status: faults off with the refusal as reason" \
-	grep -q "vms_flt_min" <(jfield "$T/s.json" "d['faults_off_reason']")
+	grep -q "vms_flt_min" <(jget "$T/s.json" "d['faults_off_reason']")
 check "the model without fault programs equals /proc" model_equals_proc $hp
 "$VMSCOPE" stop
 
@@ -90,7 +80,7 @@ check "... with one line naming both refusals" \
 	grep -qx "vmscope: start: cannot load the model: no model tier loads (kfunc-resync: the verifier refused program 'vms_sys_exit': .*; event-resync: the verifier refused program 'vms_sys_exit_ev': .*): /proc backend only" "$T/start.err"
 check "... and pins nothing" nothing_pinned
 "$VMSCOPE" features --json >"$T/f.json" 2>/dev/null
-check "features names tier procfs when no tier loads" test "$(jfield "$T/f.json" "d['tier']")" = procfs
+check "features names tier procfs when no tier loads" test "$(jget "$T/f.json" "d['tier']")" = procfs
 check "map still works (procfs) with every tier refused" \
 	cmp -s <("$VMSCOPE" map $hp) <("$VMSCOPE" map --backend procfs $hp)
 
@@ -111,7 +101,7 @@ unset VMSCOPE_INJECT_REFUSAL
 "$VMSCOPE" start >/dev/null 2>"$T/start.err"
 "$VMSCOPE" status --json >"$T/s.json"
 check "features names the tier start runs" \
-	test "$(jfield "$T/f.json" "d['tier']")" = "$(jfield "$T/s.json" "d['tier']")"
+	test "$(jget "$T/f.json" "d['tier']")" = "$(jget "$T/s.json" "d['tier']")"
 check "start says nothing on stderr when the best tier loads" test ! -s "$T/start.err"
 "$VMSCOPE" stop
 check "nothing pinned at the end" nothing_pinned

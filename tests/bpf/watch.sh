@@ -4,6 +4,7 @@
 # under a flood into a tiny ring buffer, `watch | head`, SIGINT/SIGTERM (after the attach and at
 # moments during start-up), the attached line and its time, and bad arguments.
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/../lib.sh"
 
 T=$TMPDIR_TEST
@@ -20,6 +21,7 @@ done
 
 cg_dir=""
 watch_cleanup() {
+	main_shell || return 0
 	if [ -n "$cg_dir" ] && [ -d "$cg_dir" ]; then
 		while read -r p; do echo "$p" >"$(dirname "$cg_dir")/cgroup.procs"; done \
 			<"$cg_dir/cgroup.procs" 2>/dev/null
@@ -28,9 +30,6 @@ watch_cleanup() {
 	_cleanup
 }
 trap watch_cleanup EXIT
-# Kill PID at exit, like cleanup_pid, but without disowning it: `wait` on a disowned pid says 0
-# whatever the exit status was, and the status of watch is checked here.
-track() { _cleanup_pids="$_cleanup_pids $1"; }
 
 # The watch programs loaded in the kernel, and those PID holds (fds of programs or links).
 watch_progs() { bpftool prog show 2>/dev/null | sed -n 's/^\([0-9]*\): .* name watch_.*/\1/p' | sort -u; }
@@ -48,24 +47,6 @@ detached() {
 	done
 	return 1
 }
-# wait_for FILE PATTERN [SECONDS]: until grep -q finds PATTERN in FILE
-wait_for() {
-	local i
-	for i in $(seq $((${3:-10} * 20))); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-# wait_exit PID SECONDS: until PID is gone (it is our child: reap it, rc in WAIT_RC)
-wait_exit() {
-	local i
-	for i in $(seq $(($2 * 20))); do
-		if ! kill -0 "$1" 2>/dev/null; then wait "$1"; WAIT_RC=$?; return 0; fi
-		sleep 0.05
-	done
-	return 1
-}
 summary_field() { # summary_field ERRFILE WORDS: the number before WORDS in the summary line
 	sed -n "s/.* \([0-9]*\) $2.*/\1/p" "$1" | tail -n 1
 }
@@ -79,7 +60,7 @@ start_bg "$T/seq.out" "$SEQ" "$T/expected.jsonl" || { fail "watch: helper starts
 seq_pid=$BG_PID
 "$VMSCOPE" watch --json -f -p "$seq_pid" >"$T/w.json" 2>"$T/w.err" &
 wpid=$!
-track "$wpid"
+cleanup_pid "$wpid"
 if wait_for "$T/w.json" "$MARKER"; then
 	kill -USR1 "$seq_pid"
 	if wait_exit "$wpid" 20; then
@@ -113,7 +94,7 @@ start_bg "$T/noise.out" "$SEQ" "$T/noise.jsonl"; noise=$BG_PID
 start_bg "$T/seq2.out" "$SEQ" "$T/expected2.jsonl"; seq2=$BG_PID
 "$VMSCOPE" watch --json -p "$seq2" >"$T/p.json" 2>"$T/p.err" &
 wpid=$!
-track "$wpid"
+cleanup_pid "$wpid"
 if wait_for "$T/p.json" "$MARKER" && kill -USR1 "$seq2" && wait_exit "$wpid" 20; then
 	others=$(grep -vc "\"pid\": $seq2," "$T/p.json")
 	check "watch -p: no event of another process (noise pid $noise, the child)" [ "$others" = 0 ]
@@ -175,7 +156,7 @@ check "watch: no color codes when stdout is not a terminal" [ "$(grep -c $'\033'
 start_bg "$T/flood.out" "$FLOOD" 300000; flood=$BG_PID
 "$VMSCOPE" watch --json -p "$flood" --buffer-size 4K >"$T/f.json" 2>"$T/f.err" &
 wpid=$!
-track "$wpid"
+cleanup_pid "$wpid"
 if wait_for "$T/f.json" "$MARKER" && kill -USR1 "$flood" && wait_exit "$wpid" 60; then
 	check "watch flood: exit status 0" [ "$WAIT_RC" = 0 ]
 	lost=$(summary_field "$T/f.err" "lost")
@@ -219,7 +200,7 @@ for sig in INT TERM; do
 		fail "watch: SIG$sig: exits"
 	fi
 	check "watch: SIG$sig: nothing left attached or pinned" \
-		eval 'detached && [ ! -e /sys/fs/bpf/vmscope/watch ]'
+		eval "detached && [ ! -e '$PIN/watch' ]"
 done
 
 # ---- 8b. how long watch takes to attach (printed, not asserted: machines are noisy) ----
@@ -229,7 +210,7 @@ start_bg "$T/att.out" "$FLOOD" 1; att=$BG_PID
 t0=$EPOCHREALTIME
 "$VMSCOPE" watch --json -p "$att" >"$T/att.json" 2>"$T/att.err" &
 wpid=$!
-track "$wpid"
+cleanup_pid "$wpid"
 t_att="" t_ev="" att_s=""
 for _ in $(seq 3000); do
 	[ -z "$t_att" ] && grep -q '^vmscope: watch: attached' "$T/att.err" && t_att=$EPOCHREALTIME
@@ -270,7 +251,7 @@ stop_at() {
 	local sig=$1 num=$2 at=$3 t_exec t_sig t_end rc want ok=1 why="" i
 	"$VMSCOPE" watch >/dev/null 2>"$T/sig.err" &
 	wpid=$!
-	track "$wpid"
+	cleanup_pid "$wpid"
 	for i in $(seq 2000); do
 		[ "$(readlink "/proc/$wpid/exe" 2>/dev/null)" = "$(readlink -f "$VMSCOPE")" ] && break
 		sleep 0.001

@@ -5,6 +5,7 @@
 # event must carry the final counts (40). Without fault counts in the model, watch --faults
 # fails with one line.
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/../lib.sh"
 
 T=$TMPDIR_TEST
@@ -14,7 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 [ -x "$HELPERS/fault_watch" ] || { fail "$NAME" "fault_watch is not built"; exit 0; }
-trap '"$VMSCOPE" stop >/dev/null 2>&1; _cleanup' EXIT
+trap 'main_shell && "$VMSCOPE" stop >/dev/null 2>&1; _cleanup' EXIT
 
 "$VMSCOPE" stop >/dev/null 2>&1
 "$VMSCOPE" watch --faults --duration 1 >"$T/e.out" 2>"$T/e.err"
@@ -33,10 +34,9 @@ rs=0x$rs re=0x$re
 "$VMSCOPE" watch --json --faults --interval 0.2 -p "$hp" >"$T/w.json" 2>"$T/w.err" &
 wpid=$!
 cleanup_pid "$wpid"
-for _ in $(seq 300); do grep -q '"size": 12288' "$T/w.json" 2>/dev/null && break; sleep 0.05; done
+wait_for "$T/w.json" '"size": 12288' 15
 kill -USR1 "$hp"
-for _ in $(seq 300); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.05; done
-if kill -0 "$wpid" 2>/dev/null; then
+if ! wait_exit "$wpid" 15; then
 	fail "$NAME: ends when the helper exits"
 	exit 0
 fi

@@ -3,6 +3,7 @@
 # scenario, write JSON that parses with a row per scenario and a result per row, and leave the
 # system as it found it. It asserts no timing: the numbers of a quick run on a shared machine mean
 # nothing. The model rows need root; without it they are n/a (a failure under VMSCOPE_REQUIRE_BPF=1).
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 

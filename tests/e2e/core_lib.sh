@@ -3,6 +3,7 @@
 # headers cannot be found; the library references no bpf_ symbol; a test binary that links only
 # it runs (tests/unit/test_core_lib.c, counted with the unit tests).
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/lib.sh"
 root=$(cd "$here/.." && pwd)
 T=core_lib

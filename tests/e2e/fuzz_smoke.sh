@@ -3,7 +3,7 @@
 # runs it briefly. A missing clang or libFuzzer is a failure, not a skip: tools/deps.sh
 # installs them. FUZZ_RUNS=N switches to a fixed number of runs with a fixed seed (CI).
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../lib.sh
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/../lib.sh"
 fuzzdir=$OUTPUT/fuzz
 mkdir -p "$fuzzdir"

@@ -5,6 +5,7 @@
 # empty for usage errors; for failures after the process was found (EACCES, zombie, kernel
 # thread) pmap's own "PID:   cmdline" line, byte for byte (pmap is run to get it).
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/lib.sh"
 
 PMAP=${PMAP:-/usr/bin/pmap}
@@ -89,7 +90,7 @@ kt=
 for s in /proc/[0-9]*/stat; do
 	p=${s#/proc/}; p=${p%/stat}
 	[ "$p" -gt 2 ] || continue
-	read -r _st ppid _r _r _r _r flags _rest < <(sed 's/.*) //' "$s" 2>/dev/null) || continue
+	read -r _st ppid _r _r _r _r flags _rest < <(proc_stat "$p") || continue
 	if [ "${ppid:-0}" = 2 ] && [ $(( ${flags:-0} & 0x200000 )) -ne 0 ]; then kt=$p; break; fi
 done
 pmap_first_line "$W/k2.head" 2
@@ -167,8 +168,4 @@ err_case "$T: unknown --format" 1 1 'xml' empty -- "$V" map --format xml $$
 err_case "$T: unknown --backend" 1 1 'nosuch' empty -- "$V" map --backend nosuch $$
 err_case "$T: usage error wins over a missing pid" 1 1 '' empty -- "$V" map -Z 999999999
 
-# Kill and reap our helpers now: lib.sh's exit trap kills them but does not reap them.
-# shellcheck disable=SC2154 # _cleanup_pids belongs to lib.sh
-for p in $_cleanup_pids; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
-wait 2>/dev/null
 exit 0

@@ -5,6 +5,7 @@
 # same fields. -k must print pmap's output with the kernel's bracket names ([heap], [vdso],
 # [anon:x] ...) where pmap prints "  [ anon ]" / "  [ stack ]".
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/lib.sh"
 
 PMAP=${PMAP:-/usr/bin/pmap}
@@ -20,15 +21,8 @@ fi
 # other process maps the same libc pages (see map_pmap.sh).
 RT=$W/rt
 mkdir -p "$RT" "$W/files-a" "$W/files-k"
-LDSO=
-for lib in $(ldd "$HELPERS/regions" 2>/dev/null | awk '/=>/ { print $3 } /^\t\// { print $1 }' | sort -u); do
-	[ -f "$lib" ] || continue
-	cp -L "$lib" "$RT/" || true
-	case $(basename "$lib") in ld-linux*|ld64*|ld-*.so*) LDSO=$RT/$(basename "$lib") ;; esac
-done
-cp "$HELPERS/regions" "$RT/regions"
-[ -n "$LDSO" ] || { fail "$T: setup private runtime" "no dynamic loader found by ldd"; exit 1; }
-PRIV=("$LDSO" --library-path "$RT")
+private_runtime "$RT" "$HELPERS/regions" ||
+	{ fail "$T: setup private runtime" "no dynamic loader found by ldd"; exit 1; }
 
 tag=$$
 COMM_B=vmsfb$tag
@@ -427,8 +421,4 @@ if grep -q '\[stack\]' "/proc/$HK/maps"; then
 	else fail "$T: -k shows [stack] for the main stack" "no row ends with ' [stack]'"; fi
 fi
 
-# Kill and reap our helpers now: lib.sh's exit trap kills them but does not reap them.
-# shellcheck disable=SC2154 # _cleanup_pids belongs to lib.sh
-for p in $_cleanup_pids; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
-wait 2>/dev/null
 exit 0

@@ -18,6 +18,7 @@
 # only in the modes that show no Pss. Each comparison runs pmap, vmscope, pmap: if pmap's two runs
 # differ the target changed under us and the comparison is retried (3 tries).
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/lib.sh"
 
 PMAP=${PMAP:-/usr/bin/pmap}
@@ -158,19 +159,10 @@ range_bounds() {
 RT=$W/rt
 mkdir -p "$RT" "$W/files-a" "$W/files-b" "$W/files-n"
 chmod 755 "$W" "$RT"
-LDSO=
-for lib in $(ldd "$HELPERS/regions" /bin/sleep 2>/dev/null | awk '/=>/ { print $3 } /^\t\// { print $1 }' | sort -u); do
-	[ -f "$lib" ] || continue
-	cp -L "$lib" "$RT/" || true
-	case $(basename "$lib") in ld-linux*|ld64*|ld-*.so*) LDSO=$RT/$(basename "$lib") ;; esac
-done
-cp "$HELPERS/regions" "$RT/regions"
-cp /bin/sleep "$RT/sleep"
-if [ -z "$LDSO" ] || [ ! -x "$LDSO" ]; then
+if ! private_runtime "$RT" "$HELPERS/regions" /bin/sleep; then
 	fail "$T: setup private runtime" "no dynamic loader found by ldd"
 	exit 1
 fi
-PRIV=("$LDSO" --library-path "$RT") # run a program on the private runtime
 
 # Helpers: A (all kinds, private runtime, files kept under $W, only ASCII file names), N (the same
 # plus file names with a tab, UTF-8 and an invalid UTF-8 byte, which pmap prints as '?'), B and B2
@@ -423,8 +415,4 @@ else
 	fail "$T: helper C left nothing in /var/tmp or /dev/shm" "dir '$cdir' still there or shm left"
 fi
 
-# Kill and reap our helpers now: lib.sh's exit trap kills them but does not reap them.
-# shellcheck disable=SC2154 # _cleanup_pids belongs to lib.sh
-for p in $_cleanup_pids; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
-wait 2>/dev/null
 exit 0
