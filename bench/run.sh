@@ -1,7 +1,8 @@
 #!/bin/bash
 # make bench: every speed and memory target of vmscope, measured against its competitors in the
 # same run (interleaved: A B C D A B C D ...), N repetitions, min / median, headline as a ratio.
-# Prints one table and writes it as bench/results/latest.json. bench/README.md explains the rows.
+# Records every sample; bench/report.py then prints one table and writes it as
+# bench/results/latest.json. bench/README.md explains the rows.
 #
 # Environment:
 #   BENCH_QUICK=1       1 repetition, small sizes (2,000 VMAs, short loops): a smoke run (~30 s)
@@ -36,8 +37,10 @@ fi
 MAP_REPS=$((REPS * 2))   # the map reads are short: twice the repetitions
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/results}
 BOUT=$OUTPUT/bench
-HELPERS=$OUTPUT/tests/helpers
-T=$(mktemp -d /tmp/vmscope-bench.XXXXXX)
+# The test library: the scratch dir, processes killed and reaped at exit, /proc and JSON helpers.
+# shellcheck source-path=SCRIPTDIR source=../tests/lib.sh
+LIB_TMP_NAME=vmscope-bench . "$ROOT/tests/lib.sh"
+T=$TMPDIR_TEST
 DATA=$T/data.tsv
 : >"$DATA"
 
@@ -49,7 +52,7 @@ log() { echo "bench: $*" >&2; }
 NO_MODEL=${BENCH_NO_MODEL:-0}
 command -v python3 >/dev/null || die "python3 is needed (tools/deps.sh)"
 
-# ---- records (tab-separated, read by the report at the end) ------------------------------------
+# ---- records (tab-separated, read by bench/report.py at the end) -------------------------------
 # R id scenario name unit num den op threshold target_text   a row; ratio = median(num)/median(den)
 # C id competitor label                                      a competitor of a row, in order
 # S id competitor value                                      one sample
@@ -58,6 +61,7 @@ command -v python3 >/dev/null || die "python3 is needed (tools/deps.sh)"
 # V id value                                                 the headline value, when not a ratio
 # X id key value                                             extra information for the row
 # D scenario text                                            a line describing the scenario
+# M key value                                                the run's configuration
 rec() { local IFS=$'\t'; echo "$*" >>"$DATA"; }
 row() { rec R "$@"; }
 comp() { rec C "$@"; }
@@ -66,16 +70,21 @@ na() { rec N "$@"; }
 row_na() { rec A "$@"; }
 extra() { rec X "$@"; }
 describe() { rec D "$@"; }
+meta() { rec M "$@"; }
+# vs_untraced ID SCENARIO NAME COMP LABEL OP THRESHOLD TARGET: a row timing COMP (labelled LABEL)
+# against the untraced runs, in seconds
+vs_untraced() {
+	row "$1" "$2" "$3" s "$4" untraced "$6" "$7" "$8"
+	comp "$1" untraced "untraced"; comp "$1" "$4" "$5"
+}
 
 # ---- clean-up: leave the system as found --------------------------------------------------------
 MODEL_WAS_RUNNING=0
 MODEL_START_OPTS=()
-BG_PIDS=""
 cleanup() {
-	local p
-	for p in $BG_PIDS; do
-		kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null
-	done
+	main_shell || return 0
+	# shellcheck disable=SC2086 # a list of pids
+	kill_pid $_cleanup_pids
 	if [ "$(id -u)" -eq 0 ] && [ "$NO_MODEL" != 1 ]; then
 		if [ "$MODEL_WAS_RUNNING" = 1 ]; then
 			"$VMSCOPE" status >/dev/null 2>&1 || "$VMSCOPE" start "${MODEL_START_OPTS[@]}" >/dev/null 2>&1 \
@@ -84,15 +93,10 @@ cleanup() {
 			"$VMSCOPE" status >/dev/null 2>&1 && "$VMSCOPE" stop >/dev/null 2>&1
 		fi
 	fi
-	rm -rf "$T"
+	_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-bg_add() { BG_PIDS="$BG_PIDS $1"; }
-bg_del() { local p out=""; for p in $BG_PIDS; do [ "$p" = "$1" ] || out="$out $p"; done; BG_PIDS=$out; }
-kill_bg() { # PID: stop a background process of ours and reap it
-	kill -CONT "$1" 2>/dev/null; kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null; bg_del "$1"
-}
 
 # ---- what can run here ---------------------------------------------------------------------------
 IS_ROOT=0; [ "$(id -u)" -eq 0 ] && IS_ROOT=1
@@ -118,7 +122,7 @@ if [ $IS_ROOT = 1 ]; then
 		log "BENCH_NO_MODEL=1: the model is left alone, its rows are n/a"
 	elif "$VMSCOPE" status >/dev/null 2>&1; then
 		MODEL_WAS_RUNNING=1
-		mv=$("$VMSCOPE" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("max_vmas",0))' 2>/dev/null)
+		mv=$(status_get "d.get('max_vmas', 0)" 2>/dev/null)
 		[ -n "$mv" ] && [ "$mv" != 131072 ] && [ "$mv" != 0 ] && MODEL_START_OPTS=(--max-vmas "$mv")
 		log "the model was running: it is stopped and started during the bench, and left running"
 	fi
@@ -175,6 +179,11 @@ WL_FAULTS=("$BOUT/fault_loop" "$FAULT_MIB" 3)
 WL_GCC=(sh -c "i=0; while [ \$i -lt $GCC_RUNS ]; do gcc -O2 -c '$GEN_C' -o '$T/gen.o' || exit 1; i=\$((i+1)); done")
 WL_PY=(sh -c "i=0; while [ \$i -lt $PY_RUNS ]; do '$PY' -c pass || exit 1; i=\$((i+1)); done")
 
+# secs_between T0 T1: the seconds from T0 to T1 ($EPOCHREALTIME values).
+secs_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f\n", b - a }'; }
+# per_sec N NS: N in NS nanoseconds, per second.
+per_sec() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f\n", n / (t / 1e9) }'; }
+ns_to_s() { awk -v x="$1" 'BEGIN { printf "%.9f\n", x / 1e9 }'; }
 # Wall time of a command, stdout discarded; prints seconds. Returns the command's status.
 wall() {
 	local t0 t1 rc
@@ -182,7 +191,7 @@ wall() {
 	"$@" >/dev/null 2>>"$T/stderr"
 	rc=$?
 	t1=$EPOCHREALTIME
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+	secs_between "$t0" "$t1"
 	return $rc
 }
 # Times one workload under PREFIX... (the tracer command, none for the others): sets V (seconds)
@@ -225,10 +234,9 @@ bt_start() { # [SCRIPT]: starts the one-liner (or SCRIPT), waits until its probe
 	rm -f "$T/bt.fifo" "$T/bt.ready"
 	mkfifo "$T/bt.fifo" || return 1
 	{ while IFS= read -r l; do [ "$l" = ready ] && break; done; : >"$T/bt.ready"; exec cat >/dev/null; } <"$T/bt.fifo" &
-	bg_add $!
-	BT_SINK=$!
+	BT_SINK=$!; cleanup_pid $BT_SINK
 	bpftrace -e "${1:-$BT_ONELINER}" >"$T/bt.fifo" 2>>"$T/bt.err" &
-	BT_PID=$!; bg_add $BT_PID
+	BT_PID=$!; cleanup_pid $BT_PID
 	for _ in $(seq 300); do
 		[ -e "$T/bt.ready" ] && return 0
 		kill -0 $BT_PID 2>/dev/null || break
@@ -240,7 +248,10 @@ bt_stop() {
 	[ -n "$BT_PID" ] || return 0
 	kill -INT "$BT_PID" 2>/dev/null
 	for _ in $(seq 50); do kill -0 "$BT_PID" 2>/dev/null || break; sleep 0.1; done
-	kill_bg "$BT_PID"; kill_bg "$BT_SINK"; BT_PID=""
+	kill_pid "$BT_PID" "$BT_SINK"; BT_PID=""
+}
+bt_why() { # [ERRFILE [WHAT]]: why bpftrace gave nothing, with its last error line
+	echo "bpftrace ${2:-did not attach}: $(grep -v RLIMIT "${1:-$T/bt.err}" | tail -n1)"
 }
 # vmscope watch, stdout to /dev/null (text mode: it formats every event), under /usr/bin/time for its
 # max RSS when there is one. WT is the pid to wait for, WP vmscope's own.
@@ -252,7 +263,7 @@ watch_start() { # ARGS...: starts vmscope watch ARGS, waits until its programs a
 	else
 		"$VMSCOPE" watch "$@" >/dev/null 2>"$T/watch.err" &
 	fi
-	WT=$!; bg_add $WT; WP=$WT
+	WT=$!; cleanup_pid $WT; WP=$WT
 	# Attached: watch says so on stderr once every program is attached and it reads events.
 	local c
 	for _ in $(seq 600); do
@@ -275,25 +286,20 @@ watch_stop() { # [wait]
 	[ "${1:-}" = wait ] || kill -TERM "$WP" 2>/dev/null
 	for _ in $(seq 300); do kill -0 "$WT" 2>/dev/null || break; sleep 0.05; done
 	kill -TERM "$WP" 2>/dev/null
-	wait "$WT" 2>/dev/null; bg_del "$WT"; WT="" WP=""
+	wait "$WT" 2>/dev/null; forget_pid "$WT"; WT="" WP=""
 	read -r W_SHOWN W_LOST < <(sed -n 's/^vmscope: watch: \([0-9]*\) events shown, \([0-9]*\) lost;.*/\1 \2/p' "$T/watch.err")
 	[ -s "$T/watch.rss" ] && W_RSS=$(grep -E '^[0-9]+$' "$T/watch.rss" | tail -n1)
 	[ -n "$W_SHOWN" ]
 }
 watch_why() { echo "vmscope watch failed: $(grep -v '^Command' "$T/watch.err" 2>/dev/null | tail -n1)"; }
-model_start() { # OUTFILE: start the model, record its output
-	"$VMSCOPE" start "${MODEL_START_OPTS[@]}" >"$1" 2>&1
+model_start() { # OUTFILE [OPTION...]: start the model, its output in OUTFILE
+	local out=$1
+	shift
+	"$VMSCOPE" start "$@" "${MODEL_START_OPTS[@]}" >"$out" 2>&1
 }
+start_why() { echo "vmscope start${1:-} failed: $(head -n1 "$T/start.out")"; } # [ --faults]
 model_stop() { [ "$NO_MODEL" = 1 ] || "$VMSCOPE" stop >/dev/null 2>&1; return 0; }
 status_json() { "$VMSCOPE" status --json 2>/dev/null; }
-jfield() { python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1" 2>/dev/null; }
-wait_stopped() { # PID
-	for _ in $(seq 100); do
-		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 # ==== scenario 1 (tracing overhead) and 5 (start-up) ==============================================
 log "scenario 1: tracing overhead (churn loop, gcc -O2, python3 start-up) x $REPS; scenario 5: start-up"
@@ -308,15 +314,11 @@ describe 1 "ratio = traced / untraced (medians); targets: model and watch <= 1.1
 declare -A WL_TARGET=([churn]="<=	1.10	<= 1.10x (goal 1.05x)" [gcc]="<=	1.03	<= 1.03x" [py]="<=	1.03	<= 1.03x")
 for wl in $WLS; do
 	IFS=$'\t' read -r op thr ttext <<<"${WL_TARGET[$wl]}"
-	row "$wl.model" 1 "${WL_NAME[$wl]}: model" s model untraced "$op" "$thr" "$ttext"
-	comp "$wl.model" untraced "untraced"; comp "$wl.model" model "model (pinned)"
-	row "$wl.watch" 1 "${WL_NAME[$wl]}: watch" s watch untraced "$op" "$thr" "$ttext"
-	comp "$wl.watch" untraced "untraced"; comp "$wl.watch" watch "vmscope watch >/dev/null"
+	vs_untraced "$wl.model" 1 "${WL_NAME[$wl]}: model" model "model (pinned)" "$op" "$thr" "$ttext"
+	vs_untraced "$wl.watch" 1 "${WL_NAME[$wl]}: watch" watch "vmscope watch >/dev/null" "$op" "$thr" "$ttext"
 	[ $HAVE_WATCH = 1 ] || na "$wl.watch" watch "$WATCH_WHY"
-	row "$wl.strace" 1 "${WL_NAME[$wl]}: strace" s strace untraced "" "" "-"
-	comp "$wl.strace" untraced "untraced"; comp "$wl.strace" strace "strace"
-	row "$wl.bpftrace" 1 "${WL_NAME[$wl]}: bpftrace" s bpftrace untraced "" "" "-"
-	comp "$wl.bpftrace" untraced "untraced"; comp "$wl.bpftrace" bpftrace "bpftrace"
+	vs_untraced "$wl.strace" 1 "${WL_NAME[$wl]}: strace" strace "strace" "" "" "-"
+	vs_untraced "$wl.bpftrace" 1 "${WL_NAME[$wl]}: bpftrace" bpftrace "bpftrace" "" "" "-"
 	[ $HAVE_MODEL = 1 ] || na "$wl.model" model "$MODEL_WHY"
 	[ $HAVE_STRACE = 1 ] || na "$wl.strace" strace "$STRACE_WHY"
 	[ $HAVE_BPFTRACE = 1 ] || na "$wl.bpftrace" bpftrace "$BPFTRACE_WHY"
@@ -351,19 +353,18 @@ for rep in $(seq "$REPS"); do
 	if [ $HAVE_MODEL = 1 ]; then
 		t0=$EPOCHREALTIME
 		if model_start "$T/start.out"; then
-			t1=$EPOCHREALTIME
-			sample start wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }')"
+			sample start wall "$(secs_between "$t0" "$EPOCHREALTIME")"
 			read -r procs vmas secs < <(sed -n 's/.*: \([0-9]*\) processes, \([0-9]*\) VMAs seeded in \([0-9.]*\) s.*/\1 \2 \3/p' "$T/start.out")
 			[ -n "${secs:-}" ] && { sample start seed "$secs"; extra start processes "$procs"; extra start vmas "$vmas"; }
 			for wl in $WLS; do
 				# The model's own event counter across the run: did it see the workload?
-				e0=$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["events"])' 2>/dev/null)
+				e0=$(status_get "d['counters']['events']" 2>/dev/null)
 				measure_wl "$wl"; record_wl model "$wl.model"
-				e1=$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["events"])' 2>/dev/null)
+				e1=$(status_get "d['counters']['events']" 2>/dev/null)
 				[ -n "$e0" ] && [ -n "$e1" ] && MODEL_EVENTS[$wl]="${MODEL_EVENTS[$wl]:-}${MODEL_EVENTS[$wl]:+ }$((e1 - e0))"
 			done
 		else
-			for wl in $WLS; do na "$wl.model" model "vmscope start failed: $(head -n1 "$T/start.out")"; done
+			for wl in $WLS; do na "$wl.model" model "$(start_why)"; done
 		fi
 		model_stop
 	fi
@@ -393,7 +394,7 @@ for rep in $(seq "$REPS"); do
 			for wl in $WLS; do measure_wl "$wl"; record_wl bpftrace "$wl.bpftrace"; done
 			bt_stop
 		else
-			for wl in $WLS; do na "$wl.bpftrace" bpftrace "bpftrace did not attach: $(grep -v RLIMIT "$T/bt.err" | tail -n1)"; done
+			for wl in $WLS; do na "$wl.bpftrace" bpftrace "$(bt_why)"; done
 		fi
 	fi
 done
@@ -414,14 +415,10 @@ describe 1 "fault loop: 3 rounds of touching $FAULT_MIB MiB of fresh anonymous m
 describe 1 "  $NFAULTS minor faults), after an untimed warm-up round; the loop's own time. faults = vmscope start --faults;"
 describe 1 "  perf stat = perf stat -e page-faults (the kernel's counter, counting mode); bpftrace = a count per"
 describe 1 "  (pid, 2 MiB of address) on exceptions:page_fault_user. Target: faults <= 1.10x untraced"
-row faults.model 1 "fault loop: model (no --faults)" s model untraced "" "" "-"
-comp faults.model untraced "untraced"; comp faults.model model "model (pinned)"
-row faults.faults 1 "fault loop: model --faults" s faults untraced "<=" 1.10 "<= 1.10x"
-comp faults.faults untraced "untraced"; comp faults.faults faults "model --faults"
-row faults.perf 1 "fault loop: perf stat" s perf untraced "" "" "-"
-comp faults.perf untraced "untraced"; comp faults.perf perf "perf stat -e page-faults"
-row faults.bpftrace 1 "fault loop: bpftrace" s bpftrace untraced "" "" "-"
-comp faults.bpftrace untraced "untraced"; comp faults.bpftrace bpftrace "bpftrace count per 2 MiB"
+vs_untraced faults.model 1 "fault loop: model (no --faults)" model "model (pinned)" "" "" "-"
+vs_untraced faults.faults 1 "fault loop: model --faults" faults "model --faults" "<=" 1.10 "<= 1.10x"
+vs_untraced faults.perf 1 "fault loop: perf stat" perf "perf stat -e page-faults" "" "" "-"
+vs_untraced faults.bpftrace 1 "fault loop: bpftrace" bpftrace "bpftrace count per 2 MiB" "" "" "-"
 [ $HAVE_MODEL = 1 ] || na faults.model model "$MODEL_WHY"
 [ $HAVE_FAULTS = 1 ] || na faults.faults faults "$FAULTS_WHY"
 [ $HAVE_PERF = 1 ] || na faults.perf perf "$PERF_WHY"
@@ -434,21 +431,21 @@ for rep in $(seq "$REPS"); do
 	measure_wl faults; record_wl untraced faults.model faults.faults faults.perf faults.bpftrace
 	if [ $HAVE_MODEL = 1 ]; then
 		if model_start "$T/start.out"; then measure_wl faults; record_wl model faults.model
-		else na faults.model model "vmscope start failed: $(head -n1 "$T/start.out")"; fi
+		else na faults.model model "$(start_why)"; fi
 		model_stop
 	fi
 	if [ $HAVE_FAULTS = 1 ]; then
-		if "$VMSCOPE" start --faults "${MODEL_START_OPTS[@]}" >"$T/start.out" 2>&1; then
+		if model_start "$T/start.out" --faults; then
 			measure_wl faults; record_wl faults faults.faults
 			# did it count them? the fault map's total over the run is read back as a check
-			FAULT_COUNTS="$FAULT_COUNTS $(status_json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["fault_entries"], d["faults_lost"])' 2>/dev/null | tr ' ' /)"
-		else na faults.faults faults "vmscope start --faults failed: $(head -n1 "$T/start.out")"; fi
+			FAULT_COUNTS="$FAULT_COUNTS $(status_get "'%s/%s' % (d['fault_entries'], d['faults_lost'])" 2>/dev/null)"
+		else na faults.faults faults "$(start_why " --faults")"; fi
 		model_stop
 	fi
 	if [ $HAVE_PERF = 1 ]; then measure_wl faults perf stat -e page-faults -o /dev/null --; record_wl perf faults.perf; fi
 	if [ $HAVE_BPFTRACE = 1 ]; then
 		if bt_start "$BT_FAULTS"; then measure_wl faults; record_wl bpftrace faults.bpftrace; bt_stop
-		else na faults.bpftrace bpftrace "bpftrace did not attach: $(grep -v RLIMIT "$T/bt.err" | tail -n1)"; fi
+		else na faults.bpftrace bpftrace "$(bt_why)"; fi
 	fi
 done
 [ -n "$FAULT_COUNTS" ] && extra faults.faults note "fault entries / faults not attributed after each run:$FAULT_COUNTS"
@@ -469,6 +466,7 @@ comp mapx.pmapx mapx "vmscope map -x"; comp mapx.pmapx pmapx "pmap -x"
 READERS="bpf procfs pmap mapx pmapx smaps"
 declare -A READER_LABEL=([bpf]="vmscope map --backend bpf" [procfs]="vmscope map --backend procfs" [pmap]="pmap"
 	[mapx]="vmscope map -x" [pmapx]="pmap -x" [smaps]="cat smaps")
+lock_na() { local k; for k in held wait count; do row_na "lock.$k" "$1"; done; } # WHY
 for k in held wait count; do
 	if [ $k = count ]; then row lock.count 2 "target's mmap_lock acquisitions per read" "" "" "" "" "" "-"
 	else row "lock.$k" 2 "target's mmap_lock $k per read" s "" "" "" "" "-"; fi
@@ -492,12 +490,11 @@ comp events untraced "map_flood untraced"
 flood_run() { # [watch]: one flood; sets FNS (the flood's ns) or returns 1
 	FNS=""
 	"$HELPERS/map_flood" "$FLOOD" >"$T/flood.out" 2>&1 &
-	FP=$!; bg_add $FP
-	for _ in $(seq 200); do grep -q ready "$T/flood.out" 2>/dev/null && break; kill -0 $FP 2>/dev/null || break; sleep 0.05; done
-	if ! grep -q ready "$T/flood.out" || { [ "${1:-}" = watch ] && ! watch_start -p "$FP"; }; then
-		kill_bg $FP; return 1
+	FP=$!; cleanup_pid $FP
+	if ! wait_ready "$T/flood.out" $FP || { [ "${1:-}" = watch ] && ! watch_start -p "$FP"; }; then
+		kill_pid $FP; return 1
 	fi
-	kill -USR1 $FP; wait $FP; bg_del $FP
+	kill -USR1 $FP; wait $FP; forget_pid $FP
 	FNS=$(sed -n 's/^done \([0-9]*\)$/\1/p' "$T/flood.out")
 	[ -n "$FNS" ] && [ "$FNS" -gt 0 ]
 }
@@ -505,13 +502,13 @@ if [ $HAVE_WATCH = 1 ]; then
 	[ $HAVE_MODEL = 1 ] && model_stop
 	FLOST=""
 	for rep in $(seq "$REPS"); do
-		if flood_run; then sample events untraced "$(awk -v n=$((2 * FLOOD)) -v t="$FNS" 'BEGIN { printf "%.0f\n", n / (t / 1e9) }')"
+		if flood_run; then sample events untraced "$(per_sec $((2 * FLOOD)) "$FNS")"
 		else na events untraced "map_flood failed: $(tail -n1 "$T/flood.out")"; fi
 		if flood_run watch; then
 			# -p: watch ends by itself once the flood has exited (and it has drained the buffer)
 			if watch_stop wait; then
-				sample events shown "$(awk -v n="$W_SHOWN" -v t="$FNS" 'BEGIN { printf "%.0f\n", n / (t / 1e9) }')"
-				sample events offered "$(awk -v n="$W_SHOWN" -v l="$W_LOST" -v t="$FNS" 'BEGIN { printf "%.0f\n", (n + l) / (t / 1e9) }')"
+				sample events shown "$(per_sec "$W_SHOWN" "$FNS")"
+				sample events offered "$(per_sec $((W_SHOWN + W_LOST)) "$FNS")"
 				FLOST="$FLOST${FLOST:+ }$W_LOST/$W_SHOWN"
 				[ -n "$W_RSS" ] && sample rss.watch flood "$W_RSS"
 			else
@@ -537,7 +534,7 @@ first_line() {
 		case $l in "$1"*) t1=$EPOCHREALTIME; break ;; esac
 		last=$l
 	done <&3
-	[ -n "$t1" ] && V=$(awk -v a="$ATT_T0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }')
+	[ -n "$t1" ] && V=$(secs_between "$ATT_T0" "$t1")
 	WHY="no '$1' line within 30 s${last:+: $last}"
 	[ -n "$V" ]
 }
@@ -551,14 +548,14 @@ attach_run() {
 	else
 		bpftrace -e "$BT_ONELINER" >"$T/att.fifo" 2>>"$T/bt.err" &
 	fi
-	p=$!; bg_add $p
+	p=$!; cleanup_pid $p
 	exec 3<"$T/att.fifo"
 	if [ "$1" = watch ]; then first_line "vmscope: watch: attached"; else first_line ready; fi
 	local rc=$?
 	if [ "$1" = watch ]; then kill -TERM "$p" 2>/dev/null; else kill -INT "$p" 2>/dev/null; fi
 	timeout 10 cat <&3 >/dev/null   # until it has exited (its summary, bpftrace's output)
 	exec 3<&-
-	kill_bg "$p"
+	kill_pid "$p"
 	return $rc
 }
 if [ $HAVE_WATCH = 1 ]; then
@@ -572,27 +569,26 @@ if [ $HAVE_WATCH = 1 ]; then
 fi
 
 if [ $HAVE_MODEL = 1 ]; then
-	model_start "$T/start2.out" || { HAVE_MODEL=0; MODEL_WHY="vmscope start failed: $(head -n1 "$T/start2.out")"; }
+	model_start "$T/start.out" || { HAVE_MODEL=0; MODEL_WHY=$(start_why); }
 fi
 if [ $HAVE_MODEL = 1 ]; then
 	sleep 0.5
 	status_json >"$T/status0.json"
 fi
 "$HELPERS/regions" many "$NVMAS" >"$T/regions.out" 2>&1 &
-HP=$!; bg_add $HP
-for _ in $(seq 600); do grep -q ready "$T/regions.out" 2>/dev/null && break; kill -0 $HP 2>/dev/null || break; sleep 0.1; done
-if ! grep -q ready "$T/regions.out"; then
+HP=$!; cleanup_pid $HP
+if ! wait_ready "$T/regions.out" $HP 60; then
 	why="the helper did not start: $(head -n1 "$T/regions.out")"
 	for r in map.bpf map.procfs mapx.smaps mapx.pmapx lock.held lock.wait lock.count kmem rss.map; do row_na "$r" "$why"; done
 else
-	kill -STOP $HP; wait_stopped $HP
+	stop_pid $HP
 	nmaps=$(wc -l <"/proc/$HP/maps")
 	extra map.bpf target_vmas "$nmaps"
 	if [ $HAVE_MODEL = 1 ]; then
 		sleep 0.5
 		status_json >"$T/status1.json"
-		b0=$(jfield kernel_bytes <"$T/status0.json"); v0=$(jfield vmas <"$T/status0.json")
-		b1=$(jfield kernel_bytes <"$T/status1.json"); v1=$(jfield vmas <"$T/status1.json")
+		read -r b0 v0 < <(jget "$T/status0.json" "'%s %s' % (d['kernel_bytes'], d['vmas'])" 2>/dev/null)
+		read -r b1 v1 < <(jget "$T/status1.json" "'%s %s' % (d['kernel_bytes'], d['vmas'])" 2>/dev/null)
 		if [ -n "$b0" ] && [ -n "$b1" ] && [ -n "$v0" ] && [ -n "$v1" ] && [ "$v1" -gt "$v0" ]; then
 			sample kmem without "$b0"; sample kmem with "$b1"
 			extra kmem vmas_without "$v0"; extra kmem vmas_with "$v1"
@@ -630,30 +626,19 @@ else
 		*) true ;;
 		esac
 	}
+	# The rows each reader is a competitor of (under its own name).
+	declare -A READER_ROWS=([bpf]="map.bpf" [procfs]="map.procfs" [pmap]="map.bpf map.procfs"
+		[mapx]="mapx.smaps mapx.pmapx" [pmapx]="mapx.pmapx" [smaps]="mapx.smaps")
 	# Interleaved: bpf procfs pmap mapx pmapx smaps, bpf procfs ...
 	for rep in $(seq "$MAP_REPS"); do
 		for r in $READERS; do
 			reader_ok "$r" || continue
 			# shellcheck disable=SC2086
 			if v=$(wall ${READER_CMD[$r]}); then
-				case $r in
-				bpf) sample map.bpf bpf "$v" ;;
-				procfs) sample map.procfs procfs "$v" ;;
-				pmap) sample map.bpf pmap "$v"; sample map.procfs pmap "$v" ;;
-				mapx) sample mapx.smaps mapx "$v"; sample mapx.pmapx mapx "$v" ;;
-				pmapx) sample mapx.pmapx pmapx "$v" ;;
-				smaps) sample mapx.smaps smaps "$v" ;;
-				esac
+				for row in ${READER_ROWS[$r]}; do sample "$row" "$r" "$v"; done
 			else
 				why="failed: $(tail -n1 "$T/stderr")"
-				case $r in
-				bpf) na map.bpf bpf "$why" ;;
-				procfs) na map.procfs procfs "$why" ;;
-				pmap) na map.bpf pmap "$why"; na map.procfs pmap "$why" ;;
-				mapx) na mapx.smaps mapx "$why"; na mapx.pmapx mapx "$why" ;;
-				pmapx) na mapx.pmapx pmapx "$why" ;;
-				smaps) na mapx.smaps smaps "$why" ;;
-				esac
+				for row in ${READER_ROWS[$r]}; do na "$row" "$r" "$why"; done
 			fi
 		done
 	done
@@ -687,10 +672,9 @@ tracepoint:mmap_lock:mmap_lock_released /@target != 0 && (uint64)args->mm == @ta
 END { clear(@s); clear(@a); }
 EOF
 		bpftrace "$T/lock.bt" "$HP" >"$T/lock.out" 2>"$T/lock.err" &
-		LP=$!; bg_add $LP
-		for _ in $(seq 300); do grep -q ready "$T/lock.out" 2>/dev/null && break; kill -0 $LP 2>/dev/null || break; sleep 0.1; done
-		if grep -q ready "$T/lock.out"; then
-			kill -CONT $HP; sleep 0.2; kill -STOP $HP; wait_stopped $HP
+		LP=$!; cleanup_pid $LP
+		if wait_ready "$T/lock.out" $LP 30; then
+			kill -CONT $HP; sleep 0.2; stop_pid $HP
 			: >"$T/lock.pids"
 			for rep in $(seq "$REPS"); do
 				for r in $READERS; do
@@ -702,7 +686,7 @@ EOF
 				done
 			done
 			sleep 0.2
-			kill -INT $LP; wait $LP 2>/dev/null; bg_del $LP
+			kill -INT $LP; wait $LP 2>/dev/null; forget_pid $LP
 		fi
 		if grep -q '^@target: [1-9-]' "$T/lock.out"; then
 			# "@held[PID]: NS" -> samples in seconds; a reader with no event took no mmap_lock.
@@ -710,235 +694,28 @@ EOF
 				h=$(sed -n "s/^@held\[$p\]: \([0-9]*\)$/\1/p" "$T/lock.out")
 				w=$(sed -n "s/^@wait\[$p\]: \([0-9]*\)$/\1/p" "$T/lock.out")
 				n=$(sed -n "s/^@n\[$p\]: \([0-9]*\)$/\1/p" "$T/lock.out")
-				sample lock.held "$r" "$(awk -v x="${h:-0}" 'BEGIN { printf "%.9f\n", x / 1e9 }')"
-				sample lock.wait "$r" "$(awk -v x="${w:-0}" 'BEGIN { printf "%.9f\n", x / 1e9 }')"
+				sample lock.held "$r" "$(ns_to_s "${h:-0}")"
+				sample lock.wait "$r" "$(ns_to_s "${w:-0}")"
 				sample lock.count "$r" "${n:-0}"
 			done <"$T/lock.pids"
 			extra lock.held note "locks taken inside BPF programs, and per-VMA locks, are not seen"
 		else
-			why="bpftrace did not attach or never saw the target's mm: $(grep -v RLIMIT "$T/lock.err" | tail -n1)"
-			row_na lock.held "$why"; row_na lock.wait "$why"; row_na lock.count "$why"
-			kill_bg $LP
+			lock_na "$(bt_why "$T/lock.err" "did not attach or never saw the target's mm")"
+			kill_pid $LP
 		fi
 	else
-		row_na lock.held "$BPFTRACE_WHY"; row_na lock.wait "$BPFTRACE_WHY"; row_na lock.count "$BPFTRACE_WHY"
+		lock_na "$BPFTRACE_WHY"
 	fi
-	kill_bg $HP
+	kill_pid $HP
 fi
 [ $HAVE_MODEL = 1 ] && model_stop
 
-# ==== report ======================================================================================
+# ==== report (bench/report.py) ===================================================================
 mkdir -p "$RESULTS" || die "cannot create $RESULTS"
 git_head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)
 [ -n "$git_head" ] && [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] && git_head="$git_head+dirty"
-BENCH_VMSCOPE=$VMSCOPE BENCH_GIT=$git_head BENCH_QUICK=$QUICK BENCH_REPS=$REPS BENCH_MAP_REPS=$MAP_REPS \
-BENCH_ROOT_USER=$IS_ROOT BENCH_CHURN=$CHURN BENCH_FLOOD=$FLOOD BENCH_FAULT_MIB=$FAULT_MIB BENCH_VMAS=$NVMAS BENCH_GCC_RUNS=$GCC_RUNS BENCH_PY_RUNS=$PY_RUNS \
-BENCH_PY=$PY python3 - "$DATA" "$RESULTS/latest.json" <<'EOF' || die "the report failed"
-import json, os, platform, statistics, subprocess, sys, time
-E = os.environ
-
-data_path, out_path = sys.argv[1], sys.argv[2]
-rows, order, descr = {}, [], {}
-for line in open(data_path):
-    f = line.rstrip("\n").split("\t")
-    kind, rid = f[0], f[1]
-    if kind == "D":
-        descr.setdefault(int(rid), []).append(f[2])
-        continue
-    if kind == "R":
-        scen, name, unit, num, den, op, thr, ttext = f[2:10]
-        rows[rid] = dict(id=rid, scenario=int(scen), name=name, unit=unit, num=num, den=den, op=op,
-                         threshold=float(thr) if thr else None, target=ttext, comps={}, comp_order=[],
-                         na=None, value=None, extra={})
-        order.append(rid)
-        continue
-    r = rows[rid]
-    if kind == "C":
-        r["comps"][f[2]] = dict(label=f[3], samples=[], na=None, failures=[])
-        r["comp_order"].append(f[2])
-    elif kind == "S":
-        r["comps"][f[2]]["samples"].append(float(f[3]))
-    elif kind == "N":
-        r["comps"][f[2]]["failures"].append(f[3])
-    elif kind == "A":
-        r["na"] = r["na"] or f[2]
-    elif kind == "V":
-        r["value"] = float(f[2])
-    elif kind == "X":
-        r["extra"][f[2]] = f[3]
-
-out_rows = []
-for rid in order:
-    r = rows[rid]
-    comps = []
-    for cn in r["comp_order"]:
-        c = r["comps"][cn]
-        # n/a when nothing was measured; a run that failed among good ones is reported, not hidden
-        na = None if c["samples"] else (c["failures"][0] if c["failures"] else (r["na"] or "not measured"))
-        ok = c["samples"] and not na
-        comps.append(dict(name=cn, label=c["label"],
-                          min=min(c["samples"]) if ok else None,
-                          median=statistics.median(c["samples"]) if ok else None,
-                          samples=c["samples"], na=na,
-                          failed_runs=len(c["failures"]) if c["samples"] else 0,
-                          failure=c["failures"][0] if c["samples"] and c["failures"] else None))
-    cm = {c["name"]: c for c in comps}
-    ratio = ratio_min = None
-    if not r["na"] and r["value"] is None and r["num"] and r["den"]:
-        a, b = cm.get(r["num"]), cm.get(r["den"])
-        if a and b and a["median"] is not None and b["median"] is not None and b["median"] > 0:
-            ratio = a["median"] / b["median"]
-            ratio_min = a["min"] / b["min"] if b["min"] > 0 else None
-    if r["value"] is None and not r["na"] and r["num"] and not r["den"] and cm.get(r["num"]):
-        r["value"] = cm[r["num"]]["median"]   # a row headed by one competitor's median (events)
-    headline = r["value"] if r["value"] is not None and not r["na"] else ratio
-    if r["na"]:
-        result = "n/a"
-    elif r["threshold"] is None:
-        # no target: information, unless the ratio it is about could not be measured
-        result = "n/a" if r["num"] and r["den"] and ratio is None else "info"
-    elif headline is None:
-        result = "n/a"
-    else:
-        ok = headline <= r["threshold"] if r["op"] == "<=" else headline >= r["threshold"]
-        result = "PASS" if ok else "FAIL"
-    na_reason = r["na"]
-    if result == "n/a" and not na_reason:
-        na_reason = next((c["na"] for c in comps if c["na"]), "not measured")
-    out_rows.append(dict(
-        id=rid, scenario=r["scenario"], name=r["name"], unit=r["unit"], competitors=comps,
-        ratio=None if ratio is None else round(ratio, 4),
-        ratio_of_mins=None if ratio_min is None else round(ratio_min, 4),
-        ratio_of=f'{r["num"]} / {r["den"]} (medians)' if r["num"] and r["den"] else None,
-        value=r["value"], target=r["target"], result=result, na_reason=na_reason,
-        extra=r["extra"]))
-
-def cpu_model():
-    try:
-        for l in open("/proc/cpuinfo"):
-            if l.startswith("model name"):
-                return l.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
-
-def mem_kb():
-    try:
-        for l in open("/proc/meminfo"):
-            if l.startswith("MemTotal:"):
-                return int(l.split()[1])
-    except OSError:
-        pass
-    return None
-
-def version():
-    try:
-        return subprocess.run([E["BENCH_VMSCOPE"], "--version"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return None
-
-SCEN = {1: "tracing overhead", 2: "reading a big map", 3: "event throughput", 4: "memory", 5: "start-up"}
-doc = dict(
-    tool="vmscope bench", version=version(), git=E.get("BENCH_GIT") or None,
-    date=time.strftime("%Y-%m-%dT%H:%M:%S%z"), quick=E["BENCH_QUICK"] == "1",
-    repetitions=int(E["BENCH_REPS"]), map_repetitions=int(E["BENCH_MAP_REPS"]),
-    machine=dict(kernel=platform.release(), arch=platform.machine(), nproc=os.cpu_count(),
-                 cpu=cpu_model(), mem_kb=mem_kb(), root=E["BENCH_ROOT_USER"] == "1"),
-    config=dict(churn_iterations=int(E["BENCH_CHURN"]), flood_pairs=int(E["BENCH_FLOOD"]),
-                big_map_vmas=int(E["BENCH_VMAS"]), fault_loop_mib=int(E["BENCH_FAULT_MIB"]),
-                gcc_runs=int(E["BENCH_GCC_RUNS"]), python_runs=int(E["BENCH_PY_RUNS"]),
-                python=E["BENCH_PY"]),
-    scenarios={str(k): dict(title=v, notes=descr.get(k, [])) for k, v in SCEN.items()},
-    rows=out_rows)
-doc["summary"] = {k: sum(1 for o in out_rows if o["result"] == k) for k in ("PASS", "FAIL", "n/a", "info")}
-tmp = out_path + ".tmp"
-with open(tmp, "w") as fp:
-    json.dump(doc, fp, indent=1)
-    fp.write("\n")
-os.replace(tmp, out_path)
-
-# ---- the table: one line per competitor; the ratio, target and result on the row's last line.
-# A competitor identical to one already printed in the previous row of the scenario (the same
-# untraced runs, the same pmap runs) is not printed again.
-def fmt(v, unit):
-    if v is None:
-        return "-"
-    if unit == "s":
-        if v == 0: return "0"
-        if v >= 1: return f"{v:.3f} s"
-        if v >= 1e-3: return f"{v*1e3:.2f} ms"
-        return f"{v*1e6:.1f} us"
-    if unit == "B":
-        return f"{v/1048576:.2f} MiB" if v >= 1048576 else f"{v:.0f} B"
-    if unit == "KiB":
-        return f"{v/1024:.1f} MiB" if v >= 10240 else f"{v:.0f} KiB"
-    if unit == "ev/s":
-        return f"{v/1e6:.3f}M/s"
-    return f"{v:g} {unit}".strip()
-
-def headline(o):
-    if o["result"] == "n/a":
-        return "n/a"
-    if o["value"] is not None:
-        if o["unit"] == "ev/s":
-            return f'{o["value"]/1e6:.2f}M ev/s'
-        if o["unit"] == "s":
-            return fmt(o["value"], "s")
-        return f'{o["value"]:.1f} B/VMA' if o["unit"] == "B" else f'{o["value"]:g}'
-    if o["ratio"] is not None:
-        return f'{o["ratio"]:.2f}x'
-    return "-"
-
-W = (32, 29, 10, 10, 12, 22)
-hdr = (f'{"row":<{W[0]}} {"competitor":<{W[1]}} {"min":>{W[2]}} {"median":>{W[3]}} '
-       f'{"ratio":>{W[4]}}  {"target":<{W[5]}} result')
-m = doc["machine"]
-print()
-print(f'vmscope bench  {doc["date"]}  {doc["version"] or ""} {doc["git"] or ""}')
-print(f'kernel {m["kernel"]}, {m["nproc"]} CPUs ({m["cpu"]}), {doc["repetitions"]} repetitions'
-      f' ({doc["map_repetitions"]} for map reads){"  [BENCH_QUICK]" if doc["quick"] else ""}')
-print("=" * len(hdr))
-print(hdr)
-for s in sorted(SCEN):
-    print("-" * len(hdr))
-    print(f"{s}. {SCEN[s]}")
-    for d in descr.get(s, []):
-        print(f"   {d}")
-    prev = set()
-    for o in [o for o in out_rows if o["scenario"] == s]:
-        shown = []
-        for c in o["competitors"]:
-            key = (c["label"], tuple(c["samples"]), c["na"])
-            if key in prev and c["samples"]:
-                continue
-            shown.append(c)
-        prev = {(c["label"], tuple(c["samples"]), c["na"]) for c in o["competitors"]}
-        if not shown:
-            shown = o["competitors"][-1:]
-        for i, c in enumerate(shown):
-            left = o["name"] if i == 0 else ""
-            if c["na"]:
-                reason = f'n/a ({c["na"]})'
-                cell = f'{c["label"]:<{W[1]}} {reason:<{W[2] + W[3] + 1}}'
-            else:
-                cell = f'{c["label"]:<{W[1]}} {fmt(c["min"], o["unit"]):>{W[2]}} {fmt(c["median"], o["unit"]):>{W[3]}}'
-            line = f'{left:<{W[0]}} {cell}'
-            if i == len(shown) - 1:
-                line += f' {headline(o):>{W[4]}}  {o["target"]:<{W[5]}} {o["result"]}'
-            print(line.rstrip())
-        e = o["extra"]
-        if o["id"] == "kmem" and "vmas_with" in e:
-            print(f'{"":<{W[0]}}   VMAs {e["vmas_without"]} -> {e["vmas_with"]}; average '
-                  f'{e["average_without"]} -> {e["average_with"]} B/VMA; PASS/FAIL on the marginal')
-        if o["id"] == "start" and "processes" in e:
-            print(f'{"":<{W[0]}}   seeded {e["processes"]} processes, {e["vmas"]} VMAs (last run)')
-        if "note" in e:
-            print(f'{"":<{W[0]}}   note: {e["note"]}' + (f' (expected {e["expected_events"]})' if "expected_events" in e else ""))
-        for c in o["competitors"]:
-            if c["failed_runs"] and c in shown:
-                print(f'{"":<{W[0]}}   note: {c["label"]}: {c["failed_runs"]} run(s) failed, not counted: {c["failure"]}')
-print("=" * len(hdr))
-sm = doc["summary"]
-print(f'targets: {sm["PASS"]} PASS, {sm["FAIL"]} FAIL, {sm["n/a"]} n/a; {sm["info"]} rows without a target'
-      f'   -> {out_path}')
-EOF
+meta vmscope "$VMSCOPE"; meta git "$git_head"; meta quick "$QUICK"; meta root "$IS_ROOT"
+meta reps "$REPS"; meta map_reps "$MAP_REPS"; meta churn "$CHURN"; meta flood "$FLOOD"
+meta fault_mib "$FAULT_MIB"; meta vmas "$NVMAS"; meta gcc_runs "$GCC_RUNS"; meta py_runs "$PY_RUNS"
+meta python "$PY"
+python3 "$ROOT/bench/report.py" "$DATA" "$RESULTS/latest.json" || die "the report failed"
