@@ -119,26 +119,28 @@ stop_pid() {
 	return 1
 }
 
-# wait_ready FILE PID [SECONDS]: waits (10 s at most) for a line "ready" in FILE while PID lives.
-wait_ready() {
-	local i
-	for ((i = 0; i < ${3:-10} * 20; i++)); do
-		grep -qx ready "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-# wait_for FILE PATTERN [SECONDS]: waits (10 s at most) until grep -q finds PATTERN in FILE.
+# wait_for FILE PATTERN [SECONDS [PID]]: waits (10 s at most) until grep -q finds PATTERN in FILE;
+# with PID, only while PID lives.
 wait_for() {
 	local i
 	for ((i = 0; i < ${3:-10} * 20; i++)); do
 		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		[ -z "${4:-}" ] || kill -0 "$4" 2>/dev/null || return 1
 		sleep 0.05
 	done
 	return 1
 }
+# wait_ready FILE PID [SECONDS]: waits (10 s at most) for a line "ready" in FILE while PID lives.
+wait_ready() { wait_for "$1" '^ready$' "${3:-10}" "$2"; }
+# start_python OUT MODULE...: start_bg of a python3 that has imported the MODULEs (the many
+# mappings of a real program), then sleeps.
+start_python() {
+	local out=$1 mods
+	shift
+	mods=$(IFS=,; echo "$*")
+	start_bg "$out" python3 -c "import $mods; print('ready', flush=True); import time; time.sleep(120)"
+}
+
 # wait_exit PID SECONDS: waits until PID, a child of this shell, has exited; reaps it and sets
 # WAIT_RC to its status.
 wait_exit() {

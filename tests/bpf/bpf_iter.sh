@@ -32,9 +32,9 @@ for mode in "" -d -p "-d -p" -k; do
 	else fail "bpf-iter pmap table equals procfs ($mode)"; fi
 done
 
-python3 -c 'import json, csv, ssl, sqlite3, threading, time; time.sleep(60)' &
-py=$!; cleanup_pid $py
-sleep 1; stop_pid $py
+start_python "$TMPDIR_TEST/py.out" json csv ssl sqlite3 threading
+py=$BG_PID
+stop_pid $py
 check "bpf-iter equals /proc for a stopped python3" same_json $py
 
 n=0 bad=0

@@ -10,8 +10,8 @@ no_programs_left() { no_progs 'name (vms_|store_|resync_)'; }
 
 "$VMSCOPE" stop >/dev/null 2>&1
 # A process that exists before the model starts is seeded, not followed from its birth.
-python3 -c 'import json, csv, sqlite3, threading, time; time.sleep(120)' &
-early=$!; cleanup_pid $early
+start_python "$TMPDIR_TEST/early.out" json csv sqlite3 threading
+early=$BG_PID
 
 out=$("$VMSCOPE" start 2>&1); rc=$?
 if [ $rc -eq 0 ] && [ -d $PIN ] && [ "$(stat -c %a $PIN)" = 700 ]; then pass "start pins the model under $PIN (0700)"
@@ -25,7 +25,7 @@ procs=$(status_get "d['processes']")
 if [ "${procs:-0}" -gt 3 ]; then pass "status reports the seeded processes ($procs)"
 else fail "status reports the seeded processes" "$procs"; fi
 
-sleep 1; stop_pid $early
+stop_pid $early
 check "model equals /proc for a process seeded at start (python3)" model_equals_proc $early
 
 start_bg "$TMPDIR_TEST/regions.out" "$HELPERS/regions"
@@ -44,9 +44,9 @@ for mode in "" -d -q "-d -q" -p -k; do
 	else fail "map --backend bpf $mode equals pmap byte for byte"; fi
 done
 
-python3 -c 'import json, csv, ssl, sqlite3, decimal, email.parser, threading, time; time.sleep(60)' &
-py=$!; cleanup_pid $py
-sleep 1.5; stop_pid $py
+start_python "$TMPDIR_TEST/py.out" json csv ssl sqlite3 decimal email.parser threading
+py=$BG_PID
+stop_pid $py
 check "model equals /proc for python3 importing modules" model_equals_proc $py
 if cmp -s <(pmap $py) <("$VMSCOPE" map --backend bpf $py); then pass "map --backend bpf of python3 equals pmap byte for byte"
 else fail "map --backend bpf of python3 equals pmap byte for byte"; fi

@@ -252,6 +252,22 @@ static void file_maps(void)
 	map_named_file("deleted file.dat", PROT_READ | PROT_WRITE, MAP_SHARED, 1);
 }
 
+/* A shared mapping of fd, sized to PAGES pages here, the first TOUCHED of them written; then fd is
+ * closed (the mapping keeps the object). */
+static void map_shared_fd(int fd, size_t pages, size_t touched, const char *what)
+{
+	char msg[64];
+	char *p;
+
+	snprintf(msg, sizeof(msg), "ftruncate %s", what);
+	if (ftruncate(fd, (off_t)(pages * PG)) < 0)
+		die(msg);
+	snprintf(msg, sizeof(msg), "mmap %s", what);
+	p = xmmap(NULL, pages * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0, msg);
+	touch(p, touched * PG, 1);
+	close(fd);
+}
+
 static void shared_memory(void)
 {
 	char name[64];
@@ -262,11 +278,7 @@ static void shared_memory(void)
 	fd = memfd_create("vmscope-memfd", MFD_CLOEXEC);
 	if (fd < 0)
 		die("memfd_create");
-	if (ftruncate(fd, 16 * PG) < 0)
-		die("ftruncate memfd");
-	p = xmmap(NULL, 16 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0, "mmap memfd");
-	touch(p, 8 * PG, 1);
-	close(fd);
+	map_shared_fd(fd, 16, 8, "memfd");
 
 	/* shared anonymous: "/dev/zero (deleted)" */
 	p = xmmap(NULL, 16 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0, "mmap shared anon");
@@ -278,12 +290,8 @@ static void shared_memory(void)
 	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
 		die("shm_open");
-	if (ftruncate(fd, 8 * PG) < 0)
-		die("ftruncate shm");
-	p = xmmap(NULL, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0, "mmap posix shm");
-	touch(p, 3 * PG, 1);
 	shm_unlink(name);
-	close(fd);
+	map_shared_fd(fd, 8, 3, "posix shm");
 
 	/* SysV shm: attach, then remove the id at once (the segment lives while attached) */
 	int id = shmget(IPC_PRIVATE, 16 * PG, IPC_CREAT | 0600);

@@ -457,6 +457,30 @@ static int touch_user(volatile char *p, bool write)
 
 static void op_touch(struct ctx *c);
 
+/* The MAP_ flags of a KIND of mapping (0-4 private anonymous, 5 shared anonymous, 6-7 private
+ * file, 8-9 shared file; *off: a random file offset), MAP_NORESERVE one time in NORESERVE,
+ * MAP_POPULATE and MAP_LOCKED one time in EXTRA each. */
+static int pick_map_flags(struct ctx *c, int kind, int noreserve, int extra, off_t *off)
+{
+	int flags;
+
+	if (kind < 5) {
+		flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	} else if (kind < 6) {
+		flags = MAP_SHARED | MAP_ANONYMOUS;
+	} else {
+		flags = kind < 8 ? MAP_PRIVATE : MAP_SHARED;
+		*off = rr(c, FILE_PAGES) * PG;
+	}
+	if (rr(c, noreserve) == 0)
+		flags |= MAP_NORESERVE;
+	if (rr(c, extra) == 0)
+		flags |= MAP_POPULATE;
+	if (rr(c, extra) == 0)
+		flags |= MAP_LOCKED;
+	return flags;
+}
+
 static void op_mmap_fixed(struct ctx *c)
 {
 	int kind = rr(c, 10), prot = pick_prot(c), flags = MAP_FIXED, fi;
@@ -467,20 +491,7 @@ static void op_mmap_fixed(struct ctx *c)
 
 	/* over parts of the arena (holes, several VMAs) or inside a floating region */
 	pick_range(c, &a, &l, &fi, K(FL_PLAIN));
-	if (kind < 5) {
-		flags |= MAP_PRIVATE | MAP_ANONYMOUS;
-	} else if (kind < 6) {
-		flags |= MAP_SHARED | MAP_ANONYMOUS;
-	} else {
-		flags |= kind < 8 ? MAP_PRIVATE : MAP_SHARED;
-		off = rr(c, FILE_PAGES) * PG;
-	}
-	if (rr(c, 5) == 0)
-		flags |= MAP_NORESERVE;
-	if (rr(c, 25) == 0)
-		flags |= MAP_POPULATE;
-	if (rr(c, 25) == 0)
-		flags |= MAP_LOCKED;
+	flags |= pick_map_flags(c, kind, 5, 25, &off);
 	p = mmap((void *)a, l, prot, flags, flags & MAP_ANONYMOUS ? -1 : file_fd, off);
 	report(c, (long)p, errno, "mmap_fixed %#lx %#lx %s %s%s off %#lx%s%s%s", a, l, prot_str(prot),
 	       flags & MAP_SHARED ? "shared" : "private", flags & MAP_ANONYMOUS ? " anon" : " file",
@@ -533,20 +544,7 @@ static void op_mmap_new(struct ctx *c)
 		/* adjacent to a region of ours, above or below it: merges */
 		hint = rr(c, 2) ? s->fl[i].addr + s->fl[i].len : s->fl[i].addr - l;
 	}
-	if (kind < 5) {
-		flags = MAP_PRIVATE | MAP_ANONYMOUS;
-	} else if (kind < 6) {
-		flags = MAP_SHARED | MAP_ANONYMOUS;
-	} else {
-		flags = kind < 8 ? MAP_PRIVATE : MAP_SHARED;
-		off = rr(c, FILE_PAGES) * PG;
-	}
-	if (rr(c, 8) == 0)
-		flags |= MAP_NORESERVE;
-	if (rr(c, 30) == 0)
-		flags |= MAP_POPULATE;
-	if (rr(c, 30) == 0)
-		flags |= MAP_LOCKED;
+	flags = pick_map_flags(c, kind, 8, 30, &off);
 	p = mmap((void *)hint, l, prot, flags, flags & MAP_ANONYMOUS ? -1 : file_fd, off);
 	report(c, (long)p, errno, "mmap_new hint %#lx %#lx %s %s%s off %#lx%s", hint, l,
 	       prot_str(prot), flags & MAP_SHARED ? "shared" : "private",

@@ -586,15 +586,12 @@ static void pmap_X_names(void **state)
 static void pmap_unreadable(void **state)
 {
 	struct vms_snapshot s;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct mem_out m;
 
 	snapshot_init(&s);
 	set_proc(&s, 77, "sleep 100", 0);
-	format_pmap.print_unreadable(f, &s);
-	fclose(f);
-	expect_text(buf, "77:   sleep 100\n");
+	format_pmap.print_unreadable(mem_open(&m), &s);
+	expect_text(mem_text(&m), "77:   sleep 100\n");
 	snapshot_free(&s);
 }
 

@@ -226,14 +226,10 @@ static char *render(const struct watch_format *f, const struct rcase *c, bool co
 {
 	struct watch_event ev = { .e = &c->e, .name = c->name, .realtime_ns = TS,
 				  .interval = c->interval };
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
+	struct mem_out m;
 
-	assert_non_null(out);
-	f->event(out, &ev, color);
-	fclose(out);
-	return buf;
+	f->event(mem_open(&m), &ev, color);
+	return mem_text(&m);
 }
 
 /* expect_text, naming the case when it differs */
@@ -371,16 +367,12 @@ static void human_size(void **state)
 
 static void text_header(void **state)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct mem_out m;
 
 	(void)state;
-	assert_non_null(f);
-	text->header(f, false);
-	text->header(f, true);	/* no colors in the header */
-	fclose(f);
-	expect_text(buf,
+	text->header(mem_open(&m), false);
+	text->header(m.f, true);	/* no colors in the header */
+	expect_text(mem_text(&m),
 		    "TIME            PID     TID  COMM             EVENT   RANGE                       SIZE PERM      NAME\n"
 		    "TIME            PID     TID  COMM             EVENT   RANGE                       SIZE PERM      NAME\n");
 }
@@ -471,14 +463,10 @@ static void comm_edges(void **state)
 
 static char *lost_line(const struct watch_format *f, uint64_t n, bool color)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
+	struct mem_out m;
 
-	assert_non_null(out);
-	f->lost(out, n, TS, color);
-	fclose(out);
-	return buf;
+	f->lost(mem_open(&m), n, TS, color);
+	return mem_text(&m);
 }
 
 static void lost_lines(void **state)

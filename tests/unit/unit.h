@@ -52,35 +52,49 @@ static inline void set_proc(struct vms_snapshot *s, pid_t pid, const char *cmdli
 	s->backend = "procfs";
 }
 
-/* Prints one process with a fresh state (then finishes it) and returns the text. */
-static inline char *capture(const struct vms_format *fmt, const struct vms_snapshot *s,
-			    const struct format_opts *o)
-{
-	struct format_state st = { 0 };
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+/* Text printed into memory: mem_open, print to the FILE, mem_text (the caller frees it). */
+struct mem_out {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
 
-	assert_non_null(f);
-	fmt->print(f, s, o, &st);
-	if (fmt->finish)
-		fmt->finish(f, o, &st);
-	fclose(f);
-	return buf;
+static inline FILE *mem_open(struct mem_out *m)
+{
+	m->buf = NULL;
+	m->len = 0;
+	m->f = open_memstream(&m->buf, &m->len);
+	assert_non_null(m->f);
+	return m->f;
+}
+
+static inline char *mem_text(struct mem_out *m)
+{
+	fclose(m->f);
+	return m->buf;
 }
 
 /* Prints one process with a caller-kept state, as vmscope does for several PIDs. */
 static inline char *capture_st(const struct vms_format *fmt, const struct vms_snapshot *s,
 			       const struct format_opts *o, struct format_state *st)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct mem_out m;
 
-	assert_non_null(f);
-	fmt->print(f, s, o, st);
-	fclose(f);
-	return buf;
+	fmt->print(mem_open(&m), s, o, st);
+	return mem_text(&m);
+}
+
+/* Prints one process with a fresh state (then finishes it) and returns the text. */
+static inline char *capture(const struct vms_format *fmt, const struct vms_snapshot *s,
+			    const struct format_opts *o)
+{
+	struct format_state st = { 0 };
+	struct mem_out m;
+
+	fmt->print(mem_open(&m), s, o, &st);
+	if (fmt->finish)
+		fmt->finish(m.f, o, &st);
+	return mem_text(&m);
 }
 
 /* Compares a format's text with the expected one; on a mismatch prints both in full and the
