@@ -15,7 +15,9 @@ if make -C "$root" --no-print-directory OUTPUT_BASE="$W/out" core >"$W/make.log"
 else
 	fail "$T: make core builds on its own" "$(tail -n 3 "$W/make.log" | tr '\n' ' ')"
 fi
+# where make puts it: `make SANITIZE=1 test` passes SANITIZE on, and that flavour builds in san/
 lib=$W/out/libvmscope-core.a
+[ "${SANITIZE:-}" = 1 ] && lib=$W/out/san/libvmscope-core.a
 if [ -s "$lib" ] && ! grep -qE '(BPF|GEN-SKEL|skel)' "$W/make.log" &&
    ! grep -E '^ +CC ' "$W/make.log" | grep -vq 'user/core/'; then
 	pass "$T: only user/core was compiled"
