@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "backend/backend.h"
 
+#include <errno.h>
 #include <string.h>
 
 const struct vms_backend *const vms_backends[] = {
