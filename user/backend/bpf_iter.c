@@ -12,9 +12,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
 #include "backend/backend.h"
 #include "kernel/contract.h"
 #include "kernel/vma_reader.h"
