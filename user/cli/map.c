@@ -204,7 +204,7 @@ int cmd_map(int argc, char **argv)
 	fmt = format_find(a.format);
 	if (!fmt) {
 		vms_err("map: unknown format '%s' (%s)", a.format,
-			table_names((const void *const *)vms_formats));
+			table_names(REGISTRY(vms_formats)));
 		r = VMS_EXIT_FAIL;
 		goto out;
 	}
@@ -220,7 +220,7 @@ int cmd_map(int argc, char **argv)
 		be = backend_find(a.backend);
 		if (!be) {
 			vms_err("map: unknown backend '%s' (auto, %s)", a.backend,
-				table_names((const void *const *)vms_backends));
+				table_names(REGISTRY(vms_backends)));
 			r = VMS_EXIT_FAIL;
 			goto out;
 		}

@@ -92,7 +92,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		a->o.format = watch_format_find(arg);
 		if (!a->o.format)
 			return cli_fail(state, "watch: unknown format '%s' (%s)", arg,
-					table_names((const void *const *)watch_formats));
+					table_names(REGISTRY(watch_formats)));
 		return 0;
 	case OPT_JSON:
 		a->o.format = &watch_format_json;
