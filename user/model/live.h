@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "features/features.h"
 #include "core/region.h"
 #include "vmscope.h"
 
