@@ -23,7 +23,7 @@ jget() {
 }
 
 # the live model may be running (pinned by `vmscope start`): features must add nothing to it
-pins_before=$(find /sys/fs/bpf/vmscope 2>/dev/null | sort)
+pins_before=$(find "${VMSCOPE_PIN_DIR:-/sys/fs/bpf/vmscope}" 2>/dev/null | sort)
 "$VMSCOPE" features >"$T/table" 2>"$T/table.err"
 check "features exits 0" test $? -eq 0
 check "features prints a tier" grep -Eq '^tier (kfunc-resync|event-resync|procfs): .+' "$T/table"
@@ -82,7 +82,7 @@ else
 	done
 	check "features leaves no BPF programs loaded" test -z "$left"
 	[ -z "$left" ] || echo "$left" | sed 's/^/    /'
-	pins_after=$(find /sys/fs/bpf/vmscope 2>/dev/null | sort)
+	pins_after=$(find "${VMSCOPE_PIN_DIR:-/sys/fs/bpf/vmscope}" 2>/dev/null | sort)
 	check "features pins nothing under /sys/fs/bpf/vmscope" test "$pins_before" = "$pins_after"
 fi
 

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then skip_bpf "live model" "needs root"; exit 0; fi
-PIN=/sys/fs/bpf/vmscope
+PIN=${VMSCOPE_PIN_DIR:-/sys/fs/bpf/vmscope}
 
 # The model's JSON against /proc's, backend name blanked. Any fallback to /proc (the model lost
 # the process) is a failure too: -v makes the bpf backend say so on stderr.

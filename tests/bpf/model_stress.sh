@@ -69,7 +69,7 @@ fi
 "$VMSCOPE" status --json >"$T/status0.json" 2>/dev/null
 echo "    tier $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tier"])' "$T/status0.json" 2>/dev/null)"
 # Someone else restarting the model during the run would disturb it: say so if it happens.
-model_id() { stat -c %i.%Y /sys/fs/bpf/vmscope/links/sys_enter 2>/dev/null; }
+model_id() { stat -c %i.%Y "${VMSCOPE_PIN_DIR:-/sys/fs/bpf/vmscope}"/links/sys_enter 2>/dev/null; }
 model0=$(model_id)
 
 stress_dir=$(mktemp -d /var/tmp/vmscope-stress.XXXXXX)

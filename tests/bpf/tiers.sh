@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then skip_bpf "tier fallbacks" "needs root"; exit 0; fi
-PIN=/sys/fs/bpf/vmscope
+PIN=${VMSCOPE_PIN_DIR:-/sys/fs/bpf/vmscope}
 T=$TMPDIR_TEST
 
 jfield() { # FILE EXPR: a Python expression on the JSON object d
