@@ -125,7 +125,7 @@ static bool same_start(uint64_t model_ns, uint64_t ticks)
 
 int live_resync(struct live *m, pid_t pid)
 {
-	struct { int32_t pid, ret; } args = { .pid = pid };
+	struct vms_resync_args args = { .pid = pid };
 	/* syscall programs get ctx_in and write their answer back into it (no ctx_out) */
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
 
@@ -199,7 +199,7 @@ static int cmp_idx(const void *a, const void *b)
 static char *name_of(struct live *m, const struct vms_vma_ent *v)
 {
 	struct vms_name_ent ne;
-	uint32_t kind = (v->flags >> VMS_VMA_KIND_SHIFT) & 0xff;
+	uint32_t kind = vms_vma_ent_kind(v->flags);
 
 	if (kind == VMS_NAME_NONE)
 		return xstrdup("");
