@@ -52,9 +52,7 @@ struct vms_vma_rec {
 	__u8 pad;
 };
 
-/* ---- The live model (bpf/model.bpf.c), pinned under /sys/fs/bpf/vmscope ---- */
-
-#define VMS_PIN_DIR "/sys/fs/bpf/vmscope"
+/* ---- The live model (bpf/model.bpf.c), pinned under $VMSCOPE_PIN_DIR (user/model/pins.h) ---- */
 
 /* vms_proc_ent.flags */
 #define VMS_PROC_DIRTY		0x01	/* the kernel side could not follow a change: resync */
