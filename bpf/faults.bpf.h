@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Page faults per region, counted and aggregated in the kernel (never an event per fault).
- * Included by bpf/model.bpf.c (`vmscope start --faults`) and meant for bpf/watch.bpf.c too; the
- * includer has vmlinux.h, bpf_helpers.h, bpf_core_read.h and bpf_tracing.h before it. User space
- * attaches the perf programs with user/model/faults.c and leaves them unloaded (autoload false)
- * when faults are off.
+ * Page faults per region, counted and aggregated in the kernel (never an event per fault), with
+ * `vmscope start --faults`. The maps, the programs and the global functions are model.bpf.c's
+ * (the maps' types are here, so that each is declared once); this is the logic they run. User
+ * space attaches the perf programs with user/model/faults.c and leaves them unloaded (autoload
+ * false) when faults are off.
  *
  * Sources: vms_flt_min / vms_flt_maj run on the perf software events PAGE_FAULTS_MIN / _MAJ (one
  * per CPU, sample_period 1): the kernel's own classification (mm_account_fault), on every arch,
@@ -23,48 +23,46 @@
 #ifndef VMS_FAULTS_BPF_H
 #define VMS_FAULTS_BPF_H
 
-#include "vmscope.h"
+#include "vma_common.bpf.h"
 #include "vma_walk.bpf.h"
 
-#define FLT_PAGE		4096
-#define FLT_VM_GROWSDOWN	0x100
-#define FLT_ERR_WRITE		0x2	/* x86 page fault error_code bits */
-#define FLT_ERR_INSTR		0x10
-#define FLT_PF_EXITING		0x4
-
-struct {
+/* Counts by {tgid, key start of the VMA at fault time} (vmscope.h). */
+typedef struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 131072);
 	__type(key, struct vms_fault_key);
 	__type(value, struct vms_fault_ent);
-} vms_faults SEC(".maps");
+} vms_faults_map;
+extern vms_faults_map vms_faults SEC(".maps");
 
 /* Keys per process: an exit or exec that could not reach them all through the VMAs (a key a
  * change left inside a VMA, or no VMA walk possible) sweeps the map for that process only then. */
-struct {
+typedef struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 32768);
 	__type(key, __u32);
 	__type(value, __s64);
-} vms_faults_nkeys SEC(".maps");
+} vms_faults_nkeys_map;
+extern vms_faults_nkeys_map vms_faults_nkeys SEC(".maps");
 
 /* Faults that could not be attributed: no VMA found (mmap_lock busy), or the map was full. */
-struct {
+typedef struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
-} vms_faults_lost SEC(".maps");
+} vms_faults_lost_map;
+extern vms_faults_lost_map vms_faults_lost SEC(".maps");
 
 /* Written by user space after load: which source is live (for `vmscope status`). */
-struct {
+typedef struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct vms_fault_info);
-} vms_faults_info SEC(".maps");
+} vms_faults_info_map;
 
 /* The access type of the fault this thread is taking, and the page it is for. */
 struct flt_pending {
@@ -72,39 +70,34 @@ struct flt_pending {
 	__u64 access;	/* 1 read, 2 write, 3 exec; 0 none */
 };
 
-struct {
+typedef struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct flt_pending);
-} vms_faults_pending SEC(".maps");
+} vms_faults_pending_map;
+extern vms_faults_pending_map vms_faults_pending SEC(".maps");
 
-extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struct *task,
-				 __u64 addr) __ksym __weak;
-extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __ksym __weak;
-extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __ksym __weak;
+/* Set before load: the access types are noted (flt_note_access() runs on page_fault_user). */
+extern const volatile bool faults_access;
 
-/* The key start of a VMA: its start, or the top page of a stack (it grows down). */
-static __always_inline __u64 flt_key_start(struct vm_area_struct *vma)
+#define FLT_ERR_WRITE		0x2	/* x86 page fault error_code bits */
+#define FLT_ERR_INSTR		0x10
+
+/* x86: the access type, noted before the fault is handled; the perf program of the same fault
+ * (same thread, same page) counts it. A fault that fails (SIGSEGV) leaves a note nobody uses.
+ * The model already runs on page_fault_user and calls this from there (one hook less per fault);
+ * elsewhere vms_flt_access does. */
+static __always_inline void flt_note_access(unsigned long address, unsigned long error_code)
 {
-	if (vma->vm_flags & FLT_VM_GROWSDOWN)
-		return vma->vm_end - FLT_PAGE;
-	return vma->vm_start;
-}
+	struct flt_pending *pend;
 
-static long flt_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
-{
-	*(__u64 *)data = flt_key_start(vma);
-	return 0;
-}
-
-static __always_inline void flt_lost(void)
-{
-	__u32 zero = 0;
-	__u64 *v = bpf_map_lookup_elem(&vms_faults_lost, &zero);
-
-	if (v)
-		*v += 1;
+	pend = bpf_task_storage_get(&vms_faults_pending, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!pend)
+		return;
+	pend->page = page_down(address);
+	pend->access = error_code & FLT_ERR_INSTR ? 3 : error_code & FLT_ERR_WRITE ? 2 : 1;
 }
 
 static __always_inline void flt_nkeys_add(__u32 tgid, __s64 delta)
@@ -117,95 +110,6 @@ static __always_inline void flt_nkeys_add(__u32 tgid, __s64 delta)
 	}
 	if (n)
 		__sync_fetch_and_add(n, delta);
-}
-
-static __always_inline struct vms_fault_ent *flt_entry(struct vms_fault_key *key)
-{
-	struct vms_fault_ent *e = bpf_map_lookup_elem(&vms_faults, key), zero = {};
-
-	if (e)
-		return e;
-	/* a new key: rare (the first fault in a VMA), so the count per process is kept here */
-	if (!bpf_map_update_elem(&vms_faults, key, &zero, BPF_NOEXIST))
-		flt_nkeys_add(key->tgid, 1);
-	return bpf_map_lookup_elem(&vms_faults, key);
-}
-
-/* Set before load: the access types are noted (flt_note_access runs on page_fault_user). */
-const volatile bool faults_access;
-
-/* The hot path: one fault of the current task at addr, completed (perf MIN/MAJ). */
-static __always_inline int flt_count(__u64 addr, bool major)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct vms_fault_key key = { .tgid = task->tgid };
-	struct vms_fault_ent *e;
-	struct flt_pending *pend;
-	struct vm_area_struct *vma;
-
-	/* An exiting task still faults (clearing its tid: a copy-on-write page) after the exit hook
-	 * has freed its counts, and so does an exec on the old mm after sched_prepare_exec: those
-	 * would outlive it, under addresses the new program may map. */
-	if ((task->flags & FLT_PF_EXITING) || BPF_CORE_READ_BITFIELD(task, in_execve))
-		return 0;
-	vma = flt_find_vma(task->mm, addr);
-	if (!vma) {
-		flt_lost();
-		return 0;
-	}
-	key.start = flt_key_start(vma);
-	e = flt_entry(&key);
-	if (!e) {
-		flt_lost();
-		return 0;
-	}
-	__sync_fetch_and_add(major ? &e->maj : &e->min, 1);
-	if (!faults_access)
-		return 0;
-	/* no storage is created here: only threads seen by flt_note_access have one */
-	pend = bpf_task_storage_get(&vms_faults_pending, task, 0, 0);
-	if (pend && pend->page == (addr & ~(__u64)(FLT_PAGE - 1)) && pend->access) {
-		__sync_fetch_and_add(pend->access == 3 ? &e->exec : pend->access == 2 ? &e->write
-										      : &e->read, 1);
-		pend->access = 0;
-	}
-	return 0;
-}
-
-SEC("perf_event")
-int vms_flt_min(struct bpf_perf_event_data *ctx)
-{
-	INJECT_REFUSAL(VMS_INJECT_FAULTS);
-	return flt_count(ctx->addr, false);
-}
-
-SEC("perf_event")
-int vms_flt_maj(struct bpf_perf_event_data *ctx)
-{
-	return flt_count(ctx->addr, true);
-}
-
-/* x86: the access type, noted before the fault is handled; the perf program of the same fault
- * (same thread, same page) counts it. A fault that fails (SIGSEGV) leaves a note nobody uses.
- * An includer that already runs on page_fault_user calls this from there (one hook less per
- * fault); the others attach vms_flt_access. */
-static __always_inline void flt_note_access(unsigned long address, unsigned long error_code)
-{
-	struct flt_pending *pend;
-
-	pend = bpf_task_storage_get(&vms_faults_pending, bpf_get_current_task_btf(), 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!pend)
-		return;
-	pend->page = address & ~(__u64)(FLT_PAGE - 1);
-	pend->access = error_code & FLT_ERR_INSTR ? 3 : error_code & FLT_ERR_WRITE ? 2 : 1;
-}
-
-SEC("tp_btf/page_fault_user")
-int BPF_PROG(vms_flt_access, unsigned long address, struct pt_regs *regs, unsigned long error_code)
-{
-	flt_note_access(address, error_code);
-	return 0;
 }
 
 /* Adds src into *dst. */
@@ -233,8 +137,81 @@ static __always_inline bool faults_take(__u32 tgid, __u64 start, struct vms_faul
 	return true;
 }
 
-/* Moves the counts keyed at from to the key to (adding to what is there). A global function. */
-__noinline int faults_move(__u32 tgid, __u64 from, __u64 to)
+/* The key start of a VMA: its start, or the top page of a stack (it grows down). */
+static __always_inline __u64 flt_key_start(struct vm_area_struct *vma)
+{
+	if (vma->vm_flags & VM_GROWSDOWN)
+		return vma->vm_end - PAGE_SIZE;
+	return vma->vm_start;
+}
+
+static long flt_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	*(__u64 *)data = flt_key_start(vma);
+	return 0;
+}
+
+static __always_inline void flt_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *v = bpf_map_lookup_elem(&vms_faults_lost, &zero);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline struct vms_fault_ent *flt_entry(struct vms_fault_key *key)
+{
+	struct vms_fault_ent *e = bpf_map_lookup_elem(&vms_faults, key), zero = {};
+
+	if (e)
+		return e;
+	/* a new key: rare (the first fault in a VMA), so the count per process is kept here */
+	if (!bpf_map_update_elem(&vms_faults, key, &zero, BPF_NOEXIST))
+		flt_nkeys_add(key->tgid, 1);
+	return bpf_map_lookup_elem(&vms_faults, key);
+}
+
+/* The hot path: one fault of the current task at addr, completed (perf MIN/MAJ). */
+static __always_inline int flt_count(__u64 addr, bool major)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vms_fault_key key = { .tgid = task->tgid };
+	struct vms_fault_ent *e;
+	struct flt_pending *pend;
+	struct vm_area_struct *vma;
+
+	/* An exiting task still faults (clearing its tid: a copy-on-write page) after the exit hook
+	 * has freed its counts, and so does an exec on the old mm after sched_prepare_exec: those
+	 * would outlive it, under addresses the new program may map. */
+	if ((task->flags & PF_EXITING) || BPF_CORE_READ_BITFIELD(task, in_execve))
+		return 0;
+	vma = flt_find_vma(task->mm, addr);
+	if (!vma) {
+		flt_lost();
+		return 0;
+	}
+	key.start = flt_key_start(vma);
+	e = flt_entry(&key);
+	if (!e) {
+		flt_lost();
+		return 0;
+	}
+	__sync_fetch_and_add(major ? &e->maj : &e->min, 1);
+	if (!faults_access)
+		return 0;
+	/* no storage is created here: only threads seen by flt_note_access have one */
+	pend = bpf_task_storage_get(&vms_faults_pending, task, 0, 0);
+	if (pend && pend->page == page_down(addr) && pend->access) {
+		__sync_fetch_and_add(pend->access == 3 ? &e->exec : pend->access == 2 ? &e->write
+										      : &e->read, 1);
+		pend->access = 0;
+	}
+	return 0;
+}
+
+/* Moves the counts keyed at from to the key to (adding to what is there): faults_move(). */
+static __always_inline int flt_move(__u32 tgid, __u64 from, __u64 to)
 {
 	struct vms_fault_key key = { .tgid = tgid, .start = to };
 	struct vms_fault_ent moved = {}, *e;
@@ -257,9 +234,9 @@ __noinline int faults_move(__u32 tgid, __u64 from, __u64 to)
 /*
  * After the current process changed its VMAs: the counts keyed at start (a key start before the
  * change) go to the VMA that holds start now, under its key start (a merge), or are freed when
- * nothing is mapped there any more. A global function: verified once. Returns 1 if freed.
+ * nothing is mapped there any more: faults_fold(). Returns 1 if freed.
  */
-__noinline int faults_fold(__u64 start)
+static __always_inline int flt_fold(__u64 start)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct vms_fault_key key = { .tgid = tgid, .start = start };
@@ -269,10 +246,10 @@ __noinline int faults_fold(__u64 start)
 	if (!start || !bpf_map_lookup_elem(&vms_faults, &key))
 		return 0;
 	/* -EBUSY (mmap_lock contended): left where it is, inside a VMA it still counts for it */
-	if (bpf_find_vma(bpf_get_current_task_btf(), start, flt_vma_cb, &now, 0) == -2 /* ENOENT */)
+	if (bpf_find_vma(bpf_get_current_task_btf(), start, flt_vma_cb, &now, 0) == -ENOENT)
 		return faults_take(tgid, start, NULL);
 	if (now)
-		faults_move(tgid, start, now);
+		flt_move(tgid, start, now);
 	return 0;
 }
 
@@ -280,9 +257,10 @@ __noinline int faults_fold(__u64 start)
  * Takes the counts of the current process keyed in [lo, hi): adds them into *acc and frees them.
  * For an unmap of [lo, hi), called before it happens (sys_enter): the keys are the key starts of
  * the VMAs overlapping the range. A VMA that starts before lo keeps its counts (its key is not in
- * the range): they stay with the piece that holds the key. Returns the entries taken.
+ * the range): they stay with the piece that holds the key. Returns the entries taken:
+ * faults_take_range().
  */
-__noinline int faults_take_range(__u64 lo, __u64 hi, struct vms_fault_ent *acc)
+static __always_inline int flt_take_range(__u64 lo, __u64 hi, struct vms_fault_ent *acc)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = task->tgid;
@@ -327,9 +305,9 @@ static __always_inline void faults_sweep(__u32 tgid)
  * exec (sched_prepare_exec: the old mm is still there) and exit: frees the current process's
  * counts. Its keys are its VMAs' key starts, unless a change could not fold one (it is then inside
  * a VMA) or the VMAs could not be walked: the count of keys left says so, and only then is the
- * map swept for it. Returns the keys freed through the VMAs.
+ * map swept for it. Returns the keys freed through the VMAs: faults_drop_current().
  */
-__noinline int faults_drop_current(void)
+static __always_inline int flt_drop_current(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = task->tgid;

@@ -15,42 +15,14 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
-#include "vma_common.bpf.h"
+#include "vma_name.bpf.h"
+#include "syscalls.bpf.h"
 #include "faults.bpf.h"
 
-#define PAGE_SIZE	4096
-#define MAP_FIXED	0x10
-#define MAP_FIXED_NOREPLACE 0x100000
-#define MREMAP_FIXED	2
-#define PR_SET_VMA	0x53564d41
 #define MAX_OLD		64	/* VMA starts remembered per op; more means a full resync */
-#define EBUSY		16
-#define PF_EXITING	0x00000004
 
 /* (tgid, generation) travel as one argument to the global functions */
 #define TG(tgid, gen) ((__u64)(tgid) << 32 | (gen))
-
-/* x86_64 syscall numbers (the tracepoint gives the number only). */
-enum {
-	NR_close = 3,
-	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12, NR_ioctl = 16,
-	NR_mremap = 25, NR_madvise = 28, NR_shmat = 30, NR_shmdt = 67, NR_mlock = 149,
-	NR_munlock = 150, NR_mlockall = 151, NR_munlockall = 152, NR_prctl = 157,
-	NR_io_setup = 206, NR_io_destroy = 207, NR_remap_file_pages = 216, NR_mbind = 237,
-	NR_mlock2 = 325, NR_pkey_mprotect = 329,
-	NR_set_mempolicy_home_node = 450, NR_map_shadow_stack = 453, NR_mseal = 462,
-};
-
-extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struct *task,
-				 __u64 addr) __ksym __weak;
-extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __ksym __weak;
-extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __ksym __weak;
-extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
-
-/* userfaultfd (un)registration splits and merges VMAs, of the mm the uffd was made for */
-#define UFFDIO_REGISTER		0xc020aa00
-#define UFFDIO_UNREGISTER	0x8010aa01
-extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 
 /* Maps are not preallocated: kernel memory follows what is tracked (see `vmscope status`). */
 struct {
@@ -69,8 +41,8 @@ struct {
 	__type(value, struct vms_vma_ent);
 } vms_vmas SEC(".maps");
 
-/* Names are interned by content; a full table leaves new names unbuilt (the reader then falls
- * back to /proc for that process) rather than evicting names still in use. */
+/* Names are interned by content (vma_name.bpf.h); a full table leaves new names unbuilt (the
+ * reader then falls back to /proc for that process). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -123,12 +95,65 @@ struct {
 	__type(value, struct vms_op);
 } vms_ops SEC(".maps");
 
+vms_scratch_map vms_scratch SEC(".maps");	/* names are built there (vma_name.bpf.h) */
 
+const volatile __u32 inject_refusal;	/* tests only: INJECT_REFUSAL */
 const volatile __u32 seed_tgid;		/* seeding iterator: 0 = every process */
 const volatile bool event_tier;		/* tier event-resync: see the end of this file */
 /* `start --faults`: keep the fault counts' keys at VMA starts (faults.bpf.h). Off, the verifier
  * drops that code: the model without faults pays nothing for it. */
 const volatile bool faults_on;
+
+/* ---- page faults per region, with `start --faults` (the counting: faults.bpf.h) ---- */
+
+vms_faults_map vms_faults SEC(".maps");
+vms_faults_nkeys_map vms_faults_nkeys SEC(".maps");
+vms_faults_lost_map vms_faults_lost SEC(".maps");
+vms_faults_info_map vms_faults_info SEC(".maps");
+vms_faults_pending_map vms_faults_pending SEC(".maps");
+const volatile bool faults_access;
+
+SEC("perf_event")
+int vms_flt_min(struct bpf_perf_event_data *ctx)
+{
+	INJECT_REFUSAL(VMS_INJECT_FAULTS);
+	return flt_count(ctx->addr, false);
+}
+
+SEC("perf_event")
+int vms_flt_maj(struct bpf_perf_event_data *ctx)
+{
+	return flt_count(ctx->addr, true);
+}
+
+/* Where the model's own vms_fault does not run (it notes the access types itself). */
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(vms_flt_access, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	flt_note_access(address, error_code);
+	return 0;
+}
+
+/* Global functions, verified once each rather than at every call (faults.bpf.h: flt_*). */
+__noinline int faults_move(__u32 tgid, __u64 from, __u64 to)
+{
+	return flt_move(tgid, from, to);
+}
+
+__noinline int faults_fold(__u64 start)
+{
+	return flt_fold(start);
+}
+
+__noinline int faults_take_range(__u64 lo, __u64 hi, struct vms_fault_ent *acc)
+{
+	return flt_take_range(lo, hi, acc);
+}
+
+__noinline int faults_drop_current(void)
+{
+	return flt_drop_current();
+}
 
 static __always_inline void stat_inc(__u32 id)
 {
@@ -137,13 +162,6 @@ static __always_inline void stat_inc(__u32 id)
 	if (v)
 		*v += 1;
 }
-
-static __always_inline void names_full(void)
-{
-	stat_inc(VMS_STAT_MAP_FULL);
-}
-
-#include "vma_name.bpf.h"
 
 static __always_inline struct vms_global *global(void)
 {
@@ -170,14 +188,14 @@ static __always_inline __u32 new_gen(void)
  */
 __noinline int store_vma_at(__u64 tg, __u64 vma_addr)
 {
-	struct vm_area_struct *vma = flt_cast(vma_addr, struct vm_area_struct);
+	struct vm_area_struct *vma = rdonly_cast(vma_addr, struct vm_area_struct);
 	struct vms_vma_key key = { .tgid = tg >> 32, .gen = (__u32)tg };
 	struct vms_vma_ent ent = {};
 	struct mm_struct *mm;
 	struct scratch *s;
 	struct file *file;
 	__u32 flags, kind;
-	bool is_new;
+	bool is_new, full = false;
 	int is;
 
 	if (!vma)
@@ -188,14 +206,17 @@ __noinline int store_vma_at(__u64 tg, __u64 vma_addr)
 	flags = vma_perm_flags(BPF_CORE_READ(vma, vm_flags));
 	file = BPF_CORE_READ(vma, vm_file);
 	if (file) {
-		ent.pgoff = (__u64)BPF_CORE_READ(vma, vm_pgoff) << 12;
+		ent.pgoff = (__u64)BPF_CORE_READ(vma, vm_pgoff) << PAGE_SHIFT;
 		ent.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
 		ent.ino = BPF_CORE_READ(file, f_inode, i_ino);
 	}
 	s = scratch();
 	if (s) {
-		ent.name_id = vma_name(s, vma, mm, key.start, ent.end, &kind, &flags, &is);
+		ent.name_id = vma_name(&vms_names, s, vma, mm, key.start, ent.end, &kind, &flags,
+				       &is, &full);
 		scratch_put(s);
+		if (full)
+			stat_inc(VMS_STAT_MAP_FULL);
 	} else {
 		/* every slot taken on this CPU: unnamed, so readers ask /proc for it */
 		kind = VMS_NAME_NONE;
@@ -210,7 +231,7 @@ __noinline int store_vma_at(__u64 tg, __u64 vma_addr)
 	}
 	if (flags & VMS_VMA_UNNAMED)
 		stat_inc(VMS_STAT_UNNAMED);
-	ent.flags = flags | kind << VMS_VMA_KIND_SHIFT;
+	ent.flags = vms_vma_ent_flags(flags, kind);
 	is_new = !bpf_map_lookup_elem(&vms_vmas, &key);
 	if (bpf_map_update_elem(&vms_vmas, &key, &ent, BPF_ANY)) {
 		stat_inc(VMS_STAT_MAP_FULL);
@@ -339,7 +360,7 @@ __noinline int resync_pid(__s32 pid)
 	int err;
 
 	if (!task)
-		return -3; /* -ESRCH */
+		return -ESRCH;
 	err = resync_task(task);
 	bpf_task_release(task);
 	return err;
@@ -347,31 +368,16 @@ __noinline int resync_pid(__s32 pid)
 
 /* ---- syscalls ---- */
 
+/* The syscalls that may change VMAs (syscalls.bpf.h) */
 static __always_inline bool tracked_nr(long nr)
 {
-	switch (nr) {
-	case NR_mmap: case NR_mprotect: case NR_munmap: case NR_brk: case NR_mremap:
-	case NR_madvise: case NR_shmat: case NR_shmdt: case NR_mlock: case NR_munlock:
-	case NR_mlockall: case NR_munlockall: case NR_prctl: case NR_io_setup:
-	case NR_io_destroy: case NR_remap_file_pages: case NR_mbind: case NR_mlock2:
-	case NR_pkey_mprotect: case NR_set_mempolicy_home_node: case NR_map_shadow_stack:
-	case NR_mseal: case NR_ioctl: case NR_close:
-		return true;
-	}
-	return false;
+	return sys_followers(nr) & SYS_MODEL;
 }
 
-/* Whether syscall nr (a tracked_nr() one; a1, a2 its first two arguments) is followed. */
-static __always_inline bool op_wanted(long nr, __u64 a1, __u64 a2, struct vms_proc_ent *p)
+/* Whether syscall nr (a tracked_nr() one; a0, a1 its first two arguments) is followed. */
+static __always_inline bool op_wanted(long nr, __u64 a0, __u64 a1, struct vms_proc_ent *p)
 {
-	if (nr == NR_ioctl && a2 != UFFDIO_REGISTER && a2 != UFFDIO_UNREGISTER)
-		return false;
-	/* closing the last reference of a uffd unregisters its ranges (merges VMAs) */
-	if (nr == NR_close && !(p && (p->flags & VMS_PROC_UFFD)))
-		return false;
-	if (nr == NR_prctl && a1 != PR_SET_VMA)
-		return false;
-	return true;
+	return sys_changes_vmas(nr, a0, a1, p && (p->flags & VMS_PROC_UFFD));
 }
 
 /* A followed syscall whose entry or exit could not be paired (the task storage could not be
@@ -385,24 +391,21 @@ static __always_inline void op_lost(struct vms_proc_ent *p, __u32 stat)
 
 /* Global functions (verified once, the syscall number unknown to their caller): whether an exit
  * is of no syscall of ours, and an exit whose entry was not recorded (the kernel skipped it, or
- * the model was attached during the call). a1, a2: the call's first two arguments. */
+ * the model was attached during the call). a0, a1: the call's first two arguments. */
 __noinline int exit_untracked(long nr)
 {
 	return !tracked_nr(nr);
 }
 
-__noinline int exit_unpaired(long nr, __u64 a1, __u64 a2)
+__noinline int exit_unpaired(long nr, __u64 a0, __u64 a1)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &tgid);
 
-	if (tracked_nr(nr) && op_wanted(nr, a1, a2, p))
+	if (tracked_nr(nr) && op_wanted(nr, a0, a1, p))
 		op_lost(p, VMS_STAT_LOST_EXIT);
 	return 0;
 }
-
-static __always_inline __u64 page_down(__u64 a) { return a & ~(__u64)(PAGE_SIZE - 1); }
-static __always_inline __u64 page_up(__u64 a) { return (a + PAGE_SIZE - 1) & ~(__u64)(PAGE_SIZE - 1); }
 
 /* Remembers the starts of the VMAs overlapping [lo, hi) and widens [elo, ehi) to cover them. */
 static __noinline int remember_old(struct task_struct *task, struct vms_op *op, __u64 lo, __u64 hi)
@@ -444,6 +447,7 @@ static __noinline int remember_old(struct task_struct *task, struct vms_op *op, 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 {
+	struct sys_range r = {};
 	struct task_struct *task;
 	struct vms_proc_ent *p;
 	struct vms_op *op;
@@ -454,7 +458,9 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
-	if (!op_wanted(nr, PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs), p))
+	a0 = SYS_ARG0(regs);
+	a1 = SYS_ARG1(regs);
+	if (!op_wanted(nr, a0, a1, p))
 		return 0;
 	task = bpf_get_current_task_btf();
 	op = bpf_task_storage_get(&vms_ops, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -462,13 +468,10 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 		op_lost(p, VMS_STAT_LOST_ENTRY);
 		return 0;
 	}
-	op->lo = op->hi = op->lo2 = op->hi2 = 0;
 	op->n_old = 0;
 	op->full = false;
-	a0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	a1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	a2 = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	a3 = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	a2 = SYS_ARG2(regs);
+	a3 = SYS_ARG3(regs);
 	op->nr = nr;
 	op->args[0] = a0;
 	op->args[1] = a1;
@@ -477,46 +480,17 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 	op->elo = ~0ULL;
 	op->ehi = 0;
 
-	switch (nr) {
-	case NR_mmap:
-		if (a3 & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-			op->lo = page_down(a0);
-			op->hi = page_up(a0 + a1);
-		}
-		break;
-	case NR_mprotect: case NR_munmap: case NR_madvise: case NR_mlock: case NR_munlock:
-	case NR_mbind: case NR_mlock2: case NR_pkey_mprotect: case NR_set_mempolicy_home_node:
-	case NR_mseal: case NR_remap_file_pages:
-		op->lo = page_down(a0);
-		op->hi = page_up(a0 + a1);
-		break;
-	case NR_prctl: /* PR_SET_VMA, PR_SET_VMA_ANON_NAME, addr, len */
-		op->lo = page_down(a2);
-		op->hi = page_up(a2 + a3);
-		break;
-	case NR_mremap:
-		op->lo = page_down(a0);
-		op->hi = page_up(a0 + a1);
-		if (PT_REGS_PARM4_CORE_SYSCALL(regs) & MREMAP_FIXED) {
-			op->lo2 = page_down(PT_REGS_PARM5_CORE_SYSCALL(regs));
-			op->hi2 = page_up(op->lo2 + a2);
-		}
-		break;
-	case NR_brk: {
+	if (nr == NR_brk) {
 		struct mm_struct *mm = BPF_CORE_READ(task, mm);
-		__u64 cur = BPF_CORE_READ(mm, brk), start = BPF_CORE_READ(mm, start_brk);
 
-		/* the heap grows or shrinks between the current break and the new one */
-		op->lo = page_down(a0 && a0 < cur ? a0 : cur);
-		if (op->lo < start)
-			op->lo = start;
-		op->hi = page_up(a0 > cur ? a0 : cur) + PAGE_SIZE;
-		break;
+		sys_brk_range(a0, BPF_CORE_READ(mm, brk), BPF_CORE_READ(mm, start_brk), &r);
+	} else if (!sys_entry_range(nr, a0, a1, a2, a3, SYS_ARG4(regs), &r)) {
+		op->full = true; /* what changes is only known by reading every VMA */
 	}
-	default: /* shmat, shmdt, mlockall, munlockall, io_setup, io_destroy, uffd ioctls, close */
-		op->full = true;
-		break;
-	}
+	op->lo = r.lo;
+	op->hi = r.hi;
+	op->lo2 = r.lo2;
+	op->hi2 = r.hi2;
 	if (!op->full) {
 		remember_old(task, op, op->lo, op->hi);
 		remember_old(task, op, op->lo2, op->hi2);
@@ -606,30 +580,28 @@ static __always_inline void faults_old_in(struct vms_op *op, __u32 tgid, __u64 l
 static __always_inline void faults_after(struct vms_op *op, long ret)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u64 lo = op->lo, hi = op->hi, lo2 = op->lo2, hi2 = op->hi2;
+	struct sys_range r = { .lo = op->lo, .hi = op->hi, .lo2 = op->lo2, .hi2 = op->hi2 };
 
 	if (op->full || ret < 0)
 		return;
 	if (op->nr == NR_mmap || op->nr == NR_map_shadow_stack) {
 		faults_old_in(op, tgid, op->lo, op->hi, 0);	/* MAP_FIXED: replaced */
-		lo = page_down(ret);
-		hi = page_up(ret + op->args[1]);
+		sys_exit_range(op->nr, ret, op->args[1], op->args[2], &r);
 	}
 	if (op->nr == NR_mremap && (__u64)ret != op->lo) {
 		faults_old_in(op, tgid, op->lo2, op->hi2, 0);	/* MREMAP_FIXED: replaced */
-		lo2 = page_down(ret);
-		hi2 = page_up(ret + op->args[2]);
-		faults_old_in(op, tgid, op->lo, op->hi, lo2 - op->lo);
+		sys_exit_range(op->nr, ret, op->args[1], op->args[2], &r);
+		faults_old_in(op, tgid, op->lo, op->hi, r.lo2 - op->lo);
 	}
 	for (__u32 i = 0; i < MAX_OLD; i++) {
 		if (i >= op->n_old)
 			break;
 		faults_fold(op->old[i & (MAX_OLD - 1)]);
 	}
-	faults_fold(lo);
-	faults_fold(hi);
-	faults_fold(lo2);
-	faults_fold(hi2);
+	faults_fold(r.lo);
+	faults_fold(r.hi);
+	faults_fold(r.lo2);
+	faults_fold(r.hi2);
 }
 
 SEC("tp_btf/sys_exit")
@@ -640,19 +612,20 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	struct vms_proc_ent *p;
 	struct vms_op *op;
 	struct vms_global *g;
+	struct sys_range r;
 	__u32 tgid, gen, dropped = 0;
-	__u64 lo, hi, elo, ehi, lo2 = 0, hi2 = 0, s0;
+	__u64 elo, ehi, s0;
 	int added, added2 = 0;
 	long nr;
 
 	/* the number first: most syscalls are none of ours, and pay nothing more */
-	nr = regs->orig_ax; /* a BTF pointer: a plain load, not a helper call */
+	nr = SYS_NR(regs); /* a BTF pointer: a plain load, not a helper call */
 	if (exit_untracked(nr))
 		return 0;
 	task = bpf_get_current_task_btf();
 	op = bpf_task_storage_get(&vms_ops, task, 0, 0);
 	if (!op || !op->active) {
-		exit_unpaired(nr, PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs));
+		exit_unpaired(nr, SYS_ARG0(regs), SYS_ARG1(regs));
 		return 0;
 	}
 	op->active = false;
@@ -677,23 +650,11 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 		goto full;
 	}
 	gen = VMS_STATE_GEN(s0);
-	lo = op->lo;
-	hi = op->hi;
-	if ((nr == NR_mmap || nr == NR_map_shadow_stack) && ret >= 0) {
-		/* the kernel chose the place: only now is the range known */
-		lo = page_down(ret);
-		hi = page_up(ret + op->args[1]);
-	}
-	if (nr == NR_mremap) {
-		lo2 = op->lo2;
-		hi2 = op->hi2;
-		if (ret >= 0) {
-			lo2 = page_down(ret);
-			hi2 = page_up(ret + op->args[2]);
-		}
-	}
-	elo = op->elo < lo ? op->elo : lo;
-	ehi = op->ehi > hi ? op->ehi : hi;
+	/* where the kernel put an mmap or an mremap: only now is that range known */
+	r = (struct sys_range){ .lo = op->lo, .hi = op->hi, .lo2 = op->lo2, .hi2 = op->hi2 };
+	sys_exit_range(nr, ret, op->args[1], op->args[2], &r);
+	elo = op->elo < r.lo ? op->elo : r.lo;
+	ehi = op->ehi > r.hi ? op->ehi : r.hi;
 
 	/* readers: the published set is edited in place until the change count moves (or, on
 	 * failure, a full resync publishes a new generation or marks the process dirty) */
@@ -703,13 +664,13 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 			break;
 		drop_key(tgid, gen, op->old[i], &dropped);
 	}
-	drop_key(tgid, gen, lo, &dropped);
-	drop_key(tgid, gen, hi, &dropped);
-	drop_key(tgid, gen, lo2, &dropped);
-	drop_key(tgid, gen, hi2, &dropped);
+	drop_key(tgid, gen, r.lo, &dropped);
+	drop_key(tgid, gen, r.hi, &dropped);
+	drop_key(tgid, gen, r.lo2, &dropped);
+	drop_key(tgid, gen, r.hi2, &dropped);
 	added = store_range(TG(tgid, gen), elo, ehi);
-	if (added >= 0 && hi2 > lo2)
-		added2 = store_range(TG(tgid, gen), lo2, hi2);
+	if (added >= 0 && r.hi2 > r.lo2)
+		added2 = store_range(TG(tgid, gen), r.lo2, r.hi2);
 	if (added < 0 || added2 < 0)
 		goto full_edited;
 	added += added2;
@@ -826,9 +787,8 @@ int BPF_PROG(vms_foreign_write, struct mm_struct *mm, bool write)
 
 	if (!write || mm == BPF_CORE_READ(bpf_get_current_task_btf(), mm))
 		return 0;
-	if (!bpf_core_field_exists(mm->owner))
+	if (!mm_owner_tgid(mm, &tgid))
 		return 0;
-	tgid = BPF_CORE_READ(mm, owner, tgid);
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
 	if (p) {
 		if (event_tier)
@@ -1007,8 +967,7 @@ static __always_inline void proc_exit(struct task_struct *task, bool kfunc_tier)
 	struct vms_proc_ent *p;
 	__u32 tgid;
 
-	/* the tracepoint's group_dead argument is new (6.16+): signal->live says the same */
-	if (BPF_CORE_READ(task, signal, live.counter))
+	if (!task_group_dead(task))
 		return;
 	if (kfunc_tier && faults_on && task == bpf_get_current_task_btf())
 		faults_drop_current();
@@ -1047,13 +1006,8 @@ int vms_gc(void *ctx)
 }
 
 /* Run by user space: full resync of one process (reconcile, or a dirty process). */
-struct resync_args {
-	__s32 pid;
-	__s32 ret;
-};
-
 SEC("syscall")
-int vms_resync(struct resync_args *args)
+int vms_resync(struct vms_resync_args *args)
 {
 	args->ret = resync_pid(args->pid);
 	return 0;
@@ -1093,7 +1047,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(vms_sys_exit_ev, struct pt_regs *regs, long ret)
 {
 	INJECT_REFUSAL(VMS_INJECT_EVENT);
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr = SYS_NR(regs); /* a plain load, as in vms_sys_exit */
 	struct vms_proc_ent *p;
 	__u32 tgid;
 
@@ -1101,19 +1055,11 @@ int BPF_PROG(vms_sys_exit_ev, struct pt_regs *regs, long ret)
 		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
-	if (!p)
+	if (!p || !op_wanted(nr, SYS_ARG0(regs), SYS_ARG1(regs), p))
 		return 0;
-	if (nr == NR_ioctl) {
-		__u64 cmd = PT_REGS_PARM2_CORE_SYSCALL(regs);
-
-		if (cmd != UFFDIO_REGISTER && cmd != UFFDIO_UNREGISTER)
-			return 0;
+	/* a uffd (un)registration: the process's closes are followed from now on */
+	if (nr == NR_ioctl)
 		__sync_fetch_and_or(&p->flags, VMS_PROC_UFFD);
-	}
-	if (nr == NR_close && !(p->flags & VMS_PROC_UFFD))
-		return 0;
-	if (nr == NR_prctl && PT_REGS_PARM1_CORE_SYSCALL(regs) != PR_SET_VMA)
-		return 0;
 	invalidate(p);
 	return 0;
 }
@@ -1147,12 +1093,8 @@ int vms_gc_ev(void *ctx)
 }
 
 /* Run by user space: a fresh generation number for a resync from /proc. */
-struct new_gen_args {
-	__u32 gen;
-};
-
 SEC("syscall")
-int vms_new_gen(struct new_gen_args *args)
+int vms_new_gen(struct vms_new_gen_args *args)
 {
 	args->gen = new_gen();
 	return 0;
@@ -1160,20 +1102,8 @@ int vms_new_gen(struct new_gen_args *args)
 
 /* Run by user space after storing a process's VMAs under a new generation: publishes it if the
  * process is still the one (start time) and did not change since state0 was read. */
-struct publish_args {
-	__u64 state0;
-	__u64 start_time;
-	__u64 stack_start;
-	__u32 tgid;
-	__u32 gen;
-	__u32 nr_vmas;
-	__u32 gate;
-	__s32 ret;		/* 0 published, -EAGAIN changed meanwhile, -ESRCH gone */
-	__u32 pad;
-};
-
 SEC("syscall")
-int vms_publish(struct publish_args *a)
+int vms_publish(struct vms_publish_args *a)
 {
 	struct vms_global *g = global();
 	__u32 tgid = a->tgid;
@@ -1181,12 +1111,12 @@ int vms_publish(struct publish_args *a)
 	__u64 s1;
 
 	if (!p || p->start_time != a->start_time) {
-		a->ret = -3;
+		a->ret = -ESRCH;
 		goto garbage;
 	}
 	s1 = (__u64)a->gen << 32 | VMS_STATE_CHANGES(a->state0);
 	if (__sync_val_compare_and_swap(&p->state, a->state0, s1) != a->state0) {
-		a->ret = -11;
+		a->ret = -EAGAIN;
 		goto garbage;
 	}
 	if (g) {

@@ -4,13 +4,9 @@
  * unresolved weak kfunc makes older verifiers explore the loop until their 1M-insn limit. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "core_fixes.bpf.h"	/* the kfuncs' declarations */
 #include "probe_common.h"
-
-/* libbpf 1.1 headers have no bpf_for / declarations for these; struct bpf_iter_task_vma is in vmlinux.h. */
-extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struct *task,
-				 __u64 addr) __ksym __weak;
-extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __ksym __weak;
-extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __ksym __weak;
 
 const volatile __u64 target_addr;	/* an address user space knows is mapped */
 

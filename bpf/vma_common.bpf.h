@@ -1,29 +1,32 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* What the VMA readers (vma_iter.bpf.c, model.bpf.c) share: how /proc spells perms, the gate page,
- * and the optional anon_name field. */
+/* What the BPF programs share: the kernel's constants vmlinux.h cannot carry (they are macros),
+ * how /proc spells perms, the gate page, [heap] and [stack], and walk validation. */
 #ifndef VMS_VMA_COMMON_BPF_H
 #define VMS_VMA_COMMON_BPF_H
 
 #include "vmscope.h"
+#include "core_fixes.bpf.h"
 
-/* Tests only: a load through a null pointer, which every verifier refuses (see vmscope.h). */
-const volatile __u32 inject_refusal;
+#define PAGE_SHIFT	12	/* x86-64's, and 4K-page arm64's */
+#define PAGE_SIZE	4096
+#define PF_EXITING	0x00000004	/* include/linux/sched.h */
+#define VM_READ		0x1		/* include/linux/mm.h */
+#define VM_WRITE	0x2
+#define VM_EXEC		0x4
+#define VM_MAYSHARE	0x80
+#define VM_GROWSDOWN	0x100
+#define MM_CONTEXT_HAS_VSYSCALL_BIT 1	/* arch/x86/include/asm/mmu.h */
+
+static __always_inline __u64 page_down(__u64 a) { return a & ~(__u64)(PAGE_SIZE - 1); }
+static __always_inline __u64 page_up(__u64 a) { return (a + PAGE_SIZE - 1) & ~(__u64)(PAGE_SIZE - 1); }
+
+/* Tests only: a load through a null pointer, which every verifier refuses (see vmscope.h). The
+ * .bpf.c that uses it defines the knob, `const volatile __u32 inject_refusal`. */
 #define INJECT_REFUSAL(bit)								\
 	do {										\
 		if (inject_refusal & (bit))						\
 			asm volatile("r0 = 0; r0 = *(u64 *)(r0 + 0)" ::: "r0");	\
 	} while (0)
-
-#define VM_READ		0x1
-#define VM_WRITE	0x2
-#define VM_EXEC		0x4
-#define VM_MAYSHARE	0x80
-#define MM_CONTEXT_HAS_VSYSCALL_BIT 1	/* arch/x86/include/asm/mmu.h */
-
-/* CONFIG_ANON_VMA_NAME is optional: reach the field through a CO-RE flavour. */
-struct vm_area_struct___anon {
-	struct anon_vma_name *anon_name;
-} __attribute__((preserve_access_index));
 
 /* rwx and 's' (VM_MAYSHARE) as /proc/PID/maps prints them. */
 static __always_inline __u32 vma_perm_flags(unsigned long vmf)
@@ -51,15 +54,13 @@ static __always_inline bool mm_has_gate(struct mm_struct *mm)
 #endif
 }
 
-extern int LINUX_KERNEL_VERSION __kconfig;
-
-/* get_vma_name()'s [heap] test: strict since 6.6 (vma_is_initial_heap()), inclusive before.
+/* get_vma_name()'s [heap] test (its strictness: core_fixes.bpf.h).
  * mm (here and below) is a BTF pointer (vma->vm_mm): plain loads, no helper calls. */
 static __always_inline bool vma_is_heap(__u64 start, __u64 end, struct mm_struct *mm)
 {
 	__u64 brk = mm->brk, start_brk = mm->start_brk;
 
-	if (LINUX_KERNEL_VERSION >= KERNEL_VERSION(6, 6, 0))
+	if (heap_test_strict())
 		return start < brk && end > start_brk;
 	return start <= brk && end >= start_brk;
 }
@@ -99,35 +100,10 @@ static __always_inline __u64 stack_limit(struct task_struct *task)
 /*
  * Walk validation. VMA readers may run without the mmap_lock: since the 2026 rework the kfunc VMA
  * iterator, iter/task_vma and bpf_find_vma hand out RCU-protected, possibly stale VMAs. A walk is
- * a consistent picture only if no writer held the mmap_lock meanwhile: mm->mm_lock_seq, a
- * seqcount since 6.14 (odd while a writer holds the lock, moved by each one), says so. An older
- * mm_lock_seq is a plain counter that can be odd at rest, but those kernels' iterators hold the
- * mmap_lock for the whole walk, so there is nothing to check.
+ * a consistent picture only if no writer held the mmap_lock meanwhile, which mm_seq() tells where
+ * it can (core_fixes.bpf.h); where it cannot, the iterators hold the lock for the whole walk.
+ * A walk of mm begun when mm_seq() was seq0 saw one consistent state.
  */
-struct seqcount___vms {
-	unsigned sequence;
-} __attribute__((preserve_access_index));
-
-struct mm_struct___vms {
-	struct seqcount___vms mm_lock_seq;
-} __attribute__((preserve_access_index));
-
-static __always_inline bool mm_seq_checkable(void)
-{
-	return bpf_core_field_exists(((struct mm_struct___vms *)0)->mm_lock_seq.sequence);
-}
-
-static __always_inline __u32 mm_seq(struct mm_struct *mm)
-{
-	__u32 v = 0;
-
-	if (mm_seq_checkable())
-		bpf_probe_read_kernel(&v, sizeof(v), (void *)mm +
-				      bpf_core_field_offset(struct mm_struct___vms, mm_lock_seq.sequence));
-	return v;
-}
-
-/* A walk of mm begun when mm_seq() was seq0 saw one consistent state. */
 static __always_inline bool walk_consistent(struct mm_struct *mm, __u32 seq0)
 {
 	return !mm_seq_checkable() || (!(seq0 & 1) && mm_seq(mm) == seq0);
@@ -141,19 +117,6 @@ static __always_inline __u64 ptr_to_u64(const void *p)
 
 	bpf_probe_read_kernel(&v, sizeof(v), &p);
 	return v;
-}
-
-/* Before 6.2 anon_name shares a union with shared.rb (the i_mmap tree node of file VMAs): it is
- * only a name when there is no file. */
-static __always_inline struct anon_vma_name *vma_anon_name(struct vm_area_struct *vma)
-{
-	if (!bpf_core_field_exists(struct vm_area_struct___anon, anon_name))
-		return NULL;
-	if (bpf_core_field_offset(struct vm_area_struct___anon, anon_name) ==
-		    bpf_core_field_offset(struct vm_area_struct, shared) &&
-	    BPF_CORE_READ(vma, vm_file))
-		return NULL;
-	return BPF_CORE_READ((struct vm_area_struct___anon *)vma, anon_name);
 }
 
 #endif

@@ -12,11 +12,12 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
-#include "vma_common.bpf.h"
-#define VMS_NAME_NO_INTERN
 #include "vma_name.bpf.h"
 
 const volatile __u32 target_tgid;	/* 0: every process */
+const volatile __u32 inject_refusal;	/* tests only: INJECT_REFUSAL */
+
+vms_scratch_map vms_scratch SEC(".maps");
 
 /* Set by user space before reading: threads share an mm, emit each mm once. */
 struct {
@@ -105,7 +106,7 @@ int vms_vma_iter(struct bpf_iter__task_vma *ctx)
 	if (vma->vm_file) {
 		struct inode *inode = vma->vm_file->f_inode;
 
-		rec.pgoff = (__u64)vma->vm_pgoff << 12;
+		rec.pgoff = (__u64)vma->vm_pgoff << PAGE_SHIFT;
 		rec.dev = inode->i_sb->s_dev;
 		rec.ino = inode->i_ino;
 	}

@@ -2,10 +2,10 @@
 /*
  * Names a VMA the way /proc/PID/maps (get_vma_name()) does, in the kernel: the file's path
  * rebuilt by walking dentries and mounts (tracing programs cannot call bpf_d_path), the
- * special mapping's name, [heap], [stack], [anon:...]. Names are interned by content into
- * the includer's `vms_names` map (key: FNV-1a hash, value: struct vms_name_ent), so records
- * carry an 8-byte id. The includer defines vms_names and names_full() (called when an
- * insert fails), or VMS_NAME_NO_INTERN to only build names (vma_name_build()).
+ * special mapping's name, [heap], [stack], [anon:...]. The one place the BPF side decides a
+ * name's kind (enum vms_name_kind) and text. Names are interned by content into a names map the
+ * caller hands in (key: the name hash of vmscope.h, value: struct vms_name_ent), so records carry
+ * an 8-byte id. The .bpf.c that names defines vms_scratch (vms_scratch_map below).
  */
 #ifndef VMS_VMA_NAME_BPF_H
 #define VMS_VMA_NAME_BPF_H
@@ -14,9 +14,10 @@
 
 #define MAX_DEPTH	32	/* path components */
 
-/* d_dname implementations we can spell (typeless ksyms: their addresses, from kallsyms). An
- * includer that learns them another way defines VMS_DNAME_SIMPLE and VMS_DNAME_ANON first:
- * for a typeless ksym libbpf parses all of /proc/kallsyms at load (0.17 s on a 2-core VM). */
+/* d_dname implementations we can spell (typeless ksyms: their addresses, from kallsyms). A
+ * .bpf.c that learns them another way defines VMS_DNAME_SIMPLE and VMS_DNAME_ANON before this
+ * header: for a typeless ksym libbpf parses all of /proc/kallsyms at load (0.17 s on a 2-core
+ * VM). */
 #ifndef VMS_DNAME_SIMPLE
 extern const void simple_dname __ksym __weak;
 extern const void anon_inodefs_dname __ksym __weak;
@@ -26,7 +27,7 @@ extern const void anon_inodefs_dname __ksym __weak;
 
 /* The name is built at buf + NAME_OFF (room for the vms_name_ent header in front); positions
  * stay below 1024 and copies below 256 bytes, which is what the masks tell the verifier. */
-#define NAME_OFF 8
+#define NAME_OFF __builtin_offsetof(struct vms_name_ent, name)
 #define POS(x) ((x) & 1023)
 
 struct scratch {
@@ -49,12 +50,13 @@ struct scratch {
  */
 #define SCRATCH_SLOTS 4
 
-struct {
+typedef struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SCRATCH_SLOTS);
 	__type(key, __u32);
 	__type(value, struct scratch);
-} vms_scratch SEC(".maps");
+} vms_scratch_map;
+extern vms_scratch_map vms_scratch SEC(".maps");
 
 static __always_inline struct scratch *scratch(void)
 {
@@ -76,55 +78,59 @@ static __always_inline void scratch_put(struct scratch *s)
 	*(volatile __u32 *)&s->busy = 0;
 }
 
-#ifndef VMS_NAME_NO_INTERN
-/* FNV-1a over the name: names are interned by content. One bpf_loop step per byte: an inline
- * loop made the verifier walk each of its up to 512 iterations at every call site. */
+/* The name hash (vmscope.h), one bpf_loop step per byte: an inline loop made the verifier walk
+ * each of its up to 512 iterations at every call site. */
 struct hash_ctx {
 	const char *s;
 	__u32 len;
 	__u64 h;
 };
 
-static long hash_step(__u32 i, void *arg)
+/* unused where names are only built (vma_iter.bpf.c) */
+static __attribute__((unused)) long hash_step(__u32 i, void *arg)
 {
 	struct hash_ctx *c = arg;
 
 	if (i >= c->len || i >= VMS_NAME_MAX)
 		return 1;
-	c->h = (c->h ^ (unsigned char)c->s[i]) * 0x100000001b3ULL;
+	c->h = vms_hash_step(c->h, (unsigned char)c->s[i]);
 	return 0;
 }
 
 static __always_inline __u64 name_hash(const char *s, __u32 len)
 {
-	struct hash_ctx c = { .s = s, .len = len, .h = 0xcbf29ce484222325ULL ^ len };
+	struct hash_ctx c = { .s = s, .len = len, .h = vms_hash_seed(len) };
 
 	bpf_loop(VMS_NAME_MAX, hash_step, &c, 0);
-	return c.h ? c.h : 1;
+	return vms_hash_final(c.h);
 }
 
-static __always_inline __u64 intern(struct scratch *s, __u32 len)
+/*
+ * The id of the name of len bytes at s->buf + NAME_OFF, interned into names (a hash map of
+ * __u64 -> struct vms_name_ent). 0 when it cannot be: too long, or names is full (*full set; a
+ * full table leaves new names unbuilt rather than evicting names still in use).
+ */
+static __always_inline __u64 intern(void *names, struct scratch *s, __u32 len, bool *full)
 {
 	__u64 id;
 
 	if (len > VMS_NAME_MAX)
 		return 0;
 	id = name_hash(s->buf + NAME_OFF, len);
-	if (!bpf_map_lookup_elem(&vms_names, &id)) {
+	if (!bpf_map_lookup_elem(names, &id)) {
 		/* vms_name_ent is {len, pad, name[]}: the text is already in place after it */
 		struct vms_name_ent *e = (void *)s->buf;
 
 		e->len = len;
 		e->pad = 0;
-		if (bpf_map_update_elem(&vms_names, &id, e, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&vms_names, &id)) {
-			names_full();
+		if (bpf_map_update_elem(names, &id, e, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(names, &id)) {
+			*full = true;
 			return 0; /* the caller marks the VMA unnamed */
 		}
 	}
 	return id;
 }
-#endif
 
 struct walk_ctx {
 	struct scratch *s;
@@ -254,6 +260,28 @@ static __always_inline int copy_kstr(struct scratch *s, const char *src)
 /* Which of get_vma_name()'s cases named the VMA, for callers that care. */
 enum { VMA_IS_OTHER, VMA_IS_HEAP, VMA_IS_STACK };
 
+/* [heap] or [stack] (is), which get_vma_name() spells itself: *kind, and the text at
+ * s->buf + NAME_OFF; its length, or -1 without a scratch slot. */
+static __always_inline int name_heap_stack(struct scratch *s, int is, __u32 *kind)
+{
+	*kind = VMS_NAME_STRING;
+	if (!s)
+		return -1;
+	if (is == VMA_IS_HEAP) {
+		__builtin_memcpy(s->buf + NAME_OFF, "[heap]", 6);
+		return 6;
+	}
+	__builtin_memcpy(s->buf + NAME_OFF, "[stack]", 7);
+	return 7;
+}
+
+/* A file's path (build_path()), of a VMA or an exec: *kind, and its length or -1. */
+static __always_inline int name_file(struct scratch *s, struct file *file, __u32 *kind)
+{
+	*kind = VMS_NAME_PATH;
+	return s ? build_path(s, file) : -1;
+}
+
 /*
  * Builds the name of the VMA [start, end) of mm as get_vma_name() spells it, at s->buf + NAME_OFF
  * (the prefix of [anon:%s]-style names is the kind's, not in the text). Returns its length (0
@@ -276,8 +304,7 @@ static __always_inline int vma_name_build(struct scratch *s, struct vm_area_stru
 			*kind = VMS_NAME_ANON_SHMEM;
 			return copy_kstr(s, anon->name);
 		}
-		*kind = VMS_NAME_PATH;
-		return build_path(s, file);
+		return name_file(s, file, kind);
 	}
 	if (vma->vm_ops && vma->vm_ops->name) {
 		/* special mappings ([vdso], [vvar], [uprobes]) name themselves */
@@ -287,16 +314,12 @@ static __always_inline int vma_name_build(struct scratch *s, struct vm_area_stru
 		return sm ? copy_kstr(s, BPF_CORE_READ(sm, name)) : -1;
 	}
 	if (vma_is_heap(start, end, mm)) {
-		*kind = VMS_NAME_STRING;
 		*is = VMA_IS_HEAP;
-		__builtin_memcpy(s->buf + NAME_OFF, "[heap]", 6);
-		return 6;
+		return name_heap_stack(s, VMA_IS_HEAP, kind);
 	}
 	if (vma_is_stack(start, end, mm)) {
-		*kind = VMS_NAME_STRING;
 		*is = VMA_IS_STACK;
-		__builtin_memcpy(s->buf + NAME_OFF, "[stack]", 7);
-		return 7;
+		return name_heap_stack(s, VMA_IS_STACK, kind);
 	}
 	if (anon) {
 		*kind = VMS_NAME_ANON;
@@ -305,24 +328,22 @@ static __always_inline int vma_name_build(struct scratch *s, struct vm_area_stru
 	return 0;
 }
 
-#ifndef VMS_NAME_NO_INTERN
 /*
- * The name id of the VMA (0 for none), interned into the includer's vms_names; *kind as above.
- * A name that cannot be built or interned sets VMS_VMA_UNNAMED in *flags.
+ * The name id of the VMA (0 for none), interned into names (intern()); *kind as above. A name
+ * that cannot be built or interned sets VMS_VMA_UNNAMED in *flags (and *full, names being full).
  */
-static __always_inline __u64 vma_name(struct scratch *s, struct vm_area_struct *vma,
+static __always_inline __u64 vma_name(void *names, struct scratch *s, struct vm_area_struct *vma,
 				      struct mm_struct *mm, __u64 start, __u64 end,
-				      __u32 *kind, __u32 *flags, int *is)
+				      __u32 *kind, __u32 *flags, int *is, bool *full)
 {
 	int len = vma_name_build(s, vma, mm, start, end, kind, is);
 	__u64 id = 0;
 
 	if (len > 0)
-		id = intern(s, (__u32)len);
+		id = intern(names, s, (__u32)len, full);
 	if (*kind != VMS_NAME_NONE && !id)
 		*flags |= VMS_VMA_UNNAMED;
 	return id;
 }
-#endif
 
 #endif

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* flt_find_vma(): the VMA of an address, with no lock and no helper, from the fault path.
- * Shared by faults.bpf.h and its feature probe (probe_faults.bpf.c), which checks it on the
+ * Shared by faults.bpf.c and its feature probe (probe_faults.bpf.c), which checks it on the
  * running kernel before `start --faults` relies on it. */
 #ifndef VMS_VMA_WALK_BPF_H
 #define VMS_VMA_WALK_BPF_H
+
+#include "core_fixes.bpf.h"	/* rdonly_cast() */
 
 /*
  * The VMA of a faulting address, found by walking the mm's maple tree with plain loads. Why not
@@ -22,8 +24,6 @@
 #define MT_NODE_MASK	0xffUL
 #define MT_DEPTH_MAX	8
 
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
-#define flt_cast(p, type) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
 
 /* One step down: the child (or, in a leaf, the VMA) of node n for addr. Constant indexes only:
  * loads through a cast pointer take no variable offset. */
@@ -41,7 +41,7 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 static __always_inline unsigned long flt_descend(unsigned long e, __u64 addr)
 {
-	struct maple_node *n = flt_cast(e & ~MT_NODE_MASK, struct maple_node);
+	struct maple_node *n = rdonly_cast(e & ~MT_NODE_MASK, struct maple_node);
 	unsigned type = (e >> 3) & 0xf;
 
 	if (!n || ((unsigned long)n->parent & ~MT_NODE_MASK) == (e & ~MT_NODE_MASK))
@@ -69,7 +69,7 @@ static __always_inline struct vm_area_struct *flt_find_vma(struct mm_struct *mm,
 		if (!e)
 			return NULL;
 		if (leaf) {
-			vma = flt_cast(e, struct vm_area_struct);
+			vma = rdonly_cast(e, struct vm_area_struct);
 			if (!vma || vma->vm_mm != mm || vma->vm_start > addr || vma->vm_end <= addr)
 				return NULL;
 			return vma;

@@ -1,11 +1,23 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Types shared by the BPF programs and user space: records, keys, flags. */
+/*
+ * The user/kernel contract: every record, key, flag, program argument, error code and hash that
+ * crosses between the BPF programs (clang -target bpf) and user space (gcc). The layout checks at
+ * the end hold under both compilers.
+ */
 #ifndef VMSCOPE_BPF_H
 #define VMSCOPE_BPF_H
 
-#ifndef __VMLINUX_H__
-#include <linux/types.h>	/* user space; BPF code gets the types from vmlinux.h */
+#ifdef __VMLINUX_H__
+/* BPF code gets the types from vmlinux.h, and the E* codes it returns from the uapi header that
+ * user space's <errno.h> reads too: the same numbers on both sides. */
+#include <asm-generic/errno.h>
+#else
+#include <errno.h>
+#include <linux/types.h>
 #endif
+
+/* Helpers both sides compile; always inlined (no BPF call on a hot path). */
+#define VMS_INLINE static inline __attribute__((always_inline))
 
 #define VMS_NAME_MAX 512	/* name bytes a record carries; longer ones set VMS_VMA_NAME_TRUNC */
 
@@ -40,9 +52,7 @@ struct vms_vma_rec {
 	__u8 pad;
 };
 
-/* ---- The live model (bpf/model.bpf.c), pinned under /sys/fs/bpf/vmscope ---- */
-
-#define VMS_PIN_DIR "/sys/fs/bpf/vmscope"
+/* ---- The live model (bpf/model.bpf.c), pinned under $VMSCOPE_PIN_DIR (user/model/pins.h) ---- */
 
 /* vms_proc_ent.flags */
 #define VMS_PROC_DIRTY		0x01	/* the kernel side could not follow a change: resync */
@@ -91,11 +101,46 @@ struct vms_vma_ent {
 	__u32 flags;
 };
 
+/* The kind in vms_vma_ent.flags, packed and unpacked the same on both sides. */
+VMS_INLINE __u32 vms_vma_ent_flags(__u32 perm_flags, __u32 kind)
+{
+	return perm_flags | kind << VMS_VMA_KIND_SHIFT;
+}
+
+VMS_INLINE __u32 vms_vma_ent_kind(__u32 flags)
+{
+	return (flags >> VMS_VMA_KIND_SHIFT) & 0xff;
+}
+
 struct vms_name_ent {
 	__u32 len;
 	__u32 pad;
 	char name[VMS_NAME_MAX];
 };
+
+/*
+ * Name ids (the keys of vms_names): FNV-1a over the name's bytes, seeded with its length, never 0
+ * (0 is "no name"). In tier event-resync user space interns names from /proc into the table the
+ * kernel side fills, so both must hash alike: the BPF side steps it in a bpf_loop (an inline loop
+ * costs the verifier every iteration), user space in a plain loop.
+ */
+#define VMS_FNV_OFFSET	0xcbf29ce484222325ULL
+#define VMS_FNV_PRIME	0x100000001b3ULL
+
+VMS_INLINE __u64 vms_hash_seed(__u32 len)
+{
+	return VMS_FNV_OFFSET ^ len;
+}
+
+VMS_INLINE __u64 vms_hash_step(__u64 h, unsigned char c)
+{
+	return (h ^ c) * VMS_FNV_PRIME;
+}
+
+VMS_INLINE __u64 vms_hash_final(__u64 h)
+{
+	return h ? h : 1;
+}
 
 enum vms_stat {
 	VMS_STAT_EVENTS,	/* VMA-changing operations seen */
@@ -142,6 +187,33 @@ struct vms_global {
 	__u64 garbage;		/* entries of dead generations not yet collected */
 	__u64 live;		/* entries of published generations (approximate) */
 	__u64 gc_running;	/* one sweep at a time */
+};
+
+/*
+ * The arguments of the model's syscall programs, run by user space with BPF_PROG_RUN: ctx_in is
+ * handed to the program, which writes its answer back into it. ret is 0 or a negative E* code.
+ */
+struct vms_resync_args {	/* vms_resync: a full resync of one process, in the kernel */
+	__s32 pid;
+	__s32 ret;		/* -ESRCH: no such process; -EBUSY: mmap_lock busy (marked dirty) */
+};
+
+struct vms_new_gen_args {	/* vms_new_gen: a generation for a resync from /proc (event-resync) */
+	__u32 gen;		/* 0: none */
+};
+
+/* vms_publish: publishes the VMAs user space stored under gen if the process is still the one
+ * (start_time) and did not change since state0 was read. */
+struct vms_publish_args {
+	__u64 state0;
+	__u64 start_time;
+	__u64 stack_start;
+	__u32 tgid;
+	__u32 gen;
+	__u32 nr_vmas;
+	__u32 gate;
+	__s32 ret;		/* 0 published, -EAGAIN changed meanwhile, -ESRCH gone */
+	__u32 pad;
 };
 
 /* ---- vmscope watch (bpf/watch.bpf.c): region events through a ring buffer ---- */
@@ -229,5 +301,36 @@ struct vms_fault_info {
 	__u32 source;
 	__u32 ncpus;			/* perf events attached (one per online CPU) */
 };
+
+/* ---- Layout: what gcc and clang -target bpf must agree on (a change breaks the build) ---- */
+
+#define VMS_SIZE(type, size) _Static_assert(sizeof(struct type) == (size), #type " size")
+#define VMS_OFF(type, field, off) \
+	_Static_assert(__builtin_offsetof(struct type, field) == (off), #type "." #field " offset")
+
+VMS_SIZE(vms_vma_rec, 48);
+VMS_OFF(vms_vma_rec, name_len, 44);	/* the name's bytes follow the record */
+VMS_SIZE(vms_proc_ent, 64);
+VMS_SIZE(vms_vma_key, 16);
+VMS_OFF(vms_vma_key, tgid, 0);
+VMS_OFF(vms_vma_key, gen, 4);
+VMS_OFF(vms_vma_key, start, 8);
+VMS_SIZE(vms_vma_ent, 40);
+VMS_SIZE(vms_name_ent, 8 + VMS_NAME_MAX);
+VMS_OFF(vms_name_ent, name, 8);		/* the kernel side builds names at this offset */
+VMS_SIZE(vms_info, 8 + 2 * VMS_WHY_MAX + 8);
+VMS_SIZE(vms_global, 32);
+VMS_SIZE(vms_resync_args, 8);
+VMS_SIZE(vms_new_gen_args, 4);
+VMS_SIZE(vms_publish_args, 48);
+VMS_SIZE(vms_event, 96);
+VMS_SIZE(vms_fault_key, 16);
+VMS_OFF(vms_fault_key, tgid, 0);
+VMS_OFF(vms_fault_key, start, 8);
+VMS_SIZE(vms_fault_ent, 40);
+VMS_SIZE(vms_fault_info, 8);
+
+#undef VMS_SIZE
+#undef VMS_OFF
 
 #endif

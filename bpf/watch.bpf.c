@@ -17,18 +17,17 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
-#include "vma_common.bpf.h"
 
-#define PAGE_SIZE	4096
-#define MAP_SHARED	0x01
-#define MAP_ANONYMOUS	0x20
+/* The d_dname functions build_path() recognises, looked up by watch_ksyms below: typeless ksyms
+ * would make libbpf parse all of /proc/kallsyms before the load. 0 (not found) names nothing. */
+__u64 dname_simple, dname_anon;
+#define VMS_DNAME_SIMPLE	((const void *)dname_simple)
+#define VMS_DNAME_ANON		((const void *)dname_anon)
+
+#include "vma_name.bpf.h"
+#include "syscalls.bpf.h"
+
 #define MAX_PIECES	16	/* regions reported per call; the rest as one partial event */
-
-enum {
-	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12, NR_mremap = 25,
-	NR_madvise = 28, NR_mlock = 149, NR_munlock = 150, NR_mlockall = 151,
-	NR_munlockall = 152, NR_mlock2 = 325, NR_pkey_mprotect = 329,
-};
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -82,6 +81,8 @@ struct {
 	__type(value, struct vms_name_ent);
 } vms_names SEC(".maps");
 
+vms_scratch_map vms_scratch SEC(".maps");	/* names are built there (vma_name.bpf.h) */
+
 /* The lowest stack address seen per process: faults above it cannot be growth. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -109,18 +110,6 @@ static __always_inline void wstat_inc(__u32 id)
 	if (v)
 		*v += 1;
 }
-
-static __always_inline void names_full(void)
-{
-}
-
-/* The d_dname functions build_path() recognises, looked up by watch_ksyms below: typeless ksyms
- * would make libbpf parse all of /proc/kallsyms before the load. 0 (not found) names nothing. */
-__u64 dname_simple, dname_anon;
-#define VMS_DNAME_SIMPLE	((const void *)dname_simple)
-#define VMS_DNAME_ANON		((const void *)dname_anon)
-
-#include "vma_name.bpf.h"
 
 /* Run once by the loader (BPF_PROG_RUN) between load and attach. */
 SEC("syscall")
@@ -160,9 +149,6 @@ struct {
 	__type(key, int);
 	__type(value, struct watch_op);
 } vms_wops SEC(".maps");
-
-static __always_inline __u64 page_down(__u64 a) { return a & ~(__u64)(PAGE_SIZE - 1); }
-static __always_inline __u64 page_up(__u64 a) { return (a + PAGE_SIZE - 1) & ~(__u64)(PAGE_SIZE - 1); }
 
 /* The kernel-side filter: everything after it costs, so it comes first. */
 static __always_inline bool watched(__u32 tgid)
@@ -253,11 +239,13 @@ static long read_piece(struct task_struct *task, struct vm_area_struct *vma, str
 	__u64 start = vma->vm_start, end = vma->vm_end, vmf = vma->vm_flags;
 	struct mm_struct *mm = vma->vm_mm;
 	__u32 kind = VMS_NAME_NONE, flags = vma_perm_flags(vmf);
+	bool full; /* the LRU table does not fill */
 	int is;
 
 	p->start = start > c->lo ? start : c->lo;
 	p->end = end < c->hi ? end : c->hi;
-	p->name_id = s ? vma_name(s, vma, mm, start, end, &kind, &flags, &is) : 0;
+	p->name_id = s ? vma_name(&vms_names, s, vma, mm, start, end, &kind, &flags, &is, &full)
+		       : 0;
 	if (!s)
 		flags |= VMS_VMA_UNNAMED;
 	scratch_put(s);
@@ -270,7 +258,7 @@ static long read_piece(struct task_struct *task, struct vm_area_struct *vma, str
 		struct vms_fault_key key = { .tgid = task->tgid, .start = start };
 		struct vms_fault_ent *fe;
 
-		if (vmf & 0x100 /* VM_GROWSDOWN */)
+		if (vmf & VM_GROWSDOWN)
 			key.start = end - PAGE_SIZE;
 		if (key.start >= p->start && key.start < p->end &&
 		    (fe = bpf_map_lookup_elem(&vms_faults, &key))) {
@@ -336,23 +324,18 @@ __noinline int read_pieces(__u64 lo, __u64 hi)
 
 /* ---- syscalls ---- */
 
+/* The calls watch reports (syscalls.bpf.h) */
 static __always_inline bool followed_nr(long nr)
 {
-	switch (nr) {
-	case NR_mmap: case NR_mprotect: case NR_munmap: case NR_brk: case NR_mremap:
-	case NR_madvise: case NR_mlock: case NR_munlock: case NR_mlockall: case NR_munlockall:
-	case NR_mlock2: case NR_pkey_mprotect:
-		return true;
-	}
-	return false;
+	return sys_followers(nr) & SYS_WATCH;
 }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(watch_sys_enter, struct pt_regs *regs, long nr)
 {
+	struct sys_range r = {};
 	struct task_struct *task;
 	struct watch_op *op;
-	__u64 lo, hi;
 
 	if (!followed_nr(nr) || !watched(bpf_get_current_pid_tgid() >> 32))
 		return 0;
@@ -362,24 +345,21 @@ int BPF_PROG(watch_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	op->nr = nr;
 	op->n = 0;
-	/* plain loads through the trusted regs pointer, not probe-read helper calls (x86-64
-	 * syscall arguments: di, si, dx, r10, r8; the syscall numbers above are x86-64's too) */
-	op->a0 = regs->di;
-	op->a1 = regs->si;
-	op->a2 = regs->dx;
-	op->a3 = regs->r10;
-	op->a4 = regs->r8;
+	op->a0 = SYS_ARG0(regs);
+	op->a1 = SYS_ARG1(regs);
+	op->a2 = SYS_ARG2(regs);
+	op->a3 = SYS_ARG3(regs);
+	op->a4 = SYS_ARG4(regs);
 	op->active = true;
-	lo = page_down(op->a0);
-	hi = page_up(op->a0 + op->a1);
+	sys_entry_range(nr, op->a0, op->a1, op->a2, op->a3, op->a4, &r);
 	switch (nr) {
 	case NR_munmap: case NR_mprotect: case NR_pkey_mprotect: case NR_madvise:
 	case NR_mlock: case NR_mlock2: case NR_munlock:
-		if (hi > lo)
-			read_pieces(lo, hi);
+		if (r.hi > r.lo)
+			read_pieces(r.lo, r.hi);
 		break;
 	case NR_mremap: /* the old range's first region gives perms and name */
-		read_pieces(lo, lo + PAGE_SIZE);
+		read_pieces(r.lo, r.lo + PAGE_SIZE);
 		break;
 	case NR_brk:
 		op->old_brk = task->mm->brk;
@@ -429,14 +409,19 @@ __noinline int send_piece(__u32 i, __u32 kind)
 	return 0;
 }
 
-/* An mmap: its own arguments say it all for anonymous private memory; anything else (files,
- * shared memory, merges into a named neighbour) is read back from the region. */
-static __always_inline void send_map(struct watch_op *op, __u64 addr)
+/* An mmap that returned ret: its own arguments say it all for anonymous private memory;
+ * anything else (files, shared memory, merges into a named neighbour) is read back from the
+ * region. */
+static __always_inline void send_map(struct watch_op *op, long ret)
 {
-	__u64 len = page_up(op->a1);
+	struct sys_range r = {};
 	struct vms_event *e;
 	struct piece p = {};
+	__u64 addr, len;
 
+	sys_exit_range(NR_mmap, ret, op->a1, op->a2, &r);
+	addr = r.lo;
+	len = r.hi - r.lo;
 	if (too_small(len))
 		return;
 	if ((op->a3 & (MAP_ANONYMOUS | MAP_SHARED)) == MAP_ANONYMOUS)
@@ -457,20 +442,23 @@ static __always_inline void send_map(struct watch_op *op, __u64 addr)
 	ev_send(e);
 }
 
-static __always_inline void send_remap(struct watch_op *op, __u64 addr)
+/* An mremap that returned ret. */
+static __always_inline void send_remap(struct watch_op *op, long ret)
 {
-	__u64 new_len = page_up(op->a2);
+	struct sys_range r = {};
 	struct vms_event *e;
 
-	if (too_small(new_len))
+	sys_entry_range(NR_mremap, op->a0, op->a1, op->a2, op->a3, op->a4, &r);
+	sys_exit_range(NR_mremap, ret, op->a1, op->a2, &r);
+	if (too_small(r.hi2 - r.lo2))
 		return;
 	e = ev_new(VMS_EV_REMAP);
 	if (!e)
 		return;
-	e->old_start = page_down(op->a0);
-	e->old_end = e->old_start + page_up(op->a1);
-	e->start = addr;
-	e->end = addr + new_len;
+	e->old_start = r.lo;
+	e->old_end = r.hi;
+	e->start = r.lo2;
+	e->end = r.hi2;
 	e->flags = VMS_EVF_RANGE | VMS_EVF_OLD_RANGE;
 	if (op->n && !(op->p[0].flags & VMS_EVF_PARTIAL)) {
 		e->perm = op->p[0].perm;
@@ -481,11 +469,24 @@ static __always_inline void send_remap(struct watch_op *op, __u64 addr)
 	ev_send(e);
 }
 
+/* The event's name: [heap] or [stack] (is: VMA_IS_HEAP, VMA_IS_STACK). */
+static __always_inline void ev_name_heap_stack(struct vms_event *e, int is)
+{
+	struct scratch *s = scratch();
+	__u32 kind;
+	bool full;
+	int len = name_heap_stack(s, is, &kind);
+
+	e->name_kind = kind;
+	if (len > 0)
+		e->name_id = intern(&vms_names, s, len, &full);
+	scratch_put(s);
+}
+
 static __always_inline void send_brk(struct watch_op *op)
 {
 	struct mm_struct *mm = bpf_get_current_task_btf()->mm;
 	__u64 base = mm->start_brk, now = mm->brk;
-	struct scratch *s;
 	struct vms_event *e;
 
 	/* the [heap] region only changes when the page-rounded break moves */
@@ -499,13 +500,7 @@ static __always_inline void send_brk(struct watch_op *op)
 	e->end = page_up(now);
 	e->perm = VMS_VMA_READ | VMS_VMA_WRITE;
 	e->flags = VMS_EVF_RANGE | VMS_EVF_OLD_RANGE | VMS_EVF_PERM;
-	e->name_kind = VMS_NAME_STRING;
-	s = scratch();
-	if (s) {
-		__builtin_memcpy(s->buf + NAME_OFF, "[heap]", 6);
-		e->name_id = intern(s, 6);
-		scratch_put(s);
-	}
+	ev_name_heap_stack(e, VMA_IS_HEAP);
 	ev_send(e);
 }
 
@@ -527,7 +522,7 @@ int BPF_PROG(watch_sys_exit, struct pt_regs *regs, long ret)
 	__u8 kind;
 
 	/* every syscall of the system exits here: the number first, the storage lookup after */
-	if (!followed_nr(regs->orig_ax))
+	if (!followed_nr(SYS_NR(regs)))
 		return 0;
 	op = bpf_task_storage_get(&vms_wops, task, 0, 0);
 	if (!op || !op->active)
@@ -633,16 +628,7 @@ static __always_inline void stack_fault(unsigned long address)
 	e->end = end;
 	e->perm = VMS_VMA_READ | VMS_VMA_WRITE; /* the stack exec made; PROT_EXEC stacks aside */
 	e->flags = VMS_EVF_RANGE | VMS_EVF_OLD_RANGE | VMS_EVF_PERM;
-	e->name_kind = VMS_NAME_STRING;
-	{
-		struct scratch *s = scratch();
-
-		if (s) {
-			__builtin_memcpy(s->buf + NAME_OFF, "[stack]", 7);
-			e->name_id = intern(s, 7);
-			scratch_put(s);
-		}
-	}
+	ev_name_heap_stack(e, VMA_IS_STACK);
 	ev_send(e);
 }
 
@@ -687,6 +673,8 @@ int BPF_PROG(watch_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 	__u32 tgid = task->tgid;
 	struct vms_event *e;
 	struct scratch *s;
+	__u32 kind;
+	bool full;
 	int len;
 
 	bpf_map_delete_elem(&vms_stack_lo, &tgid); /* a new mm */
@@ -695,11 +683,11 @@ int BPF_PROG(watch_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 	e = ev_new(VMS_EV_EXEC);
 	if (!e)
 		return 0;
-	e->name_kind = VMS_NAME_PATH;
 	s = scratch();
-	len = s ? build_path(s, BPF_CORE_READ(bprm, file)) : -1;
+	len = name_file(s, BPF_CORE_READ(bprm, file), &kind);
+	e->name_kind = kind;
 	if (len >= 0)
-		e->name_id = intern(s, len);
+		e->name_id = intern(&vms_names, s, len, &full);
 	scratch_put(s);
 	if (!e->name_id)
 		e->flags |= VMS_EVF_UNNAMED;
@@ -711,7 +699,7 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(watch_exit, struct task_struct *task)
 {
 	__u32 tgid = task->tgid;
-	bool group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+	bool group_dead = task_group_dead(task);
 	struct vms_event *e;
 
 	if (watched(tgid)) {

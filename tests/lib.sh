@@ -184,7 +184,7 @@ private_runtime() {
 
 # ---- vmscope and the kernel ----------------------------------------------------------------------
 
-PIN=/sys/fs/bpf/vmscope	# where `vmscope start` pins the live model
+PIN=${VMSCOPE_PIN_DIR:-/sys/fs/bpf/vmscope}	# where `vmscope start` pins the live model
 # status_get EXPR: a Python expression on d, the live model's `status --json`.
 status_get() { "$VMSCOPE" status --json | jget - "$1"; }
 # no_progs REGEX: no loaded BPF program's `bpftool prog show` line matches REGEX. Programs are freed

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <bpf/libbpf.h>
 
 #include "cli/commands.h"
 #include "kernel/bpf_diag.h"
@@ -38,9 +37,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	/* Probe failures and fallbacks are expected output, not noise: libbpf speaks only with -v,
-	 * but a refusal is remembered so that it can be told in one line. */
-	libbpf_set_print(bpf_diag_print);
+	bpf_diag_install();
 	if (argc < 2) {
 		usage(stderr);
 		return VMS_EXIT_FAIL;

@@ -58,7 +58,8 @@ start_bg() {
 
 # no_pins NAME: nothing of vmscope is left pinned in bpffs.
 no_pins() {
-	left=$(ls -A /sys/fs/bpf/vmscope 2>/dev/null)
+	pin=${VMSCOPE_PIN_DIR:-/sys/fs/bpf/vmscope}
+	left=$(ls -A "$pin" 2>/dev/null)
 	if [ -z "$left" ]; then pass "$1"
-	else fail "$1" "left in /sys/fs/bpf/vmscope: $(echo $left)"; fi
+	else fail "$1" "left in $pin: $(echo $left)"; fi
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "backend/backend.h"
 
-#include <string.h>
+
+#include "core/util.h"
 
 const struct vms_backend *const vms_backends[] = {
 	&backend_bpf_model,	/* first: `auto` uses the live model when it is running */
@@ -12,10 +13,7 @@ const struct vms_backend *const vms_backends[] = {
 
 const struct vms_backend *backend_find(const char *name)
 {
-	for (int i = 0; vms_backends[i]; i++)
-		if (!strcmp(vms_backends[i]->name, name))
-			return vms_backends[i];
-	return NULL;
+	return table_find(REGISTRY(vms_backends), name);
 }
 
 const struct vms_backend *backend_auto(void)

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * A backend enumerates the regions of one process. procfs reads /proc; later backends read the
- * BPF model, core files or other systems. Adding one = one new file + one entry in backend.c.
+ * A backend enumerates the regions of one target (backend/target.h): a live process, or a file
+ * it claims. procfs reads /proc, bpf the live model, bpf-iter the VMA iterator; later ones read
+ * core files or other systems. Adding one = one new file + one entry in backend.c.
  */
 #ifndef VMS_BACKEND_H
 #define VMS_BACKEND_H
 
 #include <stdbool.h>
 
+#include "backend/target.h"
 #include "core/region.h"
 
 enum {
@@ -20,8 +22,11 @@ struct vms_backend {
 	const char *summary;
 	/* 0 if usable now, else -errno; *why gets a short reason. */
 	int (*available)(const char **why);
-	/* Fills s->regions for the process already described in s->proc. Returns 0 or -errno. */
-	int (*snapshot)(struct vms_snapshot *s, unsigned flags);
+	/* Whether it reads this file (is it a core file?); NULL: live processes only. */
+	bool (*claims)(const char *path);
+	/* Fills s->proc (the target's identity, as this backend knows it) then s->regions.
+	 * 0 or -errno; see target_live_identity() for the errors of a live process. */
+	int (*snapshot)(const struct vms_target *t, struct vms_snapshot *s, unsigned flags);
 };
 
 /* NULL-terminated table of all backends, in the order `auto` tries them. */

@@ -12,9 +12,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
 #include "backend/backend.h"
 #include "kernel/contract.h"
 #include "kernel/vma_reader.h"
@@ -55,13 +52,15 @@ static int add_region(void *ctx, const struct vms_vma_rec *r, const char *name)
 	return 0;
 }
 
-static int bpf_iter_snapshot(struct vms_snapshot *s, unsigned flags)
+static int bpf_iter_snapshot(const struct vms_target *t, struct vms_snapshot *s, unsigned flags)
 {
 	struct iter_ctx c = { .s = s };
 	const struct vms_region *gate;
-	int err;
+	int err = target_live_identity(t->pid, &s->proc);
 
 	s->backend = "bpf-iter";
+	if (err)
+		return err;
 	if (flags & BACKEND_ACCOUNTING) {
 		/* Per-page accounting needs the page-table walk of smaps. */
 		return procfs_read_regions(&s->proc, true, s);

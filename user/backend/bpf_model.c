@@ -63,9 +63,12 @@ static int fill_faults(struct vms_snapshot *s)
 	return err;
 }
 
-static int bpf_model_snapshot(struct vms_snapshot *s, unsigned flags)
+static int bpf_model_snapshot(const struct vms_target *t, struct vms_snapshot *s, unsigned flags)
 {
-	int err = read_regions(s, flags);
+	int err = target_live_identity(t->pid, &s->proc);
+
+	if (!err)
+		err = read_regions(s, flags);
 
 	if (!err && (flags & BACKEND_FAULTS))
 		err = fill_faults(s);

@@ -9,10 +9,12 @@ static int procfs_available(const char **why)
 	return 0;
 }
 
-static int procfs_snapshot(struct vms_snapshot *s, unsigned flags)
+static int procfs_snapshot(const struct vms_target *t, struct vms_snapshot *s, unsigned flags)
 {
+	int err = target_live_identity(t->pid, &s->proc);
+
 	s->backend = "procfs";
-	return procfs_read_regions(&s->proc, flags & BACKEND_ACCOUNTING, s);
+	return err ? err : procfs_read_regions(&s->proc, flags & BACKEND_ACCOUNTING, s);
 }
 
 const struct vms_backend backend_procfs = {

@@ -93,16 +93,3 @@ int cli_parse(const struct argp *argp, const char *cmd, int argc, char **argv, v
 }
 
 /* Digits only (optionally after /proc/): a pid (0 if it cannot be one). Else a process name. */
-bool cli_parse_pid(const char *arg, pid_t *pid)
-{
-	uint64_t v;
-
-	if (!strncmp(arg, "/proc/", 6))
-		arg += 6;
-	if (!*arg || strspn(arg, "0123456789") != strlen(arg))
-		return false;
-	if (parse_u64(arg, 10, &v) || v < 1 || v > 0x7fffffff)
-		v = 0;
-	*pid = (pid_t)v;
-	return true;
-}

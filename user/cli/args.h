@@ -22,8 +22,4 @@ int cli_parse(const struct argp *argp, const char *cmd, int argc, char **argv, v
 error_t cli_default_key(int key, char *arg, struct argp_state *state);
 error_t cli_fail(struct argp_state *state, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Digits only (optionally after /proc/): true, with *pid the pid (0 if it cannot be one).
- * Anything else is a process name: false. */
-bool cli_parse_pid(const char *arg, pid_t *pid);
-
 #endif

@@ -145,8 +145,16 @@ static bool faults_ready(const char *backend)
 	return true;
 }
 
-static int show_pid(pid_t pid, const struct map_args *a, const struct vms_backend *be,
-		    const struct vms_format *fmt, struct format_state *st)
+/* A file is read by the backend that claimed it: with --backend auto, or that one named. */
+static const struct vms_backend *file_backend(const struct vms_target *t,
+					      const struct vms_backend *be, const char *asked)
+{
+	return t->path && !strcmp(asked, "auto") ? t->backend : be;
+}
+
+static int show_target(const struct vms_target *t, const struct map_args *a,
+		       const struct vms_backend *be, const struct vms_format *fmt,
+		       struct format_state *st)
 {
 	struct vms_snapshot s;
 	unsigned flags = (fmt->needs_accounting(&a->fmt) ? BACKEND_ACCOUNTING : 0) |
@@ -154,44 +162,18 @@ static int show_pid(pid_t pid, const struct map_args *a, const struct vms_backen
 	int err, rc = VMS_EXIT_OK;
 
 	snapshot_init(&s);
-	err = procfs_read_proc(pid, &s.proc);
-	if (err == -ESRCH) {
-		vms_err("PID %d: no such process", (int)pid);
-		rc = VMS_EXIT_NOTFOUND;
-		goto out;
-	}
-	if (err) {
-		vms_err("PID %d: cannot read its status: %s", (int)pid, proc_strerror(-err));
-		rc = VMS_EXIT_FAIL;
-		goto out;
-	}
-	if (s.proc.kernel_thread) {
-		if (fmt->print_unreadable)
-			fmt->print_unreadable(stdout, &s);
-		vms_err("PID %d: kernel thread, it has no user address space", (int)s.proc.pid);
-		rc = VMS_EXIT_FAIL;
-		goto out;
-	}
-	err = be->snapshot(&s, flags);
+	err = be->snapshot(t, &s, flags);
 	if (!err && s.n == 0 && s.proc.state == 'Z')
 		err = -EIDRM; /* zombie: its mm is gone */
 	if (err) {
-		if (fmt->print_unreadable)
+		if (s.proc.pid && fmt->print_unreadable)
 			fmt->print_unreadable(stdout, &s);
-		if (err == -ESRCH) {
-			vms_err("PID %d: no such process (it exited)", (int)s.proc.pid);
-			rc = VMS_EXIT_NOTFOUND;
-		} else if (err == -EIDRM) {
-			vms_err("PID %d: zombie process, its address space is gone", (int)s.proc.pid);
-			rc = VMS_EXIT_FAIL;
-		} else if (err == -EINVAL) {
-			vms_err("PID %d: unexpected format in /proc/%d/%s", (int)s.proc.pid,
+		if (err == -EINVAL && !t->path) {
+			vms_err("map: PID %d: unexpected format in /proc/%d/%s", (int)s.proc.pid,
 				(int)s.proc.pid, flags ? "smaps" : "maps");
 			rc = VMS_EXIT_FAIL;
 		} else {
-			vms_err("PID %d: cannot read its memory map: %s", (int)s.proc.pid,
-				proc_strerror(-err));
-			rc = VMS_EXIT_FAIL;
+			rc = target_report("map", t, &s, err);
 		}
 		goto out;
 	}
@@ -222,7 +204,7 @@ int cmd_map(int argc, char **argv)
 	fmt = format_find(a.format);
 	if (!fmt) {
 		vms_err("map: unknown format '%s' (%s)", a.format,
-			table_names((const void *const *)vms_formats));
+			table_names(REGISTRY(vms_formats)));
 		r = VMS_EXIT_FAIL;
 		goto out;
 	}
@@ -237,7 +219,8 @@ int cmd_map(int argc, char **argv)
 
 		be = backend_find(a.backend);
 		if (!be) {
-			vms_err("map: unknown backend '%s' (auto or procfs)", a.backend);
+			vms_err("map: unknown backend '%s' (auto, %s)", a.backend,
+				table_names(REGISTRY(vms_backends)));
 			r = VMS_EXIT_FAIL;
 			goto out;
 		}
@@ -250,26 +233,13 @@ int cmd_map(int argc, char **argv)
 	a.fmt.shm_minor = procfs_shm_minor();
 
 	for (int i = 0; i < a.n_targets; i++) {
-		pid_t pid, *pids = NULL;
-		int n;
+		struct vms_target *t = NULL;
+		size_t n = 0;
 
-		if (cli_parse_pid(a.targets[i], &pid)) {
-			if (!pid) { /* procps: a usage error */
-				vms_err("map: '%s' is not a possible PID (1..2147483647)", a.targets[i]);
-				rc |= VMS_EXIT_FAIL;
-				continue;
-			}
-			rc |= show_pid(pid, &a, be, fmt, &st);
-			continue;
-		}
-		n = procfs_pids_by_name(a.targets[i], &pids);
-		if (n <= 0) {
-			vms_err("no process named '%s'", a.targets[i]);
-			rc |= VMS_EXIT_NOTFOUND;
-		}
-		for (int j = 0; j < n; j++)
-			rc |= show_pid(pids[j], &a, be, fmt, &st);
-		free(pids);
+		rc |= target_parse("map", a.targets[i], &t, &n);
+		for (size_t j = 0; j < n; j++)
+			rc |= show_target(&t[j], &a, file_backend(&t[j], be, a.backend), fmt, &st);
+		free(t);
 	}
 	if (fmt->finish)
 		fmt->finish(stdout, &a.fmt, &st);

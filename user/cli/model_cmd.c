@@ -8,9 +8,10 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "features/features.h"
 #include "model/faults.h"
 #include "model/live.h"
+#include "model/loader.h"
+#include "model/pins.h"
 #include "model/reconcile.h"
 #include "core/json.h"
 #include "kernel/sigstop.h"
@@ -94,34 +95,21 @@ int cmd_start(int argc, char **argv)
 {
 	struct model_args a = { 0 };
 	struct argp argp = { .options = start_options, .parser = model_parse,
-		.doc = "Load the live VMA model, pin it under " VMS_PIN_DIR " and seed it from every "
-		       "process. It then stays current with no vmscope process running." };
-	struct live_start_info info = { 0 };
-	char probe_why[192] = "";
-	unsigned faults = VMS_FAULTS_OFF;
+		.doc = "Load the live VMA model, pin it under $VMSCOPE_PIN_DIR (default "
+		       VMS_PIN_DIR_DEFAULT ") and seed it from every process. It then stays current "
+		       "with no vmscope process running." };
+	struct loader_opts o;
+	struct live_start_info info;
 	int r, err;
 
 	sigstop_install("start"); /* a stop signal at any moment: nothing stays pinned */
 	r = cli_parse(&argp, "start", argc, argv, &a);
 	if (r >= 0)
 		return r;
-	if (a.faults && live_is_pinned()) {
-		vms_err("start: the model is already running (see 'vmscope status'; 'vmscope stop' removes it)");
+	o = (struct loader_opts){ .lim = a.lim, .faults = a.faults };
+	err = live_start(&o, &info);
+	if (err == -ENOLCK) /* said */
 		return VMS_EXIT_FAIL;
-	}
-	if (a.faults) {
-		/* the source is what the probes find, as `vmscope features` reports it */
-		struct vms_features f;
-
-		err = features_probe_faults(&f);
-		faults = err ? VMS_FAULTS_OFF : features_fault_source(&f, probe_why, sizeof(probe_why));
-		if (err)
-			snprintf(probe_why, sizeof(probe_why), "the fault probes cannot run: %s",
-				 strerror(-err));
-	}
-	if (a.faults && faults == VMS_FAULTS_OFF)
-		info.faults_unavailable = probe_why;
-	err = live_start(&a.lim, faults, &info);
 	if (err == -EEXIST) {
 		vms_err("start: the model is already running (see 'vmscope status'; 'vmscope stop' removes it)");
 		return VMS_EXIT_FAIL;
@@ -135,12 +123,12 @@ int cmd_start(int argc, char **argv)
 		raise(sig);
 		return 128 + sig;
 	}
-	if (err == -ENOENT) {
+	if (err == -ENOENT && info.plan.tier == VMS_TIER_PROCFS) {
 		vms_err("start: this kernel has no BTF (/sys/kernel/btf/vmlinux): no live model; "
 			"'vmscope map --backend procfs' works everywhere");
 		return VMS_EXIT_FAIL;
 	}
-	if (err && info.plan.tier == VMS_TIER_PROCFS) {
+	if (err && info.plan.tier == VMS_TIER_PROCFS && info.plan.tier_why[0]) {
 		vms_err("start: cannot load the model: %s", info.plan.tier_why);
 		return VMS_EXIT_FAIL;
 	}
@@ -153,11 +141,10 @@ int cmd_start(int argc, char **argv)
 		vms_err("start: %s; running tier %s", info.plan.refused, tier_name(info.plan.tier));
 	if (a.faults && info.plan.faults == VMS_FAULTS_OFF)
 		vms_err("start: page fault counts off, because %s", info.plan.faults_why);
-	faults = info.plan.faults;
 	printf("vmscope: model pinned at %s: %llu processes, %llu VMAs seeded in %.3f s\n",
-	       VMS_PIN_DIR, info.seeded_procs, info.seeded_vmas, info.seconds);
-	if (faults != VMS_FAULTS_OFF)
-		printf("vmscope: page faults counted per region: %s\n", faults_source_name(faults));
+	       pins_dir(), info.seeded_procs, info.seeded_vmas, info.seconds);
+	if (info.plan.faults != VMS_FAULTS_OFF)
+		printf("vmscope: page faults counted per region: %s\n", faults_source_name(info.plan.faults));
 	return VMS_EXIT_OK;
 }
 
@@ -165,17 +152,16 @@ int cmd_stop(int argc, char **argv)
 {
 	struct model_args a = { 0 };
 	struct argp argp = { .options = status_options + 1, .parser = model_parse,
-		.doc = "Detach the live model and remove everything under " VMS_PIN_DIR "." };
+		.doc = "Detach the live model and remove everything under $VMSCOPE_PIN_DIR (default "
+		       VMS_PIN_DIR_DEFAULT ")." };
 	int r = cli_parse(&argp, "stop", argc, argv, &a), err;
 
 	if (r >= 0)
 		return r;
 	err = live_stop();
-	if (err) {
-		vms_err("stop: cannot remove %s: %s", VMS_PIN_DIR, strerror(-err));
-		return VMS_EXIT_FAIL;
-	}
-	return VMS_EXIT_OK;
+	if (err && err != -ENOLCK)
+		vms_err("stop: cannot remove %s: %s", pins_dir(), strerror(-err));
+	return err ? VMS_EXIT_FAIL : VMS_EXIT_OK;
 }
 
 static const char *const stat_names[VMS_STAT__COUNT] = {
@@ -231,7 +217,7 @@ int cmd_status(int argc, char **argv)
 		json_obj_begin(&w);
 		json_kv_str(&w, "tier", event_tier ? "event-resync" : "kfunc-resync");
 		json_kv_str(&w, "tier_fallback", info.tier_fallback);
-		json_kv_str(&w, "pinned", VMS_PIN_DIR);
+		json_kv_str(&w, "pinned", pins_dir());
 		json_kv_u64(&w, "processes", st.procs);
 		json_kv_u64(&w, "vmas", st.vmas);
 		json_kv_u64(&w, "entries", st.entries);
@@ -266,7 +252,7 @@ int cmd_status(int argc, char **argv)
 	       "readers resync from /proc)" : "kfunc-resync (tp_btf + kfunc VMA iterator)");
 	if (info.tier_fallback[0])
 		printf("fallback           %s\n", info.tier_fallback);
-	printf("pinned at          %s\n", VMS_PIN_DIR);
+	printf("pinned at          %s\n", pins_dir());
 	printf("processes          %llu (%llu no longer running)\n", st.procs, st.dead_procs);
 	printf("VMAs               %llu (map holds %llu)\n", st.vmas, st.max_vmas);
 	printf("names              %llu\n", st.names);
@@ -300,11 +286,16 @@ int cmd_reconcile(int argc, char **argv)
 		       "/proc takes each target's mmap_lock, so passes are rate-limited per process." };
 	struct reconcile_totals t;
 	struct live m;
-	int r = cli_parse(&argp, "reconcile", argc, argv, &a), err;
+	int r = cli_parse(&argp, "reconcile", argc, argv, &a), err, lock;
 
 	if (r >= 0)
 		return r;
+	/* only while opening (pins.c says why): never a model half pinned or half removed */
+	lock = pins_lock("reconcile");
+	if (lock < 0)
+		return VMS_EXIT_FAIL;
 	err = live_open(&m);
+	pins_unlock(lock);
 	if (err) {
 		vms_err("reconcile: %s", err == -ENOENT ? "the model is not running (start it with 'vmscope start')"
 							: strerror(-err));

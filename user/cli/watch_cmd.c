@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "backend/target.h"
 #include "cli/commands.h"
 #include "proc/procfs.h"
 #include "kernel/mounts.h"
@@ -91,7 +92,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		a->o.format = watch_format_find(arg);
 		if (!a->o.format)
 			return cli_fail(state, "watch: unknown format '%s' (%s)", arg,
-					table_names((const void *const *)watch_formats));
+					table_names(REGISTRY(watch_formats)));
 		return 0;
 	case OPT_JSON:
 		a->o.format = &watch_format_json;
@@ -144,57 +145,46 @@ static const struct argp argp = {
 	       "1 on other failures.",
 };
 
-/* -p values to pids; one error line per value that matches nothing. */
+/* Not found (42) over other failures (1) over success. */
+static int worse(int a, int b)
+{
+	return a == VMS_EXIT_NOTFOUND || b == VMS_EXIT_NOTFOUND ? VMS_EXIT_NOTFOUND : a ? a : b;
+}
+
+/* -p values to pids; one error line per value that matches nothing, and per process that
+ * can have no events (a kernel thread; a zombie, which would not even end the watch). */
 static int resolve_targets(struct watch_args *a)
 {
 	int rc = VMS_EXIT_OK;
 
 	for (int i = 0; i < a->n_targets; i++) {
-		const char *t = a->targets[i];
-		pid_t pid, *pids = NULL;
-		int n;
+		struct vms_target *t = NULL;
+		size_t n = 0;
 
-		if (cli_parse_pid(t, &pid)) {
-			char path[32];
-
-			snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-			if (pid <= 0 || access(path, F_OK)) {
-				vms_err("watch: PID %s: no such process", t);
-				rc = VMS_EXIT_NOTFOUND;
-				continue;
-			}
-			pids = &pid;
-			n = 1;
-		} else {
-			n = procfs_pids_by_name(t, &pids);
-			if (n <= 0) {
-				vms_err("watch: %s: no process of that name", t);
-				rc = VMS_EXIT_NOTFOUND;
-				continue;
-			}
-		}
-		for (int j = 0; j < n; j++) {
+		rc = worse(rc, target_parse("watch", a->targets[i], &t, &n));
+		for (size_t j = 0; j < n; j++) {
 			struct vms_proc p;
+			int err = t[j].path ? -ENOTSUP : target_live_identity(t[j].pid, &p);
 
-			/* nothing would ever come, and (for a zombie) no exit to end the watch */
-			if (procfs_read_proc(pids[j], &p))
+			if (!err && p.state == 'Z')
+				err = -EIDRM;
+			if (!t[j].path)
+				free(p.cmdline);
+			if (err == -ENOTSUP) {
+				vms_err("watch: %s: watch follows live processes ('vmscope map' reads "
+					"files)", t[j].path);
+				rc = worse(rc, VMS_EXIT_FAIL);
 				continue;
-			free(p.cmdline);
-			if (p.kernel_thread) {
-				vms_err("watch: PID %d: kernel thread, it has no user address space",
-					(int)pids[j]);
-				rc = rc == VMS_EXIT_OK ? VMS_EXIT_FAIL : rc;
-			} else if (p.state == 'Z') {
-				vms_err("watch: PID %d: zombie process, its address space is gone",
-					(int)pids[j]);
-				rc = rc == VMS_EXIT_OK ? VMS_EXIT_FAIL : rc;
 			}
+			if (err) {
+				rc = worse(rc, target_report("watch", &t[j], NULL, err));
+				if (err == -ESRCH)
+					continue;
+			}
+			a->o.pids = xrealloc(a->o.pids, (a->o.n_pids + 1) * sizeof(*a->o.pids));
+			a->o.pids[a->o.n_pids++] = t[j].pid;
 		}
-		a->o.pids = xrealloc(a->o.pids, (a->o.n_pids + n) * sizeof(*a->o.pids));
-		memcpy(a->o.pids + a->o.n_pids, pids, n * sizeof(*pids));
-		a->o.n_pids += n;
-		if (pids != &pid)
-			free(pids);
+		free(t);
 	}
 	return rc;
 }

@@ -212,6 +212,19 @@ int utf8_seq_len(const unsigned char *s)
 	return n;
 }
 
+static const char *entry_name(const void *entry)
+{
+	return *(const char *const *)entry;
+}
+
+const void *table_find(const void *const *table, const char *name)
+{
+	for (size_t i = 0; table[i]; i++)
+		if (!strcmp(entry_name(table[i]), name))
+			return table[i];
+	return NULL;
+}
+
 const char *table_names(const void *const *table)
 {
 	static char buf[256];
@@ -223,6 +236,6 @@ const char *table_names(const void *const *table)
 	for (size_t i = 0; i < count && n < sizeof(buf); i++)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
 				      i == 0 ? "" : i + 1 == count ? " or " : ", ",
-				      *(const char *const *)table[i]);
+				      entry_name(table[i]));
 	return buf;
 }

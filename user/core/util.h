@@ -41,8 +41,12 @@ int parse_size(const char *s, uint64_t *out);
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if s does not start one. */
 int utf8_seq_len(const unsigned char *s);
 
-/* "a, b or c" from a NULL-terminated table of pointers to structs whose first member is their
- * name (the format and backend tables), for messages. A static buffer. */
+/* The registries (formats, backends, watch formats) are NULL-terminated tables of pointers to
+ * structs whose first member is their name. */
+#define REGISTRY(table) ((const void *const *)(table))
+/* The entry of that name, or NULL. */
+const void *table_find(const void *const *table, const char *name);
+/* "a, b or c", for messages. A static buffer. */
 const char *table_names(const void *const *table);
 
 /* Human-readable message for an errno value in the context of reading a process. */

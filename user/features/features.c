@@ -15,7 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "features/probe.h"
-#include "model/live.h"
+#include "model/loader.h"
 #include "kernel/bpf_diag.h"
 #include "kernel/mounts.h"
 #include "core/util.h"
@@ -99,7 +99,7 @@ static void pick_tier(struct vms_features *f)
 	char probe_why[192];
 	unsigned source = features_fault_source(f, probe_why, sizeof(probe_why));
 
-	live_load(NULL, source, &plan, NULL);
+	live_load(source, &plan);
 	f->tier = plan.tier;
 	snprintf(f->tier_reason, sizeof(f->tier_reason), "%s", plan.tier_why);
 	f->fault_source = plan.faults;

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdarg.h>
+
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "core/util.h"
 #include "vmscope.h"
@@ -71,7 +74,7 @@ static void note_refusal(const char *prog, const char *log)
 			 (int)len[1], line[1]);
 }
 
-int bpf_diag_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+static int bpf_diag_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	static const char begin[] = "': -- BEGIN PROG LOAD LOG --\n";
 	char *msg = NULL;
@@ -119,4 +122,9 @@ unsigned long long bpf_prog_misses(int prog_fd)
 	__u32 len = sizeof(info);
 
 	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) ? 0 : info.recursion_misses;
+}
+
+void bpf_diag_install(void)
+{
+	libbpf_set_print(bpf_diag_print);
 }

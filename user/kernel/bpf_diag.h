@@ -2,16 +2,16 @@
 /*
  * What libbpf said while loading, kept so that a refusal can be told in one line: which program
  * the kernel's verifier refused and the last line of its log (the whole log shows with -v).
- * bpf_diag_print is the process's libbpf print callback (main.c installs it).
+ * bpf_diag_install() makes it the process's libbpf print callback (main.c calls it first).
  */
 #ifndef VMS_BPF_DIAG_H
 #define VMS_BPF_DIAG_H
 
-#include <stdarg.h>
 #include <stdbool.h>
-#include <bpf/libbpf.h>
 
-int bpf_diag_print(enum libbpf_print_level level, const char *fmt, va_list ap);
+/* Probe failures and fallbacks are expected output, not noise: libbpf speaks only with -v, but
+ * a refusal is remembered so that it can be told in one line. */
+void bpf_diag_install(void);
 
 /* Forgets what an earlier load said: call before a load whose failure is to be explained. */
 void bpf_diag_reset(void);

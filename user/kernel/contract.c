@@ -97,6 +97,15 @@ unsigned vms_name_encode(const char *name, char *out, size_t *len)
 	return VMS_NAME_PATH;
 }
 
+uint64_t vms_name_id(const char *raw, size_t len)
+{
+	uint64_t h = vms_hash_seed((uint32_t)len);
+
+	for (size_t i = 0; i < len; i++)
+		h = vms_hash_step(h, (unsigned char)raw[i]);
+	return vms_hash_final(h);
+}
+
 void vma_rec_to_region(const struct vms_vma_rec *r, const char *name, struct vms_region *reg)
 {
 	reg->start = r->start;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * User space's half of the user/kernel contract (bpf/vmscope.h): the one place that turns the
- * kernel side's perm bits and name kinds into the text /proc/PID/maps shows, and back.
+ * kernel side's perm bits and name kinds into the text /proc/PID/maps shows and back, and that
+ * computes name ids as the kernel side does.
  */
 #ifndef VMS_CONTRACT_H
 #define VMS_CONTRACT_H
@@ -21,6 +22,9 @@ char *vms_name_decode(unsigned kind, const char *raw, size_t len);
 /* The inverse: the kind of a /proc name and the raw bytes the kernel side stores for it
  * (raw: at least strlen(text) bytes; *len gets their count). */
 unsigned vms_name_encode(const char *text, char *raw, size_t *len);
+
+/* The id the kernel side interns those raw bytes under (vmscope.h's name hash). */
+uint64_t vms_name_id(const char *raw, size_t len);
 
 /* A record of the VMA iterator as a region (name decoded). */
 void vma_rec_to_region(const struct vms_vma_rec *r, const char *name, struct vms_region *reg);

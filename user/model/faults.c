@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "kernel/map_batch.h"
+#include "model/pins.h"
 #include "core/util.h"
 #include "vmscope.h"
 
@@ -57,6 +58,8 @@ int faults_attach_perf(struct bpf_program *min_prog, struct bpf_program *maj_pro
 	int ncpu = libbpf_num_possible_cpus(), err = 0;
 
 	out->n = out->ncpus = 0;
+	out->progs[0] = min_prog;
+	out->progs[1] = maj_prog;
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
 	out->links = xcalloc((size_t)ncpu * 2, sizeof(*out->links));
@@ -88,12 +91,13 @@ cleanup:
 
 int faults_pin_links(const struct faults_links *l, const char *dir)
 {
-	char path[256];
+	char path[512], name[64];
 	int err;
 
 	for (int i = 0; i < l->n; i++) {
 		/* links go in (min, maj) pairs, one pair per attached CPU */
-		snprintf(path, sizeof(path), "%s/faults_%s_%d", dir, i % 2 ? "maj" : "min", i / 2);
+		pins_name(bpf_program__name(l->progs[i % 2]), name, sizeof(name));
+		snprintf(path, sizeof(path), "%s/%s_%d", dir, name, i / 2);
 		err = bpf_link__pin(l->links[i], path);
 		if (err)
 			return err;

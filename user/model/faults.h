@@ -20,13 +20,15 @@ struct faults_links {
 	struct bpf_link **links;
 	int n;
 	int ncpus;	/* CPUs with both events attached */
+	const struct bpf_program *progs[2];	/* min, maj: their links' pin names */
 };
 
 /* Opens the events (system-wide, sample_period 1) and attaches min_prog / maj_prog to them.
  * Offline CPUs are skipped. On failure nothing stays attached. Returns 0 or -errno. */
 int faults_attach_perf(struct bpf_program *min_prog, struct bpf_program *maj_prog,
 		       struct faults_links *out);
-/* Pins every link as DIR/faults_{min,maj}_cpuN. */
+/* Pins every link as DIR/NAME_N: NAME the pin name of its program (pins.h), N the CPU's
+ * number among those attached. */
 int faults_pin_links(const struct faults_links *l, const char *dir);
 /* Detaches and frees. */
 void faults_links_destroy(struct faults_links *l);

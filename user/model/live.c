@@ -3,496 +3,53 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "kernel/contract.h"
 #include "kernel/vma_reader.h"
 #include "model/faults.h"
+#include "model/pins.h"
 #include "proc/procfs.h"
 #include "kernel/bpf_diag.h"
 #include "kernel/map_batch.h"
-#include "kernel/mounts.h"
-#include "kernel/sigstop.h"
 #include "core/util.h"
-#include "model.skel.h"
 
-#define MAPS_DIR VMS_PIN_DIR "/maps"
-#define LINKS_DIR VMS_PIN_DIR "/links"
-#define PROGS_DIR VMS_PIN_DIR "/progs"
+/* A pinned map or program of the model, opened. */
+static int open_pinned(const char *sub, const char *name)
+{
+	char path[512];
+
+	pins_path(path, sizeof(path), sub, name);
+	return bpf_obj_get(path);
+}
 
 bool live_is_pinned(void)
 {
-	return access(MAPS_DIR "/vms_procs", F_OK) == 0;
-}
-
-/* Whether kernel BTF has a type of that name and kind. */
-static bool has_type(const struct btf *btf, const char *name, int kind)
-{
-	return btf__find_by_name_kind(btf, name, kind) > 0;
-}
-
-/* --faults: the counting maps and the links of its programs (perf links are pinned apart). */
-static int pin_faults(struct model_bpf *skel, const struct faults_links *perf)
-{
-	struct bpf_map *maps[] = { skel->maps.vms_faults, skel->maps.vms_faults_lost,
-				   skel->maps.vms_faults_info, skel->maps.vms_faults_nkeys };
-	struct { struct bpf_link *l; const char *name; } links[] = {
-		{ skel->links.vms_flt_exec, "fault_exec" } };
-	char path[256];
-	int err;
-
-	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
-		snprintf(path, sizeof(path), MAPS_DIR "/%s", bpf_map__name(maps[i]));
-		err = bpf_map__pin(maps[i], path);
-		if (err)
-			return err;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
-		if (!links[i].l)
-			continue;
-		snprintf(path, sizeof(path), LINKS_DIR "/%s", links[i].name);
-		err = bpf_link__pin(links[i].l, path);
-		if (err)
-			return err;
-	}
-	return faults_pin_links(perf, LINKS_DIR);
-}
-
-/* Loads the fault programs only when asked: off, they cost nothing at all. */
-static void set_faults(struct model_bpf *skel, unsigned source, const struct btf *btf)
-{
-	bool on = source != VMS_FAULTS_OFF;
-	bool prepare_exec = has_type(btf, "btf_trace_sched_prepare_exec", BTF_KIND_TYPEDEF);
-
-	skel->rodata->faults_on = on;
-	bpf_program__set_autoload(skel->progs.vms_flt_min, on);
-	bpf_program__set_autoload(skel->progs.vms_flt_maj, on);
-	/* the model's own page_fault_user hook notes the access types: no second hook */
-	bpf_program__set_autoload(skel->progs.vms_flt_access, false);
-	skel->rodata->faults_access = source == VMS_FAULTS_PERF_ACCESS &&
-				      bpf_program__autoload(skel->progs.vms_fault);
-	bpf_program__set_autoload(skel->progs.vms_flt_exec, on && prepare_exec);
-	/* keys are about one per VMA that faulted: as many as the model holds VMAs */
-	bpf_map__set_max_entries(skel->maps.vms_faults, bpf_map__max_entries(skel->maps.vms_vmas));
-	bpf_map__set_max_entries(skel->maps.vms_faults_nkeys, bpf_map__max_entries(skel->maps.vms_procs));
-}
-
-/* The pinned links of the programs that follow VMA changes (not the fault counters'). */
-static const char *const model_link_names[] = { "sys_enter", "sys_exit", "fork", "exec", "exit",
-						"fault", "fault_kernel", "foreign_write",
-						"sys_exit_ev", "exec_ev", "exit_ev" };
-
-static void set_verified(int info_fd, unsigned long long misses0);
-
-static int pin_all(struct model_bpf *skel, bool event_tier)
-{
-	struct bpf_link *links[] = { skel->links.vms_sys_enter, skel->links.vms_sys_exit,
-				     skel->links.vms_fork, skel->links.vms_exec, skel->links.vms_exit,
-				     skel->links.vms_fault, skel->links.vms_fault_k,
-				     skel->links.vms_foreign_write, skel->links.vms_sys_exit_ev,
-				     skel->links.vms_exec_ev, skel->links.vms_exit_ev };
-	const char *const *link_names = model_link_names;
-	struct bpf_map *maps[] = { skel->maps.vms_procs, skel->maps.vms_vmas, skel->maps.vms_names,
-				   skel->maps.vms_stats, skel->maps.vms_global,
-				   skel->maps.vms_info };
-	struct { struct bpf_program *p; const char *name; } progs[] = {
-		{ event_tier ? skel->progs.vms_gc_ev : skel->progs.vms_gc, "gc" },
-		{ skel->progs.vms_new_gen, "new_gen" }, { skel->progs.vms_publish, "publish" },
-		{ event_tier ? NULL : skel->progs.vms_resync, "resync" } };
-	char path[256];
-	int err;
-
-	if (mkdir(VMS_PIN_DIR, 0700) && errno != EEXIST)
-		return -errno;
-	chmod(VMS_PIN_DIR, 0700);
-	if ((mkdir(MAPS_DIR, 0700) && errno != EEXIST) || (mkdir(LINKS_DIR, 0700) && errno != EEXIST) ||
-	    (mkdir(PROGS_DIR, 0700) && errno != EEXIST))
-		return -errno;
-	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
-		snprintf(path, sizeof(path), MAPS_DIR "/%s", bpf_map__name(maps[i]));
-		err = bpf_map__pin(maps[i], path);
-		if (err)
-			return err;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
-		if (!progs[i].p)
-			continue;
-		snprintf(path, sizeof(path), PROGS_DIR "/%s", progs[i].name);
-		err = bpf_program__pin(progs[i].p, path);
-		if (err)
-			return err;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
-		if (!links[i])
-			continue; /* not attached on this kernel (e.g. no page_fault_user) */
-		snprintf(path, sizeof(path), LINKS_DIR "/%s", link_names[i]);
-		err = bpf_link__pin(links[i], path);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* Runs the seeding iterator (vms_seed) once over every task; its output is empty. */
-static int seed(struct model_bpf *skel)
-{
-	struct bpf_link *link;
-	char buf[4096];
-	int fd, err = 0;
-
-	link = bpf_program__attach_iter(skel->progs.vms_seed, NULL);
-	if (!link)
-		return -errno;
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	while (!sigstop_requested() && read(fd, buf, sizeof(buf)) > 0)
-		;
-	close(fd);
-out:
-	bpf_link__destroy(link);
-	return err;
-}
-
-/* Tier event-resync: the loader seeds every process from /proc. A process that cannot be read
- * (gone, a kernel thread) is simply not in the model; readers add it when they first look. */
-static int seed_from_proc(void)
-{
-	struct live m;
-	pid_t *pids;
-	int n = procfs_all_pids(&pids), err;
-
-	if (n < 0)
-		return n;
-	err = live_open(&m);
-	if (err) {
-		free(pids);
-		return err;
-	}
-	for (int i = 0; i < n && !sigstop_requested(); i++) {
-		struct vms_snapshot s;
-
-		snapshot_init(&s);
-		if (!procfs_read_proc(pids[i], &s.proc) && !s.proc.kernel_thread)
-			live_resync_from_proc(&m, &s);
-		snapshot_free(&s);
-	}
-	free(pids);
-	live_close(&m);
-	return 0;
-}
-
-/* ---- The one tier decision: the real model objects, loaded (not attached) in tier order ---- */
-
-struct load_env {
-	const struct live_limits *lim;
-	const struct btf *btf;
-	unsigned inject;	/* VMS_INJECT_*: tests only */
-};
-
-static struct model_bpf *open_tier(const struct load_env *env, enum vms_tier tier, unsigned faults)
-{
-	bool event_tier = tier == VMS_TIER_EVENT_RESYNC;
-	struct model_bpf *skel = model_bpf__open();
-
-	if (!skel)
-		return NULL;
-	if (env->lim && env->lim->max_procs)
-		bpf_map__set_max_entries(skel->maps.vms_procs, env->lim->max_procs);
-	if (env->lim && env->lim->max_vmas)
-		bpf_map__set_max_entries(skel->maps.vms_vmas, env->lim->max_vmas);
-	if (env->lim && env->lim->max_names)
-		bpf_map__set_max_entries(skel->maps.vms_names, env->lim->max_names);
-	if (!has_type(env->btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF))
-		bpf_program__set_autoload(skel->progs.vms_fault, false);
-	if (!has_type(env->btf, "btf_trace_page_fault_kernel", BTF_KIND_TYPEDEF))
-		bpf_program__set_autoload(skel->progs.vms_fault_k, false);
-	skel->rodata->event_tier = event_tier;
-	skel->rodata->inject_refusal = env->inject;
-	{
-		struct bpf_program *kf[] = {
-			skel->progs.vms_sys_enter, skel->progs.vms_sys_exit, skel->progs.vms_fork,
-			skel->progs.vms_exec, skel->progs.vms_exit, skel->progs.vms_gc,
-			skel->progs.vms_resync, skel->progs.vms_seed };
-		struct bpf_program *ev[] = {
-			skel->progs.vms_sys_exit_ev, skel->progs.vms_exec_ev, skel->progs.vms_exit_ev,
-			skel->progs.vms_gc_ev };
-
-		for (size_t i = 0; i < ARRAY_SIZE(kf); i++)
-			bpf_program__set_autoload(kf[i], !event_tier);
-		for (size_t i = 0; i < ARRAY_SIZE(ev); i++)
-			bpf_program__set_autoload(ev[i], event_tier);
-	}
-	set_faults(skel, faults, env->btf);
-	return skel;
-}
-
-/* Opens and loads one tier (with faults, or VMS_FAULTS_OFF); why gets the refusal. */
-static int load_tier(const struct load_env *env, enum vms_tier tier, unsigned faults,
-		     struct model_bpf **out, char *why, size_t len)
-{
-	struct model_bpf *skel;
-	int err;
-
-	bpf_diag_reset();
-	skel = open_tier(env, tier, faults);
-	if (!skel) {
-		err = -errno;
-		snprintf(why, len, "cannot open the BPF object: %s", strerror(-err));
-		return err;
-	}
-	err = model_bpf__load(skel);
-	if (err) {
-		snprintf(why, len, "%s%s", bpf_diag_why(err),
-			 err == -EPERM ? " (need root, or CAP_BPF + CAP_PERFMON)" : "");
-		model_bpf__destroy(skel);
-		return err;
-	}
-	*out = skel;
-	return 0;
-}
-
-/* Why a tier cannot even be tried on this kernel (NULL: it can). Checked in kernel BTF before
- * loading: an unresolved kfunc would make an older verifier run to its instruction limit. */
-static const char *tier_missing(const struct btf *btf, enum vms_tier tier)
-{
-	const char *e = getenv("VMSCOPE_TIER");
-
-	if (tier == VMS_TIER_KFUNC_RESYNC) {
-		if (e && !strcmp(e, "event-resync"))
-			return "not tried: VMSCOPE_TIER=event-resync";
-		if (!has_type(btf, "bpf_iter_task_vma_new", BTF_KIND_FUNC) ||
-		    !has_type(btf, "bpf_task_from_pid", BTF_KIND_FUNC) ||
-		    !has_type(btf, "bpf_rdonly_cast", BTF_KIND_FUNC))
-			return "no kfunc VMA iterator (bpf_iter_task_vma_*, bpf_task_from_pid and "
-			       "bpf_rdonly_cast: 6.7+) in kernel BTF";
-		return NULL;
-	}
-	if (!has_type(btf, "btf_trace_sys_exit", BTF_KIND_TYPEDEF))
-		return "no sys_exit tracepoint for tp_btf in kernel BTF";
-	return NULL;
-}
-
-int live_load(const struct live_limits *lim, unsigned faults, struct live_plan *plan,
-	      struct model_bpf **out)
-{
-	static const enum vms_tier order[] = { VMS_TIER_KFUNC_RESYNC, VMS_TIER_EVENT_RESYNC };
-	struct load_env env = { .lim = lim, .inject = bpf_inject_refusal() };
-	char why[2][VMS_WHY_MAX] = { "", "" };
-	struct model_bpf *skel = NULL;
-	struct btf *btf;
-	int err = -EOPNOTSUPP;
-
-	memset(plan, 0, sizeof(*plan));
-	plan->tier = VMS_TIER_PROCFS;
-	if (access("/sys/kernel/btf/vmlinux", R_OK) || !(btf = btf__load_vmlinux_btf())) {
-		snprintf(plan->tier_why, sizeof(plan->tier_why),
-			 "no kernel BTF (/sys/kernel/btf/vmlinux): /proc backend only");
-		return -ENOENT;
-	}
-	env.btf = btf;
-	for (size_t t = 0; t < ARRAY_SIZE(order); t++) {
-		enum vms_tier tier = order[t];
-		const char *missing = tier_missing(btf, tier);
-		unsigned want = tier == VMS_TIER_KFUNC_RESYNC ? faults : VMS_FAULTS_OFF;
-
-		if (missing) {
-			snprintf(why[t], sizeof(why[t]), "%s", missing);
-			continue;
-		}
-		err = load_tier(&env, tier, want, &skel, why[t], sizeof(why[t]));
-		if (err && want != VMS_FAULTS_OFF) {
-			/* the model without its fault programs, if only they were refused */
-			char faults_refused[VMS_WHY_MAX];
-
-			snprintf(faults_refused, sizeof(faults_refused), "%.250s", why[t]);
-			want = VMS_FAULTS_OFF;
-			err = load_tier(&env, tier, want, &skel, why[t], sizeof(why[t]));
-			if (!err)
-				snprintf(plan->faults_why, sizeof(plan->faults_why),
-					 "the kernel refused them: %.220s", faults_refused);
-		}
-		if (err) {
-			snprintf(plan->refused, sizeof(plan->refused), "tier %s did not load: %.220s",
-				 tier_name(tier), why[t]);
-			continue;
-		}
-		plan->tier = tier;
-		plan->faults = want;
-		if (faults != VMS_FAULTS_OFF && want == VMS_FAULTS_OFF && !plan->faults_why[0])
-			snprintf(plan->faults_why, sizeof(plan->faults_why),
-				 "tier %s cannot follow them (their keys move with the in-kernel "
-				 "range resync of tier kfunc-resync)", tier_name(tier));
-		if (tier == VMS_TIER_KFUNC_RESYNC)
-			snprintf(plan->tier_why, sizeof(plan->tier_why),
-				 "tp_btf + kfunc VMA iterator: in-kernel range resync");
-		else
-			snprintf(plan->tier_why, sizeof(plan->tier_why),
-				 "tp_btf events invalidate a process, readers re-read it from "
-				 "/proc/PID/maps (tier kfunc-resync: %.250s)", why[0]);
-		break;
-	}
-	btf__free(btf);
-	if (plan->tier == VMS_TIER_PROCFS) {
-		snprintf(plan->tier_why, sizeof(plan->tier_why),
-			 "no model tier loads (kfunc-resync: %.200s; event-resync: %.200s): /proc backend only",
-			 why[0], why[1]);
-		return err;
-	}
-	if (out)
-		*out = skel;
-	else
-		model_bpf__destroy(skel);
-	return 0;
-}
-
-/* The decision, for status: written once into the pinned vms_info. */
-static int save_plan(struct model_bpf *skel, const struct live_plan *plan)
-{
-	struct vms_info vi = { .tier = plan->tier, .faults_source = plan->faults };
-	__u32 zero = 0;
-
-	snprintf(vi.tier_fallback, sizeof(vi.tier_fallback), "%s", plan->refused);
-	snprintf(vi.faults_why, sizeof(vi.faults_why), "%s", plan->faults_why);
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.vms_info), &zero, &vi, 0) ? -errno : 0;
-}
-
-int live_start(const struct live_limits *lim, unsigned faults, struct live_start_info *info)
-{
-	struct faults_links perf = { 0 };
-	struct model_bpf *skel = NULL;
-	struct live_plan *plan = &info->plan;
-	unsigned long long misses0;
-	struct timespec t0, t1;
-	bool event_tier;
-	int err;
-
-	if (live_is_pinned())
-		return -EEXIST;
-	err = ensure_bpffs();
-	if (err < 0)
-		return err;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = live_load(lim, faults, plan, &skel);
-	if (err)
-		return err;
-	if (info->faults_unavailable && !plan->faults_why[0])
-		snprintf(plan->faults_why, sizeof(plan->faults_why), "%s", info->faults_unavailable);
-	event_tier = plan->tier == VMS_TIER_EVENT_RESYNC;
-	faults = plan->faults;
-	/* Attach first, seed second: no change is missed between the two. */
-	err = model_bpf__attach(skel);
-	if (err)
-		goto fail;
-	/* From the first pin on, a stop signal must unwind: it only sets a flag now (a signal
-	 * before this ends the process at once, which takes everything with its fds). */
-	sigstop_defer();
-	err = pin_all(skel, event_tier);
-	if (!err)
-		err = save_plan(skel, plan);
-	if (err)
-		goto fail;
-	if (faults != VMS_FAULTS_OFF) {
-		struct vms_fault_info fi = { .source = faults };
-		__u32 zero = 0;
-
-		err = faults_attach_perf(skel->progs.vms_flt_min, skel->progs.vms_flt_maj, &perf);
-		if (err)
-			goto fail;
-		fi.ncpus = perf.ncpus;
-		err = bpf_map_update_elem(bpf_map__fd(skel->maps.vms_faults_info), &zero, &fi, 0);
-		if (!err)
-			err = pin_faults(skel, &perf);
-		if (err)
-			goto fail;
-	}
-	misses0 = live_missed_runs();
-	err = event_tier ? seed_from_proc() : seed(skel);
-	if (!err)
-		set_verified(bpf_map__fd(skel->maps.vms_info), misses0); /* the seed resynced all */
-	if (!err && sigstop_requested())
-		err = -EINTR; /* interrupted: nothing stays behind */
-	if (err)
-		goto fail;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	{
-		struct live m;
-		struct live_status st;
-
-		info->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-		if (!live_open(&m)) {
-			if (!live_status(&m, &st)) {
-				info->seeded_procs = st.procs;
-				info->seeded_vmas = st.vmas;
-			}
-			live_close(&m);
-		}
-	}
-	faults_links_release(&perf);
-	model_bpf__destroy(skel); /* the pins keep everything alive */
-	return 0;
-fail:
-	faults_links_destroy(&perf);
-	model_bpf__destroy(skel);
-	live_stop();
-	return err;
-}
-
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
 	char path[512];
 
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (e->d_type == DT_DIR)
-			remove_dir(path);
-		else
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
+	pins_path(path, sizeof(path), "maps", "vms_procs");
+	return access(path, F_OK) == 0;
 }
 
-int live_stop(void)
-{
-	/* Unpinning the links detaches the programs; the maps go with their last reference. */
-	remove_dir(LINKS_DIR);
-	remove_dir(PROGS_DIR);
-	remove_dir(MAPS_DIR);
-	remove_dir(VMS_PIN_DIR);
-	return access(VMS_PIN_DIR, F_OK) == 0 ? -EBUSY : 0;
-}
-
-/* Pinned only with `start --faults`; their absence means faults are off. */
+/* vms_faults_info names the fault source that runs (VMS_FAULTS_OFF: none, as when it is
+ * missing). */
 static void live_open_faults(struct live *m)
 {
 	struct vms_fault_info fi = { 0 };
 	__u32 zero = 0;
-	int info_fd = bpf_obj_get(MAPS_DIR "/vms_faults_info");
+	int info_fd = open_pinned("maps", "vms_faults_info");
 
 	if (info_fd < 0)
 		return;
-	if (!bpf_map_lookup_elem(info_fd, &zero, &fi)) {
-		m->faults_fd = bpf_obj_get(MAPS_DIR "/vms_faults");
-		m->faults_lost_fd = bpf_obj_get(MAPS_DIR "/vms_faults_lost");
+	if (!bpf_map_lookup_elem(info_fd, &zero, &fi) && fi.source != VMS_FAULTS_OFF) {
+		m->faults_fd = open_pinned("maps", "vms_faults");
+		m->faults_lost_fd = open_pinned("maps", "vms_faults_lost");
 		if (m->faults_fd >= 0 && m->faults_lost_fd >= 0) {
 			m->faults_source = fi.source;
 			m->faults_cpus = fi.ncpus;
@@ -503,7 +60,7 @@ static void live_open_faults(struct live *m)
 
 void live_open_info(struct live *m)
 {
-	int fd = bpf_obj_get(MAPS_DIR "/vms_info");
+	int fd = open_pinned("maps", "vms_info");
 	__u32 zero = 0;
 
 	memset(&m->info, 0, sizeof(m->info));
@@ -515,12 +72,12 @@ void live_open_info(struct live *m)
 
 int live_open(struct live *m)
 {
-	struct { int *fd; const char *path; } objs[] = {
-		{ &m->procs_fd, MAPS_DIR "/vms_procs" }, { &m->vmas_fd, MAPS_DIR "/vms_vmas" },
-		{ &m->names_fd, MAPS_DIR "/vms_names" }, { &m->stats_fd, MAPS_DIR "/vms_stats" },
-		{ &m->global_fd, MAPS_DIR "/vms_global" }, { &m->gc_fd, PROGS_DIR "/gc" },
-		{ &m->new_gen_fd, PROGS_DIR "/new_gen" }, { &m->publish_fd, PROGS_DIR "/publish" },
-		{ &m->resync_fd, PROGS_DIR "/resync" },	/* last: only in tier kfunc-resync */
+	struct { int *fd; const char *sub, *name; } objs[] = {
+		{ &m->procs_fd, "maps", "vms_procs" }, { &m->vmas_fd, "maps", "vms_vmas" },
+		{ &m->names_fd, "maps", "vms_names" }, { &m->stats_fd, "maps", "vms_stats" },
+		{ &m->global_fd, "maps", "vms_global" }, { &m->gc_fd, "progs", "gc" },
+		{ &m->new_gen_fd, "progs", "new_gen" }, { &m->publish_fd, "progs", "publish" },
+		{ &m->resync_fd, "progs", "resync" },	/* last: only in tier kfunc-resync */
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++)
@@ -528,7 +85,7 @@ int live_open(struct live *m)
 	m->faults_fd = m->faults_lost_fd = -1;
 	m->faults_source = VMS_FAULTS_OFF;
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++) {
-		*objs[i].fd = bpf_obj_get(objs[i].path);
+		*objs[i].fd = open_pinned(objs[i].sub, objs[i].name);
 		if (*objs[i].fd < 0 && objs[i].fd == &m->resync_fd && errno == ENOENT)
 			break;
 		if (*objs[i].fd < 0) {
@@ -568,7 +125,7 @@ static bool same_start(uint64_t model_ns, uint64_t ticks)
 
 int live_resync(struct live *m, pid_t pid)
 {
-	struct { int32_t pid, ret; } args = { .pid = pid };
+	struct vms_resync_args args = { .pid = pid };
 	/* syscall programs get ctx_in and write their answer back into it (no ctx_out) */
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
 
@@ -642,7 +199,7 @@ static int cmp_idx(const void *a, const void *b)
 static char *name_of(struct live *m, const struct vms_vma_ent *v)
 {
 	struct vms_name_ent ne;
-	uint32_t kind = (v->flags >> VMS_VMA_KIND_SHIFT) & 0xff;
+	uint32_t kind = vms_vma_ent_kind(v->flags);
 
 	if (kind == VMS_NAME_NONE)
 		return xstrdup("");
@@ -818,16 +375,19 @@ static unsigned long long percpu_sum(int fd, __u32 key, int ncpu)
 unsigned long long live_missed_runs(void)
 {
 	unsigned long long sum = 0;
+	struct dirent *e;
 	char path[512];
+	DIR *d;
 
-	for (size_t i = 0; i < ARRAY_SIZE(model_link_names); i++) {
+	/* links/ holds the hooks that follow VMA changes, and only them (see pins.h) */
+	pins_path(path, sizeof(path), "links", NULL);
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
 		struct bpf_link_info li = { 0 };
 		__u32 ll = sizeof(li);
 		int lfd, pfd;
 
-		snprintf(path, sizeof(path), LINKS_DIR "/%s", model_link_names[i]);
-		lfd = bpf_obj_get(path);
-		if (lfd < 0)
+		if (e->d_name[0] == '.' || (lfd = open_pinned("links", e->d_name)) < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(lfd, &li, &ll) && li.prog_id &&
 		    (pfd = bpf_prog_get_fd_by_id(li.prog_id)) >= 0) {
@@ -836,12 +396,12 @@ unsigned long long live_missed_runs(void)
 		}
 		close(lfd);
 	}
+	if (d)
+		closedir(d);
 	return sum;
 }
 
-/* Marks the model verified at misses0 (the count before a pass that resynced every process)
- * when no run was skipped during the pass. */
-static void set_verified(int info_fd, unsigned long long misses0)
+void live_set_verified(int info_fd, unsigned long long misses0)
 {
 	struct vms_info vi;
 	__u32 zero = 0;
@@ -869,7 +429,7 @@ pid_t *live_pids(struct live *m, size_t *n)
 int live_verify_all(struct live *m)
 {
 	unsigned long long misses0 = live_missed_runs();
-	int fd = bpf_obj_get(MAPS_DIR "/vms_info");
+	int fd = open_pinned("maps", "vms_info");
 	pid_t *pids;
 	size_t n;
 
@@ -879,7 +439,7 @@ int live_verify_all(struct live *m)
 	for (size_t i = 0; i < n; i++)
 		live_resync(m, pids[i]);
 	free(pids);
-	set_verified(fd, misses0);
+	live_set_verified(fd, misses0);
 	close(fd);
 	return 0;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The live kernel-side model (bpf/model.bpf.c): pinning it under /sys/fs/bpf/vmscope, seeding it,
- * and reading it back. Every vmscope process that reads the model opens the pinned maps; none
- * has to stay running for the model to stay current.
+ * The live kernel-side model (bpf/model.bpf.c), read back from its pins (pins.h): every vmscope
+ * process that reads the model opens the pinned maps; none has to stay running for the model
+ * to stay current. Loading, pinning and seeding it is the loader's (loader.h).
  */
 #ifndef VMS_LIVE_H
 #define VMS_LIVE_H
@@ -11,53 +11,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "features/features.h"
 #include "core/region.h"
 #include "vmscope.h"
 
-struct model_bpf;
-
-struct live_limits {
-	uint32_t max_procs;	/* 0: defaults */
-	uint32_t max_vmas;
-	uint32_t max_names;
-};
-
-/* The tier decision (the same for `features` and `start`). */
-struct live_plan {
-	enum vms_tier tier;
-	char tier_why[VMS_WHY_MAX * 2];	/* what the tier does, or why none loads */
-	char refused[VMS_WHY_MAX];	/* "tier T did not load: WHY" when a better tier was refused */
-	unsigned faults;		/* enum vms_fault_source loaded (OFF when not asked or refused) */
-	char faults_why[VMS_WHY_MAX];	/* asked for and off: because ... */
-};
-
-/*
- * The one tier decision: loads the real model objects (without attaching them) in tier order,
- * kfunc-resync then event-resync; the first that loads wins. faults (a vms_fault_source) are
- * loaded with it where the tier can follow them; if only they are refused the model loads
- * without them (plan->faults_why says why). With out, the loaded skeleton is handed over;
- * without, it is destroyed (`vmscope features`). Returns 0, or -errno with plan->tier procfs.
- * VMSCOPE_TIER=event-resync skips the faster tier; VMSCOPE_INJECT_REFUSAL (tests only) makes
- * the verifier refuse a tier's or the faults' programs.
- */
-int live_load(const struct live_limits *lim, unsigned faults, struct live_plan *plan,
-	      struct model_bpf **out);
-
-struct live_start_info {
-	unsigned long long seeded_procs;
-	unsigned long long seeded_vmas;
-	double seconds;
-	struct live_plan plan;
-	const char *faults_unavailable;	/* in: --faults was asked but has no source, because... */
-};
-
-/* Loads (live_load), attaches and pins the model, then seeds it from every process. -EEXIST
- * if pinned. faults: a vms_fault_source; VMS_FAULTS_OFF leaves the fault programs unloaded.
- * With util/sigstop installed, a stop signal after the load unwinds everything: -EINTR. */
-int live_start(const struct live_limits *lim, unsigned faults, struct live_start_info *info);
-/* Detaches and removes everything under VMS_PIN_DIR. Returns 0 (also when nothing was there). */
-int live_stop(void);
+/* Whether a model is pinned under pins_dir(). */
 bool live_is_pinned(void);
 
 struct live {
@@ -97,6 +54,9 @@ int live_resync(struct live *m, pid_t pid);
 unsigned long long live_missed_runs(void);
 /* The pids the model tracks now (malloc'd, *n of them): a copy, since resyncs change the map. */
 pid_t *live_pids(struct live *m, size_t *n);
+/* Marks the model verified at misses0 (live_missed_runs() before a pass that resynced every
+ * process) when no run was skipped during the pass. */
+void live_set_verified(int info_fd, unsigned long long misses0);
 /* Resyncs every tracked process; if the kernel skipped none of the model's runs meanwhile, the
  * model is verified again (readers trust it without resyncing first). */
 int live_verify_all(struct live *m);

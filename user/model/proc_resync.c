@@ -16,16 +16,6 @@
 #include "proc/procfs.h"
 #include "core/util.h"
 
-/* bpf/vma_name.bpf.h name_hash(): FNV-1a, seeded with the length, never 0 */
-static uint64_t name_hash(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ len;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-	return h ? h : 1;
-}
-
 static int run_prog(int fd, void *args, size_t size)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = size);
@@ -46,10 +36,10 @@ static int store_region(struct live *m, uint32_t tgid, uint32_t gen, const struc
 	if (strlen(r->name) > VMS_NAME_MAX)
 		return -ENAMETOOLONG;
 	kind = vms_name_encode(r->name, ne.name, &len);
-	ent.flags = vms_perm_bits(r->perms) | kind << VMS_VMA_KIND_SHIFT;
+	ent.flags = vms_vma_ent_flags(vms_perm_bits(r->perms), kind);
 	if (kind != VMS_NAME_NONE) {
 		ne.len = (uint32_t)len;
-		ent.name_id = name_hash(ne.name, len);
+		ent.name_id = vms_name_id(ne.name, len);
 		if (bpf_map_update_elem(m->names_fd, &ent.name_id, &ne, BPF_NOEXIST) &&
 		    errno != EEXIST)
 			return -errno;
@@ -62,13 +52,8 @@ int live_resync_from_proc(struct live *m, struct vms_snapshot *s)
 	const struct vms_region *gate = procfs_gate_region();
 	uint32_t tgid = (uint32_t)s->proc.pid;
 	struct vms_proc_ent pe = { .start_time = live_start_time_ns(s->proc.start_time) };
-	struct { uint32_t gen; } ng = { 0 };
-	struct {
-		uint64_t state0, start_time, stack_start;
-		uint32_t tgid, gen, nr_vmas, gate;
-		int32_t ret;
-		uint32_t pad;
-	} pub = { .start_time = pe.start_time, .tgid = tgid };
+	struct vms_new_gen_args ng = { 0 };
+	struct vms_publish_args pub = { .start_time = pe.start_time, .tgid = tgid };
 	int err;
 
 	/* The entry first, /proc second: an exit after this point removes the entry (the

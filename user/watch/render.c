@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "watch/watch.h"
 
 const struct watch_format *const watch_formats[] = {
@@ -17,10 +18,7 @@ const struct watch_format *const watch_formats[] = {
 
 const struct watch_format *watch_format_find(const char *name)
 {
-	for (int i = 0; watch_formats[i]; i++)
-		if (!strcmp(watch_formats[i]->name, name))
-			return watch_formats[i];
-	return NULL;
+	return table_find(REGISTRY(watch_formats), name);
 }
 
 static const char *const kind_names[VMS_EV__COUNT] = {

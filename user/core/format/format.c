@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "util.h"
+
 const struct vms_format *const vms_formats[] = {
 	&format_pmap,
 	&format_json,
@@ -12,10 +14,7 @@ const struct vms_format *const vms_formats[] = {
 
 const struct vms_format *format_find(const char *name)
 {
-	for (int i = 0; vms_formats[i]; i++)
-		if (!strcmp(vms_formats[i]->name, name))
-			return vms_formats[i];
-	return NULL;
+	return table_find(REGISTRY(vms_formats), name);
 }
 
 void format_opts_init(struct format_opts *o)
