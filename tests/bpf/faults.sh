@@ -41,7 +41,7 @@ kentries() {
 	echo "dump-failed"
 }
 kentries_once() {
-	bpftool map dump pinned $PIN/maps/vms_faults -j 2>/dev/null | python3 -c '
+	bpftool map dump pinned "$PIN"/maps/vms_faults -j 2>/dev/null | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 a = sys.argv[1:]
@@ -59,7 +59,7 @@ print(len(seen))' "$@" 2>/dev/null
 dead_entries() {
 	local bp n i
 	for i in 1 2 3 4 5; do # a dump that races with a deletion can fail: retry
-		bpftool map dump pinned $PIN/maps/vms_faults -j >"$T/dump.json" 2>/dev/null & bp=$!
+		bpftool map dump pinned "$PIN"/maps/vms_faults -j >"$T/dump.json" 2>/dev/null & bp=$!
 		wait $bp
 		n=$(python3 -c '
 import json, os, sys
@@ -230,6 +230,6 @@ check "2,000 short-lived processes leave no fault entries" test "$d" = 0
 # ---- stop leaves nothing ----
 "$VMSCOPE" stop
 ok=1
-[ -e $PIN ] && ok=0
+[ -e "$PIN" ] && ok=0
 no_fault_programs || ok=0
 check "stop removes the fault programs, links and maps" test $ok = 1

@@ -14,7 +14,7 @@ start_python "$TMPDIR_TEST/early.out" json csv sqlite3 threading
 early=$BG_PID
 
 out=$("$VMSCOPE" start 2>&1); rc=$?
-if [ $rc -eq 0 ] && [ -d $PIN ] && [ "$(stat -c %a $PIN)" = 700 ]; then pass "start pins the model under $PIN (0700)"
+if [ $rc -eq 0 ] && [ -d "$PIN" ] && [ "$(stat -c %a "$PIN")" = 700 ]; then pass "start pins the model under $PIN (0700)"
 else fail "start pins the model under $PIN (0700)" "rc=$rc $out"; fi
 echo "    $out"
 out=$("$VMSCOPE" start 2>&1); rc=$?
@@ -158,7 +158,7 @@ for tier in "" event-resync; do
 			if [ $rc -eq 0 ]; then
 				"$VMSCOPE" stop # it had finished: a started model
 			# no line only when the signal beat the handlers (the first ms after exec)
-			elif [ $rc -ne $((128 + $(kill -l $sig))) ] || [ -e $PIN ] || [ $took -gt 500 ] ||
+			elif [ $rc -ne $((128 + $(kill -l $sig))) ] || [ -e "$PIN" ] || [ $took -gt 500 ] ||
 				[ "$(wc -l <"$TMPDIR_TEST/sig.err")" -gt 1 ] ||
 				{ [ -s "$TMPDIR_TEST/sig.err" ] &&
 				  ! grep -q '^vmscope: start: interrupted by SIG' "$TMPDIR_TEST/sig.err"; }; then
@@ -183,12 +183,12 @@ check "start: no program left after the interrupted starts" no_programs_left
 ok=1
 for i in 1 2; do
 	"$VMSCOPE" stop || ok=0
-	[ -e $PIN ] && ok=0
+	[ -e "$PIN" ] && ok=0
 	no_programs_left || ok=0
 	[ $i = 1 ] && { "$VMSCOPE" start >/dev/null || ok=0; }
 done
 if [ $ok = 1 ]; then pass "start/stop twice leaves $PIN absent and no programs loaded"
-else fail "start/stop twice leaves $PIN absent and no programs loaded" "$(ls $PIN 2>&1; bpftool prog show | grep -E 'vms_' | head -3)"; fi
+else fail "start/stop twice leaves $PIN absent and no programs loaded" "$(ls "$PIN" 2>&1; bpftool prog show | grep -E 'vms_' | head -3)"; fi
 out=$("$VMSCOPE" status 2>&1); rc=$?
 if [ $rc -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 1 ]; then pass "status without a model is one clear error"
 else fail "status without a model is one clear error" "rc=$rc $out"; fi
@@ -204,16 +204,16 @@ victim=$!; cleanup_pid $victim
 sleep 0.3
 "$VMSCOPE" status >/dev/null # collects old generations first
 # shellcheck disable=SC2046 # the key's bytes, one word each
-gen=$(bpftool map lookup pinned $PIN/maps/vms_procs key $(python3 -c "import struct; print(' '.join(str(b) for b in struct.pack('<I', $victim)))") -j |
+gen=$(bpftool map lookup pinned "$PIN"/maps/vms_procs key $(python3 -c "import struct; print(' '.join(str(b) for b in struct.pack('<I', $victim)))") -j |
 	python3 -c "import json, struct, sys; v = bytes(int(x, 16) for x in json.load(sys.stdin)['value']); print(struct.unpack('<QQ', v[:16])[1] >> 32)")
-key=$(bpftool map dump pinned $PIN/maps/vms_vmas -j | python3 -c "
+key=$(bpftool map dump pinned "$PIN"/maps/vms_vmas -j | python3 -c "
 import json, struct, sys
 for e in json.load(sys.stdin):
     k = bytes(int(x, 16) for x in e['key'])
     if struct.unpack('<II', k[:8]) == ($victim, $gen):
         print(' '.join(str(b) for b in k)); break")
 # shellcheck disable=SC2086 # the key's bytes, one word each
-bpftool map delete pinned $PIN/maps/vms_vmas key $key
+bpftool map delete pinned "$PIN"/maps/vms_vmas key $key
 out=$("$VMSCOPE" reconcile 2>&1)
 div=$(status_get "d['counters']['divergences']")
 if echo "$out" | grep -q "PID $victim (sleep): model lacks" && [ "${div:-0}" -ge 1 ]; then

@@ -12,7 +12,7 @@ T=$TMPDIR_TEST
 one_line() { # FILE: exactly one line, prefixed "vmscope: "
 	[ "$(wc -l <"$1")" -eq 1 ] && grep -q '^vmscope: ' "$1"
 }
-nothing_pinned() { [ ! -e $PIN ]; }
+nothing_pinned() { [ ! -e "$PIN" ]; }
 not_grep_perm() { ! grep -qi 'permission denied' "$1"; }
 
 "$VMSCOPE" stop >/dev/null 2>&1
