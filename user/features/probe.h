@@ -23,6 +23,35 @@ struct probe_env {
 		(skel)->rodata->target_tgid = (env)->tgid;    \
 	} while (0)
 
+/*
+ * The open, load and attach of the probe skeleton probe_NAME (probe_NAME.skel.h), in a function
+ * that ends with a `cleanup:` label destroying skel. A failed open says why in f and returns; a
+ * failed load or attach says why and goes to cleanup. Knobs are set between the two macros.
+ */
+#define PROBE_OPEN(name, skel, env, f)                                         \
+	do {                                                                   \
+		(skel) = name##_bpf__open();                                   \
+		if (!(skel)) {                                                 \
+			feat_set(f, false, "%s at open", err_name(errno));     \
+			return;                                                \
+		}                                                              \
+		PROBE_SET_TARGET(skel, env);                                   \
+	} while (0)
+
+#define PROBE_LOAD_ATTACH(name, skel, f, where)                                \
+	do {                                                                   \
+		int err_ = name##_bpf__load(skel);                             \
+		if (err_) {                                                    \
+			feat_load_failed(f, err_);                             \
+			goto cleanup;                                          \
+		}                                                              \
+		err_ = name##_bpf__attach(skel);                               \
+		if (err_) {                                                    \
+			feat_set(f, false, "%s at attach%s", err_name(err_), where); \
+			goto cleanup;                                          \
+		}                                                              \
+	} while (0)
+
 /* A few syscalls of our own, for the sys_enter/sys_exit probes to see. */
 void probe_trigger_syscalls(void);
 

@@ -71,28 +71,13 @@ cleanup:
 void probe_tp_btf(const struct probe_env *env, struct vms_feature *f)
 {
 	struct probe_tp_btf_bpf *skel;
-	int err;
 
 	if (!env->vmlinux_btf) {
 		feat_set(f, false, "needs kernel BTF");
 		return;
 	}
-	skel = probe_tp_btf_bpf__open();
-	if (!skel) {
-		feat_set(f, false, "%s at open", err_name(errno));
-		return;
-	}
-	PROBE_SET_TARGET(skel, env);
-	err = probe_tp_btf_bpf__load(skel);
-	if (err) {
-		feat_load_failed(f, err);
-		goto cleanup;
-	}
-	err = probe_tp_btf_bpf__attach(skel);
-	if (err) {
-		feat_set(f, false, "%s at attach", err_name(err));
-		goto cleanup;
-	}
+	PROBE_OPEN(probe_tp_btf, skel, env, f);
+	PROBE_LOAD_ATTACH(probe_tp_btf, skel, f, "");
 	probe_trigger_syscalls();
 	if (skel->bss->hits)
 		feat_set(f, true, "tp_btf/sys_exit fired on our own syscalls");
@@ -105,24 +90,9 @@ cleanup:
 void probe_raw_tp(const struct probe_env *env, struct vms_feature *f)
 {
 	struct probe_raw_tp_bpf *skel;
-	int err;
 
-	skel = probe_raw_tp_bpf__open();
-	if (!skel) {
-		feat_set(f, false, "%s at open", err_name(errno));
-		return;
-	}
-	PROBE_SET_TARGET(skel, env);
-	err = probe_raw_tp_bpf__load(skel);
-	if (err) {
-		feat_load_failed(f, err);
-		goto cleanup;
-	}
-	err = probe_raw_tp_bpf__attach(skel);
-	if (err) {
-		feat_set(f, false, "%s at attach", err_name(err));
-		goto cleanup;
-	}
+	PROBE_OPEN(probe_raw_tp, skel, env, f);
+	PROBE_LOAD_ATTACH(probe_raw_tp, skel, f, "");
 	probe_trigger_syscalls();
 	if (skel->bss->hits)
 		feat_set(f, true, "raw_tp/sys_enter fired on our own syscalls");
@@ -140,7 +110,6 @@ void probe_fentry(const struct probe_env *env, struct vms_feature *f)
 	const char *target = NULL;
 	long page = sysconf(_SC_PAGESIZE);
 	void *p;
-	int err;
 
 	if (!env->vmlinux_btf) {
 		feat_set(f, false, "needs kernel BTF");
@@ -153,23 +122,9 @@ void probe_fentry(const struct probe_env *env, struct vms_feature *f)
 		feat_set(f, false, "no mmap function in kernel BTF to attach to");
 		return;
 	}
-	skel = probe_fentry_bpf__open();
-	if (!skel) {
-		feat_set(f, false, "%s at open", err_name(errno));
-		return;
-	}
-	PROBE_SET_TARGET(skel, env);
+	PROBE_OPEN(probe_fentry, skel, env, f);
 	bpf_program__set_attach_target(skel->progs.vmsp_fentry, 0, target);
-	err = probe_fentry_bpf__load(skel);
-	if (err) {
-		feat_load_failed(f, err);
-		goto cleanup;
-	}
-	err = probe_fentry_bpf__attach(skel);
-	if (err) {
-		feat_set(f, false, "%s at attach", err_name(err));
-		goto cleanup;
-	}
+	PROBE_LOAD_ATTACH(probe_fentry, skel, f, "");
 	p = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p != MAP_FAILED)
 		munmap(p, page);

@@ -103,7 +103,6 @@ cleanup:
 void probe_kfunc_iter(const struct probe_env *env, struct vms_feature *f)
 {
 	struct probe_kfunc_iter_bpf *skel;
-	int err;
 
 	if (!env->vmlinux_btf) {
 		feat_set(f, false, "needs kernel BTF");
@@ -114,23 +113,9 @@ void probe_kfunc_iter(const struct probe_env *env, struct vms_feature *f)
 		feat_set(f, false, "kfunc not in kernel BTF");
 		return;
 	}
-	skel = probe_kfunc_iter_bpf__open();
-	if (!skel) {
-		feat_set(f, false, "%s at open", err_name(errno));
-		return;
-	}
-	PROBE_SET_TARGET(skel, env);
+	PROBE_OPEN(probe_kfunc_iter, skel, env, f);
 	skel->rodata->target_addr = ANCHOR_ADDR;
-	err = probe_kfunc_iter_bpf__load(skel);
-	if (err) {
-		feat_load_failed(f, err);
-		goto cleanup;
-	}
-	err = probe_kfunc_iter_bpf__attach(skel);
-	if (err) {
-		feat_set(f, false, "%s at attach (raw_tp/sys_enter)", err_name(err));
-		goto cleanup;
-	}
+	PROBE_LOAD_ATTACH(probe_kfunc_iter, skel, f, " (raw_tp/sys_enter)");
 	probe_trigger_syscalls();
 	if (!skel->bss->done)
 		feat_set(f, false, "program attached but never ran");
@@ -149,29 +134,14 @@ cleanup:
 void probe_find_vma(const struct probe_env *env, struct vms_feature *f)
 {
 	struct probe_find_vma_bpf *skel;
-	int err;
 
 	if (!env->vmlinux_btf) {
 		feat_set(f, false, "needs kernel BTF");
 		return;
 	}
-	skel = probe_find_vma_bpf__open();
-	if (!skel) {
-		feat_set(f, false, "%s at open", err_name(errno));
-		return;
-	}
-	PROBE_SET_TARGET(skel, env);
+	PROBE_OPEN(probe_find_vma, skel, env, f);
 	skel->rodata->target_addr = ANCHOR_ADDR;
-	err = probe_find_vma_bpf__load(skel);
-	if (err) {
-		feat_load_failed(f, err);
-		goto cleanup;
-	}
-	err = probe_find_vma_bpf__attach(skel);
-	if (err) {
-		feat_set(f, false, "%s at attach (raw_tp/sys_enter)", err_name(err));
-		goto cleanup;
-	}
+	PROBE_LOAD_ATTACH(probe_find_vma, skel, f, " (raw_tp/sys_enter)");
 	probe_trigger_syscalls();
 	if (!skel->bss->done)
 		feat_set(f, false, "program attached but never ran");
