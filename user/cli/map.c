@@ -145,6 +145,22 @@ static bool faults_ready(const char *backend)
 	return true;
 }
 
+/* A live process without regions has no address space left: a zombie when it was read, or one
+ * now (it exited between the identity and the regions), or gone. 0 if it still runs. */
+static int gone_since(const struct vms_snapshot *s)
+{
+	struct vms_proc now;
+	int err;
+
+	if (s->proc.state == 'Z')
+		return -EIDRM;
+	err = target_live_identity(s->proc.pid, &now);
+	free(now.cmdline);
+	if (err == -ESRCH || (!err && now.start_time != s->proc.start_time))
+		return -ESRCH;
+	return !err && now.state == 'Z' ? -EIDRM : 0;
+}
+
 /* A file is read by the backend that claimed it: with --backend auto, or that one named. */
 static const struct vms_backend *file_backend(const struct vms_target *t,
 					      const struct vms_backend *be, const char *asked)
@@ -163,8 +179,8 @@ static int show_target(const struct vms_target *t, const struct map_args *a,
 
 	snapshot_init(&s);
 	err = be->snapshot(t, &s, flags);
-	if (!err && s.n == 0 && s.proc.state == 'Z')
-		err = -EIDRM; /* zombie: its mm is gone */
+	if (!err && s.n == 0 && !t->path)
+		err = gone_since(&s); /* no regions: a zombie (its mm is gone), maybe since */
 	if (err) {
 		if (s.proc.pid && fmt->print_unreadable)
 			fmt->print_unreadable(stdout, &s);
@@ -236,9 +252,10 @@ int cmd_map(int argc, char **argv)
 		struct vms_target *t = NULL;
 		size_t n = 0;
 
-		rc |= target_parse("map", a.targets[i], &t, &n);
+		rc = exit_worse(rc, target_parse("map", a.targets[i], &t, &n));
 		for (size_t j = 0; j < n; j++)
-			rc |= show_target(&t[j], &a, file_backend(&t[j], be, a.backend), fmt, &st);
+			rc = exit_worse(rc, show_target(&t[j], &a, file_backend(&t[j], be, a.backend), fmt,
+						      &st));
 		free(t);
 	}
 	if (fmt->finish)

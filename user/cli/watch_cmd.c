@@ -145,12 +145,6 @@ static const struct argp argp = {
 	       "1 on other failures.",
 };
 
-/* Not found (42) over other failures (1) over success. */
-static int worse(int a, int b)
-{
-	return a == VMS_EXIT_NOTFOUND || b == VMS_EXIT_NOTFOUND ? VMS_EXIT_NOTFOUND : a ? a : b;
-}
-
 /* -p values to pids; one error line per value that matches nothing, and per process that
  * can have no events (a kernel thread; a zombie, which would not even end the watch). */
 static int resolve_targets(struct watch_args *a)
@@ -161,7 +155,7 @@ static int resolve_targets(struct watch_args *a)
 		struct vms_target *t = NULL;
 		size_t n = 0;
 
-		rc = worse(rc, target_parse("watch", a->targets[i], &t, &n));
+		rc = exit_worse(rc, target_parse("watch", a->targets[i], &t, &n));
 		for (size_t j = 0; j < n; j++) {
 			struct vms_proc p;
 			int err = t[j].path ? -ENOTSUP : target_live_identity(t[j].pid, &p);
@@ -173,16 +167,17 @@ static int resolve_targets(struct watch_args *a)
 			if (err == -ENOTSUP) {
 				vms_err("watch: %s: watch follows live processes ('vmscope map' reads "
 					"files)", t[j].path);
-				rc = worse(rc, VMS_EXIT_FAIL);
+				rc = exit_worse(rc, VMS_EXIT_FAIL);
 				continue;
 			}
 			if (err) {
-				rc = worse(rc, target_report("watch", &t[j], NULL, err));
+				rc = exit_worse(rc, target_report("watch", &t[j], NULL, err));
 				if (err == -ESRCH)
 					continue;
 			}
+			/* a thread id watches its process, as map shows it (the filter is on tgids) */
 			a->o.pids = xrealloc(a->o.pids, (a->o.n_pids + 1) * sizeof(*a->o.pids));
-			a->o.pids[a->o.n_pids++] = t[j].pid;
+			a->o.pids[a->o.n_pids++] = err ? t[j].pid : p.pid;
 		}
 		free(t);
 	}

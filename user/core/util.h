@@ -13,6 +13,12 @@
 /* Exit codes follow procps pmap. */
 enum { VMS_EXIT_OK = 0, VMS_EXIT_FAIL = 1, VMS_EXIT_NOTFOUND = 42 };
 
+/* The exit code of two outcomes: not found (42) over other failures (1) over success. */
+static inline int exit_worse(int a, int b)
+{
+	return a == VMS_EXIT_NOTFOUND || b == VMS_EXIT_NOTFOUND ? VMS_EXIT_NOTFOUND : a ? a : b;
+}
+
 extern int vms_verbose;
 
 /* One line on stderr, prefixed "vmscope: ". Every user-visible failure goes through here. */
