@@ -205,6 +205,9 @@ int cmd_map(int argc, char **argv)
 	const struct vms_format *fmt;
 	const struct vms_backend *be;
 	struct format_state st = { 0 };
+	struct vms_target *t = NULL;
+	size_t n = 0;
+	bool usage = false;
 	int rc = VMS_EXIT_OK, r;
 
 	static char outbuf[1 << 16];
@@ -248,15 +251,21 @@ int cmd_map(int argc, char **argv)
 	}
 	a.fmt.shm_minor = procfs_shm_minor();
 
+	/* Every target first: as in procps, an impossible PID is a usage error (exit 1, no table).
+	 * After that the exit codes are pmap's too: 42 (not found) and 1 (failed) ORed, 43 for both. */
 	for (int i = 0; i < a.n_targets; i++) {
-		struct vms_target *t = NULL;
-		size_t n = 0;
+		int parsed = target_parse("map", a.targets[i], &t, &n);
 
-		rc = exit_worse(rc, target_parse("map", a.targets[i], &t, &n));
-		for (size_t j = 0; j < n; j++)
-			rc = exit_worse(rc, show_target(&t[j], &a, file_backend(&t[j], be, a.backend), fmt,
-						      &st));
-		free(t);
+		if (parsed == VMS_EXIT_FAIL)
+			usage = true;
+		rc |= parsed;
+	}
+	for (size_t j = 0; j < n && !usage; j++)
+		rc |= show_target(&t[j], &a, file_backend(&t[j], be, a.backend), fmt, &st);
+	free(t);
+	if (usage) {
+		r = VMS_EXIT_FAIL;
+		goto out;
 	}
 	if (fmt->finish)
 		fmt->finish(stdout, &a.fmt, &st);
