@@ -96,6 +96,7 @@ struct {
 } vms_ops SEC(".maps");
 
 vms_scratch_map vms_scratch SEC(".maps");	/* names are built there (vma_name.bpf.h) */
+const volatile __u64 vms_name_key[2];		/* the name hash's, set by the loader */
 
 const volatile __u32 inject_refusal;	/* tests only: INJECT_REFUSAL */
 const volatile __u32 seed_tgid;		/* seeding iterator: 0 = every process */

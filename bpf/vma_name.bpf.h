@@ -78,58 +78,108 @@ static __always_inline void scratch_put(struct scratch *s)
 	*(volatile __u32 *)&s->busy = 0;
 }
 
-/* The name hash (vmscope.h), one bpf_loop step per byte: an inline loop made the verifier walk
- * each of its up to 512 iterations at every call site. */
+/* The name hash's key (vmscope.h), drawn by user space at each load; the .bpf.c that interns
+ * defines it. Read-only data: no lookup on the hot path. */
+extern const volatile __u64 vms_name_key[2];
+
+/* The name hash, one bpf_loop step per 8-byte block: an inline loop made the verifier walk each
+ * of its iterations at every call site. Names start 8-aligned (NAME_OFF) in map values of at
+ * least NAME_OFF + 512 + 8 bytes, so the masked loads stay inside. */
 struct hash_ctx {
 	const char *s;
 	__u32 len;
-	__u64 h;
+	struct vms_sip st;
+	__u64 id;
 };
 
 /* unused where names are only built (vma_iter.bpf.c) */
 static __attribute__((unused)) long hash_step(__u32 i, void *arg)
 {
 	struct hash_ctx *c = arg;
+	__u64 m;
 
-	if (i >= c->len || i >= VMS_NAME_MAX)
+	if (i > c->len / 8 || i > VMS_NAME_MAX / 8)
 		return 1;
-	c->h = vms_hash_step(c->h, (unsigned char)c->s[i]);
-	return 0;
+	m = vms_le64(*(const __u64 *)(c->s + (i & 127) * 8));
+	if (i < c->len / 8) {
+		vms_sip_block(&c->st, m);
+		return 0;
+	}
+	c->id = vms_sip_final(&c->st, m & vms_sip_tail_mask(c->len), c->len);
+	return 1;
 }
 
 static __always_inline __u64 name_hash(const char *s, __u32 len)
 {
-	struct hash_ctx c = { .s = s, .len = len, .h = vms_hash_seed(len) };
+	struct hash_ctx c = { .s = s, .len = len, .id = 0 };
 
-	bpf_loop(VMS_NAME_MAX, hash_step, &c, 0);
-	return vms_hash_final(c.h);
+	vms_sip_init(&c.st, vms_name_key[0], vms_name_key[1]);
+	bpf_loop(VMS_NAME_MAX / 8 + 1, hash_step, &c, 0);
+	return c.id;
+}
+
+/* Whether an interned entry holds the len bytes at s: 8 bytes per step, as the hash. */
+struct same_ctx {
+	const char *a, *b;
+	__u32 len;
+	bool differ;
+};
+
+static __attribute__((unused)) long same_step(__u32 i, void *arg)
+{
+	struct same_ctx *c = arg;
+	__u64 x, y, mask = ~0ULL;
+
+	if (i >= (c->len + 7) / 8 || i >= VMS_NAME_MAX / 8)
+		return 1;
+	x = *(const __u64 *)(c->a + (i & 63) * 8);
+	y = *(const __u64 *)(c->b + (i & 63) * 8);
+	if (c->len - i * 8 < 8)
+		mask = vms_le64(vms_sip_tail_mask(c->len)); /* the bytes of the tail, as loaded */
+	c->differ = (x ^ y) & mask;
+	return c->differ;
+}
+
+static __always_inline bool same_name(const struct vms_name_ent *e, const char *s, __u32 len)
+{
+	struct same_ctx c = { .a = e->name, .b = s, .len = len };
+
+	if (e->len != len)
+		return false;
+	bpf_loop(VMS_NAME_MAX / 8, same_step, &c, 0);
+	return !c.differ;
 }
 
 /*
  * The id of the name of len bytes at s->buf + NAME_OFF, interned into names (a hash map of
- * __u64 -> struct vms_name_ent). 0 when it cannot be: too long, or names is full (*full set; a
- * full table leaves new names unbuilt rather than evicting names still in use).
+ * __u64 -> struct vms_name_ent). 0 when it cannot be: too long, names is full (*full set; a
+ * full table leaves new names unbuilt rather than evicting names still in use), or the id is
+ * taken by another name (a collision: unbuilt, so that readers ask /proc, never a wrong name).
  */
 static __always_inline __u64 intern(void *names, struct scratch *s, __u32 len, bool *full)
 {
+	const struct vms_name_ent *old;
 	__u64 id;
 
 	if (len > VMS_NAME_MAX)
 		return 0;
 	id = name_hash(s->buf + NAME_OFF, len);
-	if (!bpf_map_lookup_elem(names, &id)) {
+	old = bpf_map_lookup_elem(names, &id);
+	if (!old) {
 		/* vms_name_ent is {len, pad, name[]}: the text is already in place after it */
 		struct vms_name_ent *e = (void *)s->buf;
 
 		e->len = len;
 		e->pad = 0;
-		if (bpf_map_update_elem(names, &id, e, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(names, &id)) {
+		if (!bpf_map_update_elem(names, &id, e, BPF_NOEXIST))
+			return id;
+		old = bpf_map_lookup_elem(names, &id); /* another CPU's, or none: full */
+		if (!old) {
 			*full = true;
 			return 0; /* the caller marks the VMA unnamed */
 		}
 	}
-	return id;
+	return same_name(old, s->buf + NAME_OFF, len) ? id : 0;
 }
 
 struct walk_ctx {

@@ -119,26 +119,73 @@ struct vms_name_ent {
 };
 
 /*
- * Name ids (the keys of vms_names): FNV-1a over the name's bytes, seeded with its length, never 0
- * (0 is "no name"). In tier event-resync user space interns names from /proc into the table the
- * kernel side fills, so both must hash alike: the BPF side steps it in a bpf_loop (an inline loop
- * costs the verifier every iteration), user space in a plain loop.
+ * Name ids (the keys of vms_names): SipHash-2-4 of the name's bytes under a 128-bit key drawn at
+ * random by each load (`start`, `watch`), never 0 (0 is "no name"). Keyed, because an unkeyed
+ * hash (FNV) can be inverted to make a chosen name collide with, say, libc's path; interning also
+ * compares the content on a hit, so a collision leaves a name unbuilt, never wrong. In tier
+ * event-resync user space interns names from /proc into the table the kernel side fills (the key
+ * is in vms_info), so both must hash alike: the BPF side steps it 8 bytes per bpf_loop step (an
+ * inline loop costs the verifier every iteration), user space in a plain loop.
  */
-#define VMS_FNV_OFFSET	0xcbf29ce484222325ULL
-#define VMS_FNV_PRIME	0x100000001b3ULL
+struct vms_sip {
+	__u64 v0, v1, v2, v3;
+};
 
-VMS_INLINE __u64 vms_hash_seed(__u32 len)
+#define VMS_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+
+VMS_INLINE void vms_sip_init(struct vms_sip *s, __u64 k0, __u64 k1)
 {
-	return VMS_FNV_OFFSET ^ len;
+	s->v0 = k0 ^ 0x736f6d6570736575ULL;
+	s->v1 = k1 ^ 0x646f72616e646f6dULL;
+	s->v2 = k0 ^ 0x6c7967656e657261ULL;
+	s->v3 = k1 ^ 0x7465646279746573ULL;
 }
 
-VMS_INLINE __u64 vms_hash_step(__u64 h, unsigned char c)
+VMS_INLINE void vms_sip_round(struct vms_sip *s)
 {
-	return (h ^ c) * VMS_FNV_PRIME;
+	s->v0 += s->v1; s->v1 = VMS_ROTL(s->v1, 13); s->v1 ^= s->v0; s->v0 = VMS_ROTL(s->v0, 32);
+	s->v2 += s->v3; s->v3 = VMS_ROTL(s->v3, 16); s->v3 ^= s->v2;
+	s->v0 += s->v3; s->v3 = VMS_ROTL(s->v3, 21); s->v3 ^= s->v0;
+	s->v2 += s->v1; s->v1 = VMS_ROTL(s->v1, 17); s->v1 ^= s->v2; s->v2 = VMS_ROTL(s->v2, 32);
 }
 
-VMS_INLINE __u64 vms_hash_final(__u64 h)
+/* One 8-byte block m, loaded little-endian (vms_le64()). */
+VMS_INLINE void vms_sip_block(struct vms_sip *s, __u64 m)
 {
+	s->v3 ^= m;
+	vms_sip_round(s);
+	vms_sip_round(s);
+	s->v0 ^= m;
+}
+
+/* A little-endian load's value from a native one (SipHash reads its blocks little-endian). */
+VMS_INLINE __u64 vms_le64(__u64 native)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap64(native);
+#else
+	return native;
+#endif
+}
+
+/* The bytes of the last, partial block of a len-byte name: the low len % 8 of a full load. */
+VMS_INLINE __u64 vms_sip_tail_mask(__u32 len)
+{
+	return len & 7 ? (1ULL << (8 * (len & 7))) - 1 : 0;
+}
+
+/* The id, from the state after len / 8 blocks and the masked tail (tail & vms_sip_tail_mask()). */
+VMS_INLINE __u64 vms_sip_final(struct vms_sip *s, __u64 tail, __u32 len)
+{
+	__u64 h;
+
+	vms_sip_block(s, tail | (__u64)len << 56);
+	s->v2 ^= 0xff;
+	vms_sip_round(s);
+	vms_sip_round(s);
+	vms_sip_round(s);
+	vms_sip_round(s);
+	h = s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
 	return h ? h : 1;
 }
 
@@ -173,6 +220,7 @@ struct vms_info {
 	char faults_why[VMS_WHY_MAX];	/* why fault counts are off, when asked for and off */
 	__u64 verified_misses;		/* runs of the model's programs the kernel had skipped when
 					 * every process was last resynced with none skipped meanwhile */
+	__u64 name_key[2];		/* the name hash's key (above), for user space's interning */
 };
 
 /* Tests only (VMSCOPE_INJECT_REFUSAL): programs made to be refused by the verifier, so that the
@@ -318,7 +366,8 @@ VMS_OFF(vms_vma_key, start, 8);
 VMS_SIZE(vms_vma_ent, 40);
 VMS_SIZE(vms_name_ent, 8 + VMS_NAME_MAX);
 VMS_OFF(vms_name_ent, name, 8);		/* the kernel side builds names at this offset */
-VMS_SIZE(vms_info, 8 + 2 * VMS_WHY_MAX + 8);
+VMS_SIZE(vms_info, 8 + 2 * VMS_WHY_MAX + 8 + 16);
+VMS_OFF(vms_info, name_key, 8 + 2 * VMS_WHY_MAX + 8);
 VMS_SIZE(vms_global, 32);
 VMS_SIZE(vms_resync_args, 8);
 VMS_SIZE(vms_new_gen_args, 4);

@@ -82,6 +82,7 @@ struct {
 } vms_names SEC(".maps");
 
 vms_scratch_map vms_scratch SEC(".maps");	/* names are built there (vma_name.bpf.h) */
+const volatile __u64 vms_name_key[2];		/* the name hash's, set at each watch's load */
 
 /* The lowest stack address seen per process: faults above it cannot be growth. */
 struct {

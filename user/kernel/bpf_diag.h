@@ -8,6 +8,7 @@
 #define VMS_BPF_DIAG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Probe failures and fallbacks are expected output, not noise: libbpf speaks only with -v, but
  * a refusal is remembered so that it can be told in one line. */
@@ -31,5 +32,10 @@ unsigned long long bpf_prog_misses(int prog_fd);
  * to be made refusable (VMS_INJECT_* of bpf/vmscope.h, for their inject_refusal knob), so that
  * every fallback is tested with a real verifier refusal. */
 unsigned bpf_inject_refusal(void);
+
+/* A fresh random key for the name hash (vmscope.h), drawn at each load: 0 or
+ * -errno. Tests only:
+ * VMSCOPE_TEST_NAME_KEY=<32 hex digits> (k0 then k1) makes it known. */
+int bpf_name_key(uint64_t key[2]);
 
 #endif

@@ -97,13 +97,25 @@ unsigned vms_name_encode(const char *name, char *out, size_t *len)
 	return VMS_NAME_PATH;
 }
 
-uint64_t vms_name_id(const char *raw, size_t len)
+uint64_t vms_name_id(const __u64 key[2], const char *raw, size_t len)
 {
-	uint64_t h = vms_hash_seed((uint32_t)len);
+	struct vms_sip st;
+	uint64_t m, tail = 0;
+	size_t i;
 
-	for (size_t i = 0; i < len; i++)
-		h = vms_hash_step(h, (unsigned char)raw[i]);
-	return vms_hash_final(h);
+	vms_sip_init(&st, key[0], key[1]);
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&m, raw + i, 8);
+		vms_sip_block(&st, vms_le64(m));
+	}
+	for (size_t j = 0; i + j < len; j++)
+		tail |= (uint64_t)(unsigned char)raw[i + j] << (8 * j);
+	return vms_sip_final(&st, tail, (uint32_t)len);
+}
+
+bool vms_name_same(const struct vms_name_ent *e, const char *raw, size_t len)
+{
+	return e->len == len && !memcmp(e->name, raw, len);
 }
 
 void vma_rec_to_region(const struct vms_vma_rec *r, const char *name, struct vms_region *reg)

@@ -7,6 +7,7 @@
 #ifndef VMS_CONTRACT_H
 #define VMS_CONTRACT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,8 +24,12 @@ char *vms_name_decode(unsigned kind, const char *raw, size_t len);
  * (raw: at least strlen(text) bytes; *len gets their count). */
 unsigned vms_name_encode(const char *text, char *raw, size_t *len);
 
-/* The id the kernel side interns those raw bytes under (vmscope.h's name hash). */
-uint64_t vms_name_id(const char *raw, size_t len);
+/* The id the kernel side interns those raw bytes under (vmscope.h's name hash, with the key the
+ * load drew: vms_info.name_key for the model). */
+uint64_t vms_name_id(const __u64 key[2], const char *raw, size_t len);
+/* Whether an interned entry holds those raw bytes: an id taken by another name (a collision) is
+ * not used, as the kernel side's intern() does not. */
+bool vms_name_same(const struct vms_name_ent *e, const char *raw, size_t len);
 
 /* A record of the VMA iterator as a region (name decoded). */
 void vma_rec_to_region(const struct vms_vma_rec *r, const char *name, struct vms_region *reg);

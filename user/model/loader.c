@@ -66,6 +66,7 @@ struct loader {
 	unsigned faults;			/* the fault source asked for */
 	char faults_off_why[VMS_WHY_MAX];	/* asked for, and the probes found no source */
 	unsigned inject;			/* VMS_INJECT_*: tests only */
+	uint64_t name_key[2];			/* the loaded model's name hash key */
 	bool event_only;			/* VMSCOPE_TIER=event-resync */
 	struct btf *btf;
 	struct model_bpf *skel;
@@ -185,6 +186,13 @@ static int load_tier(struct loader *l, enum vms_tier tier, unsigned faults, char
 		return err;
 	}
 	set_limits(skel, &l->lim);
+	err = bpf_name_key(l->name_key);
+	if (err) {
+		snprintf(why, len, "cannot draw a key for the name hash: %s", strerror(-err));
+		return err;
+	}
+	skel->rodata->vms_name_key[0] = l->name_key[0];
+	skel->rodata->vms_name_key[1] = l->name_key[1];
 	skel->rodata->event_tier = tier == VMS_TIER_EVENT_RESYNC;
 	skel->rodata->inject_refusal = l->inject;
 	skel->rodata->faults_on = faults != VMS_FAULTS_OFF;
@@ -346,7 +354,8 @@ static int make_dir(const char *sub)
 /* The decision, for status: written once into the pinned vms_info. */
 static int save_plan(struct loader *l)
 {
-	struct vms_info vi = { .tier = l->plan.tier, .faults_source = l->plan.faults };
+	struct vms_info vi = { .tier = l->plan.tier, .faults_source = l->plan.faults,
+			       .name_key = { l->name_key[0], l->name_key[1] } };
 	__u32 zero = 0;
 
 	snprintf(vi.tier_fallback, sizeof(vi.tier_fallback), "%s", l->plan.refused);

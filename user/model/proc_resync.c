@@ -4,7 +4,7 @@
  * invalidates a process when its regions may have changed; this side reads /proc/PID/maps,
  * stores it under a fresh generation and publishes it with vms_publish, which refuses if the
  * process changed since we looked. The names go into the same content-hashed table the kernel
- * side uses, with the same hash.
+ * side uses, with the same keyed hash (the key in vms_info).
  */
 #include <errno.h>
 #include <string.h>
@@ -38,11 +38,21 @@ static int store_region(struct live *m, uint32_t tgid, uint32_t gen, const struc
 	kind = vms_name_encode(r->name, ne.name, &len);
 	ent.flags = vms_vma_ent_flags(vms_perm_bits(r->perms), kind);
 	if (kind != VMS_NAME_NONE) {
+		struct vms_name_ent old;
+
 		ne.len = (uint32_t)len;
-		ent.name_id = vms_name_id(ne.name, len);
-		if (bpf_map_update_elem(m->names_fd, &ent.name_id, &ne, BPF_NOEXIST) &&
-		    errno != EEXIST)
-			return -errno;
+		ent.name_id = vms_name_id(m->info.name_key, ne.name, len);
+		if (bpf_map_update_elem(m->names_fd, &ent.name_id, &ne, BPF_NOEXIST)) {
+			if (errno != EEXIST)
+				return -errno;
+			/* the id is taken: ours only if the content is (a collision leaves the
+			 * region unnamed, so that readers ask /proc) */
+			if (bpf_map_lookup_elem(m->names_fd, &ent.name_id, &old) ||
+			    !vms_name_same(&old, ne.name, len)) {
+				ent.name_id = 0;
+				ent.flags |= VMS_VMA_UNNAMED;
+			}
+		}
 	}
 	return bpf_map_update_elem(m->vmas_fd, &key, &ent, BPF_ANY) ? -errno : 0;
 }

@@ -12,7 +12,9 @@
 
 struct watch_names {
 	int fd;
-	struct u64map names;	/* id mixed with the kind -> the name as /proc spells it */
+	/* per kind, id -> the name as /proc spells it (one id may be spelled in two kinds: a
+	 * map keyed by a mix of both could give one the other's name) */
+	struct u64map names[VMS_NAME_ANON_SHMEM + 1];
 	uint64_t missed;
 };
 
@@ -28,24 +30,29 @@ void watch_names_free(struct watch_names *n)
 {
 	if (!n)
 		return;
-	u64map_free(&n->names, free);
+	for (size_t k = 0; k < ARRAY_SIZE(n->names); k++)
+		u64map_free(&n->names[k], free);
 	free(n);
 }
 
 const char *watch_names_get(struct watch_names *n, uint64_t id, unsigned name_kind)
 {
-	uint64_t key = (id ^ ((uint64_t)name_kind << 56)) | 1;
 	struct vms_name_ent ent;
-	const char *known = u64map_get(&n->names, key);
+	const char *known;
 	void **slot;
 
+	if (!id || name_kind >= ARRAY_SIZE(n->names)) {
+		n->missed++;
+		return NULL;
+	}
+	known = u64map_get(&n->names[name_kind], id);
 	if (known)
 		return known;
 	if (bpf_map_lookup_elem(n->fd, &id, &ent) || ent.len > VMS_NAME_MAX) {
 		n->missed++;
 		return NULL;
 	}
-	slot = u64map_slot(&n->names, key);
+	slot = u64map_slot(&n->names[name_kind], id);
 	*slot = vms_name_decode(name_kind, ent.name, ent.len);
 	return *slot;
 }

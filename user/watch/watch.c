@@ -30,6 +30,11 @@
 #include "watch/watch.h"
 
 #define POLL_MS 100	/* the longest an event waits in the ring buffer */
+/* One drain's bound: libbpf 1.1.2 drains for as long as events keep coming, so a flood would
+ * keep the loop (signals, --duration, a closed stdout, exited targets) from ever running. */
+#define DRAIN_MS 50
+#define DRAIN_CHECK 64	/* events between two looks at the clock */
+#define DRAIN_YIELD (-EAGAIN)	/* on_event's "return to the loop" (libbpf passes it on) */
 
 struct watch_ctx {
 	const struct watch_opts *o;
@@ -39,6 +44,10 @@ struct watch_ctx {
 	const struct watch_format *format;
 	int64_t mono_to_real;	/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
 	uint64_t events, lost_reported;
+	int64_t drain_end;	/* CLOCK_MONOTONIC: this drain yields then (DRAIN_MS) */
+	int64_t deadline;	/* --duration's end, 0 for none */
+	unsigned drained;	/* events of this drain */
+	bool final;		/* the last drain, after the loop: a pending stop is why it runs */
 	bool out_broken;
 	int ncpus;
 	struct fault_report faults;	/* --faults */
@@ -72,7 +81,32 @@ static int on_event(void *ctx, void *data, size_t size)
 	else if (e->name_kind == VMS_NAME_NONE && !(e->flags & VMS_EVF_UNNAMED))
 		ev.name = "[anon]";
 	show(c, &ev);
+	/* a non-zero return stops libbpf's drain (this event is consumed, and shown) */
+	if ((!c->final && sigstop_requested()) || ferror(c->out))
+		return DRAIN_YIELD;
+	if (++c->drained % DRAIN_CHECK == 0) {
+		int64_t now = clock_ns(CLOCK_MONOTONIC);
+
+		if (now >= c->drain_end || (!c->final && c->deadline && now >= c->deadline))
+			return DRAIN_YIELD;
+	}
 	return 0;
+}
+
+/* One bounded drain (poll: wait up to timeout_ms first). 0, or a negative error of libbpf. */
+static int drain(struct watch_ctx *c, struct ring_buffer *rb, int timeout_ms)
+{
+	int err;
+
+	c->drained = 0;
+	c->drain_end = clock_ns(CLOCK_MONOTONIC) + (int64_t)(timeout_ms + DRAIN_MS) * 1000000;
+	err = timeout_ms ? ring_buffer__poll(rb, timeout_ms) : ring_buffer__consume(rb);
+	if (err >= 0 && timeout_ms) {
+		/* what came in after the wakeup, within the same bound */
+		c->drain_end = clock_ns(CLOCK_MONOTONIC) + (int64_t)DRAIN_MS * 1000000;
+		err = ring_buffer__consume(rb);
+	}
+	return err == DRAIN_YIELD || err >= 0 ? 0 : err;
 }
 
 /* --faults: the process filter of the kernel side, applied to the processes with counts. */
@@ -301,7 +335,7 @@ int watch_run(const struct watch_opts *o)
 	char filters[512];
 	struct fault_report_sink sink = { .wanted = fault_wanted, .emit = fault_emit, .ctx = &c,
 					  .min_size = o->min_size };
-	int64_t deadline = 0, next_tick = 0;
+	int64_t next_tick = 0;
 	int err, rc = VMS_EXIT_FAIL;
 
 	c.ncpus = libbpf_num_possible_cpus();
@@ -330,6 +364,17 @@ int watch_run(const struct watch_opts *o)
 	c.skel->rodata->filter_cgroup = o->cgroup != NULL;
 	c.skel->rodata->min_size = o->min_size;
 	c.skel->rodata->wakeup_bytes = o->buffer_size / 4;
+	{
+		uint64_t key[2];
+
+		err = bpf_name_key(key);
+		if (err) {
+			vms_err("watch: cannot draw a key for the name hash: %s", strerror(-err));
+			goto cleanup;
+		}
+		c.skel->rodata->vms_name_key[0] = key[0];
+		c.skel->rodata->vms_name_key[1] = key[1];
+	}
 	bpf_map__set_max_entries(c.skel->maps.vms_events, o->buffer_size);
 	if (o->faults) {
 		if (fault_report_open(&c.faults, o->interval))
@@ -370,7 +415,7 @@ int watch_run(const struct watch_opts *o)
 
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows as EPIPE: we stop and clean up */
 	if (o->duration > 0)
-		deadline = clock_ns(CLOCK_MONOTONIC) + (int64_t)(o->duration * 1e9);
+		c.deadline = clock_ns(CLOCK_MONOTONIC) + (int64_t)(o->duration * 1e9);
 	if (c.format->header)
 		c.format->header(c.out, o->color);
 	fflush(c.out);
@@ -387,9 +432,7 @@ int watch_run(const struct watch_opts *o)
 			fault_report_tick(&c.faults, &sink);
 			next_tick = clock_ns(CLOCK_MONOTONIC) + (int64_t)(o->interval * 1e9);
 		}
-		err = ring_buffer__poll(rb, POLL_MS);
-		if (err >= 0)
-			err = ring_buffer__consume(rb);
+		err = drain(&c, rb, POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			vms_err("watch: reading the ring buffer: %s", strerror(-err));
 			goto cleanup;
@@ -399,13 +442,14 @@ int watch_run(const struct watch_opts *o)
 			c.out_broken = true;
 			break;
 		}
-		if (deadline && clock_ns(CLOCK_MONOTONIC) >= deadline)
+		if (c.deadline && clock_ns(CLOCK_MONOTONIC) >= c.deadline)
 			break;
 		if (o->n_pids && !targets_left(&c))
 			break; /* every watched process has exited */
 	}
 	if (!c.out_broken) {
-		ring_buffer__consume(rb);
+		c.final = true;
+		drain(&c, rb, 0); /* what was queued, within the bound: a flood does not end */
 		report_lost(&c);
 		fflush(c.out);
 	}
