@@ -109,6 +109,26 @@ static void escape_ascii(void **state)
 	}
 }
 
+/* The fast path reads 8 bytes a step: a control byte (or DEL, or >= 0x80) at any place of any
+ * length is still seen. */
+static void escape_every_position(void **state)
+{
+	static const unsigned char bad[] = { 0x00, 0x01, 0x1b, 0x1f, 0x7f, 0x80, 0x9b, 0xff };
+	char src[40], want[40];
+
+	for (size_t len = 1; len < sizeof(src); len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t b = 0; b < sizeof(bad); b++) {
+				memset(src, 'a', len);
+				memset(want, 'a', len);
+				src[at] = (char)bad[b];
+				want[at] = '?';
+				want[len] = '\0';
+				expect_esc(src, len, VMS_ESC_TEXT, want);
+				expect_esc(src, len, VMS_ESC_BYTES, want);
+			}
+}
+
 /* cap bounds the output, NUL included; a character that does not fit is dropped whole. */
 static void escape_cap(void **state)
 {
@@ -193,6 +213,7 @@ int main(void)
 		cmocka_unit_test_setup(escape_utf8_locale, utf8_locale),
 		cmocka_unit_test_setup(escape_whole_characters, utf8_locale),
 		cmocka_unit_test(escape_ascii),
+		cmocka_unit_test_setup(escape_every_position, c_locale),
 		cmocka_unit_test_setup(escape_cap, utf8_locale),
 		cmocka_unit_test(escape_property),
 	};
