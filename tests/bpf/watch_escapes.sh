@@ -20,7 +20,7 @@ start_bg "$W/h.out" "$HELPERS/escapes" "$W/d" loop -- $'arg\xe2\x1b[2J' $'\xc2\x
 	{ fail "$T: helper starts"; exit 0; }
 H=$BG_PID
 
-# clean FILE KIND LOC: no raw control byte (text: no C1 byte under C; else valid UTF-8 without
+# clean FILE KIND LOC: no raw control byte but CSV's \r\n (text: no C1 byte under C; else valid UTF-8 without
 # U+0080..U+009F); JSON lines parse and name the file exactly; the file's events are there.
 clean() {
 	python3 - "$@" "$H" <<'PYEOF'
@@ -29,7 +29,7 @@ path, kind, loc, pid = sys.argv[1:5]
 data = open(path, "rb").read()
 errs = []
 for i, b in enumerate(data):
-    if b == 0x0a:
+    if b == 0x0a or (b == 0x0d and kind == "csv" and data[i + 1:i + 2] == b"\n"):
         continue
     if b < 0x20 or b == 0x7f or (loc == "C" and kind == "text" and 0x80 <= b < 0xa0):
         errs.append("raw byte 0x%02x at %d: %r" % (b, i, data[max(0, i - 20):i + 10]))
