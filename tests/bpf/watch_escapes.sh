@@ -20,8 +20,9 @@ start_bg "$W/h.out" "$HELPERS/escapes" "$W/d" loop -- $'arg\xe2\x1b[2J' $'\xc2\x
 	{ fail "$T: helper starts"; exit 0; }
 H=$BG_PID
 
-# clean FILE KIND LOC: no raw control byte but CSV's \r\n (text: no C1 byte under C; else valid UTF-8 without
-# U+0080..U+009F); JSON lines parse and name the file exactly; the file's events are there.
+# clean FILE KIND LOC: no raw control byte but CSV's \r\n (text: no C1 byte under C; else valid
+# UTF-8 without U+0080..U+009F); JSON lines parse and name the file exactly; the file's events
+# are there.
 clean() {
 	python3 - "$@" "$H" <<'PYEOF'
 import json, sys
