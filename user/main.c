@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* vmscope: see and follow the memory regions (VMAs) of processes. Dispatches subcommands. */
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
 
 #include "cli/commands.h"
 #include "kernel/bpf_diag.h"
@@ -38,6 +38,9 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	bpf_diag_install();
+	/* the character set names and command lines are escaped for (core/escape.h); the rest of
+	 * the locale stays C, so that numbers keep their '.' (map sets LC_ALL, as procps does) */
+	setlocale(LC_CTYPE, "");
 	if (argc < 2) {
 		usage(stderr);
 		return VMS_EXIT_FAIL;

@@ -2,8 +2,8 @@
 # `vmscope map --format json|csv` and `-k`, checked against the kernel's own files of stopped
 # helpers (tests/helpers/regions): every JSON region's start/end/perm/offset/dev/inode/name must be
 # the /proc/PID/maps line, -x accounting must be /proc/PID/smaps, CSV must parse (RFC 4180) to the
-# same fields. -k must print pmap's output with the kernel's bracket names ([heap], [vdso],
-# [anon:x] ...) where pmap prints "  [ anon ]" / "  [ stack ]".
+# same fields (control characters of names as '?'). -k must print pmap's output with the kernel's
+# bracket names ([heap], [vdso], [anon:x] ...) where pmap prints "  [ anon ]" / "  [ stack ]".
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/lib.sh"
@@ -88,14 +88,20 @@ def smaps(pid):
     return out
 
 
-def name_ok(got, raw):
-    """got: the JSON/CSV string; raw: the bytes maps shows. Exact when raw is UTF-8; for
-    invalid UTF-8, any of the usual lossless or lossy decodings is accepted."""
+def csv_escape(text):
+    """CSV's escaping (README): control characters (C0, DEL, C1) are '?'."""
+    return "".join("?" if ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 else c for c in text)
+
+
+def name_ok(got, raw, esc=lambda t: t):
+    """got: the JSON/CSV string; raw: the bytes maps shows; esc: the format's escaping. Exact
+    when raw is UTF-8; for invalid UTF-8, any of the usual lossless or lossy decodings is
+    accepted."""
     try:
-        return got == raw.decode("utf-8"), "utf-8"
+        return got == esc(raw.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         for how in ("surrogateescape", "replace", "backslashreplace"):
-            if got == raw.decode("utf-8", how):
+            if got == esc(raw.decode("utf-8", how)):
                 return True, how
         return False, "none"
 
@@ -116,7 +122,7 @@ def read_lines(path, name):
     return text
 
 
-def check_regions(name, pid, regions, acct, want_0x=True):
+def check_regions(name, pid, regions, acct, want_0x=True, esc=lambda t: t):
     """Compares a list of region dicts (from JSON or CSV) with maps/smaps of pid. acct: True
     (accounting fields must equal smaps), False (there must be none), None (not checked)."""
     m = maps(pid)
@@ -139,7 +145,7 @@ def check_regions(name, pid, regions, acct, want_0x=True):
                     errs.append("row %d %s=%r, maps %r" % (i, f, r[f], k[f]))
             if str(r["inode"]) != str(k["inode"]):
                 errs.append("row %d inode=%r, maps %r" % (i, r["inode"], k["inode"]))
-            good, how = name_ok(r["name"], k["name"])
+            good, how = name_ok(r["name"], k["name"], esc)
             if not good:
                 errs.append("row %d name=%r, maps %r" % (i, r["name"], k["name"]))
             elif how != "utf-8":
@@ -286,7 +292,7 @@ def cmd_csv(name, out, rc, want_rc, pids, acct):
         a = None
     for pid in pids:
         mine = [d for d in dicts if d["pid"] == str(pid)]
-        check_regions("%s [pid %s]" % (name, pid), pid, mine, a, want_0x=False)
+        check_regions("%s [pid %s]" % (name, pid), pid, mine, a, want_0x=False, esc=csv_escape)
     if len(dicts) != sum(len(maps(p)) for p in pids):
         bad(name + ": rows = maps lines of all processes", "%d rows" % len(dicts))
 

@@ -145,6 +145,42 @@ cmp_ext() {
 	verdict_ext "$name" "$range"
 }
 
+# cmp_pmap_esc NAME "OPTS" PID...: -X/-XX, where procps prints names raw, control characters and
+# all, and vmscope escapes them (README; user/core/escape.h, VMS_ESC_TEXT): pmap's bytes, passed
+# through that documented rule, must be vmscope's.
+cmp_pmap_esc() {
+	local name=$1 opts=$2 utf8=0; shift 2
+	run3 "$opts" "$@"
+	# shellcheck disable=SC2086
+	[ "$(env $CMP_ENV locale charmap 2>/dev/null)" = UTF-8 ] && utf8=1
+	python3 - "$W/e1" "$utf8" <<'PYEOF'
+import sys
+def esc(b, utf8):
+    out, i = bytearray(), 0
+    while utf8 and i < len(b):
+        c = b[i]
+        if c < 0x80:
+            out.append(0x3f if c < 0x20 or c == 0x7f else c)
+            i += 1
+            continue
+        n = 2 if 0xc2 <= c < 0xe0 else 3 if 0xe0 <= c < 0xf0 else 4 if 0xf0 <= c < 0xf5 else 0
+        try:
+            ch = b[i:i + n].decode("utf-8") if n and i + n <= len(b) else ""
+        except UnicodeDecodeError:
+            ch = ""
+        if len(ch) != 1:
+            break  # not UTF-8 from here on: byte by byte
+        out += b"?" if 0x80 <= ord(ch) < 0xa0 else b[i:i + n]
+        i += n
+    for c in b[i:]:
+        out.append(0x3f if c >= 0x80 or c < 0x20 or c == 0x7f else c)
+    return bytes(out)
+data = open(sys.argv[1], "rb").read().split(b"\n")
+open(sys.argv[1], "wb").write(b"\n".join(esc(l, sys.argv[2] == "1") for l in data))
+PYEOF
+	verdict "$name"
+}
+
 # range_bounds "LOW[,HIGH]": the -A bounds as pmap reads them ("LOW HIGH", hex).
 range_bounds() {
 	local lo=${1%%,*} hi
@@ -243,14 +279,21 @@ cmp_pmap "$T: helper A as /proc/PID [default]" "" "/proc/$HA"
 cmp_pmap "$T: helper A as /proc/PID [-X]" "-X" "/proc/$HA"
 
 # Helper N: file names with a tab, UTF-8 and an invalid byte. pmap prints such bytes as '?'
-# in the default, -x and -d formats (not in -X/-XX); under C and C.UTF-8 locales alike.
-for o in "" "-x" "-d" "-p" "-q" "-p -x" "-d -q" "-X" "-XX" "-p -X"; do
+# in the default, -x and -d formats; under C and C.UTF-8 locales alike. -X/-XX: pmap prints them
+# raw, vmscope escapes them (cmp_pmap_esc).
+for o in "" "-x" "-d" "-p" "-q" "-p -x" "-d -q"; do
 	cmp_pmap "$T: helper N odd file names [${o:-default}]" "$o" "$HN"
+done
+for o in "-X" "-XX" "-p -X"; do
+	cmp_pmap_esc "$T: helper N odd file names [$o] (pmap's, names escaped)" "$o" "$HN"
 done
 for loc in C C.UTF-8; do
 	CMP_ENV="LC_ALL=$loc"
-	for o in "" "-p" "-X" "-XX" "-d"; do
+	for o in "" "-p" "-d"; do
 		cmp_pmap "$T: helper N LC_ALL=$loc [${o:-default}]" "$o" "$HN"
+	done
+	for o in "-X" "-XX"; do
+		cmp_pmap_esc "$T: helper N LC_ALL=$loc [$o] (pmap's, names escaped)" "$o" "$HN"
 	done
 	CMP_ENV=
 done

@@ -582,6 +582,47 @@ static void pmap_X_names(void **state)
 	snapshot_free(&s);
 }
 
+/* Names chosen to move root's cursor: procps -X prints them raw, vmscope escapes them as it
+ * escapes the command line (escape.h); the default rows stay procps' '?' per byte. */
+static const char evil_smaps[] =
+	"1000-2000 r--p 00000000 08:01 9 /tmp/e\x1b[2J\x07\xc2\x9b\x9b\x7f\xc3\xa9\nRss:  4 kB\n"
+	"2000-3000 r--p 00000000 08:01 9 /tmp/\xc3\xa9\x1b]0;\xc2\x9b\nRss:  4 kB\n";
+
+static void pmap_X_escapes(void **state)
+{
+	struct vms_snapshot s;
+	struct format_opts o;
+
+	load_smaps(&s, evil_smaps);
+	set_proc(&s, 6, "n", 0);
+	format_opts_init(&o);
+	o.mode = PMAP_X;
+	o.quiet = true;
+	assert_non_null(setlocale(LC_ALL, "C.UTF-8"));
+	expect_output(&format_pmap, &s, &o,
+		"6:   n\n"
+		"00001000 r--p 00000000 08:01 9 4 e?[2J??????\n" /* not UTF-8 from 0x9b on */
+		"00002000 r--p 00000000 08:01 9 4 \xc3\xa9?]0;?\n");
+	o.show_path = true;
+	expect_output(&format_pmap, &s, &o,
+		"6:   n\n"
+		"00001000 r--p 00000000 08:01 9 4 /tmp/e?[2J??????\n"
+		"00002000 r--p 00000000 08:01 9 4 /tmp/\xc3\xa9?]0;?\n");
+	o.show_path = false;
+	o.mode = PMAP_DEFAULT;
+	expect_output(&format_pmap, &s, &o,
+		"6:   n\n"
+		"0000000000001000      4K r---- e?[2J???????\n"
+		"0000000000002000      4K r---- ???]0;??\n");
+	assert_non_null(setlocale(LC_ALL, "C"));
+	o.mode = PMAP_XX;
+	expect_output(&format_pmap, &s, &o,
+		"6:   n\n"
+		"00001000 r--p 00000000 08:01 9 4 e?[2J???????\n"
+		"00002000 r--p 00000000 08:01 9 4 ???]0;??\n");
+	snapshot_free(&s);
+}
+
 /* A process whose regions cannot be read still gets its header line. */
 static void pmap_unreadable(void **state)
 {
@@ -627,6 +668,23 @@ static void csv_rows(void **state)
 	snapshot_free(&s);
 }
 
+/* CSV is UTF-8 in any locale: control characters (C0, DEL, C1) are '?', a byte that is not
+ * UTF-8 is U+FFFD, and RFC 4180 quoting applies to what is left. */
+static void csv_escapes(void **state)
+{
+	struct vms_snapshot s;
+	struct format_opts o;
+
+	load_maps(&s, "1000-2000 r--p 00000000 08:01 9 /tmp/e\x1b[2J,\"\x07\xc2\x9b\x9b\x7f\xc3\xa9\t\n");
+	set_proc(&s, 6, "n", 0);
+	format_opts_init(&o);
+	assert_non_null(setlocale(LC_ALL, "C"));
+	expect_output(&format_csv, &s, &o,
+		"pid,start,end,perm,offset,dev,inode,kind,name,size_kb\r\n"
+		"6,0x1000,0x2000,r--p,0x0,08:01,9,mapped-file,\"/tmp/e?[2J,\"\"??\xef\xbf\xbd?\xc3\xa9?\",4\r\n");
+	snapshot_free(&s);
+}
+
 static void csv_accounting_and_faults(void **state)
 {
 	struct vms_snapshot s;
@@ -637,13 +695,13 @@ static void csv_accounting_and_faults(void **state)
 	o.faults = true;
 	s.regions[2].faults_min = 7;
 	s.regions[2].faults_maj = 1;
-	/* CR and LF inside a name are quoted too. */
+	/* CR and LF inside a name are control characters: '?' (escape.h), so nothing is quoted */
 	free(s.regions[0].name);
 	s.regions[0].name = strdup("/bin/a\r\nb");
 	expect_output(&format_csv, &s, &o,
 		"pid,start,end,perm,offset,dev,inode,kind,name,size_kb,"
 		"rss_kb,pss_kb,anon_kb,dirty_kb,swap_kb,locked_kb,faults_min,faults_maj\r\n"
-		"42,0x400000,0x401000,r-xp,0x0,08:01,131,image,\"/bin/a\r\nb\",4,4,2,0,0,0,0,0,0\r\n"
+		"42,0x400000,0x401000,r-xp,0x0,08:01,131,image,/bin/a??b,4,4,2,0,0,0,0,0,0\r\n"
 		"42,0x1000000,0x1021000,rw-p,0x0,00:00,0,heap,[heap],132,12,12,12,12,0,0,0,0\r\n"
 		"42,0x7ffd00000000,0x7ffd00021000,rw-p,0x0,00:00,0,stack,[stack],132,100,100,100,100,0,0,"
 		"7,1\r\n");
@@ -684,6 +742,8 @@ int main(void)
 		cmocka_unit_test(pmap_unreadable),
 		cmocka_unit_test(csv_rows),
 		cmocka_unit_test(csv_accounting_and_faults),
+		cmocka_unit_test(csv_escapes),
+		cmocka_unit_test(pmap_X_escapes),
 		cmocka_unit_test(format_lookup),
 	};
 

@@ -99,8 +99,11 @@ static void json_escapes(void **state)
 static void json_utf8(void **state)
 {
 	expect_json_str("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
-	expect_json_str("\xc2\x80\xdf\xbf\xef\xbf\xbf\xf4\x8f\xbf\xbf",
-			"\"\xc2\x80\xdf\xbf\xef\xbf\xbf\xf4\x8f\xbf\xbf\"");	/* range ends */
+	expect_json_str("\xc2\xa0\xdf\xbf\xef\xbf\xbf\xf4\x8f\xbf\xbf",
+			"\"\xc2\xa0\xdf\xbf\xef\xbf\xbf\xf4\x8f\xbf\xbf\"");	/* range ends */
+	/* C1 controls (U+0080..U+009F) are valid UTF-8 a terminal obeys (U+009B is CSI): \uXXXX */
+	expect_json_str("\xc2\x80\xc2\x85\xc2\x9b[2J\xc2\x9f", "\"\\u0080\\u0085\\u009b[2J\\u009f\"");
+	expect_json_str("\x9b", "\"\\udc9b\"");				/* a raw C1 byte */
 	expect_json_str("\xe9", "\"\\udce9\"");				/* Latin-1 byte */
 	expect_json_str("a\xc3", "\"a\\udcc3\"");			/* cut at the end */
 	expect_json_str("\xe2\x82x", "\"\\udce2\\udc82x\"");		/* cut in the middle */

@@ -709,19 +709,23 @@ static void cmdline_utf8(void **state)
 	CMDLINE("\xf0\x9f\x98\x80", "x", 'S', "\xf0\x9f\x98\x80");	/* U+1F600 */
 }
 
-/* Where procps' lead-byte check and a full UTF-8 decoder disagree, pmap shows the bytes:
- * esc_ctl() never asks whether a multibyte character is printable... */
+/* Where procps' lead-byte check passes control characters, vmscope escapes them: a C1 control
+ * (valid UTF-8, but a terminal obeys U+009B as CSI) is '?'; other characters pass. */
 static void cmdline_utf8_nonprintable(void **state)
 {
-	CMDLINE("A\xc2\x85" "B", "x", 'S', "A\xc2\x85" "B");		/* U+0085 NEL */
+	CMDLINE("A\xc2\x85" "B", "x", 'S', "A?B");				/* U+0085 NEL (pmap: raw) */
+	CMDLINE("A\xc2\x9b" "31mB", "x", 'S', "A?31mB");			/* U+009B CSI (pmap: raw) */
 	CMDLINE("E\xe2\x80\x8b" "F", "x", 'S', "E\xe2\x80\x8b" "F");	/* U+200B */
 }
 
-/* ...nor checks continuation bytes: the lead byte's length is skipped whatever follows. */
+/* procps skips a lead byte's length whatever follows, raw ESC included ("arg\xe2\x1b[2J"
+ * clears root's screen through pmap 4.0.2). vmscope checks the character whole: a sequence
+ * that is not one is where the string stops being UTF-8, as procps treats a bad lead byte. */
 static void cmdline_utf8_bad_continuation(void **state)
 {
-	CMDLINE("a\xe9" "b\x01\0c", "x", 'S', "a\xe9" "b\x01 c");	/* 0xe9 takes 3 bytes */
-	CMDLINE("C\xe0\x80\x80\x01" "D", "x", 'S', "C\xe0\x80\x80?D");	/* overlong form */
+	CMDLINE("a\xe9" "b\x01\0c", "x", 'S', "a?b. c");			/* pmap: "a\xe9b\x01 c" */
+	CMDLINE("C\xe0\x80\x80\x01" "D", "x", 'S', "C???.D");		/* overlong form */
+	CMDLINE("arg\xe2\x1b[2J\0x", "x", 'S', "arg?.[2J x");
 }
 
 static void cmdline_long(void **state)

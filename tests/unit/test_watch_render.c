@@ -6,6 +6,7 @@
  * names, human sizes). Events are built by hand; time stamps print in UTC.
  */
 #include <limits.h>
+#include <locale.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -461,6 +462,32 @@ static void comm_edges(void **state)
 		    "\"child_pid\": 7, \"dropped_before\": 0}\n");
 }
 
+/* comm and names are the watched processes' choice: no control character of theirs reaches
+ * the terminal (C0, DEL, C1 as '?'); the columns after comm stay in place. JSON escapes them
+ * as \uXXXX, C1 included. */
+static void text_escapes(void **state)
+{
+	struct rcase c = { "escapes", EV(.kind = VMS_EV_MAP, .flags = R | P, .start = 0x7f0000001000,
+				       .end = 0x7f0000004000, .perm = RW),
+			   "/tmp/e\x1b[2J\x07\xc2\x9b\x7f\n\xc3\xa9", 0, NULL, NULL };
+	char *got;
+
+	(void)state;
+	memcpy(c.e.comm, "\x1b]0;\x9b" "x\x07\x1b[31m\x7f" "abc", 16); /* 16 bytes, no NUL */
+	assert_non_null(setlocale(LC_ALL, "C.UTF-8"));
+	expect_text(render(text, &c, false),
+		    "22:13:20.123    4242    4243 ?]0;?x??[31m?abc map     "
+		    "7f0000001000-7f0000004000    12K rw-p      /tmp/e?[2J????\xc3\xa9\n");
+	assert_non_null(setlocale(LC_ALL, "C"));
+	expect_text(render(text, &c, true),
+		    "22:13:20.123    4242    4243 ?]0;?x??[31m?abc \033[32mmap\033[0m     "
+		    "7f0000001000-7f0000004000    12K rw-p      /tmp/e?[2J???????\n");
+	got = render(json, &c, false);
+	assert_non_null(strstr(got, "\"comm\": \"\\u001b]0;\\udc9bx\\u0007\\u001b[31m\\u007fabc\""));
+	assert_non_null(strstr(got, "\"name\": \"/tmp/e\\u001b[2J\\u0007\\u009b\\u007f\\n\xc3\xa9\""));
+	free(got);
+}
+
 static char *lost_line(const struct watch_format *f, uint64_t n, bool color)
 {
 	struct mem_out m;
@@ -500,6 +527,7 @@ int main(void)
 		cmocka_unit_test(text_colors),
 		cmocka_unit_test(json_lines),
 		cmocka_unit_test(comm_edges),
+		cmocka_unit_test(text_escapes),
 		cmocka_unit_test(lost_lines),
 	};
 

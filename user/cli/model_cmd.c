@@ -13,6 +13,7 @@
 #include "model/loader.h"
 #include "model/pins.h"
 #include "model/reconcile.h"
+#include "core/escape.h"
 #include "core/json.h"
 #include "kernel/sigstop.h"
 #include "core/util.h"
@@ -175,6 +176,14 @@ static const char *const stat_names[VMS_STAT__COUNT] = {
 	[VMS_STAT_LOST_ENTRY] = "lost_entries", [VMS_STAT_LOST_EXIT] = "lost_exits",
 };
 
+static void print_escaped(const char *label, const char *text)
+{
+	char *esc = vms_escape_dup(text, strlen(text), VMS_ESC_TEXT);
+
+	printf("%s%s\n", label, esc);
+	free(esc);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct model_args a = { 0 };
@@ -250,8 +259,9 @@ int cmd_status(int argc, char **argv)
 	}
 	printf("tier               %s\n", event_tier ? "event-resync (tp_btf events invalidate; "
 	       "readers resync from /proc)" : "kfunc-resync (tp_btf + kfunc VMA iterator)");
+	/* the pinned info's strings are escaped too: a pin is only as safe as bpffs (escape.h) */
 	if (info.tier_fallback[0])
-		printf("fallback           %s\n", info.tier_fallback);
+		print_escaped("fallback           ", info.tier_fallback);
 	printf("pinned at          %s\n", pins_dir());
 	printf("processes          %llu (%llu no longer running)\n", st.procs, st.dead_procs);
 	printf("VMAs               %llu (map holds %llu)\n", st.vmas, st.max_vmas);
@@ -266,7 +276,7 @@ int cmd_status(int argc, char **argv)
 		printf("page faults        on: %s on %u CPUs; %llu entries, %llu not attributed\n",
 		       faults_source_name(faults), faults_cpus, st.fault_entries, st.faults_lost);
 	else if (info.faults_why[0])
-		printf("page faults        off, because %s\n", info.faults_why);
+		print_escaped("page faults        off, because ", info.faults_why);
 	else
 		printf("page faults        off (start with --faults to count them per region)\n");
 	for (int i = 0; i < VMS_STAT__COUNT; i++)

@@ -74,6 +74,13 @@ static void write_string(FILE *f, const char *str)
 			s++;
 			continue;
 		}
+		if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0) {
+			/* U+0080..U+009F, C1 controls (U+009B is CSI): JSON allows them raw, a
+			 * terminal showing the output obeys them */
+			fprintf(f, "\\u%04x", s[1]);
+			s += 2;
+			continue;
+		}
 		fwrite(s, 1, (size_t)n, f);
 		s += n;
 	}

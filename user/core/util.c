@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "util.h"
+#include "escape.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,16 +11,33 @@
 
 int vms_verbose;
 
+/* One line on stderr. The message often holds names other users chose (comm, file names): it
+ * is escaped whole (escape.h), so that none of their control characters reaches the terminal
+ * and no newline forges a line. */
+static void vms_log(const char *prefix, const char *fmt, va_list ap)
+{
+	char *msg = NULL, *esc;
+	int n = vasprintf(&msg, fmt, ap);
+
+	if (n < 0) {
+		fputs(prefix, stderr);
+		fputs("(message lost: out of memory)\n", stderr);
+		return;
+	}
+	esc = vms_escape_dup(msg, (size_t)n, VMS_ESC_TEXT);
+	fprintf(stderr, "%s%s\n", prefix, esc);
+	free(esc);
+	free(msg);
+}
+
 void vms_err(const char *fmt, ...)
 {
 	va_list ap;
 
 	fflush(stdout); /* keep stdout and stderr in order when both go to a terminal */
-	fputs("vmscope: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vms_log("vmscope: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void vms_debug(const char *fmt, ...)
@@ -28,11 +46,9 @@ void vms_debug(const char *fmt, ...)
 
 	if (!vms_verbose)
 		return;
-	fputs("vmscope: debug: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vms_log("vmscope: debug: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static void oom(void)

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <langinfo.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "core/escape.h"
 #include "core/util.h"
 
 /* Scans a hex number; returns a pointer past it or NULL if there was none. */
@@ -278,63 +278,11 @@ int procfs_parse_stat(const char *text, struct vms_proc *p)
 	return 0;
 }
 
-/*
- * procps (libproc2 4.0.2) escaping, reproduced so the header line matches pmap's byte for byte.
- * In a UTF-8 locale only the first byte of a character is looked at: it gives the length, the
- * character passes whole, and single control bytes become '?'. From a byte that cannot start a
- * character (or a character cut short) on, and always in other locales, the codes table
- * applies: control bytes become '.', bytes >= 0x80 '?'.
- */
-static int utf8_lead_len(unsigned char c)
-{
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2)
-		return -1;
-	if (c < 0xe0)
-		return 2;
-	if (c < 0xf0)
-		return 3;
-	if (c < 0xf5)
-		return 4;
-	return -1;
-}
-
-static void escape_bytes(char *s, size_t len)
-{
-	static const char codes[] = "Z..............................."
-				    "||||||||||||||||||||||||||||||||"
-				    "||||||||||||||||||||||||||||||||"
-				    "|||||||||||||||||||||||||||||||.";
-	const char *enc = nl_langinfo(CODESET);
-	bool utf8 = enc && !strcasecmp(enc, "UTF-8") && MB_CUR_MAX > 1;
-	size_t i = 0;
-
-	while (utf8 && i < len) {
-		unsigned char c = (unsigned char)s[i];
-		int n = utf8_lead_len(c);
-
-		if (n < 0 || i + (size_t)n > len)
-			break;
-		if (n == 1 && (c < 0x20 || c == 0x7f))
-			s[i] = '?';
-		i += (size_t)n;
-	}
-	for (; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x80)
-			s[i] = '?';
-		else if (codes[c] != '|')
-			s[i] = codes[c];
-	}
-}
-
 char *procfs_render_cmdline(const char *raw, size_t len, const struct vms_proc *p)
 {
 	const size_t max = 128 * 1024 - 1; /* procps MAX_BUFSZ - 1 */
 	size_t keep;
-	char *out;
+	char *out, *esc;
 
 	if (len > max)
 		len = max;
@@ -352,19 +300,19 @@ char *procfs_render_cmdline(const char *raw, size_t len, const struct vms_proc *
 				out[i] = ' ';
 		if (keep == len && ends_in_space)
 			out[--keep] = '\0';
-		escape_bytes(out, keep);
-		if (*out)
-			return out;
+		/* procps escape_str, so that the header matches pmap's (escape.h) */
+		esc = vms_escape_dup(out, keep, VMS_ESC_CMDLINE);
 		free(out);
+		if (*esc)
+			return esc;
+		free(esc);
 	}
 	if (len) /* a command line that renders as nothing */
 		return xstrdup("?");
 	{
 		char comm[sizeof(p->comm)];
-		size_t n = strlen(p->comm);
 
-		memcpy(comm, p->comm, n + 1);
-		escape_bytes(comm, n);
+		vms_escape(comm, sizeof(comm), p->comm, strlen(p->comm), VMS_ESC_CMDLINE);
 		if (asprintf(&out, "[%s]%s", comm, p->state == 'Z' ? " <defunct>" : "") < 0)
 			return xstrdup("?");
 	}

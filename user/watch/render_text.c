@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/escape.h"
 #include "kernel/contract.h"
 #include "watch/watch.h"
 
@@ -35,6 +36,13 @@ static void put(struct line *l, const char *s, size_t len)
 static void puts_(struct line *l, const char *s)
 {
 	put(l, s, strlen(s));
+}
+
+/* comm and names are the watched processes' choice: escaped (core/escape.h), at memcpy speed
+ * while they are printable ASCII */
+static void put_esc(struct line *l, const char *s, size_t len)
+{
+	l->n += vms_escape(l->buf + l->n, sizeof(l->buf) - l->n, s, len, VMS_ESC_TEXT);
 }
 
 static void pad_to(struct line *l, size_t col)
@@ -158,7 +166,7 @@ static void text_event(FILE *f, const struct watch_event *ev, bool color)
 	pad_to(&l, C_TID);
 	put_u_w(&l, e->tid, 7);
 	pad_to(&l, C_COMM);
-	put(&l, e->comm, strnlen(e->comm, sizeof(e->comm)));
+	put_esc(&l, e->comm, strnlen(e->comm, sizeof(e->comm)));
 	pad_to(&l, C_EVENT);
 	if (color && e->kind < VMS_EV__COUNT && kind_colors[e->kind]) {
 		/* color codes take no columns: shift the rest by their length */
@@ -212,8 +220,10 @@ static void text_event(FILE *f, const struct watch_event *ev, bool color)
 	default:
 		if (e->flags & VMS_EVF_PARTIAL)
 			puts_(&l, "(regions not read)");
+		else if (ev->name)
+			put_esc(&l, ev->name, strlen(ev->name));
 		else
-			puts_(&l, ev->name ? ev->name : "?");
+			puts_(&l, "?");
 	}
 	if (e->kind == VMS_EV_MADVISE) {
 		puts_(&l, " advice=");

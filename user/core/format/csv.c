@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* CSV (RFC 4180): a header row, then one row per region, all processes in one table. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "format/format.h"
 #include "classify.h"
+#include "escape.h"
 #include "util.h"
 
 static bool csv_needs_accounting(const struct format_opts *o)
@@ -11,29 +13,23 @@ static bool csv_needs_accounting(const struct format_opts *o)
 	return o->mode == PMAP_EXTENDED || o->mode == PMAP_X || o->mode == PMAP_XX;
 }
 
-/* RFC 4180 quoting; the output stays valid UTF-8: a byte that is not UTF-8 becomes U+FFFD. */
+/* RFC 4180 quoting of the escaped name: valid UTF-8 (a byte that is not is U+FFFD), control
+ * characters as '?' (escape.h), so that no name moves a terminal's cursor or ends a row. */
 static void csv_field(FILE *f, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	bool quote = strpbrk(str, ",\"\r\n") != NULL;
+	char *esc = vms_escape_dup(str, strlen(str), VMS_ESC_UTF8);
+	bool quote = strpbrk(esc, ",\"") != NULL;
 
 	if (quote)
 		fputc('"', f);
-	while (*s) {
-		int n = utf8_seq_len(s);
-
-		if (!n) {
-			fputs("\xef\xbf\xbd", f);
-			s++;
-			continue;
-		}
+	for (const char *s = esc; *s; s++) {
 		if (*s == '"')
 			fputc('"', f);
-		fwrite(s, 1, (size_t)n, f);
-		s += n;
+		fputc(*s, f);
 	}
 	if (quote)
 		fputc('"', f);
+	free(esc);
 }
 
 static void csv_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,

@@ -4,28 +4,16 @@
  * One deliberate difference: with -x -A, procps also counts RSS/Dirty of mappings before the
  * range in its totals; ours cover exactly the rows printed.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "format/format.h"
+#include "escape.h"
 #include "util.h"
 
 static bool pmap_needs_accounting(const struct format_opts *o)
 {
 	return o->mode == PMAP_EXTENDED || o->mode == PMAP_X || o->mode == PMAP_XX;
-}
-
-/* procps 4.0.2 replaces every byte that is not printable in the current locale with '?'
- * (isprint() on a plain char: 0xff is EOF, never printable). */
-static char *sanitize_name(const char *name)
-{
-	char *s = xstrdup(name);
-
-	for (unsigned char *p = (unsigned char *)s; *p; p++)
-		if (*p == 0xff || !isprint(*p))
-			*p = '?';
-	return s;
 }
 
 /* procps mapping_name(): the text of the Mapping column. buf holds what is returned. */
@@ -99,7 +87,8 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 		fmin += r->faults_min;
 		fmaj += r->faults_maj;
 		pmap_mode_str(r, mode);
-		name = sanitize_name(r->name);
+		/* procps 4.0.2 replaces each byte it cannot print with '?' */
+		name = vms_escape_dup(r->name, strlen(r->name), VMS_ESC_BYTES);
 		shown = mapping_name(s, r, o, name, buf, sizeof(buf));
 		switch (o->mode) {
 		case PMAP_EXTENDED: {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "format/format.h"
+#include "escape.h"
 #include "util.h"
 
 struct ext_col {
@@ -132,7 +133,7 @@ void pmap_ext_print(FILE *f, const struct vms_snapshot *s, const struct format_o
 
 	for (size_t i = 0; i < s->n; i++) {
 		const struct vms_region *r = &s->regions[i];
-		char desc[128];
+		char desc[128], *shown;
 		const char *base;
 
 		if (!region_in_range(o, r))
@@ -158,7 +159,11 @@ void pmap_ext_print(FILE *f, const struct vms_snapshot *s, const struct format_o
 		/* procps reads at most 127 bytes of the name here */
 		snprintf(desc, sizeof(desc), "%s", r->name);
 		base = strrchr(desc, '/');
-		fprintf(f, " %s\n", o->show_path || !base ? desc : base + 1);
+		base = o->show_path || !base ? desc : base + 1;
+		/* procps prints the name raw here, control characters and all: not vmscope */
+		shown = vms_escape_dup(base, strlen(base), VMS_ESC_TEXT);
+		fprintf(f, " %s\n", shown);
+		free(shown);
 	}
 
 	if (!o->quiet && x->n) {
