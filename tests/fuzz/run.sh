@@ -48,8 +48,8 @@ for t in "${targets[@]}"; do
 	if [ "$t" = procfs ]; then
 		# this machine's /proc as extra seeds (options byte 0 and 16: both locales)
 		for f in maps smaps stat cmdline; do
-			for o in '\000' '\020'; do
-				{ printf "$o"; head -c 16384 "/proc/self/$f"; } >"$out/seeds/$t/self_${f}_${o#\\}" 2>/dev/null || true
+			for o in 000 020; do
+				{ printf '%b' "\\0$o"; head -c 16384 "/proc/self/$f"; } >"$out/seeds/$t/self_${f}_$o" 2>/dev/null || true
 			done
 		done
 	fi
