@@ -1,30 +1,67 @@
 #!/bin/bash
-# Builds the procfs fuzzer with clang (libFuzzer + ASan + UBSan) and runs it.
-#   tests/fuzz/run.sh OUTDIR [libFuzzer args...]
-# The seed corpus is made at run time from this machine's /proc (no binary corpora in git).
-# Default: 20 s (-max_total_time=20). Deterministic CI mode: pass -runs=N -seed=1.
+# Builds the fuzz targets with clang (libFuzzer + ASan + UBSan) and runs them.
+#   tests/fuzz/run.sh OUTDIR [TARGET...] [-- libFuzzer args...]
+# Targets (tests/fuzz/fuzz_TARGET.c): procfs, args, names, records, render; all by default.
+# Each input's first byte selects options (locale, flags), the rest is the data.
+# Seeds: tests/fuzz/corpus/TARGET/ (checked in, small files; it accumulates: keep what a long
+# run finds with `FUZZ_MERGE=1 tests/fuzz/run.sh OUTDIR TARGET -- -max_total_time=600`), plus
+# for procfs this machine's /proc files in a temp dir. New inputs go to OUTDIR/corpus/TARGET,
+# never into the checked-in corpus; dictionaries: tests/fuzz/TARGET.dict when present.
+# Default run: 20 s a target (-max_total_time=20). Deterministic CI mode: -runs=N -seed=1.
+# VMS_FUZZ_TEXT_CONTROLS=1: also check that text output holds no control byte (issue 20,
+# finding 2: on once the escaping of watch's text renderer and the map header is in).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-out=${1:?usage: run.sh OUTDIR [libFuzzer args...]}
+out=${1:?usage: run.sh OUTDIR [TARGET...] [-- libFuzzer args...]}
 shift
+targets=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do targets+=("$1"); shift; done
+[ $# -gt 0 ] && shift
+[ ${#targets[@]} -gt 0 ] || targets=(procfs args names records render)
+[ $# -gt 0 ] || set -- -max_total_time=20
 CLANG=${CLANG:-clang}
-# Fresh corpus and artifacts each run: results depend only on the seeds and the args.
-rm -rf "$out/corpus" "$out/artifacts"
-mkdir -p "$out/corpus" "$out/artifacts"
+mkdir -p "$out"
 
-# All of user/ that is plain C over text: no main, CLI or BPF skeletons.
-srcs=$(cd "$root" && ls user/proc/*.c user/core/*.c user/core/format/*.c)
-# shellcheck disable=SC2086
-(cd "$root" && $CLANG -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-D_GNU_SOURCE -Iuser -Iuser/core tests/fuzz/fuzz_procfs.c $srcs -o "$out/fuzz_procfs")
+# What each target links: plain C over text or bytes, no main, CLI or BPF skeletons.
+sources() {
+	case $1 in
+	procfs) echo user/proc/*.c user/core/*.c user/core/format/*.c ;;
+	args) echo user/core/util.c ;;
+	names | records) echo user/kernel/contract.c user/kernel/vma_records.c user/core/util.c ;;
+	render) echo user/watch/render.c user/watch/render_text.c user/watch/render_json.c \
+		user/kernel/contract.c user/core/*.c ;;
+	*) echo "run.sh: unknown target '$1'" >&2; return 1 ;;
+	esac
+}
 
-# Seeds: real maps/smaps/stat/cmdline, plus a few hand-made edge cases.
-for f in maps smaps stat cmdline; do cat "/proc/self/$f" >"$out/corpus/self_$f" 2>/dev/null || true; done
-cat /proc/1/stat >"$out/corpus/init_stat" 2>/dev/null || true
-printf '1 ((a) (b)) S 0 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 -51 -20 1 0 5 0 0 1 1 1 1 140730000000000\n' \
-	>"$out/corpus/odd_stat"
-printf 'ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 [vsyscall]\n7f00-7f01 rw-s 0 00:01 32769 /SYSV00000000 (deleted)\n' \
-	>"$out/corpus/odd_maps"
-
-exec "$out/fuzz_procfs" -rss_limit_mb=1024 -artifact_prefix="$out/artifacts/" "$@" "$out/corpus"
+rc=0
+for t in "${targets[@]}"; do
+	srcs=$(cd "$root" && sources "$t")
+	# shellcheck disable=SC2086
+	(cd "$root" && $CLANG -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-D_GNU_SOURCE -Iuser -Iuser/core -Ibpf -Itests/fuzz "tests/fuzz/fuzz_$t.c" $srcs \
+		-o "$out/fuzz_$t")
+	# fresh each run: results depend only on the checked-in seeds and the args
+	rm -rf "$out/corpus/$t" "$out/seeds/$t" "$out/artifacts/$t"
+	mkdir -p "$out/corpus/$t" "$out/seeds/$t" "$out/artifacts/$t"
+	if [ "$t" = procfs ]; then
+		# this machine's /proc as extra seeds (options byte 0 and 16: both locales)
+		for f in maps smaps stat cmdline; do
+			for o in 000 020; do
+				{ printf '%b' "\\0$o"; head -c 16384 "/proc/self/$f"; } >"$out/seeds/$t/self_${f}_$o" 2>/dev/null || true
+			done
+		done
+	fi
+	dict=()
+	[ -f "$here/$t.dict" ] && dict=(-dict="$here/$t.dict")
+	echo "== fuzz_$t"
+	if ! "$out/fuzz_$t" -rss_limit_mb=1024 -artifact_prefix="$out/artifacts/$t/" "${dict[@]}" "$@" \
+		"$out/corpus/$t" "$here/corpus/$t" "$out/seeds/$t"; then
+		rc=1
+	fi
+	if [ "${FUZZ_MERGE:-0}" = 1 ]; then
+		"$out/fuzz_$t" -merge=1 "${dict[@]}" "$here/corpus/$t" "$out/corpus/$t"
+	fi
+done
+exit $rc

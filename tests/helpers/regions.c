@@ -7,6 +7,8 @@
  *   all        (default) every region kind below
  *   simple     a small process: [heap], one file map, one anonymous map
  *   many N     N VMAs of one page each with alternating protections (rw- / r--)
+ *   many-file N  N VMAs mapping the first page of one file (r--p, none merge: same offset),
+ *                for what is quadratic in the number of mappings of a file
  *   zombie     forks a child that exits at once and is never reaped; prints "zombie PID"
  *
  *   --comm NAME  set the process name (comm, 15 bytes max) with PR_SET_NAME, so a test can find
@@ -373,9 +375,26 @@ static void many(long n)
 			die("mprotect many");
 }
 
+static void many_file(long n)
+{
+	char path[PATH_MAX], *p;
+	int fd;
+
+	if (n < 1 || n > 60000) {
+		errno = EINVAL;
+		die("many-file: N must be 1..60000");
+	}
+	fd = make_file("many.bin", 1, path, sizeof(path));
+	p = xmmap(NULL, (size_t)n * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0,
+		  "mmap many-file");
+	for (long i = 0; i < n; i++)
+		xmmap(p + i * PG, PG, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0, "mmap many-file page");
+	done_with_file(fd, path, 0);
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: regions [--comm NAME] [--dir DIR] [--ascii-names] [all | simple | many N | zombie] [-- ARGS...]\n");
+	fprintf(stderr, "usage: regions [--comm NAME] [--dir DIR] [--ascii-names] [all | simple | many N | many-file N | zombie] [-- ARGS...]\n");
 	exit(2);
 }
 
@@ -398,7 +417,7 @@ int main(int argc, char **argv)
 	}
 	if (i < argc)
 		mode = argv[i++];
-	if (!strcmp(mode, "many")) {
+	if (!strcmp(mode, "many") || !strcmp(mode, "many-file")) {
 		if (i >= argc)
 			usage();
 		n = strtol(argv[i++], NULL, 10);
@@ -426,6 +445,12 @@ int main(int argc, char **argv)
 		printf("zombie %d\n", (int)c);
 	} else if (!strcmp(mode, "many")) {
 		many(n);
+	} else if (!strcmp(mode, "many-file")) {
+		if (!dir && !(dir = mkdtemp(tmpl)))
+			die("mkdtemp /var/tmp");
+		many_file(n);
+		if (!keep_files && rmdir(dir) < 0)
+			die(dir);
 	} else if (!strcmp(mode, "simple") || !strcmp(mode, "all")) {
 		int all = !strcmp(mode, "all");
 

@@ -80,9 +80,15 @@ static void classify_by_hand(void **state)
 	struct vms_snapshot s;
 	static const char *const want[] = { "image", "image", "heap", "guard", "shareable", "stack" };
 
+	const char **kinds;
+
 	sample(&s);
-	for (size_t i = 0; i < s.n; i++)
+	kinds = region_kinds(&s);
+	for (size_t i = 0; i < s.n; i++) {
 		assert_string_equal(region_kind(&s, &s.regions[i]), want[i]);
+		assert_string_equal(kinds[i], want[i]);
+	}
+	free(kinds);
 	snapshot_free(&s);
 }
 

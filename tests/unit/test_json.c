@@ -5,6 +5,7 @@
 #include "unit.h"
 #include "core/classify.h"
 #include "core/json.h"
+#include "core/util.h"
 
 struct jbuf {
 	char *buf;
@@ -241,6 +242,7 @@ static void classify_kinds(void **state)
 		"vdso", "system", "system", "guard", "shareable", "private", "mapped-file", "private",
 	};
 	struct vms_snapshot s;
+	const char **kinds;
 
 	load_maps(&s, "1000-2000 r-xp 00000000 08:01 5 /usr/lib/libc.so.6\n"
 		      "2000-3000 r--p 00001000 08:01 5 /usr/lib/libc.so.6\n"
@@ -261,16 +263,50 @@ static void classify_kinds(void **state)
 		      "11000-12000 r--p 00000000 00:00 0 /no/inode\n");
 	set_proc(&s, 1, "c", 0x6fff);
 	assert_int_equal(s.n, sizeof(want) / sizeof(want[0]));
+	kinds = region_kinds(&s);
 	for (size_t i = 0; i < s.n; i++) {
 		const char *got = region_kind(&s, &s.regions[i]);
 
 		if (strcmp(got, want[i]))
 			fprintf(stderr, "region %zu (%s): %s, want %s\n", i, s.regions[i].name, got, want[i]);
 		assert_string_equal(got, want[i]);
+		/* the whole-snapshot classification (json, csv) says the same */
+		assert_string_equal(kinds[i], want[i]);
 	}
+	free(kinds);
 	/* The stack test is by address only for unnamed regions. */
 	s.proc.start_stack = 0x4800;
 	assert_string_equal(region_kind(&s, &s.regions[3]), "heap");
+	snapshot_free(&s);
+}
+
+/* region_kinds() (json, csv) answers as region_kind() of each: over every mix of a few files
+ * that differ only by inode, device or name, mapped with and without x. */
+static void classify_whole_snapshot(void **state)
+{
+	static const char *const names[] = { "/lib/a.so", "/lib/b.so", "/lib/a.so (deleted)", "" };
+	static const char *const perms[] = { "r-xp", "r--p", "rw-p", "---p", "rw-s", "--xp" };
+	struct vms_snapshot s;
+	const char **kinds;
+	uint32_t seed = 1;
+
+	snapshot_init(&s);
+	for (int i = 0; i < 500; i++) {
+		struct vms_region *r = snapshot_add(&s);
+
+		seed = seed * 1103515245u + 12345u; /* deterministic: one fixed mix */
+		r->start = 0x1000ull * (uint64_t)(2 * i + 1);
+		r->end = r->start + 0x1000;
+		r->inode = seed >> 8 & 3;
+		r->dev_major = seed >> 10 & 1;
+		r->dev_minor = seed >> 11 & 1;
+		memcpy(r->perms, perms[(seed >> 12) % 6], 5);
+		r->name = xstrdup(names[seed >> 16 & 3]);
+	}
+	kinds = region_kinds(&s);
+	for (size_t i = 0; i < s.n; i++)
+		assert_string_equal(kinds[i], region_kind(&s, &s.regions[i]));
+	free(kinds);
 	snapshot_free(&s);
 }
 
@@ -286,6 +322,7 @@ int main(void)
 		cmocka_unit_test(json_format_acct),
 		cmocka_unit_test(json_format_empty),
 		cmocka_unit_test(classify_kinds),
+		cmocka_unit_test(classify_whole_snapshot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

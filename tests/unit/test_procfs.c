@@ -5,6 +5,7 @@
  * fs/proc/array.c) and from procps-ng 4.0.2 (checked against /usr/bin/pmap on this machine).
  */
 #include <locale.h>
+#include <unistd.h>
 
 #include "unit.h"
 
@@ -746,6 +747,24 @@ static void cmdline_long(void **state)
 
 /* ---- the snapshot model ------------------------------------------------------------------ */
 
+/* The header and the map come from one process: an identity whose start time is not that of
+ * the process now behind the pid (a pid reused between the two reads) reads as gone. */
+static void regions_of_another_process(void **state)
+{
+	struct vms_snapshot s;
+
+	snapshot_init(&s);
+	assert_int_equal(procfs_read_proc(getpid(), &s.proc), 0);
+	assert_int_equal(procfs_read_regions(&s.proc, false, &s), 0);
+	assert_true(s.n > 0);
+	snapshot_free_regions(&s);
+	s.proc.start_time++; /* the identity of an earlier process with this pid */
+	assert_int_equal(procfs_read_regions(&s.proc, false, &s), -ESRCH);
+	assert_int_equal(procfs_read_regions(&s.proc, true, &s), -ESRCH);
+	assert_int_equal(s.n, 0);
+	snapshot_free(&s);
+}
+
 static void snapshot_keys(void **state)
 {
 	struct vms_snapshot s;
@@ -778,6 +797,7 @@ static void snapshot_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(regions_of_another_process),
 		cmocka_unit_test(maps_line_file),
 		cmocka_unit_test(maps_line_anon),
 		cmocka_unit_test(maps_line_names),

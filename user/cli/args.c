@@ -14,16 +14,37 @@
 static bool reported, help_shown;
 static const char *cur_cmd = "";
 
+/* The messages quote what was typed: a control byte (C1 too) or a byte that is no UTF-8 is
+ * printed as \ooo, so that the message stays one line and reaches the terminal inert. */
+static void put_inert(const char *msg)
+{
+	for (const unsigned char *s = (const unsigned char *)msg; *s;) {
+		int n = utf8_seq_len(s);
+
+		if (n == 0 || *s < 0x20 || *s == 0x7f || (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)) {
+			fprintf(stderr, "\\%03o", *s);
+			s++;
+			continue;
+		}
+		fwrite(s, 1, (size_t)n, stderr);
+		s += n;
+	}
+}
+
 error_t cli_fail(struct argp_state *state, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
 	fflush(stdout);
-	fputs("vmscope: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
+	fputs("vmscope: ", stderr);
+	put_inert(msg ? msg : "bad arguments");
 	fputc('\n', stderr);
+	free(msg);
 	reported = true;
 	return EINVAL;
 }

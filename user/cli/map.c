@@ -41,30 +41,13 @@ static const struct argp_option map_options[] = {
 	{ 0 }
 };
 
-/* procps range syntax: LOW,HIGH / LOW, / ,HIGH / ADDR (= LOW and HIGH), hex with optional 0x. */
-static int parse_range_part(const char *s, size_t len, uint64_t *out)
+static error_t map_range(struct argp_state *state, struct format_opts *o, const char *arg)
 {
-	char buf[32];
+	int err = parse_range(arg, &o->range_low, &o->range_high);
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return parse_u64(buf, 16, out);
-}
-
-static error_t parse_range(struct argp_state *state, struct format_opts *o, const char *arg)
-{
-	const char *comma = strchr(arg, ',');
-	size_t l1 = comma ? (size_t)(comma - arg) : strlen(arg);
-	const char *p2 = comma ? comma + 1 : arg;
-
-	if ((l1 && parse_range_part(arg, l1, &o->range_low)) ||
-	    (*p2 && parse_range_part(p2, strlen(p2), &o->range_high)) ||
-	    (comma && strchr(p2, ',')))
-		return cli_fail(state, "map: malformed range '%s' (want LOW[,HIGH] in hex)", arg);
-	if (o->range_low > o->range_high)
-		return cli_fail(state, "map: malformed range '%s' (LOW is above HIGH)", arg);
+	if (err)
+		return cli_fail(state, "map: malformed range '%s' (%s)", arg,
+				err == -ERANGE ? "LOW is above HIGH" : "want LOW[,HIGH] in hex");
 	return 0;
 }
 
@@ -79,7 +62,7 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 	case 'q': a->fmt.quiet = true; break;
 	case 'p': a->fmt.show_path = true; break;
 	case 'k': a->fmt.kernel_names = true; break;
-	case 'A': return parse_range(state, &a->fmt, arg);
+	case 'A': return map_range(state, &a->fmt, arg);
 	case 'r':
 		vms_err("option -r is ignored (SunOS compatibility)");
 		break;

@@ -69,14 +69,10 @@ static error_t model_parse(int key, char *arg, struct argp_state *state)
 	case 'j': a->json = true; return 0;
 	case 'f': a->faults = true; return 0;
 	case 'q': a->rec.quiet = true; return 0;
-	case 'i': {
-		char *end;
-
-		a->rec.interval = strtod(arg, &end);
-		if (*end || a->rec.interval < 0.01 || a->rec.interval > 86400)
+	case 'i':
+		if (parse_seconds(arg, 0.01, 86400, &a->rec.interval))
 			return cli_fail(state, "reconcile: bad interval '%s' (seconds, 0.01..86400)", arg);
 		return 0;
-	}
 	case 'n': {
 		uint64_t v;
 

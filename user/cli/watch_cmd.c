@@ -56,7 +56,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct watch_args *a = state->input;
 	uint64_t v;
-	char *end;
 	double d;
 
 	switch (key) {
@@ -81,9 +80,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		a->o.min_size = v;
 		return 0;
 	case OPT_DURATION:
-		errno = 0;
-		d = strtod(arg, &end);
-		if (errno || end == arg || *end || !(d > 0) || d > 1e9)
+		if (parse_seconds(arg, 0, 1e9, &d) || d == 0)
 			return cli_fail(state, "watch: --duration '%s': not a positive number of "
 					"seconds", arg);
 		a->o.duration = d;
@@ -116,9 +113,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		a->o.faults = true;
 		return 0;
 	case OPT_INTERVAL:
-		errno = 0;
-		d = strtod(arg, &end);
-		if (errno || end == arg || *end || !(d >= 0.01) || d > 86400)
+		if (parse_seconds(arg, 0.01, 86400, &d))
 			return cli_fail(state, "watch: --interval '%s': seconds, from 0.01 to 86400", arg);
 		a->o.interval = d;
 		return 0;

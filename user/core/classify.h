@@ -7,5 +7,8 @@
 
 /* One of: image, mapped-file, private, shareable, heap, stack, guard, vdso, system. */
 const char *region_kind(const struct vms_snapshot *s, const struct vms_region *r);
+/* region_kind() of every region of s, in order (s->n entries; free() the array): in
+ * O(n log n), where asking region_kind() of each is quadratic. */
+const char **region_kinds(const struct vms_snapshot *s);
 
 #endif

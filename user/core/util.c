@@ -150,12 +150,20 @@ int read_file(const char *path, char **buf, size_t *len)
 	return read_file_at(AT_FDCWD, path, buf, len);
 }
 
+/* Not isdigit()/isxdigit(): the locale must not change what a number is. */
+static bool digit_in_base(char c, int base)
+{
+	return (c >= '0' && c <= '9') ||
+	       (base == 16 && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+}
+
 int parse_u64(const char *s, int base, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/* strtoull would skip leading white space of any kind and take a sign: digits only */
+	if (!s || !digit_in_base(*s, base))
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, base);
@@ -191,8 +199,9 @@ int parse_size(const char *s, uint64_t *out)
 	if (n == 0 || n >= sizeof(num))
 		return -EINVAL;
 	memcpy(num, s, n + 1);
-	u = strchr(units, num[n - 1] & ~0x20);
-	if (num[n - 1] && u) {
+	/* strchr() finds the terminating NUL too: a byte that masks to 0 (' ', '@') is no unit */
+	u = num[n - 1] & ~0x20 ? strchr(units, num[n - 1] & ~0x20) : NULL;
+	if (u) {
 		shift = 10 * (int)(u - units + 1);
 		num[n - 1] = 0;
 	}
@@ -200,6 +209,45 @@ int parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	*out = v << shift;
 	return 0;
+}
+
+int parse_seconds(const char *s, double lo, double hi, double *out)
+{
+	const char *p = s;
+	char *end;
+	double v;
+
+	/* decimal only: strtod would take white space, a sign, hex, inf and nan */
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == '.')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p == s || (p == s + 1 && *s == '.') || *p)
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !(v >= lo && v <= hi))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_range(const char *s, uint64_t *low, uint64_t *high)
+{
+	const char *comma = strchr(s, ',');
+	size_t l1 = comma ? (size_t)(comma - s) : strlen(s);
+	const char *p2 = comma ? comma + 1 : s;
+	char buf[32];
+
+	if (l1 >= sizeof(buf) || (comma && strchr(p2, ',')))
+		return -EINVAL;
+	memcpy(buf, s, l1);
+	buf[l1] = '\0';
+	if ((l1 && parse_u64(buf, 16, low)) || (*p2 && parse_u64(p2, 16, high)))
+		return -EINVAL;
+	return *low > *high ? -ERANGE : 0;
 }
 
 int utf8_seq_len(const unsigned char *s)

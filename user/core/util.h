@@ -44,6 +44,14 @@ int parse_u64(const char *s, int base, uint64_t *out);
 /* A byte count: digits with an optional K, M, G or T suffix (powers of 1024). */
 int parse_size(const char *s, uint64_t *out);
 
+/* Seconds as plain decimal digits with an optional fraction ("0.5", "2", "10."; no sign,
+ * exponent, white space, hex, inf or nan), within [lo, hi]. 0 or -EINVAL. */
+int parse_seconds(const char *s, double lo, double hi, double *out);
+
+/* procps -A syntax: LOW,HIGH / LOW, / ,HIGH / ADDR (LOW = HIGH = ADDR), hex with an optional
+ * 0x. Sets only the bounds given. 0, -EINVAL (malformed) or -ERANGE (LOW above HIGH). */
+int parse_range(const char *s, uint64_t *low, uint64_t *high);
+
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if s does not start one. */
 int utf8_seq_len(const unsigned char *s);
 

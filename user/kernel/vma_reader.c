@@ -106,21 +106,9 @@ int vma_reader_run(pid_t tgid, vma_rec_cb cb, void *ctx, struct vma_reader_stats
 			goto cleanup;
 		}
 	}
-	for (size_t off = 0; off + sizeof(struct vms_vma_rec) <= len;) {
-		struct vms_vma_rec r; /* copied: names make the records unaligned */
-		size_t rec_len;
-
-		memcpy(&r, buf + off, sizeof(r));
-		rec_len = sizeof(r) + r.name_len;
-		if (r.name_len > VMS_NAME_MAX || off + rec_len > len) {
-			err = -EPROTO;
-			goto cleanup;
-		}
-		err = cb(ctx, &r, buf + off + sizeof(r));
-		if (err)
-			goto cleanup;
-		off += rec_len;
-	}
+	err = vma_records_walk(buf, len, cb, ctx);
+	if (err)
+		goto cleanup;
 	if (stats) {
 		stats->vmas = skel->bss->vmas_seen;
 		stats->names_truncated = skel->bss->names_truncated;

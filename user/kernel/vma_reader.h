@@ -24,4 +24,9 @@ struct vma_reader_stats {
  * under -v), -ESTALE when every walk raced with a writer, or another -errno. */
 int vma_reader_run(pid_t tgid, vma_rec_cb cb, void *ctx, struct vma_reader_stats *stats);
 
+/* The records of one pass, in buf (as read from the iterator), to cb: 0, the first non-zero cb
+ * result, or -EPROTO when a record is cut short or names more than VMS_NAME_MAX bytes. Pure
+ * (vma_records.c: no BPF), so it can be fuzzed. */
+int vma_records_walk(const char *buf, size_t len, vma_rec_cb cb, void *ctx);
+
 #endif

@@ -185,7 +185,11 @@ int reconcile_run(struct live *m, const struct reconcile_opts *o, struct reconci
 		}
 		if (o->interval <= 0 || (o->passes && pass + 1 >= o->passes))
 			break;
-		usleep((useconds_t)(o->interval * 1e6));
+		/* not usleep(): a useconds_t wraps above 4294 s (the interval is finite and
+		 * 0.01..86400, as the CLI checks) */
+		nanosleep(&(struct timespec){ .tv_sec = (time_t)o->interval,
+			  .tv_nsec = (long)((o->interval - (double)(time_t)o->interval) * 1e9) },
+			  NULL);
 	}
 	free(table);
 	table = NULL;

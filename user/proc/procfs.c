@@ -417,20 +417,49 @@ static int live_thread(pid_t pid)
 	return found;
 }
 
+/* Whether the process behind dfd (an open /proc/PID) is still the one p describes: a pid
+ * reused between procfs_read_proc() and the maps read would pair one process's header with
+ * another's map. The dir fd of an exited process reads nothing, so its stat, read after the
+ * maps through the same fd, names the process the maps came from. */
+static int same_process(int dfd, const struct vms_proc *p)
+{
+	struct vms_proc now;
+	char *buf;
+	int err;
+
+	if (!p->start_time) /* unknown (procfs_gate_region()'s own process) */
+		return 0;
+	err = read_file_at(dfd, "stat", &buf, NULL);
+	if (err)
+		return err == -ENOENT ? -ESRCH : err;
+	memset(&now, 0, sizeof(now));
+	err = procfs_parse_stat(buf, &now);
+	free(buf);
+	if (err)
+		return err;
+	return now.start_time == p->start_time ? 0 : -ESRCH;
+}
+
 int procfs_read_regions(const struct vms_proc *p, bool accounting, struct vms_snapshot *s)
 {
 	const char *file = accounting ? "smaps" : "maps";
 	char path[96], *buf;
 	size_t bad = 0, len;
-	int err, tid = 0;
+	int err, tid = 0, dfd;
 
 	if (p->state == 'Z')
 		tid = live_thread(p->pid);
 	if (tid)
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)p->pid, tid, file);
+		snprintf(path, sizeof(path), "task/%d/%s", tid, file);
 	else
-		snprintf(path, sizeof(path), "/proc/%d/%s", (int)p->pid, file);
-	err = read_file(path, &buf, &len);
+		snprintf(path, sizeof(path), "%s", file);
+	dfd = proc_dir(p->pid);
+	if (dfd < 0)
+		return dfd;
+	err = read_file_at(dfd, path, &buf, &len);
+	if (!err && (err = same_process(dfd, p)))
+		free(buf);
+	close(dfd);
 	if (err)
 		return err == -ENOENT ? -ESRCH : err;
 	if (memchr(buf, '\0', len)) {
@@ -439,7 +468,7 @@ int procfs_read_regions(const struct vms_proc *p, bool accounting, struct vms_sn
 	}
 	err = accounting ? procfs_parse_smaps(buf, s, &bad) : procfs_parse_maps(buf, s, &bad);
 	if (err)
-		vms_debug("%s: cannot parse line %zu", path, bad);
+		vms_debug("/proc/%d/%s: cannot parse line %zu", (int)p->pid, path, bad);
 	free(buf);
 	return err;
 }

@@ -36,6 +36,7 @@ static void csv_print(FILE *f, const struct vms_snapshot *s, const struct format
 		      struct format_state *st)
 {
 	bool acct = csv_needs_accounting(o);
+	const char **kinds = region_kinds(s);
 
 	if (st->n_done++ == 0) {
 		fputs("pid,start,end,perm,offset,dev,inode,kind,name,size_kb", f);
@@ -53,7 +54,7 @@ static void csv_print(FILE *f, const struct vms_snapshot *s, const struct format
 		fprintf(f, "%d,0x%llx,0x%llx,%s,0x%llx,%02x:%02x,%llu,%s,", (int)s->proc.pid,
 			(unsigned long long)r->start, (unsigned long long)r->end, r->perms,
 			(unsigned long long)r->offset, r->dev_major, r->dev_minor,
-			(unsigned long long)r->inode, region_kind(s, r));
+			(unsigned long long)r->inode, kinds[i]);
 		csv_field(f, r->name);
 		fprintf(f, ",%llu", (unsigned long long)(region_size(r) >> 10));
 		if (acct)
@@ -70,6 +71,7 @@ static void csv_print(FILE *f, const struct vms_snapshot *s, const struct format
 				(unsigned long long)r->faults_maj);
 		fputs("\r\n", f);
 	}
+	free(kinds);
 }
 
 const struct vms_format format_csv = {

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* One JSON object per process, one per line (see the contract for the schema). */
+#include <stdlib.h>
+
 #include "format/format.h"
 #include "classify.h"
 #include "json.h"
@@ -13,6 +15,7 @@ static void json_print(FILE *f, const struct vms_snapshot *s, const struct forma
 		       struct format_state *st)
 {
 	struct json_writer w;
+	const char **kinds = region_kinds(s);
 	char dev[16];
 
 	json_init(&w, f);
@@ -37,7 +40,7 @@ static void json_print(FILE *f, const struct vms_snapshot *s, const struct forma
 		json_kv_str(&w, "dev", dev);
 		json_kv_u64(&w, "inode", r->inode);
 		json_kv_str(&w, "name", r->name);
-		json_kv_str(&w, "kind", region_kind(s, r));
+		json_kv_str(&w, "kind", kinds[i]);
 		if (s->has_acct) {
 			json_kv_u64(&w, "rss_kb", region_acct(s, r, ACCT_RSS));
 			json_kv_u64(&w, "pss_kb", region_acct(s, r, ACCT_PSS));
@@ -61,6 +64,7 @@ static void json_print(FILE *f, const struct vms_snapshot *s, const struct forma
 	json_arr_end(&w);
 	json_obj_end(&w);
 	fputc('\n', f);
+	free(kinds);
 }
 
 const struct vms_format format_json = {
