@@ -18,7 +18,9 @@ static bool text_controls_checked;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	/* the header's escaping is being fixed elsewhere (issue 20, finding 2): on when it is */
-	text_controls_checked = getenv("VMS_FUZZ_TEXT_CONTROLS") != NULL;
+	const char *controls = getenv("VMS_FUZZ_TEXT_CONTROLS");
+
+	text_controls_checked = !controls || strcmp(controls, "0");
 	return 0;
 }
 

@@ -5,7 +5,7 @@
  * faults event, all from the data. Properties: the json format prints one valid JSON line per
  * event and per loss; every format prints whole lines. The text format's "no control byte but
  * the newline" holds once its escaping is merged (issue 20, finding 2): checked with
- * VMS_FUZZ_TEXT_CONTROLS set, no-crash only without.
+ * VMS_FUZZ_TEXT_CONTROLS unset or not 0; no-crash only with VMS_FUZZ_TEXT_CONTROLS=0.
  * Options byte: 1 color, 2 a NULL name, 4 the header too, 16 C.UTF-8 locale; the data: a
  * struct vms_event, 8 bytes of time, 8 of interval (mapped onto 0.01..86400 s), 8 of a lost
  * count, then the name.
@@ -18,7 +18,9 @@ static bool text_controls_checked;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	text_controls_checked = getenv("VMS_FUZZ_TEXT_CONTROLS") != NULL;
+	const char *controls = getenv("VMS_FUZZ_TEXT_CONTROLS");
+
+	text_controls_checked = !controls || strcmp(controls, "0");
 	return 0;
 }
 

@@ -250,7 +250,10 @@ static void text_event(FILE *f, const struct watch_event *ev, bool color)
 		puts_(&l, " maj");
 		if (e->kind == VMS_EV_FAULTS && ev->interval > 0) {
 			puts_(&l, " (");
-			put_u(&l, (uint64_t)((e->faults_min + e->faults_maj) / ev->interval + 0.5));
+			double rate = (e->faults_min + e->faults_maj) / ev->interval + 0.5;
+
+			/* a tiny interval must not make the cast undefined */
+			put_u(&l, rate < 1e18 ? (uint64_t)rate : (uint64_t)1e18);
 			puts_(&l, "/s)");
 		}
 	}
