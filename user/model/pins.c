@@ -193,6 +193,7 @@ static int open_parent(const char *dir)
 static int open_pin_dir(int *parent)
 {
 	const char *dir = pins_dir();
+	struct statfs sf;
 	int pfd, fd;
 
 	refusal[0] = '\0';
@@ -200,7 +201,7 @@ static int open_pin_dir(int *parent)
 	if (pfd < 0)
 		return pfd;
 	fd = open_ours(pfd, strrchr(dir, '/') + 1, dir);
-	if (fd >= 0 && !on_bpffs(dir)) {
+	if (fd >= 0 && (fstatfs(fd, &sf) || (unsigned long)sf.f_type != BPF_FS_MAGIC)) {
 		close(fd);
 		fd = refuse("%s is not on a bpffs: refusing it", dir);
 	}
