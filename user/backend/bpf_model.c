@@ -16,9 +16,12 @@
 
 static int bpf_model_available(const char **why)
 {
-	if (!live_is_pinned()) {
-		*why = "no live model is running (start it with 'vmscope start')";
-		return -ENOENT;
+	int pinned = live_pinned();
+
+	if (pinned <= 0) {
+		*why = pinned ? live_open_why(pinned)
+			      : "no live model is running (start it with 'vmscope start')";
+		return pinned ? pinned : -ENOENT;
 	}
 	*why = "";
 	return 0;

@@ -104,12 +104,18 @@ static bool faults_ready(const char *backend)
 {
 	struct live m;
 	unsigned source;
+	int err;
 
 	if (strcmp(backend, "auto") && strcmp(backend, "bpf")) {
 		vms_err("map: --faults comes from the live model: use --backend bpf (or auto)");
 		return false;
 	}
-	if (live_open(&m)) {
+	err = live_open(&m);
+	if (err == -EPERM) {
+		vms_err("map: --faults: %s", live_open_why(err));
+		return false;
+	}
+	if (err) {
 		vms_err("map: --faults needs the live model started with 'vmscope start --faults'");
 		return false;
 	}

@@ -107,6 +107,10 @@ int cmd_start(int argc, char **argv)
 	err = live_start(&o, &info);
 	if (err == -ENOLCK) /* said */
 		return VMS_EXIT_FAIL;
+	if (err == -EPERM && pins_refused()[0]) {
+		vms_err("start: %s", pins_refused());
+		return VMS_EXIT_FAIL;
+	}
 	if (err == -EEXIST) {
 		vms_err("start: the model is already running (see 'vmscope status'; 'vmscope stop' removes it)");
 		return VMS_EXIT_FAIL;
@@ -156,7 +160,9 @@ int cmd_stop(int argc, char **argv)
 	if (r >= 0)
 		return r;
 	err = live_stop();
-	if (err && err != -ENOLCK)
+	if (err == -EPERM && pins_refused()[0])
+		vms_err("stop: %s", pins_refused());
+	else if (err && err != -ENOLCK)
 		vms_err("stop: cannot remove %s: %s", pins_dir(), strerror(-err));
 	return err ? VMS_EXIT_FAIL : VMS_EXIT_OK;
 }
@@ -195,12 +201,10 @@ int cmd_status(int argc, char **argv)
 	if (r >= 0)
 		return r;
 	err = live_open(&m);
-	if (err == -ENOENT) {
-		vms_err("status: the model is not running (start it with 'vmscope start')");
-		return VMS_EXIT_FAIL;
-	}
 	if (err) {
-		vms_err("status: cannot open the model: %s", strerror(-err));
+		bool said = err == -ENOENT || (err == -EPERM && pins_refused()[0]);
+
+		vms_err("status: %s%s", said ? "" : "cannot open the model: ", live_open_why(err));
 		return VMS_EXIT_FAIL;
 	}
 	/* Collect dead generations first, so the counts are what is really tracked. */
@@ -303,8 +307,7 @@ int cmd_reconcile(int argc, char **argv)
 	err = live_open(&m);
 	pins_unlock(lock);
 	if (err) {
-		vms_err("reconcile: %s", err == -ENOENT ? "the model is not running (start it with 'vmscope start')"
-							: strerror(-err));
+		vms_err("reconcile: %s", live_open_why(err));
 		return VMS_EXIT_FAIL;
 	}
 	err = reconcile_run(&m, &a.rec, &t);

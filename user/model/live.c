@@ -20,21 +20,26 @@
 #include "kernel/map_batch.h"
 #include "core/util.h"
 
-/* A pinned map or program of the model, opened. */
-static int open_pinned(const char *sub, const char *name)
+int live_pinned(void)
 {
-	char path[512];
+	int err = pins_check(), fd;
 
-	pins_path(path, sizeof(path), sub, name);
-	return bpf_obj_get(path);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	fd = pins_get("maps", "vms_procs", sizeof(__u32), sizeof(struct vms_proc_ent));
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	close(fd);
+	return 1;
 }
 
-bool live_is_pinned(void)
+const char *live_open_why(int err)
 {
-	char path[512];
-
-	pins_path(path, sizeof(path), "maps", "vms_procs");
-	return access(path, F_OK) == 0;
+	if (err == -ENOENT)
+		return "the model is not running (start it with 'vmscope start')";
+	if (err == -EPERM && pins_refused()[0])
+		return pins_refused();
+	return strerror(-err);
 }
 
 /* vms_faults_info names the fault source that runs (VMS_FAULTS_OFF: none, as when it is
@@ -43,13 +48,14 @@ static void live_open_faults(struct live *m)
 {
 	struct vms_fault_info fi = { 0 };
 	__u32 zero = 0;
-	int info_fd = open_pinned("maps", "vms_faults_info");
+	int info_fd = pins_get("maps", "vms_faults_info", sizeof(zero), sizeof(fi));
 
 	if (info_fd < 0)
 		return;
 	if (!bpf_map_lookup_elem(info_fd, &zero, &fi) && fi.source != VMS_FAULTS_OFF) {
-		m->faults_fd = open_pinned("maps", "vms_faults");
-		m->faults_lost_fd = open_pinned("maps", "vms_faults_lost");
+		m->faults_fd = pins_get("maps", "vms_faults", sizeof(struct vms_fault_key),
+					sizeof(struct vms_fault_ent));
+		m->faults_lost_fd = pins_get("maps", "vms_faults_lost", sizeof(zero), sizeof(__u64));
 		if (m->faults_fd >= 0 && m->faults_lost_fd >= 0) {
 			m->faults_source = fi.source;
 			m->faults_cpus = fi.ncpus;
@@ -60,8 +66,8 @@ static void live_open_faults(struct live *m)
 
 void live_open_info(struct live *m)
 {
-	int fd = open_pinned("maps", "vms_info");
 	__u32 zero = 0;
+	int fd = pins_get("maps", "vms_info", sizeof(zero), sizeof(m->info));
 
 	memset(&m->info, 0, sizeof(m->info));
 	if (fd >= 0) {
@@ -72,27 +78,34 @@ void live_open_info(struct live *m)
 
 int live_open(struct live *m)
 {
-	struct { int *fd; const char *sub, *name; } objs[] = {
-		{ &m->procs_fd, "maps", "vms_procs" }, { &m->vmas_fd, "maps", "vms_vmas" },
-		{ &m->names_fd, "maps", "vms_names" }, { &m->stats_fd, "maps", "vms_stats" },
-		{ &m->global_fd, "maps", "vms_global" }, { &m->gc_fd, "progs", "gc" },
-		{ &m->new_gen_fd, "progs", "new_gen" }, { &m->publish_fd, "progs", "publish" },
+	/* the sizes readers copy values with: a map of other sizes is not the model's */
+	struct { int *fd; const char *sub, *name; __u32 key, value; } objs[] = {
+		{ &m->procs_fd, "maps", "vms_procs", sizeof(__u32), sizeof(struct vms_proc_ent) },
+		{ &m->vmas_fd, "maps", "vms_vmas", sizeof(struct vms_vma_key),
+		  sizeof(struct vms_vma_ent) },
+		{ &m->names_fd, "maps", "vms_names", sizeof(__u64), sizeof(struct vms_name_ent) },
+		{ &m->stats_fd, "maps", "vms_stats", sizeof(__u32), sizeof(__u64) },
+		{ &m->global_fd, "maps", "vms_global", sizeof(__u32), sizeof(struct vms_global) },
+		{ &m->gc_fd, "progs", "gc" }, { &m->new_gen_fd, "progs", "new_gen" },
+		{ &m->publish_fd, "progs", "publish" },
 		{ &m->resync_fd, "progs", "resync" },	/* last: only in tier kfunc-resync */
 	};
+	int err = pins_check();
 
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++)
 		*objs[i].fd = -1;
 	m->faults_fd = m->faults_lost_fd = -1;
 	m->faults_source = VMS_FAULTS_OFF;
+	if (err)
+		return err;
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++) {
-		*objs[i].fd = open_pinned(objs[i].sub, objs[i].name);
-		if (*objs[i].fd < 0 && objs[i].fd == &m->resync_fd && errno == ENOENT)
+		err = *objs[i].fd = pins_get(objs[i].sub, objs[i].name, objs[i].key, objs[i].value);
+		if (err == -ENOENT && objs[i].fd == &m->resync_fd)
 			break;
-		if (*objs[i].fd < 0) {
-			int err = -errno;
-
+		if (err < 0) {
+			*objs[i].fd = -1;
 			live_close(m);
-			return err == -ENOENT ? -ENOENT : err;
+			return err;
 		}
 	}
 	live_open_faults(m);
@@ -387,7 +400,7 @@ unsigned long long live_missed_runs(void)
 		__u32 ll = sizeof(li);
 		int lfd, pfd;
 
-		if (e->d_name[0] == '.' || (lfd = open_pinned("links", e->d_name)) < 0)
+		if (e->d_name[0] == '.' || (lfd = pins_get("links", e->d_name, 0, 0)) < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(lfd, &li, &ll) && li.prog_id &&
 		    (pfd = bpf_prog_get_fd_by_id(li.prog_id)) >= 0) {
@@ -429,7 +442,7 @@ pid_t *live_pids(struct live *m, size_t *n)
 int live_verify_all(struct live *m)
 {
 	unsigned long long misses0 = live_missed_runs();
-	int fd = open_pinned("maps", "vms_info");
+	int fd = pins_get("maps", "vms_info", sizeof(__u32), sizeof(struct vms_info));
 	pid_t *pids;
 	size_t n;
 

@@ -14,8 +14,11 @@
 #include "core/region.h"
 #include "vmscope.h"
 
-/* Whether a model is pinned under pins_dir(). */
-bool live_is_pinned(void);
+/* Whether a model is pinned under pins_dir(): 1, 0, or -EPERM when the pin dir or what is
+ * pinned there is not vmscope's (refused: pins_refused() says why), or -errno. */
+int live_pinned(void);
+/* The text of a live_open error, for one line: not running, refused and why, or strerror. */
+const char *live_open_why(int err);
 
 struct live {
 	int procs_fd, vmas_fd, names_fd, stats_fd, global_fd;
@@ -38,6 +41,8 @@ static inline bool live_event_tier(const struct live *m)
  * event-resync; the loader's seeding in that tier too). 0, or -errno of the /proc read. */
 int live_resync_from_proc(struct live *m, struct vms_snapshot *s);
 
+/* Opens every pinned object of the model, each checked to be vmscope's (pins_get): 0,
+ * -ENOENT (not running), -EPERM (refused: see live_open_why) or -errno. */
 int live_open(struct live *m);
 /* (Re)reads m->info, what start decided and when the model was last verified. */
 void live_open_info(struct live *m);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -343,14 +342,6 @@ int loader_attach(struct loader *l)
 	return 0;
 }
 
-static int make_dir(const char *sub)
-{
-	char path[512];
-
-	pins_path(path, sizeof(path), sub, NULL);
-	return mkdir(path, 0700) && errno != EEXIST ? -errno : 0;
-}
-
 /* The decision, for status: written once into the pinned vms_info. */
 static int save_plan(struct loader *l)
 {
@@ -400,19 +391,17 @@ static int pin_objects(struct loader *l)
 
 int loader_pin(struct loader *l)
 {
-	static const char *const dirs[] = { "maps", "progs", "links", "faults" };
 	int err;
 
 	/* From the first pin on, a stop signal must unwind: it only sets a flag now (a signal
 	 * before this ends the process at once, which takes everything with its fds). */
 	sigstop_defer();
-	if (mkdir(pins_dir(), 0700) && errno != EEXIST)
-		return -errno;
+	err = pins_make();
+	if (err == -EPERM) /* not ours: never adopted, and never removed by our cleanup */
+		return err;
 	l->pinned = true;
-	chmod(pins_dir(), 0700);
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-		if ((err = make_dir(dirs[i])))
-			return err;
+	if (err)
+		return err;
 	err = pin_objects(l);
 	return err ? err : save_plan(l);
 }
@@ -543,7 +532,9 @@ int live_start(const struct loader_opts *o, struct live_start_info *info)
 		return lock;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	l = loader_new();
-	err = live_is_pinned() ? -EEXIST : 0;
+	err = live_pinned(); /* a pin dir or vms_procs not ours: -EPERM, refused */
+	if (err > 0)
+		err = -EEXIST;
 	if (err || (err = loader_configure(l, o)) || (err = loader_load(l)) ||
 	    (err = loader_attach(l)) || (err = loader_pin(l)) || (err = loader_seed(l)))
 		goto cleanup;

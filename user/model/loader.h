@@ -75,11 +75,12 @@ struct live_start_info {
 };
 
 /* Every stage, under the pin dir's lock (pins_lock). -EEXIST if a model is pinned there,
+ * -EPERM if the pin dir or what is in it is not vmscope's (pins_refused() says why),
  * -ENOENT without kernel BTF, -ENOLCK (said) without the lock, -EINTR after a stop signal
  * (nothing stays pinned). */
 int live_start(const struct loader_opts *o, struct live_start_info *info);
 /* Detaches and removes everything under the pin dir, under its lock. Returns 0 (also when
- * nothing was there), -ENOLCK (said) or -EBUSY. */
+ * nothing was there), -ENOLCK (said), -EPERM (refused, see pins_remove) or -EBUSY. */
 int live_stop(void);
 
 #endif

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include <linux/types.h>
+
 #define VMS_PIN_DIR_DEFAULT "/sys/fs/bpf/vmscope"
 
 /* The pin dir, resolved once. An invalid $VMSCOPE_PIN_DIR is a setup error of the whole run:
@@ -31,8 +33,27 @@ void pins_name(const char *prog, char *buf, size_t len);
 int pins_lock(const char *what);
 void pins_unlock(int fd);
 
+/*
+ * Trust (pins.c says why): the pin dir and every dir under it must be real dirs (no symlink)
+ * owned by root or us with no group or other write, on a bpffs, in a parent others cannot
+ * rename entries in; a pin must be a BPF object pinned by root or us. What fails is refused:
+ * -EPERM, and pins_refused() says why in one line's text (without "vmscope: CMD: ").
+ */
+const char *pins_refused(void);
+/* 0: the pin dir is there and ours; -ENOENT: not there; -EPERM: refused. */
+int pins_check(void);
+/* Creates the pin dir and its subdirs (0700), or takes them if they are ours: 0, -EPERM, -errno. */
+int pins_make(void);
+
+/* Opens the pin SUB/NAME, checked as above and to be the object of vmscope's pinned there: a
+ * map of that name (and key and value sizes, 0: any) in maps/, a program in progs/, a link of a
+ * vmscope program in links/ and faults/. An fd, -ENOENT, -EPERM (refused), or -errno. */
+int pins_get(const char *sub, const char *name, __u32 key_size, __u32 value_size);
+
 /* Removes everything under the pin dir and the dir: unpinning the links detaches the
- * programs, the maps go with their last reference. 0, or -EBUSY if something stayed. */
+ * programs, the maps go with their last reference. Only vmscope pins in dirs of ours are
+ * removed, never through a symlink; anything else stays. 0 (also when there is no pin dir),
+ * -EPERM (refused: something is not ours, and stays) or -EBUSY if something stayed. */
 int pins_remove(void);
 
 #endif
