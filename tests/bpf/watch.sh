@@ -308,6 +308,30 @@ rc=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
 check "watch -p: a target gone before the attach ends it (${ms} ms, status $rc)" [ "$rc" = 0 -a "$ms" -lt 10000 ]
 
+# -p TID: a thread id watches its process (the kernel filter is on tgids; it watched nothing)
+python3 -c '
+import mmap, threading, time
+def mapper():
+    print(threading.get_native_id(), flush=True)
+    while True:
+        m = mmap.mmap(-1, 65536)
+        m.close()
+        time.sleep(0.005)
+threading.Thread(target=mapper, daemon=True).start()
+time.sleep(30)' >"$T/tid.out" 2>&1 &
+tpy=$!
+cleanup_pid "$tpy"
+for _ in $(seq 100); do [ -s "$T/tid.out" ] && break; sleep 0.05; done
+tid=$(head -n 1 "$T/tid.out")
+"$VMSCOPE" watch --json -q -p "$tid" --duration 0.5 >"$T/tid.json" 2>"$T/tid.err"
+n=$(grep -c "\"pid\": $tpy," "$T/tid.json")
+if [ -n "$tid" ] && [ "$tid" != "$tpy" ] && [ "$n" -gt 0 ]; then
+	pass "watch -p TID: the thread's process is watched ($n events of pid $tpy from -p $tid)"
+else
+	fail "watch -p TID: the thread's process is watched" "tid '$tid' pid $tpy: $n events; $(head -c 200 "$T/tid.err")"
+fi
+kill_pid "$tpy"
+
 # ---- 9. bad arguments: one line, the right status ----
 bad() { # bad NAME STATUS ARGS...
 	local name=$1 want=$2; shift 2
@@ -322,6 +346,7 @@ bad() { # bad NAME STATUS ARGS...
 bad "-p missing pid" 42 -p 999999999
 bad "-p unknown name" 42 -p no-such-process-name
 bad "-p kernel thread" 1 -p 2
+bad "-p 0 (not a possible pid, as map)" 1 -p 0
 bad "-c too long" 1 -c abcdefghijklmnopq
 bad "--cgroup missing" 1 --cgroup /nonexistent/cg --duration 1
 bad "--cgroup not cgroup2" 1 --cgroup /tmp --duration 1
