@@ -319,6 +319,19 @@ char *procfs_render_cmdline(const char *raw, size_t len, const struct vms_proc *
 	return out;
 }
 
+/* A stat file (name relative to dfd) parsed into p's stat fields: 0 or -errno. */
+static int read_stat_at(int dfd, const char *name, struct vms_proc *p)
+{
+	char *buf;
+	int err = read_file_at(dfd, name, &buf, NULL);
+
+	if (err)
+		return err;
+	err = procfs_parse_stat(buf, p);
+	free(buf);
+	return err;
+}
+
 static int proc_dir(pid_t pid)
 {
 	char path[32];
@@ -366,11 +379,7 @@ int procfs_read_proc(pid_t pid, struct vms_proc *p)
 			return dfd;
 	}
 	p->pid = tgid;
-	err = read_file_at(dfd, "stat", &buf, NULL);
-	if (err)
-		goto out;
-	err = procfs_parse_stat(buf, p);
-	free(buf);
+	err = read_stat_at(dfd, "stat", p);
 	if (err)
 		goto out;
 	err = read_file_at(dfd, "cmdline", &buf, &len);
@@ -423,20 +432,14 @@ static int live_thread(pid_t pid)
  * maps through the same fd, names the process the maps came from. */
 static int same_process(int dfd, const struct vms_proc *p)
 {
-	struct vms_proc now;
-	char *buf;
+	struct vms_proc now = { 0 };
 	int err;
 
 	if (!p->start_time) /* unknown (procfs_gate_region()'s own process) */
 		return 0;
-	err = read_file_at(dfd, "stat", &buf, NULL);
+	err = read_stat_at(dfd, "stat", &now);
 	if (err)
 		return err == -ENOENT ? -ESRCH : err;
-	memset(&now, 0, sizeof(now));
-	err = procfs_parse_stat(buf, &now);
-	free(buf);
-	if (err)
-		return err;
 	return now.start_time == p->start_time ? 0 : -ESRCH;
 }
 
@@ -482,18 +485,16 @@ static int cmp_pid(const void *a, const void *b)
 
 int procfs_read_stat(pid_t pid, struct vms_proc *p)
 {
-	char path[64], *buf;
+	char path[64];
 	int err;
 
 	memset(p, 0, sizeof(*p));
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	err = read_file(path, &buf, NULL);
+	err = read_stat_at(AT_FDCWD, path, p);
 	if (err)
 		return err == -ENOENT ? -ESRCH : err;
 	p->pid = pid;
-	err = procfs_parse_stat(buf, p);
-	free(buf);
-	return err;
+	return 0;
 }
 
 int procfs_all_pids(pid_t **pids)
