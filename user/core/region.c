@@ -40,6 +40,7 @@ void snapshot_free(struct vms_snapshot *s)
 	free(s->acct_keys);
 	free(s->acct_is_kb);
 	free(s->proc.cmdline);
+	free(s->threads);
 	snapshot_init(s);
 }
 
@@ -54,6 +55,17 @@ struct vms_region *snapshot_add(struct vms_snapshot *s)
 	r = &s->regions[s->n++];
 	memset(r, 0, sizeof(*r));
 	return r;
+}
+
+struct vms_thread *snapshot_add_thread(struct vms_snapshot *s, int tid)
+{
+	struct vms_thread *t;
+
+	s->threads = xrealloc(s->threads, (s->n_threads + 1) * sizeof(*s->threads));
+	t = &s->threads[s->n_threads++];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	return t;
 }
 
 int snapshot_acct_key(struct vms_snapshot *s, const char *key, bool is_kb)

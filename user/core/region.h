@@ -43,8 +43,19 @@ struct vms_proc {
 	char *cmdline;		/* as procps prints it: argv joined by spaces, or "[comm]" */
 };
 
+/* A thread of the process and what is known of its stack: a stack pointer (Linux: the
+ * thread's saved or blocked-in-syscall sp; a core file: NT_PRSTATUS), and/or the stack's
+ * exact bounds (Windows: the TEB's StackLimit/StackBase). 0 means unknown. */
+struct vms_thread {
+	int tid;
+	uint64_t sp;
+	uint64_t stack_low, stack_high;
+};
+
 struct vms_snapshot {
 	struct vms_proc proc;
+	struct vms_thread *threads;	/* n_threads entries, main thread first when known */
+	size_t n_threads;
 	const char *backend;	/* name of the backend that produced it */
 	struct vms_region *regions;
 	size_t n, cap;
@@ -63,6 +74,8 @@ void snapshot_free_regions(struct vms_snapshot *s);
 /* Appends a zeroed region and returns it (name is NULL until set). */
 struct vms_region *snapshot_add(struct vms_snapshot *s);
 /* Returns the index of an accounting key, adding it at the end if new. */
+/* Appends a zeroed thread and returns it. */
+struct vms_thread *snapshot_add_thread(struct vms_snapshot *s, int tid);
 int snapshot_acct_key(struct vms_snapshot *s, const char *key, bool is_kb);
 /* Value of a named accounting field for a region (0 when the kernel does not report it). */
 uint64_t region_acct(const struct vms_snapshot *s, const struct vms_region *r, enum vms_acct_field f);
