@@ -35,7 +35,7 @@ static const struct argp_option map_options[] = {
 	{ "range", 'A', "LOW[,HIGH]", 0, "Only mappings overlapping [LOW,HIGH] (hex)", 0 },
 	{ NULL, 'r', NULL, OPTION_HIDDEN, "Ignored (SunOS compatibility)", 0 },
 	{ "format", 'F', "FMT", 0, "pmap (default), json or csv", 1 },
-	{ "backend", 'B', "NAME", 0, "auto (default: the live model if started, else procfs), bpf, procfs or bpf-iter", 1 },
+	{ "backend", 'B', "NAME", 0, "auto (default: the live model if started, else procfs; a core file: core), bpf, procfs, bpf-iter or core", 1 },
 	{ "faults", OPT_FAULTS, NULL, 0, "Add minor/major page faults per region (needs 'vmscope start --faults')", 1 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }
@@ -82,7 +82,7 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 			return cli_fail(state, "map: --faults adds columns to the default and -x tables only "
 					"(or use --format json or csv)");
 		if (!a->n_targets)
-			return cli_fail(state, "map: no process given (want PID, NAME or /proc/PID)");
+			return cli_fail(state, "map: no process given (want PID, NAME, /proc/PID or a core file)");
 		break;
 	default:
 		return cli_default_key(key, arg, state);
@@ -93,9 +93,11 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 static const struct argp map_argp = {
 	.options = map_options,
 	.parser = map_parse,
-	.args_doc = "PID|NAME|/proc/PID...",
+	.args_doc = "PID|NAME|/proc/PID|CORE...",
 	.doc = "Print the memory regions of processes. Output is byte-for-byte procps pmap's "
-	       "unless --format says otherwise.\v"
+	       "unless --format says otherwise. A core file (ELF, the kernel's or gdb's gcore) is "
+	       "read as the process it was: what a core does not record is shown as absent "
+	       "('-', null, '?').\v"
 	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
 };
 
@@ -166,6 +168,15 @@ static int show_target(const struct vms_target *t, const struct map_args *a,
 			 (a->fmt.faults ? BACKEND_FAULTS : 0);
 	int err, rc = VMS_EXIT_OK;
 
+	if (!t->path != !be->claims) { /* a process to a file's backend, or the other way */
+		if (t->path)
+			vms_err("map: %s: backend '%s' reads live processes, not files (use --backend "
+				"auto or %s)", t->path, be->name, t->backend->name);
+		else
+			vms_err("map: PID %d: backend '%s' reads files, not live processes",
+				(int)t->pid, be->name);
+		return VMS_EXIT_FAIL;
+	}
 	snapshot_init(&s);
 	err = be->snapshot(t, &s, flags);
 	if (!err && s.n == 0 && !t->path)

@@ -8,7 +8,8 @@
 
 static bool is_file_backed(const struct vms_region *r)
 {
-	return r->inode != 0 && r->name[0] == '/';
+	/* a core file knows a file by its name only (VMS_ABSENT_DEVINO) */
+	return (r->inode != 0 || (r->absent & VMS_ABSENT_DEVINO)) && r->name[0] == '/';
 }
 
 /* The file a region maps: what makes two mappings the same image. */

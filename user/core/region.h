@@ -22,6 +22,17 @@ struct vms_region {
 	char *vmflags;		/* smaps "VmFlags" ("rd wr mr mw me ac"), or NULL */
 	uint64_t faults_min, faults_maj;	/* page faults (`start --faults`) */
 	uint64_t faults_read, faults_write, faults_exec;	/* by access, if fault_access */
+	unsigned absent;	/* VMS_ABSENT_*: what the backend cannot know of this region */
+};
+
+/*
+ * Absent fields: what a backend cannot give (a core file records no device or inode of its
+ * files, no page accounting). Formats show them as absent ('-' in tables, null in JSON, an empty
+ * CSV field), never as 0. A live process has none, and its output is unchanged. A permission
+ * character the backend cannot know is '?' in perms (a core file: README "Core files").
+ */
+enum {
+	VMS_ABSENT_DEVINO = 1u << 0,	/* dev and inode unknown */
 };
 
 /* Accounting fields the formats need by name; indexes into acct_keys, -1 if absent. */
@@ -60,6 +71,7 @@ struct vms_snapshot {
 	struct vms_region *regions;
 	size_t n, cap;
 	bool has_acct;
+	bool acct_absent;	/* accounting asked for, none known: every value but Size is absent */
 	bool fault_access;	/* the fault counts come split by access type too */
 	char **acct_keys;	/* smaps keys in the kernel's order ("Size", "Rss", ...) */
 	bool *acct_is_kb;	/* whether the key is printed with " kB" */
@@ -77,6 +89,12 @@ struct vms_region *snapshot_add(struct vms_snapshot *s);
 /* Appends a zeroed thread and returns it. */
 struct vms_thread *snapshot_add_thread(struct vms_snapshot *s, int tid);
 int snapshot_acct_key(struct vms_snapshot *s, const char *key, bool is_kb);
+/* Whether an accounting value is absent (acct_absent: all but Size); key: acct_keys index. */
+bool snapshot_acct_absent(const struct vms_snapshot *s, size_t key);
+static inline bool region_acct_absent(const struct vms_snapshot *s, enum vms_acct_field f)
+{
+	return s->acct_absent && f != ACCT_SIZE;
+}
 /* Value of a named accounting field for a region (0 when the kernel does not report it). */
 uint64_t region_acct(const struct vms_snapshot *s, const struct vms_region *r, enum vms_acct_field f);
 

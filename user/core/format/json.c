@@ -36,12 +36,23 @@ static void json_print(FILE *f, const struct vms_snapshot *s, const struct forma
 		json_kv_hex(&w, "end", r->end);
 		json_kv_str(&w, "perm", r->perms);
 		json_kv_hex(&w, "offset", r->offset);
-		snprintf(dev, sizeof(dev), "%02x:%02x", r->dev_major, r->dev_minor);
-		json_kv_str(&w, "dev", dev);
-		json_kv_u64(&w, "inode", r->inode);
+		if (r->absent & VMS_ABSENT_DEVINO) { /* a core file's: unknown, never 0 */
+			json_kv_str(&w, "dev", NULL);
+			json_kv_str(&w, "inode", NULL);
+		} else {
+			snprintf(dev, sizeof(dev), "%02x:%02x", r->dev_major, r->dev_minor);
+			json_kv_str(&w, "dev", dev);
+			json_kv_u64(&w, "inode", r->inode);
+		}
 		json_kv_str(&w, "name", r->name);
 		json_kv_str(&w, "kind", kinds[i]);
-		if (s->has_acct) {
+		if (s->has_acct && s->acct_absent) {
+			static const char *const keys[] = { "rss_kb", "pss_kb", "anon_kb", "dirty_kb",
+							    "swap_kb", "locked_kb" };
+
+			for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+				json_kv_str(&w, keys[k], NULL);
+		} else if (s->has_acct) {
 			json_kv_u64(&w, "rss_kb", region_acct(s, r, ACCT_RSS));
 			json_kv_u64(&w, "pss_kb", region_acct(s, r, ACCT_PSS));
 			json_kv_u64(&w, "anon_kb", region_acct(s, r, ACCT_ANONYMOUS));
@@ -62,6 +73,22 @@ static void json_print(FILE *f, const struct vms_snapshot *s, const struct forma
 		json_obj_end(&w);
 	}
 	json_arr_end(&w);
+	if (s->n_threads) { /* when the backend knows them (a core file) */
+		json_key(&w, "threads");
+		json_arr_begin(&w);
+		for (size_t i = 0; i < s->n_threads; i++) {
+			const struct vms_thread *t = &s->threads[i];
+
+			json_obj_begin(&w);
+			json_kv_u64(&w, "tid", (uint64_t)t->tid);
+			if (t->sp)
+				json_kv_hex(&w, "sp", t->sp);
+			else
+				json_kv_str(&w, "sp", NULL);
+			json_obj_end(&w);
+		}
+		json_arr_end(&w);
+	}
 	json_obj_end(&w);
 	fputc('\n', f);
 	free(kinds);

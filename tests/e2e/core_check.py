@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Compares `vmscope map --format json CORE` with `vmscope map --format json --backend procfs PID`
+taken just before the dump (tests/e2e/core_files.sh), for every column a core holds:
+
+  core_check.py WRITER LIVE.json SMAPS CORE.json HELPER_OUT TIDS
+    WRITER      kernel (core_pattern) or gdb (gcore)
+    SMAPS       /proc/PID/smaps taken with LIVE.json (VmFlags: what gdb leaves out)
+    HELPER_OUT  core_threads' "main TID" / "thread TID LOW HIGH" lines
+    TIDS        /proc/PID/task's entries, space-separated
+
+What a core holds, and so what is compared (README "Core files"):
+  - regions: the kernel writes a segment for every VMA: the same list, bounds equal. gdb leaves
+    out the VMAs it does not dump: anonymous ones flagged dd (MADV_DONTDUMP, [vvar]) are gone,
+    file ones are still listed by NT_FILE (perms "????").
+  - perms: every character the core gives (not '?') equals /proc's; which ones it must give:
+    rwx from the kernel, wx from gdb (which marks every segment readable); p for anonymous
+    regions, s for /dev/zero (deleted) and /SYSV (deleted).
+  - offset: equal. dev, inode: null for files (NT_FILE has none), 00:00 and 0 for the rest.
+  - name: equal for files; [stack], [vdso] and [vsyscall] equal; other anonymous names
+    ([heap], [vvar], [anon:x]) are not in a core: "".
+  - pid, comm; cmdline: the kernel's pr_psargs holds its first 79 bytes, gdb's argv[0].
+  - threads: the tids of /proc/PID/task, the main thread first, each sp in that thread's stack.
+Prints one "PASS: ..." or "FAIL: ..." line per check.
+"""
+import json
+import sys
+
+writer, live_path, smaps_path, core_path, helper_path, tids_arg = sys.argv[1:7]
+live = json.load(open(live_path))
+core = json.load(open(core_path))
+tag = "core (%s)" % writer
+failed = False
+
+
+def check(name, ok, detail=""):
+    global failed
+    print("%s: %s: %s%s" % ("PASS" if ok else "FAIL", tag, name, "" if ok else " -- " + detail))
+    failed |= not ok
+
+
+def vmflags(path):
+    flags, cur = {}, None
+    for line in open(path):
+        f = line.split()
+        if f and "-" in f[0] and not line.startswith("VmFlags") and ":" not in f[0]:
+            cur = f[0]
+        elif line.startswith("VmFlags:") and cur:
+            flags[cur] = f[1:]
+    return flags
+
+
+def is_file(r):
+    return r["name"].startswith("/") and r["inode"] != 0
+
+
+flags = vmflags(smaps_path)
+key = lambda r: "%x-%x" % (int(r["start"], 16), int(r["end"], 16))
+expected = [r for r in live["regions"]
+            if not (writer == "gdb" and not is_file(r) and "dd" in flags.get(key(r), []))]
+check("the regions /proc listed (gdb: but anonymous dd ones)",
+      [key(r) for r in core["regions"]] == [key(r) for r in expected],
+      "core %d regions, expected %d: %s" % (
+          len(core["regions"]), len(expected),
+          sorted(set(map(key, core["regions"])) ^ set(map(key, expected)))[:6]))
+
+bad = {"perm": [], "perm known": [], "offset": [], "devino": [], "name": []}
+for c, l in zip(core["regions"], expected):
+    k = key(l)
+    if any(a != "?" and a != b for a, b in zip(c["perm"], l["perm"])):
+        bad["perm"].append("%s %s/%s" % (k, c["perm"], l["perm"]))
+    if c["perm"] != "????":
+        must = [1, 2] if writer == "gdb" else [0, 1, 2]
+        if not is_file(l) or l["name"] in ("/dev/zero (deleted)",) or l["name"].startswith("/SYSV"):
+            must.append(3)
+        if any(c["perm"][i] == "?" for i in must):
+            bad["perm known"].append("%s %s/%s" % (k, c["perm"], l["perm"]))
+    elif not is_file(l):
+        bad["perm known"].append("%s: an anonymous region without a segment" % k)
+    if c["offset"] != l["offset"]:
+        bad["offset"].append("%s %s/%s" % (k, c["offset"], l["offset"]))
+    if is_file(l):
+        if c["dev"] is not None or c["inode"] is not None:
+            bad["devino"].append("%s %s %s" % (k, c["dev"], c["inode"]))
+    elif (c["dev"], c["inode"]) != (l["dev"], l["inode"]):
+        bad["devino"].append("%s %s %s / %s %s" % (k, c["dev"], c["inode"], l["dev"], l["inode"]))
+    if is_file(l) or l["name"] in ("[stack]", "[vdso]", "[vsyscall]"):
+        if c["name"] != l["name"]:
+            bad["name"].append("%s %r/%r" % (k, c["name"], l["name"]))
+    elif c["name"] != "":
+        bad["name"].append("%s %r/%r" % (k, c["name"], l["name"]))
+for what, v in bad.items():
+    check("%s of every region as /proc's" % what, not v, "; ".join(v[:4]))
+check("a file shared-mapped shows 's' or '?', never 'p'",
+      all(c["perm"][3] in "s?" for c, l in zip(core["regions"], expected) if l["perm"][3] == "s"))
+
+check("pid and comm", (core["pid"], core["comm"]) == (live["pid"], live["comm"]),
+      "%s %s / %s %s" % (core["pid"], core["comm"], live["pid"], live["comm"]))
+lc, cc = live["cmdline"], core["cmdline"]
+if writer == "gdb":  # gdb 13 writes the program (argv[0]) alone
+    check("cmdline (gdb's pr_psargs: argv[0])", cc and (lc == cc or lc.startswith(cc + " ")),
+          "%r / %r" % (cc, lc))
+else:
+    check("cmdline (pr_psargs: the first 79 bytes)",
+          cc == lc if len(lc) < 79 else (lc.startswith(cc) and len(cc) >= 70), "%r / %r" % (cc, lc))
+
+main, stacks = None, {}
+for line in open(helper_path):
+    f = line.split()
+    if f and f[0] == "main":
+        main = int(f[1])
+    elif f and f[0] == "thread":
+        stacks[int(f[1])] = (int(f[2], 16), int(f[3], 16))
+threads = core.get("threads", [])
+tids = sorted(int(t) for t in tids_arg.split())
+check("threads: the tids of /proc/PID/task", sorted(t["tid"] for t in threads) == tids,
+      "%s / %s" % ([t["tid"] for t in threads], tids))
+check("threads: the main thread first", bool(threads) and threads[0]["tid"] == main)
+stack = [r for r in core["regions"] if r["name"] == "[stack]"]
+wrong = []
+for t in threads:
+    sp = int(t["sp"], 16) if t["sp"] else 0
+    if t["tid"] == main:
+        ok = len(stack) == 1 and int(stack[0]["start"], 16) <= sp < int(stack[0]["end"], 16)
+    else:
+        lo, hi = stacks.get(t["tid"], (1, 0))
+        ok = lo <= sp < hi
+    if not ok:
+        wrong.append("tid %d sp %#x" % (t["tid"], sp))
+check("threads: each stack pointer in its own thread's stack", not wrong and threads, "; ".join(wrong))
+sys.exit(1 if failed else 0)
