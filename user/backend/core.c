@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "backend/backend.h"
 #include "elfcore/elfcore.h"
@@ -17,23 +16,6 @@ static int core_available(const char **why)
 {
 	*why = "";
 	return 0;
-}
-
-/* Accounting asked for: the keys the formats name, every value absent but Size (the bounds). */
-static void acct_absent(struct vms_snapshot *s)
-{
-	static const char *const keys[] = { "Size", "Rss", "Pss", "Shared_Clean", "Shared_Dirty",
-		"Private_Clean", "Private_Dirty", "Anonymous", "Swap", "Locked" };
-
-	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-		snapshot_acct_key(s, keys[k], true);
-	for (size_t i = 0; i < s->n; i++) {
-		s->regions[i].acct = calloc(s->n_keys, sizeof(uint64_t));
-		if (s->regions[i].acct)
-			s->regions[i].acct[0] = region_size(&s->regions[i]) >> 10;
-	}
-	s->has_acct = true;
-	s->acct_absent = true;
 }
 
 static int core_snapshot(const struct vms_target *t, struct vms_snapshot *s, unsigned flags)
@@ -53,7 +35,7 @@ static int core_snapshot(const struct vms_target *t, struct vms_snapshot *s, uns
 	}
 	err = core_read_file(t->path, s, last_err);
 	if (!err && (flags & BACKEND_ACCOUNTING))
-		acct_absent(s);
+		core_acct_absent(s);
 	return err;
 }
 

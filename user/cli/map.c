@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend/backend.h"
+#include "backend/bpf_off.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "core/format/format.h"
@@ -193,6 +194,8 @@ static int show_target(const struct vms_target *t, const struct map_args *a,
 		}
 		goto out;
 	}
+	if (!t->path && !strcmp(a->backend, "auto"))
+		bpf_off_note("map", be); /* once, before the first table: why not BPF */
 	fmt->print(stdout, &s, &a->fmt, st);
 out:
 	snapshot_free(&s);

@@ -337,8 +337,10 @@ int core_build(struct core_info *ci, struct vms_snapshot *s)
 {
 	size_t i = 0, j = 0;
 
-	qsort(ci->segs, ci->n_segs, sizeof(*ci->segs), seg_cmp);
-	qsort(ci->files, ci->n_files, sizeof(*ci->files), file_cmp);
+	if (ci->n_segs)
+		qsort(ci->segs, ci->n_segs, sizeof(*ci->segs), seg_cmp);
+	if (ci->n_files)
+		qsort(ci->files, ci->n_files, sizeof(*ci->files), file_cmp);
 	for (size_t k = 1; k < ci->n_segs; k++)
 		if (ci->segs[k].start < ci->segs[k - 1].end)
 			return bad(ci, "malformed core file: segments at 0x%llx and 0x%llx overlap",
@@ -389,4 +391,19 @@ overlap:
 	if (!s->proc.cmdline)
 		s->proc.cmdline = xstrdup("");
 	return 0;
+}
+
+void core_acct_absent(struct vms_snapshot *s)
+{
+	static const char *const keys[] = { "Size", "Rss", "Pss", "Shared_Clean", "Shared_Dirty",
+		"Private_Clean", "Private_Dirty", "Anonymous", "Swap", "Locked" };
+
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		snapshot_acct_key(s, keys[k], true);
+	for (size_t i = 0; i < s->n; i++) {
+		s->regions[i].acct = xcalloc(s->n_keys, sizeof(uint64_t));
+		s->regions[i].acct[0] = region_size(&s->regions[i]) >> 10; /* Size: the bounds */
+	}
+	s->has_acct = true;
+	s->acct_absent = true;
 }

@@ -59,6 +59,9 @@ int core_note(struct core_info *ci, struct vms_snapshot *s, uint32_t type, const
 /* After the last segment and note: s->regions, in address order. 0 or -EINVAL. */
 int core_build(struct core_info *ci, struct vms_snapshot *s);
 
+/* Accounting asked of a core: the keys the formats name, every value absent but Size. */
+void core_acct_absent(struct vms_snapshot *s);
+
 /* The whole reader on a core in memory (the fuzzer's entry) or on a file. 0 or -errno; err
  * (CORE_ERR_LEN bytes) says why. */
 int core_read_mem(void *buf, size_t len, struct vms_snapshot *s, char *err);
