@@ -27,9 +27,6 @@ struct vms_backend {
 	/* Fills s->proc (the target's identity, as this backend knows it) then s->regions.
 	 * 0 or -errno; see target_live_identity() for the errors of a live process. */
 	int (*snapshot)(const struct vms_target *t, struct vms_snapshot *s, unsigned flags);
-	/* Why the last snapshot failed, in one sentence (a file: "malformed core file: ..."), or
-	 * NULL when its -errno says it all. May be NULL. */
-	const char *(*last_error)(void);
 };
 
 /* NULL-terminated table of all backends, in the order `auto` tries them. */
@@ -41,5 +38,9 @@ const struct vms_backend *backend_auto(void);
 
 extern const struct vms_backend backend_procfs, backend_bpf_iter, backend_bpf_model;
 extern const struct vms_backend backend_core;
+
+/* A file backend's reason for its last failure ("corrupt snapshot: region 3: ..."), for
+ * target_report to print instead of a generic line; "" if none. */
+extern char backend_file_why[256];
 
 #endif

@@ -10,8 +10,6 @@
 #include "backend/backend.h"
 #include "elfcore/elfcore.h"
 
-static char last_err[CORE_ERR_LEN];
-
 static int core_available(const char **why)
 {
 	*why = "";
@@ -20,28 +18,26 @@ static int core_available(const char **why)
 
 static int core_snapshot(const struct vms_target *t, struct vms_snapshot *s, unsigned flags)
 {
+	char why[CORE_ERR_LEN];
 	int err;
 
 	s->backend = "core";
-	last_err[0] = '\0';
+	backend_file_why[0] = '\0';
 	if (!t->path) {
-		snprintf(last_err, sizeof(last_err), "the core backend reads core files, not live "
-			 "processes (use --backend auto)");
+		snprintf(backend_file_why, sizeof(backend_file_why), "the core backend reads core "
+			 "files, not live processes");
 		return -EINVAL;
 	}
 	if (flags & BACKEND_FAULTS) {
-		snprintf(last_err, sizeof(last_err), "a core file has no page fault counts");
+		snprintf(backend_file_why, sizeof(backend_file_why), "a core file has no page fault counts");
 		return -ENOTSUP;
 	}
-	err = core_read_file(t->path, s, last_err);
+	err = core_read_file(t->path, s, why);
+	if (err)
+		snprintf(backend_file_why, sizeof(backend_file_why), "%s", why);
 	if (!err && (flags & BACKEND_ACCOUNTING))
 		core_acct_absent(s);
 	return err;
-}
-
-static const char *core_last_error(void)
-{
-	return last_err[0] ? last_err : NULL;
 }
 
 const struct vms_backend backend_core = {
@@ -50,5 +46,4 @@ const struct vms_backend backend_core = {
 	.available = core_available,
 	.claims = core_file_claims,
 	.snapshot = core_snapshot,
-	.last_error = core_last_error,
 };

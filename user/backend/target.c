@@ -90,10 +90,6 @@ int target_report(const char *cmd, const struct vms_target *t, const struct vms_
 		snprintf(who, sizeof(who), "%.60s", t->path);
 	else
 		snprintf(who, sizeof(who), "PID %d", found ? (int)s->proc.pid : (int)t->pid);
-	if (t->path && t->backend && t->backend->last_error && t->backend->last_error()) {
-		vms_err("%s%s%s: %s", PFX(cmd), who, t->backend->last_error());
-		return VMS_EXIT_FAIL;
-	}
 	switch (err) {
 	case -ESRCH:
 		vms_err("%s%s%s: no such process%s", PFX(cmd), who, found ? " (it exited)" : "");
@@ -103,6 +99,11 @@ int target_report(const char *cmd, const struct vms_target *t, const struct vms_
 		return VMS_EXIT_FAIL;
 	case -EIDRM:
 		vms_err("%s%s%s: zombie process, its address space is gone", PFX(cmd), who);
+		return VMS_EXIT_FAIL;
+	}
+	if (t->path && backend_file_why[0]) {
+		vms_err("%s%s%s: %s", PFX(cmd), who, backend_file_why);
+		backend_file_why[0] = '\0';
 		return VMS_EXIT_FAIL;
 	}
 	if (!found && !t->path)
