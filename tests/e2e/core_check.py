@@ -2,10 +2,11 @@
 """Compares `vmscope map --format json CORE` with `vmscope map --format json --backend procfs PID`
 taken just before the dump (tests/e2e/core_files.sh), for every column a core holds:
 
-  core_check.py WRITER LIVE.json SMAPS CORE.json HELPER_OUT TIDS
+  core_check.py WRITER LIVE.json SMAPS CORE.json HELPER_OUT TIDS [LABEL]
     WRITER      kernel (core_pattern) or gdb (gcore)
     SMAPS       /proc/PID/smaps taken with LIVE.json (VmFlags: what gdb leaves out)
-    HELPER_OUT  core_threads' "main TID" / "thread TID LOW HIGH" lines
+    HELPER_OUT  core_threads' "main TID" / "thread TID LOW HIGH" lines (without "thread" lines:
+                each sp in an anonymous writable region)
     TIDS        /proc/PID/task's entries, space-separated
 
 What a core holds, and so what is compared (README "Core files"):
@@ -28,7 +29,7 @@ import sys
 writer, live_path, smaps_path, core_path, helper_path, tids_arg = sys.argv[1:7]
 live = json.load(open(live_path))
 core = json.load(open(core_path))
-tag = "core (%s)" % writer
+tag = "core (%s%s)" % (writer, ", " + sys.argv[7] if len(sys.argv) > 7 else "")
 failed = False
 
 
@@ -40,7 +41,7 @@ def check(name, ok, detail=""):
 
 def vmflags(path):
     flags, cur = {}, None
-    for line in open(path):
+    for line in open(path, errors="surrogateescape"):
         f = line.split()
         if f and "-" in f[0] and not line.startswith("VmFlags") and ":" not in f[0]:
             cur = f[0]
@@ -121,9 +122,12 @@ for t in threads:
     sp = int(t["sp"], 16) if t["sp"] else 0
     if t["tid"] == main:
         ok = len(stack) == 1 and int(stack[0]["start"], 16) <= sp < int(stack[0]["end"], 16)
-    else:
-        lo, hi = stacks.get(t["tid"], (1, 0))
+    elif t["tid"] in stacks:
+        lo, hi = stacks[t["tid"]]
         ok = lo <= sp < hi
+    else:  # a helper that does not say where its stacks are: an anonymous writable region
+        ok = any(int(r["start"], 16) <= sp < int(r["end"], 16) and r["perm"][1] == "w" and
+                 not r["name"] for r in core["regions"])
     if not ok:
         wrong.append("tid %d sp %#x" % (t["tid"], sp))
 check("threads: each stack pointer in its own thread's stack", not wrong and threads, "; ".join(wrong))

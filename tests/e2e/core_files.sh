@@ -11,21 +11,23 @@ here=$(cd "$(dirname "$0")" && pwd)
 helper=$HELPERS/core_threads
 pattern_file=/proc/sys/kernel/core_pattern
 old_pattern=""
-
+pattern_set=0
 restore_pattern() {
-	[ -n "$old_pattern" ] && printf '%s\n' "$old_pattern" >"$pattern_file"
-	old_pattern=""
+	[ "$pattern_set" = 1 ] && printf '%s\n' "$old_pattern" >"$pattern_file"
+	pattern_set=0
 }
 trap 'restore_pattern; _cleanup' EXIT
 trap 'exit 130' INT TERM
 
-# start_helper DIR: core_threads with its files in DIR/files; sets pid. Waits for "ready".
+# start_helper DIR CMD...: the helper, its output in DIR/out; sets pid. Waits for "ready".
 start_helper() {
-	mkdir -p "$1/files"
-	"$helper" --dir "$1/files" >"$1/out" 2>"$1/err" &
+	local dir=$1
+	shift
+	mkdir -p "$dir/files"
+	"$@" >"$dir/out" 2>"$dir/err" &
 	pid=$!
 	cleanup_pid "$pid"
-	for _ in $(seq 500); do grep -q '^ready' "$1/out" && return 0; sleep 0.02; done
+	for _ in $(seq 500); do grep -q '^ready' "$dir/out" && return 0; sleep 0.02; done
 	return 1
 }
 
@@ -35,11 +37,13 @@ snap_live() {
 	"$VMSCOPE" map --backend procfs "$pid" >"$1/live.pmap"
 	cat "/proc/$pid/smaps" >"$1/smaps"
 	tids=$(ls "/proc/$pid/task" | tr '\n' ' ')
+	grep -q '^main ' "$1/out" || echo "main $pid" >>"$1/out"
 }
 
-compare() { # compare WRITER DIR CORE
+compare() { # compare WRITER DIR CORE [LABEL]
 	if "$VMSCOPE" map -F json "$3" >"$2/$1.json" 2>"$2/$1.err"; then
-		python3 "$here/core_check.py" "$1" "$2/live.json" "$2/smaps" "$2/$1.json" "$2/out" "$tids"
+		python3 "$here/core_check.py" "$1" "$2/live.json" "$2/smaps" "$2/$1.json" "$2/out" "$tids" \
+			${4:+"$4"}
 	else
 		fail "core ($1): vmscope map -F json CORE" "$(head -n 2 "$2/$1.err")"
 	fi
@@ -49,7 +53,7 @@ if ! command -v gdb >/dev/null 2>&1; then
 	fail "core: gdb is installed" "run: make deps"
 else
 	d=$TMPDIR_TEST/gdb
-	if start_helper "$d"; then
+	if start_helper "$d" "$helper" --dir "$d/files"; then
 		snap_live "$d"
 		if timeout 120 gcore -o "$d/core" "$pid" >"$d/gcore.log" 2>&1 && [ -s "$d/core.$pid" ]; then
 			compare gdb "$d" "$d/core.$pid"
@@ -62,32 +66,48 @@ else
 	fi
 fi
 
-# The kernel's core: core_pattern to a scratch path (restored at once and at exit), the helper's
-# RLIMIT_CORE raised, SIGQUIT. Never a pipe pattern here: systemd-coredump and apport are not used.
-d=$TMPDIR_TEST/kernel
-kcore=""
-if ! old_pattern=$(cat "$pattern_file" 2>/dev/null) || ! [ -w "$pattern_file" ]; then
-	old_pattern=""
-	echo "SKIP: core (kernel): $pattern_file is not writable here (not root)"
-elif ! start_helper "$d"; then
-	fail "core (kernel): the helper started" "$(head -n 2 "$d/err")"
-else
-	snap_live "$d"
-	cp "$d/live.pmap" "$d/live.pmap.keep"
-	if printf '%s\n' "$d/kcore.%p" >"$pattern_file" &&
+# kernel_dump DIR: the kernel's core of the helper (pid) into DIR/kcore.PID: core_pattern to
+# that scratch path (restored at once, and at exit whatever happens), the helper's RLIMIT_CORE
+# raised, SIGABRT (a shell's background job may ignore SIGQUIT). Never a pipe pattern here:
+# systemd-coredump and apport are not used. Sets kcore, or fails.
+kernel_dump() {
+	kcore=""
+	snap_live "$1"
+	pattern_set=1
+	if printf '%s\n' "$1/kcore.%p" >"$pattern_file" &&
 	   prlimit --pid "$pid" --core=unlimited:unlimited; then
-		kill -QUIT "$pid"
+		kill -ABRT "$pid"
 		wait "$pid" 2>/dev/null
 		forget_pid "$pid"
 	fi
-	orig=$old_pattern
 	restore_pattern
-	check "core (kernel): core_pattern restored" [ "$(cat "$pattern_file")" = "$orig" ]
-	if [ -s "$d/kcore.$pid" ]; then
-		kcore=$d/kcore.$pid
-		compare kernel "$d" "$kcore"
+	check "core (kernel): core_pattern restored" [ "$(cat "$pattern_file")" = "$old_pattern" ]
+	if [ -s "$1/kcore.$pid" ]; then
+		kcore=$1/kcore.$pid
 	else
-		fail "core (kernel): the kernel wrote $d/kcore.$pid" "$(ls "$d")"
+		fail "core (kernel): the kernel wrote $1/kcore.$pid" "$(ls "$1")"
+	fi
+}
+
+kcore=""
+if ! old_pattern=$(cat "$pattern_file" 2>/dev/null) || ! [ -w "$pattern_file" ]; then
+	echo "SKIP: core (kernel): $pattern_file is not writable here (not root)"
+else
+	# every region kind tests/helpers/regions makes, names of every sort (tabs, UTF-8, bytes
+	# that are not, newlines), THP, mlock, SysV shm, threads without known stack bounds
+	d=$TMPDIR_TEST/regions
+	if start_helper "$d" "$HELPERS/regions" --dir "$d/files" all; then
+		kernel_dump "$d"
+		[ -n "$kcore" ] && compare kernel "$d" "$kcore" "every region kind"
+	else
+		fail "core (kernel): the regions helper started" "$(head -n 2 "$d/out")"
+	fi
+	d=$TMPDIR_TEST/kernel
+	if start_helper "$d" "$helper" --dir "$d/files"; then
+		kernel_dump "$d"
+		[ -n "$kcore" ] && compare kernel "$d" "$kcore"
+	else
+		fail "core (kernel): the helper started" "$(head -n 2 "$d/err")"
 	fi
 fi
 
