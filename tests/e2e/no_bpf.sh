@@ -75,6 +75,18 @@ else
 	kill_pid "$hp"
 fi
 
+# Root without the capabilities (dropped from the bounding set: a restricted container's root).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	NOCAP=(setpriv --bounding-set=-sys_admin,-bpf,-perfmon --)
+	re='BPF is off: root without CAP_BPF and CAP_PERFMON'
+	expect "root without CAP_BPF/CAP_PERFMON/CAP_SYS_ADMIN: map works, says why" 0 1 "^vmscope: map: .*$re" \
+		"${NOCAP[@]}" "$VMSCOPE" map $$
+	expect "root without the capabilities: start refused in one line" 1 1 "^vmscope: start: $re" \
+		"${NOCAP[@]}" "$VMSCOPE" start
+	expect "root without the capabilities: watch refused in one line" 1 1 "^vmscope: watch: $re" \
+		"${NOCAP[@]}" "$VMSCOPE" watch --duration 1
+fi
+
 # BTF hidden: in a private mount namespace, a read-only empty tmpfs over /sys/kernel/btf. A pin
 # dir of its own (never created), so that a model another run has pinned is not what `auto` reads.
 nobtf() { VMSCOPE_PIN_DIR=/sys/fs/bpf/vms-nobtf-$$ unshare --mount --propagation private -- sh -c \

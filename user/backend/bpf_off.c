@@ -55,7 +55,9 @@ const char *bpf_off_reason(void)
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
 		return "the kernel has no BTF (/sys/kernel/btf/vmlinux)";
 	if (!privileged())
-		return "not root: loading BPF needs root, or CAP_BPF and CAP_PERFMON";
+		return geteuid() ? "not root: loading BPF needs root, or CAP_BPF and CAP_PERFMON"
+				 : "root without CAP_BPF and CAP_PERFMON (nor CAP_SYS_ADMIN): loading BPF "
+				   "needs them";
 	if (locked_down())
 		return "the kernel is locked down (lockdown=confidentiality): BPF cannot read kernel memory";
 	return NULL;
