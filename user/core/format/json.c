@@ -11,6 +11,15 @@ static bool json_needs_accounting(const struct format_opts *o)
 	return o->mode == PMAP_EXTENDED || o->mode == PMAP_X || o->mode == PMAP_XX;
 }
 
+/* A hex address, or null when unknown (0). */
+static void json_opt_hex(struct json_writer *w, const char *k, uint64_t v)
+{
+	if (v)
+		json_kv_hex(w, k, v);
+	else
+		json_kv_str(w, k, NULL);
+}
+
 static void json_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
 		       struct format_state *st)
 {
@@ -81,10 +90,9 @@ static void json_print(FILE *f, const struct vms_snapshot *s, const struct forma
 
 			json_obj_begin(&w);
 			json_kv_u64(&w, "tid", (uint64_t)t->tid);
-			if (t->sp)
-				json_kv_hex(&w, "sp", t->sp);
-			else
-				json_kv_str(&w, "sp", NULL);
+			json_opt_hex(&w, "sp", t->sp);
+			json_opt_hex(&w, "stack_low", t->stack_low);
+			json_opt_hex(&w, "stack_high", t->stack_high);
 			json_obj_end(&w);
 		}
 		json_arr_end(&w);
