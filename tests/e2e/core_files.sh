@@ -212,7 +212,8 @@ EOF
 	head -c "$notes_end" "$kcore" >"$TMPDIR_TEST/cut.notes"
 	"$VMSCOPE" map "$TMPDIR_TEST/cut.notes" >"$TMPDIR_TEST/cut.pmap" 2>&1
 	same_bytes "core: cut right after its notes, the map is whole" "$d/core.pmap" "$TMPDIR_TEST/cut.pmap"
-	# Hostile: NT_FILE claims 2^60 entries; a zero page size; a program header table past the end.
+	# Hostile: NT_FILE claims 2^60 entries, a zero page size, more entries than names; notes of
+	# 1 TiB; a program header table past the end; PN_XNUM without its section.
 	python3 - "$kcore" "$TMPDIR_TEST" <<'EOF'
 import struct, sys
 src, out = sys.argv[1:3]
@@ -235,13 +236,18 @@ for i in range(phnum):
                     open(f"{out}/hostile.{name}", "wb").write(e)
             o = desc + ((dsz + 3) & ~3)
 e = bytearray(d)
+for i in range(phnum):  # notes of 1 TiB: refused, never allocated
+    if struct.unpack_from("<I", e, phoff + 56 * i)[0] == 4:
+        struct.pack_into("<Q", e, phoff + 56 * i + 32, 1 << 40)
+open(f"{out}/hostile.notes", "wb").write(e)
+e = bytearray(d)
 struct.pack_into("<Q", e, 32, len(d) - 8)
 open(f"{out}/hostile.phoff", "wb").write(e)
 e = bytearray(d)
 struct.pack_into("<H", e, 56, 0xffff)  # PN_XNUM without the section that holds the count
 open(f"{out}/hostile.xnum", "wb").write(e)
 EOF
-	for h in count page names phoff xnum; do
+	for h in count page names notes phoff xnum; do
 		one_error "hostile: $h" "malformed" "$VMSCOPE" map "$TMPDIR_TEST/hostile.$h"
 	done
 fi

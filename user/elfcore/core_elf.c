@@ -40,6 +40,12 @@ static int read_notes(Elf *e, const GElf_Phdr *ph, struct core_info *ci, struct 
 
 	if (!ph->p_filesz)
 		return 0;
+	if (ph->p_filesz > CORE_MAX_NOTES) {
+		/* a file that cannot be mapped is read, and notes are copied: never unbounded */
+		snprintf(ci->err, sizeof(ci->err), "malformed core file: %llu bytes of notes (more than "
+			 "%u MiB)", (unsigned long long)ph->p_filesz, CORE_MAX_NOTES >> 20);
+		return -EINVAL;
+	}
 	d = elf_getdata_rawchunk(e, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
 	if (!d || !d->d_buf) {
 		snprintf(ci->err, sizeof(ci->err), "malformed core file: its notes (%llu bytes at "

@@ -23,6 +23,8 @@
 #define CORE_ERR_LEN 160
 /* More segments or file entries than this: refused (Linux allows 65530 maps by default). */
 #define CORE_MAX_ENTRIES (1u << 21)
+/* A PT_NOTE larger than this is refused (a thread's notes are ~5 KB: 50,000 threads fit). */
+#define CORE_MAX_NOTES (256u << 20)
 
 struct core_seg {
 	uint64_t start, end, filesz;
