@@ -6,7 +6,8 @@
 # Seeds: tests/fuzz/corpus/TARGET/ (checked in, small files; it accumulates: keep what a long
 # run finds with `FUZZ_MERGE=1 tests/fuzz/run.sh OUTDIR TARGET -- -max_total_time=600`), plus
 # for procfs this machine's /proc files in a temp dir. New inputs go to OUTDIR/corpus/TARGET,
-# never into the checked-in corpus; dictionaries: tests/fuzz/TARGET.dict when present.
+# never into the checked-in corpus; dictionaries: tests/fuzz/TARGET.dict when present. The core
+# seeds are real cores (kernel and gcore) of a static helper: tests/fuzz/make_core_seeds.sh.
 # Default run: 20 s a target (-max_total_time=20). Deterministic CI mode: -runs=N -seed=1.
 # Text output must hold no control byte (issue 20, finding 2); VMS_FUZZ_TEXT_CONTROLS=0 turns
 # that check off.
