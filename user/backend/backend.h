@@ -37,5 +37,10 @@ const struct vms_backend *backend_find(const char *name);
 const struct vms_backend *backend_auto(void);
 
 extern const struct vms_backend backend_procfs, backend_bpf_iter, backend_bpf_model;
+extern const struct vms_backend backend_snapshot;
+
+/* A file backend's reason for its last failure ("corrupt snapshot: region 3: ..."), for
+ * target_report to print instead of a generic line; "" if none. */
+extern char backend_file_why[256];
 
 #endif

@@ -47,5 +47,7 @@ unsigned long long procfs_fd_memlock(int fd);
 const struct vms_region *procfs_gate_region(void);
 /* The device minor of the kernel's internal shmem mount (SysV shm, memfd, shared anon). */
 unsigned procfs_shm_minor(void);
+/* This boot's id (/proc/sys/kernel/random/boot_id, malloc'd), or NULL. */
+char *procfs_boot_id(void);
 
 #endif

@@ -24,6 +24,7 @@ struct format_opts {
 	uint64_t range_low;	/* -A LOW[,HIGH]; everything when not given */
 	uint64_t range_high;
 	unsigned shm_minor;	/* device minor of SysV shm segments (procps labels them shmid=) */
+	bool full;		/* json: every field of the snapshot, for `snapshot import` */
 };
 
 /* State a format keeps from one process to the next (procps carries -X widths over). */
