@@ -23,6 +23,7 @@ struct map_args {
 	char **targets;
 	int n_targets;
 	bool files;	/* snapshot show: the targets are snapshot files */
+	const char *cmd;	/* "map" or "snapshot show", for messages */
 };
 
 enum { OPT_FAULTS = 0x100 };
@@ -203,7 +204,7 @@ static int show_target(const struct vms_target *t, const struct map_args *a,
 				(int)s.proc.pid, flags ? "smaps" : "maps");
 			rc = VMS_EXIT_FAIL;
 		} else {
-			rc = target_report("map", t, &s, err);
+			rc = target_report(a->cmd, t, &s, err);
 		}
 		goto out;
 	}
@@ -223,7 +224,7 @@ out:
 /* map, and snapshot show (files: every target a snapshot file): one parser, one print path. */
 int map_main(const char *cmd, int argc, char **argv, bool files)
 {
-	struct map_args a = { .format = "pmap", .backend = "auto", .files = files };
+	struct map_args a = { .format = "pmap", .backend = "auto", .files = files, .cmd = cmd };
 	const struct vms_format *fmt;
 	const struct vms_backend *be;
 	struct format_state st = { 0 };

@@ -29,7 +29,7 @@ struct strings_args {
 
 static const struct argp_option strings_options[] = {
 	{ "bytes", 'n', "MIN", 0, "Strings of at least MIN characters (default 4)", 0 },
-	{ "range", 'A', "LOW[,HIGH]", 0, "Only addresses in [LOW,HIGH] (hex)", 0 },
+	{ "range", 'A', "LOW[,HIGH]", 0, "Only addresses in [LOW,HIGH] (hex); -A ADDR: the region holding ADDR", 0 },
 	{ "encoding", OPT_ENCODING, "ENC", 0, "ascii (default) or utf16le", 0 },
 	{ "backend", 'B', "NAME", 0, "Where the regions come from: auto (default), bpf, procfs, bpf-iter", 1 },
 	CLI_COMMON_OPTIONS,
@@ -164,6 +164,12 @@ int cmd_strings(int argc, char **argv)
 		uint64_t lo = r->start > a.low ? r->start : a.low;
 		uint64_t hi = a.high == UINT64_MAX ? r->end : r->end < a.high + 1 ? r->end : a.high + 1;
 
+		if (a.low == a.high) { /* -A ADDR: the whole region holding it, as pmap -A ADDR */
+			if (a.low < r->start || a.low >= r->end)
+				continue;
+			lo = r->start;
+			hi = r->end;
+		}
 		if (r->perms[0] != 'r' || lo >= hi)
 			continue;
 		if (a.utf16)
