@@ -341,6 +341,9 @@ static int val_str(struct dec *d, const struct cur *f, size_t max, char **out)
 }
 
 #define MAX_TEXT (1u << 24)
+/* what smaps keys are made of: they are printed as -X column headers */
+#define WORD_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+
 
 static int dec_head(struct dec *d, struct cur *c, struct vms_snapmeta *m, uint64_t n[3])
 {
@@ -415,8 +418,11 @@ static int dec_key(struct dec *d, struct cur *c)
 	int r;
 
 	while ((r = next_tlv(c, &tag, &f)) == 0) {
-		if (tag == K_NAME)
+		if (tag == K_NAME) {
 			r = val_str(d, &f, 64, &name);
+			if (!r && strspn(name, WORD_CHARS) != strlen(name))
+				r = bad(d, "accounting key is not a word");
+		}
 		else if (tag == K_IS_KB)
 			r = val_u32(d, &f, 1, &kb);
 		if (r)
@@ -515,7 +521,11 @@ static int dec_region(struct dec *d, struct cur *c)
 			break;
 		case R_NAME: rc = val_str(d, &f, MAX_TEXT, &r->name); break;
 		case R_ACCT: rc = dec_acct(d, &f, r); break;
-		case R_VMFLAGS: rc = val_str(d, &f, 4096, &r->vmflags); break;
+		case R_VMFLAGS:
+			rc = val_str(d, &f, 4096, &r->vmflags);
+			if (!rc && strspn(r->vmflags, "abcdefghijklmnopqrstuvwxyz0123456789 ") != strlen(r->vmflags))
+				rc = bad(d, "VmFlags holds more than two-letter words");
+			break;
 		case R_FAULTS_MIN: rc = val_u64(d, &f, &r->faults_min); break;
 		case R_FAULTS_MAJ: rc = val_u64(d, &f, &r->faults_maj); break;
 		case R_FAULTS_READ: rc = val_u64(d, &f, &r->faults_read); break;

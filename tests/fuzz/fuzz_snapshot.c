@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * libFuzzer target for the snapshot loader: a whole .vms file (header, zlib, payload:
+ * snapfile_decode), or with options bit 1 the payload alone (snap_decode, past zlib's checksum,
+ * where the records are). Properties: a refusal is one line of why; an accepted snapshot encodes
+ * to a payload that decodes to the same encoding (nothing lost, nothing invented), and prints in
+ * every map format (pmap -x/-X/-XX, json full) with valid JSON and no control byte.
+ */
+#include "fuzz_common.h"
+
+#include "core/format/format.h"
+#include "core/snapshot/codec.h"
+#include "core/util.h"
+#include "snapshot/file.h"
+
+static void print_all(const struct vms_snapshot *s)
+{
+	static const enum pmap_mode modes[] = { PMAP_DEFAULT, PMAP_EXTENDED, PMAP_DEVICE, PMAP_X, PMAP_XX };
+	struct format_state st = { 0 };
+	struct format_opts o;
+	struct fuzz_out out;
+
+	format_opts_init(&o);
+	fuzz_out_open(&out);
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		o.mode = modes[i];
+		format_pmap.print(out.f, s, &o, &st);
+	}
+	format_pmap.finish(out.f, &o, &st);
+	fuzz_out_close(&out);
+	FUZZ_CHECK(fuzz_first_control(out.buf, out.len) < 0, "pmap output holds a control byte");
+	fuzz_out_free(&out);
+
+	format_opts_init(&o);
+	o.full = true;
+	o.faults = true;
+	fuzz_out_open(&out);
+	format_json.print(out.f, s, &o, &st);
+	fuzz_out_close(&out);
+	FUZZ_CHECK(fuzz_json_valid(out.buf, out.len), "json export is not valid JSON");
+	fuzz_out_free(&out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct vms_buf a = { 0 }, b = { 0 };
+	struct vms_snapshot s, t;
+	struct fuzz_input in;
+	char why[256] = "";
+	int err;
+
+	if (!fuzz_split(data, size, &in))
+		return 0;
+	fuzz_locale(in.opt & 16);
+	snapshot_init(&s);
+	if (in.opt & 1)
+		err = snap_decode((const uint8_t *)in.data, in.len, &s, why, sizeof(why));
+	else
+		err = snapfile_decode((const uint8_t *)in.data, in.len, &s, why, sizeof(why));
+	if (err) {
+		FUZZ_CHECK(why[0] && !strchr(why, '\n'), "a refusal without one line of why");
+		goto out;
+	}
+	snap_encode(&s, &a);
+	snapshot_init(&t);
+	err = snap_decode(a.p, a.len, &t, why, sizeof(why));
+	FUZZ_CHECK(!err, "an accepted snapshot re-encodes to a refused one: %s", why);
+	snap_encode(&t, &b);
+	FUZZ_CHECK(a.len == b.len && !memcmp(a.p, b.p, a.len), "encode(decode(encode(s))) differs");
+	print_all(&s);
+	snapshot_free(&t);
+	snapshot_free(&s);
+out:
+	buf_free(&a);
+	buf_free(&b);
+	free(in.data);
+	return 0;
+}
