@@ -15,6 +15,7 @@
 enum {
 	BACKEND_ACCOUNTING = 1u << 0,	/* also fill the smaps accounting fields */
 	BACKEND_FAULTS = 1u << 1,	/* also fill the fault counts (bpf backend, `start --faults`) */
+	BACKEND_ACCT_IF_ANY = 1u << 2,	/* with ACCOUNTING: a file without accounting is no error */
 };
 
 struct vms_backend {

@@ -35,7 +35,7 @@ static int snapshot_read(const struct vms_target *t, struct vms_snapshot *s, uns
 	err = snapfile_read(t->path, s, backend_file_why, sizeof(backend_file_why));
 	if (err)
 		return err;
-	if ((flags & BACKEND_ACCOUNTING) && !s->has_acct) {
+	if ((flags & BACKEND_ACCOUNTING) && !(flags & BACKEND_ACCT_IF_ANY) && !s->has_acct) {
 		snprintf(backend_file_why, sizeof(backend_file_why),
 			 "the snapshot holds no accounting (smaps fields)");
 		return -ENODATA;

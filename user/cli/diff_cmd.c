@@ -91,7 +91,7 @@ static int read_op(const struct diff_args *a, const char *spec, struct vms_snaps
 
 	if (rc)
 		return rc;
-	rc = cli_read_target("diff", &t, a->backend, BACKEND_ACCOUNTING, s);
+	rc = cli_read_target("diff", &t, a->backend, BACKEND_ACCOUNTING | BACKEND_ACCT_IF_ANY, s);
 	if (!rc && !s->meta)
 		snapmeta_fill_live(s, false);
 	return rc;

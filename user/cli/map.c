@@ -103,6 +103,15 @@ static const struct argp map_argp = {
 	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
 };
 
+static const struct argp show_argp = {
+	.options = map_options,
+	.parser = map_parse,
+	.args_doc = "FILE...",
+	.doc = "Print saved snapshots (vmscope snapshot save) exactly as map printed the process "
+	       "when it was saved, in any of map's formats and views.\v"
+	       "Exit status: 0 ok, 1 if a file cannot be read (one line says why).",
+};
+
 /* --faults: the counts are the live model's, kept only when it was started with --faults. */
 static bool faults_ready(const char *backend)
 {
@@ -238,7 +247,7 @@ int map_main(const char *cmd, int argc, char **argv, bool files)
 	setlocale(LC_ALL, ""); /* procps escapes names and command lines per the locale */
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf)); /* tables of 60k rows: few large writes */
 	format_opts_init(&a.fmt);
-	r = cli_parse(&map_argp, cmd, argc, argv, &a);
+	r = cli_parse(files ? &show_argp : &map_argp, cmd, argc, argv, &a);
 	if (r >= 0)
 		goto out;
 	a.fmt.mode = a.x ? PMAP_EXTENDED : a.d ? PMAP_DEVICE : a.X == 1 ? PMAP_X

@@ -190,7 +190,7 @@ static int num(struct jp *j, struct json_val *v)
 	}
 	v->type = JSON_NUM;
 	v->n = (size_t)(j->p - s);
-	v->s = xstrndup((const char *)s, v->n);
+	v->num = (const char *)s; /* into the text: most values are numbers, no copy each */
 	return 0;
 }
 
@@ -315,7 +315,6 @@ void json_val_free(struct json_val *v)
 {
 	switch (v->type) {
 	case JSON_STR:
-	case JSON_NUM:
 		free(v->s);
 		break;
 	case JSON_ARR:
@@ -348,9 +347,15 @@ const struct json_val *json_get(const struct json_val *v, const char *key)
 
 int json_u64_of(const struct json_val *v, uint64_t *out)
 {
-	if (!v || v->type != JSON_NUM || v->s[0] == '-' || strpbrk(v->s, ".eE"))
+	char buf[24];
+
+	if (!v || v->type != JSON_NUM || v->n >= sizeof(buf))
 		return -EINVAL;
-	return parse_u64(v->s, 10, out);
+	memcpy(buf, v->num, v->n);
+	buf[v->n] = '\0';
+	if (buf[0] == '-' || strpbrk(buf, ".eE"))
+		return -EINVAL;
+	return parse_u64(buf, 10, out);
 }
 
 int json_hex_of(const struct json_val *v, uint64_t *out)

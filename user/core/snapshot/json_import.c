@@ -46,10 +46,10 @@ static int get_i64(struct imp *im, const struct json_val *o, const char *k, int6
 
 	if (!v)
 		return 0;
-	if (v->type == JSON_NUM && v->s[0] == '-') {
+	if (v->type == JSON_NUM && v->num[0] == '-') {
 		struct json_val pos = *v;
 
-		pos.s = v->s + 1;
+		pos.num = v->num + 1;
 		pos.n = v->n - 1;
 		if (json_u64_of(&pos, &u) || u > (uint64_t)-lo)
 			return ifail(im, k, "is not a number in range");
