@@ -12,6 +12,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 T=snapshot
 W=$TMPDIR_TEST
 H=$HELPERS/snap_change
+# live reads from /proc: a live model someone else started (or a stale one) must not decide
+BE=(--backend procfs)
 
 if ! command -v python3 >/dev/null; then
 	fail "$T: python3 available" "the checks need python3"
@@ -26,14 +28,14 @@ private_runtime "$RT" "$HELPERS/regions" ||
 start_bg "$W/R.out" "${PRIV[@]}" "$RT/regions" --comm "vmssn$$" --dir "$W/files" all -- $'t\tab' 'ünï'; HR=$BG_PID
 if [ -z "$HR" ] || ! stop_pid "$HR"; then fail "$T: start and stop the regions helper"; exit 1; fi
 
-"$VMSCOPE" snapshot save -o "$W/r.vms" "$HR" >"$W/save.out" 2>"$W/save.err"
+"$VMSCOPE" snapshot save "${BE[@]}" -o "$W/r.vms" "$HR" >"$W/save.out" 2>"$W/save.err"
 check "$T: snapshot save -o FILE PID writes the file and prints its path" \
 	test -s "$W/r.vms" -a "$(cat "$W/save.out")" = "$W/r.vms" -a ! -s "$W/save.err"
 
 bad=""
 while read -r opts; do
 	# shellcheck disable=SC2086 # opts: a list of options
-	"$VMSCOPE" map $opts "$HR" >"$W/live.txt" 2>&1
+	"$VMSCOPE" map "${BE[@]}" $opts "$HR" >"$W/live.txt" 2>&1
 	# shellcheck disable=SC2086
 	"$VMSCOPE" snapshot show $opts "$W/r.vms" >"$W/show.txt" 2>&1
 	# shellcheck disable=SC2086
@@ -65,7 +67,7 @@ if [ -z "$bad" ]; then
 else
 	fail "$T: snapshot show prints what map printed live" "differs with:$bad"
 fi
-"$VMSCOPE" map "$HR" >"$W/live.txt"
+"$VMSCOPE" map "${BE[@]}" "$HR" >"$W/live.txt"
 "$VMSCOPE" snapshot show "$W/r.vms" >"$W/show.txt"
 same_bytes "$T: snapshot show, default format" "$W/live.txt" "$W/show.txt"
 
@@ -102,16 +104,16 @@ kill -CONT "$HR"
 
 # ---- a scripted change ------------------------------------------------------------------------
 start_bg "$W/S.out" "$H" script; HS=$BG_PID
-read -r _ grow _ prot _ unmap _ move _ to _ new < <(head -n 1 "$W/S.out")
-"$VMSCOPE" snapshot save -o "$W/a.vms" "$HS" >/dev/null
+read -r _ grow _ prot _ unmap _ move _ to _ new _ split < <(head -n 1 "$W/S.out")
+"$VMSCOPE" snapshot save "${BE[@]}" -o "$W/a.vms" "$HS" >/dev/null
 kill -USR1 "$HS"
 wait_for "$W/S.out" '^changed$' 10 "$HS"
-"$VMSCOPE" snapshot save -o "$W/b.vms" "$HS" >/dev/null
+"$VMSCOPE" snapshot save "${BE[@]}" -o "$W/b.vms" "$HS" >/dev/null
 "$VMSCOPE" diff --json "$W/a.vms" "$W/b.vms" >"$W/d.json" 2>"$W/d.err"
-if python3 - "$W/d.json" "$grow" "$prot" "$unmap" "$move" "$to" "$new" >"$W/d.check" 2>&1 <<'PY'
+if python3 - "$W/d.json" "$grow" "$prot" "$unmap" "$move" "$to" "$new" "$split" >"$W/d.check" 2>&1 <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-g, p, u, m, to, n = (int(x, 16) for x in sys.argv[2:8])
+g, p, u, m, to, n, sp = (int(x, 16) for x in sys.argv[2:9])
 MB = 1 << 20
 # the structural changes, exactly: other regions may only change residency (libc pages faulted in)
 got = sorted((tuple(x["change"]), int(x["start"], 16), int(x.get("old_start", x["start"]), 16),
@@ -123,29 +125,34 @@ want = sorted([
     (("prot",), p, p, 1024, 0, "r--p", "rw-p"),
     (("removed",), u, u, 1024, -1024, "rw-p", "rw-p"),
     (("moved",), to, m, 2048, 0, "rw-p", "rw-p"),
+    # mprotect of the middle of a region: the kernel splits it in three
+    (("split",), sp, sp, 1024, -2048, "rw-p", "rw-p"),
+    (("prot", "split"), sp + MB, sp + MB, 1024, 1024, "r--p", "r--p"),
+    (("split",), sp + 2 * MB, sp + 2 * MB, 1024, 1024, "rw-p", "rw-p"),
 ])
 if got != want:
     print("got ", got); print("want", want); sys.exit(1)
 s = d["summary"]
-assert (s["added"], s["removed"], s["moved"], s["grown"], s["shrunk"], s["prot"]) == (1, 1, 1, 1, 0, 1), s
+assert (s["added"], s["removed"], s["moved"], s["grown"], s["shrunk"], s["prot"], s["split"]) == (1, 1, 1, 1, 0, 2, 3), s
 added = [x for x in d["regions"] if x["change"] == ["added"]][0]
 assert added["d_rss_kb"] == 4096 and added["d_dirty_kb"] == 4096, added
 priv = [t for t in d["types"] if t["kind"] == "private"][0]
 assert priv["d_size_kb"] == 4096 + 2048 - 1024, priv
+assert priv["regions_after"] - priv["regions_before"] == 1 - 1 + 2, priv
 assert d["regions"][0]["change"] == ["added"], "largest first"
 PY
-then pass "$T: diff of map, grow, mprotect, unmap and an mremap move reports exactly those, the move as a move"
+then pass "$T: diff of map, grow, mprotect, unmap, an mremap move and a split reports exactly those, the move as a move"
 else fail "$T: diff of a scripted change" "$(head -c 600 "$W/d.check")"; fi
 "$VMSCOPE" diff "$W/a.vms" "$W/b.vms" >"$W/d.txt" 2>&1
 check "$T: the text diff names the move and the protection change" \
 	grep -q "^moved .* (from $move)" "$W/d.txt" -a -n "$(grep "^prot .* r--p .*(was rw-p)" "$W/d.txt")"
-"$VMSCOPE" diff "$W/a.vms" "$HS" --json >"$W/d2.json" 2>&1
+"$VMSCOPE" diff "${BE[@]}" "$W/a.vms" "$HS" --json >"$W/d2.json" 2>&1
 check "$T: diff FILE PID compares a snapshot with the live process" \
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["summary"]["moved"] == 1' "$W/d2.json"
 
 # ---- diff -d 1: 10 MiB mapped during that second ----------------------------------------------
 start_bg "$W/M.out" "$H" map10; HM=$BG_PID
-"$VMSCOPE" diff -d 1 --json "$HM" >"$W/dd.json" 2>"$W/dd.err" &
+"$VMSCOPE" diff "${BE[@]}" -d 1 --json "$HM" >"$W/dd.json" 2>"$W/dd.err" &
 dpid=$!
 sleep 0.4
 kill -USR1 "$HM"
@@ -158,7 +165,7 @@ assert len(a) == 1 and a[0]["d_rss_kb"] == 10240 and 0.9 < d["seconds"] < 3, d["
 
 # ---- a timeline ---------------------------------------------------------------------------------
 start_bg "$W/L.out" "$H" map10; HL=$BG_PID
-"$VMSCOPE" snapshot save --every 0.3 --count 4 -o "$W/tl" "$HL" >"$W/tl.out" 2>&1 &
+"$VMSCOPE" snapshot save "${BE[@]}" --every 0.3 --count 4 -o "$W/tl" "$HL" >"$W/tl.out" 2>&1 &
 tpid=$!
 sleep 0.45
 kill -USR1 "$HL"
@@ -179,15 +186,15 @@ assert p[-1] - p[0] == 10240 and p == sorted(p), p' "$W/tl.csv"
 mark="vmscope-planted-$$-marker"
 start_bg "$W/P.out" "$H" plant "$mark"; HP=$BG_PID
 read -r _ heap _ anon _ u16 < <(head -n 1 "$W/P.out")
-"$VMSCOPE" strings "$HP" >"$W/str.txt" 2>"$W/str.err"
+"$VMSCOPE" strings "${BE[@]}" "$HP" >"$W/str.txt" 2>"$W/str.err"
 check "$T: strings finds the string planted in the heap and in an anonymous mapping" \
 	grep -q "^0*$heap $mark\$" "$W/str.txt" -a -n "$(grep "^0*$anon $mark\$" "$W/str.txt")"
-"$VMSCOPE" strings --encoding utf16le -n 20 "$HP" >"$W/str16.txt" 2>&1
+"$VMSCOPE" strings "${BE[@]}" --encoding utf16le -n 20 "$HP" >"$W/str16.txt" 2>&1
 check "$T: strings --encoding utf16le finds the UTF-16LE copy" grep -q "^0*$u16 $mark\$" "$W/str16.txt"
 hi=$(printf %x $((0x$anon + ${#mark} - 1)))
-"$VMSCOPE" strings -A "$anon,$hi" "$HP" >"$W/strA.txt" 2>&1
+"$VMSCOPE" strings "${BE[@]}" -A "$anon,$hi" "$HP" >"$W/strA.txt" 2>&1
 check "$T: strings -A LOW,HIGH reads only [LOW,HIGH]" test "$(cat "$W/strA.txt")" = "$(printf %016x $((0x$anon))) $mark"
-"$VMSCOPE" strings -A "$anon" "$HP" >"$W/strA1.txt" 2>&1
+"$VMSCOPE" strings "${BE[@]}" -A "$anon" "$HP" >"$W/strA1.txt" 2>&1
 check "$T: strings -A ADDR reads the region holding ADDR" \
 	test "$(grep -c . "$W/strA1.txt")" = 1 -a -n "$(grep "^0*$anon $mark\$" "$W/strA1.txt")"
 check "$T: strings output holds no control byte" \
@@ -196,12 +203,12 @@ check "$T: strings does not stop the target" test "$(proc_state "$HP")" != T
 
 # without rights: vmscope as nobody, the target root's
 if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups "$VMSCOPE" --version >/dev/null 2>&1; then
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$VMSCOPE" strings "$HP" >"$W/np.out" 2>"$W/np.err"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$VMSCOPE" strings "${BE[@]}" "$HP" >"$W/np.out" 2>"$W/np.err"
 	rc=$?
 	check "$T: strings without ptrace-read rights: one error line, exit 1, nothing on stdout" \
 		test "$rc" = 1 -a "$(wc -l <"$W/np.err")" = 1 -a ! -s "$W/np.out" \
 		-a -n "$(grep 'permission denied: reading its memory needs ptrace-read rights' "$W/np.err")"
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$VMSCOPE" snapshot save -o /dev/null "$HP" >"$W/np2.out" 2>"$W/np2.err"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$VMSCOPE" snapshot save "${BE[@]}" -o /dev/null "$HP" >"$W/np2.out" 2>"$W/np2.err"
 	rc=$?
 	check "$T: snapshot save without rights: one error line, exit 1" \
 		test "$rc" = 1 -a "$(wc -l <"$W/np2.err")" = 1

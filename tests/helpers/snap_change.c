@@ -6,7 +6,8 @@
  *   snap_change script   maps G (1 MiB), P (1 MiB), U (1 MiB), M (2 MiB) at fixed addresses with
  *                        gaps (no VMA merges), prints their addresses and "ready"; on SIGUSR1:
  *                        grows G to 3 MiB in place, mprotects P read-only, unmaps U, moves M
- *                        with mremap to a new address, maps N (4 MiB), then prints "changed".
+ *                        with mremap to a new address, maps N (4 MiB), mprotects the middle MiB
+ *                        of S (3 MiB: a VMA split in three), then prints "changed".
  *   snap_change map10    prints "ready"; on SIGUSR1 maps and touches 10 MiB, prints "mapped".
  *   snap_change plant S  puts S in a malloc'd heap block, and S and S as UTF-16LE in an anonymous
  *                        mapping; prints "heap ADDR anon ADDR utf16 ADDR" and "ready".
@@ -68,10 +69,11 @@ int main(int argc, char **argv)
 		char *u = map_at(BASE + 32 * MB, MB, PROT_READ | PROT_WRITE);
 		char *m = map_at(BASE + 48 * MB, 2 * MB, PROT_READ | PROT_WRITE);
 		char *to = (char *)(BASE + 96 * MB);
+		char *sp = map_at(BASE + 160 * MB, 3 * MB, PROT_READ | PROT_WRITE);
 
-		printf("grow %lx prot %lx unmap %lx move %lx to %lx new %lx\nready\n",
+		printf("grow %lx prot %lx unmap %lx move %lx to %lx new %lx split %lx\nready\n",
 		       (unsigned long)g, (unsigned long)p, (unsigned long)u, (unsigned long)m,
-		       (unsigned long)to, BASE + 128 * MB);
+		       (unsigned long)to, BASE + 128 * MB, (unsigned long)sp);
 		fflush(stdout);
 		wait_usr1();
 		if (mremap(g, MB, 3 * MB, 0) != g || mprotect(p, MB, PROT_READ) ||
@@ -81,6 +83,10 @@ int main(int argc, char **argv)
 		}
 		memset(g + MB, 0x5a, 2 * MB);
 		map_at(BASE + 128 * MB, 4 * MB, PROT_READ | PROT_WRITE);
+		if (mprotect(sp + MB, MB, PROT_READ)) {
+			perror("mprotect");
+			return 1;
+		}
 		printf("changed\n");
 		fflush(stdout);
 	} else if (argc > 1 && !strcmp(argv[1], "map10")) {

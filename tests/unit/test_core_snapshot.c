@@ -262,6 +262,43 @@ static void diff_moves(void **state)
 	snapshot_free(&b);
 }
 
+static void diff_split_and_merge(void **state)
+{
+	struct vms_snapshot a, b;
+	struct vms_diff d;
+	unsigned want[3] = { DIFF_SPLIT, DIFF_SPLIT | DIFF_PROT, DIFF_SPLIT };
+
+	snapshot_init(&a);
+	snapshot_init(&b);
+	add(&a, 0x10000, 0x50000, "rw-p", 0, "");
+	add(&a, 0x90000, 0x91000, "rw-p", 0, ""); /* removed: the same size as a split part */
+	/* mprotect of the middle page: three regions, none a move of the one removed */
+	add(&b, 0x10000, 0x20000, "rw-p", 0, "");
+	add(&b, 0x20000, 0x21000, "r--p", 0, "");
+	add(&b, 0x21000, 0x50000, "rw-p", 0, "");
+	diff_compute(&a, &b, false, &d);
+	assert_int_equal(d.n, 4);
+	for (size_t i = 0; i < d.n; i++) {
+		const struct vms_region *r = d.e[i].b ? d.e[i].b : d.e[i].a;
+
+		if (!d.e[i].b)
+			assert_int_equal(d.e[i].what, DIFF_REMOVED);
+		else
+			assert_int_equal(d.e[i].what, want[r - b.regions]);
+	}
+	assert_int_equal(d.n_what[7], 3);
+	assert_int_equal(d.n_what[4] + d.n_what[0] + d.n_what[2], 0); /* no shrunk, added, moved */
+	diff_free(&d);
+	/* and back: merged */
+	diff_compute(&b, &a, false, &d);
+	assert_int_equal(d.n_what[8], 3);
+	assert_int_equal(d.n_what[0], 1); /* the one added back */
+	assert_int_equal(d.n_what[3] + d.n_what[1], 0);
+	diff_free(&d);
+	snapshot_free(&a);
+	snapshot_free(&b);
+}
+
 static void strscan_streams(void **state)
 {
 	struct strscan sc;
@@ -288,6 +325,7 @@ int main(void)
 		cmocka_unit_test(json_reader_is_strict),
 		cmocka_unit_test(import_of_export),
 		cmocka_unit_test(diff_moves),
+		cmocka_unit_test(diff_split_and_merge),
 		cmocka_unit_test(strscan_streams),
 	};
 

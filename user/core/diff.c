@@ -14,8 +14,9 @@
 
 const char *const diff_kinds[DIFF_N_KINDS] = { "image", "mapped-file", "private", "shareable",
 					       "heap", "stack", "guard", "vdso", "system" };
-static const char *const what_names[7] = { "added", "removed", "moved", "grown", "shrunk",
-					   "prot", "resident" };
+static const char *const what_names[DIFF_N_WHAT] = { "added", "removed", "moved", "grown",
+						     "shrunk", "prot", "resident", "split",
+						     "merged" };
 
 static int kind_index(const char *k)
 {
@@ -165,7 +166,7 @@ static void add_entry(struct vms_diff *d, size_t *cap, const struct vms_snapshot
 		      const struct vms_snapshot *b, const struct vms_region *ra,
 		      const struct vms_region *rb, const char *kind, bool all)
 {
-	struct diff_entry e = { ra, rb, kind, 0, 0, 0, 0, 0 };
+	struct diff_entry e = { ra, rb, NULL, kind, 0, 0, 0, 0, 0 };
 
 	if (ra && rb) {
 		if (ra->start != rb->start)
@@ -191,7 +192,7 @@ static void add_entry(struct vms_diff *d, size_t *cap, const struct vms_snapshot
 	}
 	if (!e.what && !all)
 		return;
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < DIFF_N_WHAT; i++)
 		if (e.what & (1u << i))
 			d->n_what[i]++;
 	if (d->n == *cap) {
@@ -199,6 +200,66 @@ static void add_entry(struct vms_diff *d, size_t *cap, const struct vms_snapshot
 		d->e = xrealloc(d->e, *cap * sizeof(*d->e));
 	}
 	d->e[d->n++] = e;
+}
+
+/* The region of s holding [r->start, r->end) entirely, if it is r's kind of mapping (and for
+ * a file, at the offset r's start implies). */
+static const struct vms_region *container(const struct vms_snapshot *s, const struct vms_region *r)
+{
+	size_t lo = 0, hi = s->n;
+	const struct vms_region *c;
+
+	while (lo < hi) { /* the last region starting at or below r->start */
+		size_t mid = (lo + hi) / 2;
+
+		if (s->regions[mid].start <= r->start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	c = &s->regions[lo - 1];
+	if (r->end > c->end || !same_identity(c, r) || (c->start == r->start && c->end == r->end))
+		return NULL;
+	if (is_file(r) && r->offset - c->offset != r->start - c->start)
+		return NULL;
+	return c;
+}
+
+static void relabel(struct vms_diff *d, unsigned from, unsigned to, struct diff_entry *e)
+{
+	for (int i = 0; i < DIFF_N_WHAT; i++)
+		if (e->what & (1u << i))
+			d->n_what[i]--;
+	e->what = (e->what & ~from) | to;
+	for (int i = 0; i < DIFF_N_WHAT; i++)
+		if (e->what & (1u << i))
+			d->n_what[i]++;
+}
+
+/* Added regions inside one before: split off it; removed ones inside one after: merged in. */
+static void splits_and_merges(struct vms_diff *d, const struct vms_snapshot *a,
+			      const struct vms_snapshot *b)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct diff_entry *e = &d->e[i];
+		const struct vms_region *c;
+
+		if (e->what == DIFF_ADDED && (c = container(a, e->b))) {
+			relabel(d, DIFF_ADDED, DIFF_SPLIT | (strcmp(c->perms, e->b->perms) ? DIFF_PROT : 0), e);
+			e->from = c;
+			for (size_t j = 0; j < d->n; j++) /* the part that kept the start */
+				if (d->e[j].a == c && d->e[j].b && (d->e[j].what & DIFF_SHRUNK))
+					relabel(d, DIFF_SHRUNK, DIFF_SPLIT, &d->e[j]);
+		} else if (e->what == DIFF_REMOVED && (c = container(b, e->a))) {
+			relabel(d, DIFF_REMOVED, DIFF_MERGED | (strcmp(c->perms, e->a->perms) ? DIFF_PROT : 0), e);
+			e->from = c;
+			for (size_t j = 0; j < d->n; j++)
+				if (d->e[j].b == c && d->e[j].a && (d->e[j].what & DIFF_GROWN))
+					relabel(d, DIFF_GROWN, DIFF_MERGED, &d->e[j]);
+		}
+	}
 }
 
 static bool str_eq(const char *x, const char *y)
@@ -248,8 +309,8 @@ void diff_compute(const struct vms_snapshot *a, const struct vms_snapshot *b, bo
 			size_t lo = 0, hi = np;
 			uint64_t best_d = UINT64_MAX;
 
-			if (match_b[i] >= 0 || is_file(rb) == !!pass)
-				continue;
+			if (match_b[i] >= 0 || is_file(rb) == !!pass || container(a, rb))
+				continue; /* matched, or split off a region: no move */
 			probe = *rb;
 			probe_at(&probe, rb, 0); /* the first candidate of this key */
 			while (lo < hi) {
@@ -292,6 +353,7 @@ void diff_compute(const struct vms_snapshot *a, const struct vms_snapshot *b, bo
 	for (size_t i = 0; i < a->n; i++)
 		if (!used_a[i])
 			add_entry(d, &cap, a, b, &a->regions[i], NULL, ka[i], all);
+	splits_and_merges(d, a, b);
 	if (d->n)
 		qsort(d->e, d->n, sizeof(*d->e), entry_cmp);
 
@@ -316,7 +378,7 @@ const char *diff_what_str(unsigned what, char *buf, size_t len)
 	size_t at = 0;
 
 	buf[0] = '\0';
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < DIFF_N_WHAT; i++)
 		if (what & (1u << i))
 			at += (size_t)snprintf(buf + at, at < len ? len - at : 0, "%s%s", at ? "+" : "",
 					       what_names[i]);
@@ -368,8 +430,8 @@ void diff_print_text(FILE *f, const struct vms_snapshot *a, const struct vms_sna
 		elapsed(a, b), d->same_process ? "" : "  [not the same process]");
 	free(comm);
 	fprintf(f, "%u added, %u removed, %u moved, %u grown, %u shrunk, %u protection changed, "
-		"%u resident only\n\n", d->n_what[0], d->n_what[1], d->n_what[2], d->n_what[3],
-		d->n_what[4], d->n_what[5], d->n_what[6]);
+		"%u resident only, %u split, %u merged\n\n", d->n_what[0], d->n_what[1], d->n_what[2],
+		d->n_what[3], d->n_what[4], d->n_what[5], d->n_what[6], d->n_what[7], d->n_what[8]);
 	if (d->n) {
 		fprintf(f, "%-16s %-16s %10s %10s %9s %9s %9s %-4s  %s\n", "Change", "Address",
 			"Kbytes", "dKbytes", "dRSS", "dDirty", "dSwap", "Perm", "Mapping");
@@ -387,10 +449,16 @@ void diff_print_text(FILE *f, const struct vms_snapshot *a, const struct vms_sna
 			fprintf(f, " %-4s  %s", r->perms, name[0] ? name : "[anon]");
 			if (e->what & DIFF_MOVED)
 				fprintf(f, " (from %" PRIx64 ")", e->a->start);
-			if (e->what & DIFF_PROT)
+			if (e->a && e->b && (e->what & DIFF_PROT))
 				fprintf(f, " (was %s)", e->a->perms);
-			if (e->what & (DIFF_GROWN | DIFF_SHRUNK))
+			if (e->a && e->b && (e->what & (DIFF_GROWN | DIFF_SHRUNK | DIFF_SPLIT | DIFF_MERGED)))
 				fprintf(f, " (was %" PRIu64 " kB)", region_size(e->a) >> 10);
+			if (e->from && (e->what & DIFF_SPLIT))
+				fprintf(f, " (split off %" PRIx64 "-%" PRIx64 " %s)", e->from->start,
+					e->from->end, e->from->perms);
+			if (e->from && (e->what & DIFF_MERGED))
+				fprintf(f, " (merged into %" PRIx64 "-%" PRIx64 " %s)", e->from->start,
+					e->from->end, e->from->perms);
 			fputc('\n', f);
 			free(name);
 		}
@@ -450,7 +518,7 @@ void diff_print_json(FILE *f, const struct vms_snapshot *a, const struct vms_sna
 	json_kv_bool(&w, "accounting", d->acct);
 	json_key(&w, "summary");
 	json_obj_begin(&w);
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < DIFF_N_WHAT; i++)
 		json_kv_u64(&w, what_names[i], d->n_what[i]);
 	json_obj_end(&w);
 	json_key(&w, "regions");
@@ -462,7 +530,7 @@ void diff_print_json(FILE *f, const struct vms_snapshot *a, const struct vms_sna
 		json_obj_begin(&w);
 		json_key(&w, "change");
 		json_arr_begin(&w);
-		for (int k = 0; k < 7; k++)
+		for (int k = 0; k < DIFF_N_WHAT; k++)
 			if (e->what & (1u << k))
 				json_str(&w, what_names[k]);
 		json_arr_end(&w);
@@ -475,6 +543,11 @@ void diff_print_json(FILE *f, const struct vms_snapshot *a, const struct vms_sna
 			json_kv_hex(&w, "old_start", e->a->start);
 			json_kv_hex(&w, "old_end", e->a->end);
 			json_kv_str(&w, "old_perm", e->a->perms);
+		}
+		if (e->from) { /* split off it, or merged into it */
+			json_kv_hex(&w, "from_start", e->from->start);
+			json_kv_hex(&w, "from_end", e->from->end);
+			json_kv_str(&w, "from_perm", e->from->perms);
 		}
 		json_kv_u64(&w, "size_kb", region_size(r) >> 10);
 		json_kv_i64(&w, "d_size_kb", e->d_size / 1024);

@@ -28,10 +28,15 @@ enum {
 	DIFF_SHRUNK = 1u << 4,
 	DIFF_PROT = 1u << 5,
 	DIFF_ACCT = 1u << 6,	/* resident, dirty or swap changed (nothing else) */
+	DIFF_SPLIT = 1u << 7,	/* a part of a region before (mprotect, munmap, madvise of a part) */
+	DIFF_MERGED = 1u << 8,	/* now a part of a region after (its neighbour grew over it) */
 };
+#define DIFF_N_WHAT 9
 
 struct diff_entry {
 	const struct vms_region *a, *b;	/* before, after (NULL: added / removed) */
+	const struct vms_region *from;	/* DIFF_SPLIT without a: the region before it was part of;
+					 * DIFF_MERGED without b: the region after it is part of */
 	const char *kind;		/* region_kinds() of b, else of a */
 	unsigned what;			/* DIFF_* */
 	int64_t d_size;			/* bytes */
@@ -51,7 +56,7 @@ struct vms_diff {
 	struct diff_entry *e;		/* largest change first */
 	size_t n;
 	struct diff_type types[DIFF_N_KINDS + 1];	/* largest change first; the last: "total" */
-	unsigned n_what[7];		/* entries with each DIFF_* bit */
+	unsigned n_what[DIFF_N_WHAT];	/* entries with each DIFF_* bit */
 	bool acct;			/* both snapshots have accounting */
 	bool same_process;		/* pid, start time and boot id agree */
 };
