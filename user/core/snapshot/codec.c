@@ -471,6 +471,8 @@ static int dec_thread(struct dec *d, struct cur *c)
 	}
 	if (r < 0)
 		return bad(d, "malformed record");
+	if (!t.tid)
+		return bad(d, "no thread id");
 	*snapshot_add_thread(d->s, t.tid) = t;
 	return 0;
 }
@@ -545,8 +547,6 @@ static int dec_region(struct dec *d, struct cur *c)
 			   (unsigned long long)r->start);
 	if (s->n > 1 && r->start < s->regions[s->n - 2].end)
 		return bad(d, "overlaps or precedes the region before it");
-	if (s->has_acct && !r->acct)
-		return bad(d, "no accounting values");
 	if (!r->name)
 		r->name = xstrdup("");
 	return 0;
