@@ -4,10 +4,12 @@
  * snapfile_decode), or with options bit 1 the payload alone (snap_decode, past zlib's checksum,
  * where the records are). Properties: a refusal is one line of why; an accepted snapshot encodes
  * to a payload that decodes to the same encoding (nothing lost, nothing invented), and prints in
- * every map format (pmap -x/-X/-XX, json full) with valid JSON and no control byte.
+ * every map format (pmap -x/-X/-XX, json full) with valid JSON and no control byte; diffed with
+ * itself it has no change, diffed from nothing every region is added.
  */
 #include "fuzz_common.h"
 
+#include "core/diff.h"
 #include "core/format/format.h"
 #include "core/snapshot/codec.h"
 #include "core/util.h"
@@ -41,6 +43,34 @@ static void print_all(const struct vms_snapshot *s)
 	fuzz_out_free(&out);
 }
 
+/* A snapshot diffed with itself (its decoded copy) has no change; with an empty one, every
+ * region is added (or split, merged: never moved); both print, the JSON valid. */
+static void diff_itself(const struct vms_snapshot *s, const struct vms_snapshot *t)
+{
+	struct vms_snapshot empty;
+	struct fuzz_out out;
+	struct vms_diff d;
+
+	diff_compute(s, t, false, &d);
+	FUZZ_CHECK(d.n == 0, "a snapshot differs from itself in %zu regions", d.n);
+	diff_free(&d);
+	snapshot_init(&empty);
+	diff_compute(&empty, s, false, &d);
+	FUZZ_CHECK(d.n == s->n && d.n_what[0] == s->n, "%zu regions from nothing: %u added of %zu",
+		   s->n, d.n_what[0], d.n);
+	fuzz_out_open(&out);
+	diff_print_json(out.f, &empty, s, &d);
+	fuzz_out_close(&out);
+	FUZZ_CHECK(fuzz_json_valid(out.buf, out.len), "diff --json is not valid JSON");
+	fuzz_out_free(&out);
+	fuzz_out_open(&out);
+	diff_print_text(out.f, &empty, s, &d);
+	fuzz_out_close(&out);
+	FUZZ_CHECK(fuzz_first_control(out.buf, out.len) < 0, "diff text holds a control byte");
+	fuzz_out_free(&out);
+	diff_free(&d);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vms_buf a = { 0 }, b = { 0 };
@@ -68,6 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snap_encode(&t, &b);
 	FUZZ_CHECK(a.len == b.len && !memcmp(a.p, b.p, a.len), "encode(decode(encode(s))) differs");
 	print_all(&s);
+	diff_itself(&s, &t);
 	snapshot_free(&t);
 	snapshot_free(&s);
 out:

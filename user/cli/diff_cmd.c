@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/read_target.h"
 #include "core/diff.h"
+#include "core/escape.h"
 #include "core/util.h"
 #include "snapshot/file.h"
 
@@ -186,18 +187,30 @@ static int timeline(const struct diff_args *a, const char *dir)
 		goto done;
 	if (a->csv) {
 		printf("snapshot,file,time_ns,seconds,kind,regions,size_kb,rss_kb,dirty_kb,swap_kb\r\n");
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			/* a file name is any bytes: UTF-8 with controls as '?', quoted, '"' doubled */
+			char *esc = vms_escape_dup(names[i], strlen(names[i]), VMS_ESC_UTF8);
+
 			for (int k = 0; k <= DIFF_N_KINDS; k++) {
 				const struct diff_type *t = &sums[i][k];
 
-				printf("%zu,%s,%" PRIu64 ",%.3f,%s,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64
-				       ",%" PRIu64 "\r\n", i + 1, names[i], times[i],
-				       ((double)times[i] - (double)times[0]) / 1e9, t->kind,
+				printf("%zu,\"", i + 1);
+				for (const char *c = esc; *c; c++)
+					fputs(*c == '"' ? "\"\"" : (char[2]){ *c, 0 }, stdout);
+				printf("\",%" PRIu64 ",%.3f,%s,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+				       "\r\n", times[i], ((double)times[i] - (double)times[0]) / 1e9, t->kind,
 				       t->count[0], t->size[0] >> 10, t->rss[0], t->dirty[0], t->swap[0]);
 			}
+			free(esc);
+		}
 	} else {
+		char *first_name = vms_escape_dup(names[0], strlen(names[0]), VMS_ESC_TEXT);
+		char *last_name = vms_escape_dup(names[n - 1], strlen(names[n - 1]), VMS_ESC_TEXT);
+
 		printf("PID %d: %zu snapshots over %.2f s (%s .. %s)\n\n", (int)first.proc.pid, n,
-		       ((double)times[n - 1] - (double)times[0]) / 1e9, names[0], names[n - 1]);
+		       ((double)times[n - 1] - (double)times[0]) / 1e9, first_name, last_name);
+		free(first_name);
+		free(last_name);
 		printf("%-12s %12s %12s %10s %12s %10s %10s %10s %9s\n", "Type", "Kbytes-first",
 		       "Kbytes-last", "dKbytes", "Kbytes-max", "RSS-first", "RSS-last", "dRSS", "dDirty");
 		for (int k = 0; k <= DIFF_N_KINDS; k++) {
@@ -211,9 +224,9 @@ static int timeline(const struct diff_args *a, const char *dir)
 			printf("%-12s %12" PRIu64 " %12" PRIu64 " %+10" PRId64 " %12" PRIu64 " %10" PRIu64
 			       " %10" PRIu64 " %+10" PRId64 " %+9" PRId64 "\n", f0->kind,
 			       f0->size[0] >> 10, fl->size[0] >> 10,
-			       (int64_t)(fl->size[0] >> 10) - (int64_t)(f0->size[0] >> 10), mx >> 10,
-			       f0->rss[0], fl->rss[0], (int64_t)(fl->rss[0] - f0->rss[0]),
-			       (int64_t)(fl->dirty[0] - f0->dirty[0]));
+			       diff_delta(fl->size[0] >> 10, f0->size[0] >> 10), mx >> 10,
+			       f0->rss[0], fl->rss[0], diff_delta(fl->rss[0], f0->rss[0]),
+			       diff_delta(fl->dirty[0], f0->dirty[0]));
 		}
 	}
 done:

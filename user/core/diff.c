@@ -93,15 +93,35 @@ static uint64_t dirty(const struct vms_snapshot *s, const struct vms_region *r)
 	return region_acct(s, r, ACCT_SHARED_DIRTY) + region_acct(s, r, ACCT_PRIVATE_DIRTY);
 }
 
+/* after - before, clamped to int64 (sizes from a file can be anything: no signed overflow) */
+static int64_t sdiff(uint64_t after, uint64_t before)
+{
+	uint64_t m = after >= before ? after - before : before - after;
+
+	if (m > INT64_MAX)
+		m = INT64_MAX;
+	return after >= before ? (int64_t)m : -(int64_t)m;
+}
+
+int64_t diff_delta(uint64_t after, uint64_t before)
+{
+	return sdiff(after, before);
+}
+
+static uint64_t mag(int64_t v)
+{
+	return v < 0 ? (uint64_t)-v : (uint64_t)v; /* never INT64_MIN: sdiff clamps */
+}
+
 static uint64_t weight(const struct diff_entry *e)
 {
-	uint64_t w = (uint64_t)llabs(e->d_size), x;
+	uint64_t w = mag(e->d_size), x;
 
-	x = (uint64_t)llabs(e->d_rss) << 10;
+	x = mag(e->d_rss) << 10;
 	w = x > w ? x : w;
-	x = (uint64_t)llabs(e->d_dirty) << 10;
+	x = mag(e->d_dirty) << 10;
 	w = x > w ? x : w;
-	x = (uint64_t)llabs(e->d_swap) << 10;
+	x = mag(e->d_swap) << 10;
 	return x > w ? x : w;
 }
 
@@ -121,20 +141,22 @@ static int entry_cmp(const void *p, const void *q)
 	sy = region_size(entry_region(y));
 	if (sx != sy)
 		return sx > sy ? -1 : 1;
-	return entry_region(x)->start < entry_region(y)->start ? -1 : 1;
+	if (entry_region(x)->start != entry_region(y)->start)
+		return entry_region(x)->start < entry_region(y)->start ? -1 : 1;
+	return (x->b != NULL) - (y->b != NULL); /* a removed and an added at one address */
 }
 
-static int64_t type_weight(const struct diff_type *t)
+static uint64_t type_weight(const struct diff_type *t)
 {
-	int64_t ds = llabs((int64_t)(t->size[1] - t->size[0]));
-	int64_t dr = llabs((int64_t)(t->rss[1] - t->rss[0])) << 10;
+	uint64_t ds = mag(sdiff(t->size[1], t->size[0]));
+	uint64_t dr = mag(sdiff(t->rss[1], t->rss[0])) << 10;
 
 	return ds > dr ? ds : dr;
 }
 
 static int type_cmp(const void *p, const void *q)
 {
-	int64_t x = type_weight(p), y = type_weight(q);
+	uint64_t x = type_weight(p), y = type_weight(q);
 
 	if (x != y)
 		return x > y ? -1 : 1;
@@ -180,13 +202,11 @@ static void add_entry(struct vms_diff *d, size_t *cap, const struct vms_snapshot
 	} else {
 		e.what = ra ? DIFF_REMOVED : DIFF_ADDED;
 	}
-	e.d_size = (int64_t)(rb ? region_size(rb) : 0) - (int64_t)(ra ? region_size(ra) : 0);
+	e.d_size = sdiff(rb ? region_size(rb) : 0, ra ? region_size(ra) : 0);
 	if (d->acct) {
-		e.d_rss = (int64_t)(rb ? region_acct(b, rb, ACCT_RSS) : 0) -
-			  (int64_t)(ra ? region_acct(a, ra, ACCT_RSS) : 0);
-		e.d_dirty = (int64_t)(rb ? dirty(b, rb) : 0) - (int64_t)(ra ? dirty(a, ra) : 0);
-		e.d_swap = (int64_t)(rb ? region_acct(b, rb, ACCT_SWAP) : 0) -
-			   (int64_t)(ra ? region_acct(a, ra, ACCT_SWAP) : 0);
+		e.d_rss = sdiff(rb ? region_acct(b, rb, ACCT_RSS) : 0, ra ? region_acct(a, ra, ACCT_RSS) : 0);
+		e.d_dirty = sdiff(rb ? dirty(b, rb) : 0, ra ? dirty(a, ra) : 0);
+		e.d_swap = sdiff(rb ? region_acct(b, rb, ACCT_SWAP) : 0, ra ? region_acct(a, ra, ACCT_SWAP) : 0);
 		if (!e.what && (e.d_rss || e.d_dirty || e.d_swap))
 			e.what = DIFF_ACCT;
 	}
@@ -331,8 +351,7 @@ void diff_compute(const struct vms_snapshot *a, const struct vms_snapshot *b, bo
 				if (used_a[c - a->regions])
 					continue;
 				/* anon: the closest resident size, then address */
-				dist = (uint64_t)llabs((int64_t)(region_acct(a, c, ACCT_RSS) -
-								 region_acct(b, rb, ACCT_RSS)));
+				dist = mag(sdiff(region_acct(a, c, ACCT_RSS), region_acct(b, rb, ACCT_RSS)));
 				if (!best || dist < best_d) {
 					best = c;
 					best_d = dist;
@@ -472,14 +491,14 @@ void diff_print_text(FILE *f, const struct vms_snapshot *a, const struct vms_sna
 		if (!t->count[0] && !t->count[1])
 			continue;
 		fprintf(f, "%-12s %12" PRIu64 " %12" PRIu64, t->kind, t->size[0] >> 10, t->size[1] >> 10);
-		signed_kb(f, 10, (int64_t)(t->size[1] >> 10) - (int64_t)(t->size[0] >> 10), true);
+		signed_kb(f, 10, sdiff(t->size[1] >> 10, t->size[0] >> 10), true);
 		if (d->acct)
 			fprintf(f, " %10" PRIu64 " %10" PRIu64, t->rss[0], t->rss[1]);
 		else
 			fprintf(f, " %10s %10s", "-", "-");
-		signed_kb(f, 9, (int64_t)(t->rss[1] - t->rss[0]), d->acct);
-		signed_kb(f, 9, (int64_t)(t->dirty[1] - t->dirty[0]), d->acct);
-		signed_kb(f, 9, (int64_t)(t->swap[1] - t->swap[0]), d->acct);
+		signed_kb(f, 9, sdiff(t->rss[1], t->rss[0]), d->acct);
+		signed_kb(f, 9, sdiff(t->dirty[1], t->dirty[0]), d->acct);
+		signed_kb(f, 9, sdiff(t->swap[1], t->swap[0]), d->acct);
 		fputc('\n', f);
 	}
 }
@@ -570,13 +589,13 @@ void diff_print_json(FILE *f, const struct vms_snapshot *a, const struct vms_sna
 		json_kv_u64(&w, "regions_after", t->count[1]);
 		json_kv_u64(&w, "size_kb_before", t->size[0] >> 10);
 		json_kv_u64(&w, "size_kb_after", t->size[1] >> 10);
-		json_kv_i64(&w, "d_size_kb", (int64_t)(t->size[1] >> 10) - (int64_t)(t->size[0] >> 10));
+		json_kv_i64(&w, "d_size_kb", sdiff(t->size[1] >> 10, t->size[0] >> 10));
 		if (d->acct) {
 			json_kv_u64(&w, "rss_kb_before", t->rss[0]);
 			json_kv_u64(&w, "rss_kb_after", t->rss[1]);
-			json_kv_i64(&w, "d_rss_kb", (int64_t)(t->rss[1] - t->rss[0]));
-			json_kv_i64(&w, "d_dirty_kb", (int64_t)(t->dirty[1] - t->dirty[0]));
-			json_kv_i64(&w, "d_swap_kb", (int64_t)(t->swap[1] - t->swap[0]));
+			json_kv_i64(&w, "d_rss_kb", sdiff(t->rss[1], t->rss[0]));
+			json_kv_i64(&w, "d_dirty_kb", sdiff(t->dirty[1], t->dirty[0]));
+			json_kv_i64(&w, "d_swap_kb", sdiff(t->swap[1], t->swap[0]));
 		}
 		json_obj_end(&w);
 	}

@@ -69,6 +69,8 @@ void diff_print_text(FILE *f, const struct vms_snapshot *a, const struct vms_sna
 		     const struct vms_diff *d);
 void diff_print_json(FILE *f, const struct vms_snapshot *a, const struct vms_snapshot *b,
 		     const struct vms_diff *d);
+/* after - before as a signed number, clamped (values from a file can be anything). */
+int64_t diff_delta(uint64_t after, uint64_t before);
 /* "moved+grown" for DIFF_* bits, into buf. */
 const char *diff_what_str(unsigned what, char *buf, size_t len);
 /* Per-kind sums of one snapshot (size bytes, rss/dirty/swap kB), index as diff_kinds, the
