@@ -53,9 +53,10 @@ bool region_max_prot(const struct vms_region *r, char out[4])
 		memcpy(out, "???", 4);
 		return false;
 	}
-	out[0] = region_has_vmflag(r, "mr") ? 'r' : '-';
-	out[1] = region_has_vmflag(r, "mw") ? 'w' : '-';
-	out[2] = region_has_vmflag(r, "me") ? 'x' : '-';
+	/* never below the current protection: the [vsyscall] gate has no VM_MAY* flags */
+	out[0] = region_has_vmflag(r, "mr") || r->perms[0] == 'r' ? 'r' : '-';
+	out[1] = region_has_vmflag(r, "mw") || r->perms[1] == 'w' ? 'w' : '-';
+	out[2] = region_has_vmflag(r, "me") || r->perms[2] == 'x' ? 'x' : '-';
 	out[3] = '\0';
 	return true;
 }

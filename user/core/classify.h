@@ -64,7 +64,8 @@ const char *vms_type_name(enum vms_type t);
 /* "COW", "PRV", "NUL", "ALI", "SHM". */
 const char *vms_share_name(enum vms_share m);
 /* The maximum protection ("rwx", "r-x", ...) from VmFlags mr/mw/me (VM_MAYREAD/WRITE/EXEC):
- * what mprotect() could still grant. false (out = "???") when VmFlags were not read. */
+ * what mprotect() could still grant, and never less than the current protection. false
+ * (out = "???") when VmFlags were not read. */
 bool region_max_prot(const struct vms_region *r, char out[4]);
 /* Whether VmFlags holds the two-letter flag (e.g. "ac", "nr"); false without VmFlags. */
 bool region_has_vmflag(const struct vms_region *r, const char *flag);
