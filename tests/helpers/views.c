@@ -94,8 +94,8 @@ int main(int argc, char **argv)
 	memset(buf, 'x', sizeof(buf));
 	if (fd < 0 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
 		return 2;
+	unlink(path); /* before the mmap: the live model names a file as it was when mapped */
 	p = map(sizeof(buf), PROT_READ, MAP_PRIVATE, fd);
-	unlink(path);
 	for (size_t i = 0; i < sizeof(buf); i += 4096)
 		(void)*(volatile char *)(p + i);
 	printf("file %p\n", (void *)p);
