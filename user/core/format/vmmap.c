@@ -270,6 +270,8 @@ static void vm_summary(FILE *f, const struct vms_snapshot *s, const struct vrow 
 		t[j].count += rows[i].count;
 	}
 	qsort(t, nt, sizeof(*t), vtype_cmp);
+	if (ro_res > ro) /* (Rss above the size: only in made-up input) */
+		ro_res = ro;
 	fprintf(f, "==== Summary for process %d\n", (int)s->proc.pid);
 	fprintf(f, "ReadOnly portion of Libraries: Total=%s resident=%s(%d%%) "
 		"swapped_out_or_unallocated=%s(%d%%)\n", vm_size(ro, o, a), vm_size(ro_res, o, b),
