@@ -11,6 +11,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 T=map_views
 W=$TMPDIR_TEST
 N=4
+# procfs: these checks are of the views, not of a live model another suite may have pinned
+map() { "$VMSCOPE" map --backend procfs "$@"; }
 
 # Private copies of the loader and libc: nobody else maps their pages, so Shared_*/Private_*
 # cannot move between two reads (see map_pmap.sh).
@@ -25,7 +27,7 @@ mapfile -t TIDS < <(awk '$1 == "tid" { print $2 }' "$W/h.out")
 [ "${#TIDS[@]}" = $N ] && pass "$T: helper up with $N threads" || fail "$T: helper up with $N threads" "${TIDS[*]}"
 
 # ---- classification: JSON kinds of the known regions --------------------------------------------
-"$VMSCOPE" map --format json "$hp" >"$W/j.json" 2>"$W/j.err"
+map --format json "$hp" >"$W/j.json" 2>"$W/j.err"
 kind_at() { # kind_at ADDR: the kind of the region starting at ADDR (0x...)
 	jget "$W/j.json" "[r['kind'] for r in d['regions'] if int(r['start'], 16) == $1][0]" 2>/dev/null
 }
@@ -46,8 +48,8 @@ if check_kinds; then pass "$T: every known region has its kind (and $arenas glib
 else fail "$T: every known region has its kind" "$bad"; fi
 
 # ---- N threads, N stacks, each with its tid ----------------------------------------------------
-"$VMSCOPE" map -x "$hp" >/dev/null 2>&1 # (warm nothing; a no-op read)
-"$VMSCOPE" map -S "$hp" >"$W/il.out" 2>"$W/il.err" || fail "$T: map -S" "$(cat "$W/il.err")"
+map -x "$hp" >/dev/null 2>&1 # (warm nothing; a no-op read)
+map -S "$hp" >"$W/il.out" 2>"$W/il.err" || fail "$T: map -S" "$(cat "$W/il.err")"
 missing=""
 for t in "${TIDS[@]}"; do
 	grep -q "\[ stack tid=$t \]\$" "$W/il.out" || missing="$missing $t"
@@ -57,7 +59,7 @@ nmain=$(grep -c '\[ stack \]$' "$W/il.out")
 if [ -z "$missing" ] && [ "$nst" = $N ] && [ "$nmain" = 1 ]; then
 	pass "$T: illumos table: $N '[ stack tid=N ]' with the threads' tids, one '[ stack ]'"
 else fail "$T: illumos table: one stack per thread" "missing:$missing, $nst thread stacks, $nmain main"; fi
-"$VMSCOPE" map --format vmmap "$hp" >"$W/vm.out" 2>"$W/vm.err"
+map --format vmmap "$hp" >"$W/vm.out" 2>"$W/vm.err"
 missing=""
 for t in "${TIDS[@]}"; do grep -qE "^Stack .* thread $t\$" "$W/vm.out" || missing="$missing $t"; done
 grep -qE "^Stack .* thread $hp \(main\)\$" "$W/vm.out" || missing="$missing main"
@@ -137,34 +139,34 @@ elif tot[4] != len(regions):
     errs.append("TOTAL count %d, %d regions" % (tot[4], len(regions)))
 print("\n".join(errs) if errs else "ok %d rows" % len(rows))
 PYEOF
-"$VMSCOPE" map --format vmmap -pages "$hp" >"$W/vmp.out" 2>&1
+map --format vmmap -pages "$hp" >"$W/vmp.out" 2>&1
 out=$(python3 "$W/vm.py" "$hp" "$W/vmp.out" "/proc/$hp/maps" 2>&1)
 case $out in ok*) pass "$T: vmmap -pages: sections by W, PRT within MAX, rows cover the map, TOTAL = sum of rows = maps ($out)" ;;
 	*) fail "$T: vmmap -pages report" "$out" ;; esac
-"$VMSCOPE" map --format vmmap -pages -noCoalesce "$hp" >"$W/vmn.out" 2>&1
+map --format vmmap -pages -noCoalesce "$hp" >"$W/vmn.out" 2>&1
 nrows=$(grep -cE '^.{22} [0-9a-f]{16}-[0-9a-f]{16} \[' "$W/vmn.out")
 nmaps=$(wc -l <"/proc/$hp/maps")
 crows=$(grep -cE '^.{22} [0-9a-f]{16}-[0-9a-f]{16} \[' "$W/vmp.out")
 if [ "$nrows" = "$nmaps" ] && [ "$crows" -lt "$nrows" ]; then pass "$T: -noCoalesce: one row per region ($nrows), coalesced $crows"
 else fail "$T: -noCoalesce: one row per region" "$nrows rows, $nmaps regions, $crows coalesced"; fi
-"$VMSCOPE" map --format vmmap -interleaved -resident "$hp" >"$W/vmi.out" 2>&1
+map --format vmmap -interleaved -resident "$hp" >"$W/vmi.out" 2>&1
 if grep -q "^==== regions for process $hp  (non-writable and writable regions are interleaved)$" "$W/vmi.out" &&
 	! grep -q '^==== Writable' "$W/vmi.out" && grep -q '\[ VSIZE  RSDNT  DIRTY   SWAP\]' "$W/vmi.out" &&
 	[ "$(grep -oE '^.{22} [0-9a-f]{16}' "$W/vmi.out" | awk '{print $NF}' | sort -c && echo sorted)" = sorted ]; then
 	pass "$T: -interleaved -resident: one section in address order, RSDNT DIRTY SWAP columns"
 else fail "$T: -interleaved -resident" "$(head -c 600 "$W/vmi.out")"; fi
-"$VMSCOPE" map -summary -pages "$hp" >"$W/s1.out" 2>&1
-"$VMSCOPE" map --format vmmap-summary --pages "$hp" >"$W/s2.out" 2>&1
+map -summary -pages "$hp" >"$W/s1.out" 2>&1
+map --format vmmap-summary --pages "$hp" >"$W/s2.out" 2>&1
 if cmp -s "$W/s1.out" "$W/s2.out" && grep -q '^TOTAL ' "$W/s1.out" && ! grep -q '^==== Legend' "$W/s1.out"; then
 	pass "$T: -summary is --format vmmap-summary (header and summary only); --pages is -pages"
 else fail "$T: -summary" "$(diff "$W/s1.out" "$W/s2.out" | head -5)"; fi
-out=$("$VMSCOPE" map -resident "$hp" 2>&1); rc=$?
+out=$(map -resident "$hp" 2>&1); rc=$?
 if [ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "vmmap's"; then
 	pass "$T: -resident without a vmmap format: one line, exit 1"
 else fail "$T: -resident without a vmmap format" "rc=$rc $out"; fi
 
 # ---- the VMMap summary: totals, and smaps_rollup ---------------------------------------------------
-"$VMSCOPE" map --format types "$hp" >"$W/ty.out" 2>&1
+map --format types "$hp" >"$W/ty.out" 2>&1
 cat >"$W/ty.py" <<'PYEOF'
 import sys
 path, rollup = sys.argv[1], sys.argv[2]
@@ -213,20 +215,20 @@ if [ "$out" = ok ]; then pass "$T: types: every type present, Total = sum of row
 else fail "$T: types" "$out"; fi
 
 # ---- illumos options ---------------------------------------------------------------------------
-"$VMSCOPE" map -r "$hp" >"$W/r.out" 2>&1
+map -r "$hp" >"$W/r.out" 2>&1
 bad=$(awk 'NR > 2 && $1 ~ /^[0-9A-F]+$/ && $3 !~ /^---/ && $3 !~ /R$/' "$W/r.out")
 up() { printf '%016X' "$(($1))"; }
 if [ -z "$bad" ] && grep -q "^$(up "$(key reserve)") " "$W/r.out" && grep -q "^$(up "$(key noreserve)") .* rw--R " "$W/r.out" &&
 	! grep -q "^$(up "$(key private)") " "$W/r.out"; then
 	pass "$T: -r: only PROT_NONE and MAP_NORESERVE ranges (R in Mode)"
 else fail "$T: -r" "$bad"; fi
-"$VMSCOPE" map -S "$hp" >"$W/S.out" 2>&1
+map -S "$hp" >"$W/S.out" 2>&1
 pr=$(grep "^$(up "$(key private)") " "$W/S.out")
 if echo "$pr" | grep -qE '^[0-9A-F]{16} +64 +- +64 rw--- '; then pass "$T: -S: a touched private mapping is commit-charged (ac) for its size"
 else fail "$T: -S commit" "$pr"; fi
-a0=$("$VMSCOPE" map -x "$hp" -q 2>/dev/null | head -1) # procps -x is untouched by the illumos options
-sa=$("$VMSCOPE" map -x -S "$hp" | grep "^$(up "$(key shanon)") " | awk '{print $4}')
-sb=$("$VMSCOPE" map -x -S -a "$hp" | grep "^$(up "$(key shanon)") " | awk '{print $4}')
+a0=$(map -x "$hp" -q 2>/dev/null | head -1) # procps -x is untouched by the illumos options
+sa=$(map -x -S "$hp" | grep "^$(up "$(key shanon)") " | awk '{print $4}')
+sb=$(map -x -S -a "$hp" | grep "^$(up "$(key shanon)") " | awk '{print $4}')
 if [ "$sa" = - ] && [ "$sb" = 64 ] && [ "$a0" = "$hp:   ${PRIV[*]} $RT/views $N" ]; then
 	pass "$T: -a counts shared anonymous memory as Anon (64 kB), not without"
 else fail "$T: -a" "without:$sa with:$sb"; fi
@@ -237,8 +239,8 @@ nodes=$(ls -d /sys/devices/system/node/node* 2>/dev/null | sed 's/.*node//' | tr
 if [ ! -r "/proc/$hp/numa_maps" ]; then
 	echo "SKIP: $T: -L -- this kernel has no numa_maps (CONFIG_NUMA off)"
 else
-	"$VMSCOPE" map -L "$hp" >"$W/L.out" 2>&1
-	VMSCOPE_NUMA_PER_PAGE=1 "$VMSCOPE" map -L "$hp" >"$W/Lp.out" 2>&1
+	map -L "$hp" >"$W/L.out" 2>&1
+	VMSCOPE_NUMA_PER_PAGE=1 map -L "$hp" >"$W/Lp.out" 2>&1
 	got=$(awk 'NR > 2 && $1 ~ /^[0-9A-F]+$/ && $4 != "-" { print $4 }' "$W/L.out" "$W/Lp.out" | sort -u | tr '\n' ' ')
 	kb() { awk 'NR > 2 && $1 ~ /^[0-9A-F]+$/ && $4 == '"$2"' { s += $2 } END { print s + 0 }' "$1"; }
 	bad=""
@@ -252,14 +254,14 @@ else
 	rows=$(awk 'NR > 2 && $1 ~ /^[0-9A-F]+$/ { s += $2 } END { print s }' "$W/Lp.out")
 	if [ -z "$bad" ] && [ "$total" = "$rows" ] && [ -n "$got" ] && [ -z "$(echo " $got" | tr ' ' '\n' | grep -vxF -f <(echo "$nodes" | tr ' ' '\n') | grep .)" ]; then
 		pass "$T: -L: nodes { $got} of { $nodes}; per node kB = numa_maps' (by count and page by page); rows sum to the total"
-	else fail "$T: -L" "nodes { $got} of { $nodes}; $bad total=$total rows=$rows"; fi
+	else fail "$T: -L" "nodes { $got} of { $nodes}; $bad total=$total rows=$rows; $(head -c 300 "$W/L.out")"; fi
 fi
 
 # -s: the THP region is one 2M run when the kernel gave it huge pages.
 thp=$(key thp)
 mode=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
 ahp=$(awk -v a="$(printf '%x' "$thp")" '$1 ~ "^"a"-" { f = 1; next } f && /^AnonHugePages:/ { print $2; exit }' "/proc/$hp/smaps")
-"$VMSCOPE" map -s "$hp" >"$W/s.out" 2>&1
+map -s "$hp" >"$W/s.out" 2>&1
 row=$(grep "^$(up "$thp") " "$W/s.out")
 if [ "$mode" = never ] || [ -z "$mode" ]; then
 	echo "SKIP: $T: -s THP -- transparent hugepages are off here ($mode)"
@@ -274,5 +276,5 @@ rows=$(awk 'NR > 2 && $1 ~ /^[0-9A-F]+$/ { s += $2 } END { print s }' "$W/s.out"
 total=$(awk '/^total Kb/ { print $3 }' "$W/s.out")
 [ "$rows" = "$total" ] && pass "$T: -s: runs sum to the total ($total kB)" || fail "$T: -s sums" "$rows != $total"
 
-out=$("$VMSCOPE" map -L --format json "$hp" 2>&1); rc=$?
+out=$(map -L --format json "$hp" 2>&1); rc=$?
 [ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ] && pass "$T: -L with --format json: one line, exit 1" || fail "$T: -L --format json" "rc=$rc $out"

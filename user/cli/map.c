@@ -158,7 +158,8 @@ static const struct argp map_argp = {
 	.parser = map_parse,
 	.args_doc = "PID|NAME|/proc/PID...",
 	.doc = "Print the memory regions of processes. Output is byte-for-byte procps pmap's "
-	       "unless --format says otherwise.\v"
+	       "unless --format says otherwise. vmmap's -resident, -pages, -noCoalesce, "
+	       "-interleaved and -summary are accepted as vmmap spells them.\v"
 	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
 };
 

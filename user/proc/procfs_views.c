@@ -7,6 +7,7 @@
 #include "proc/procfs.h"
 
 #include <ctype.h>
+#include <signal.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -347,6 +348,10 @@ int procfs_read_numa(pid_t pid, struct vms_snapshot *s)
 
 	snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)pid);
 	err = read_file(path, &buf, NULL);
+	if (err == -ENOENT && !kill(pid, 0)) {
+		vms_err("PID %d: no numa_maps (a kernel without NUMA): every node shown as -", (int)pid);
+		return 0;
+	}
 	if (err)
 		return err;
 	err = procfs_parse_numa_maps(buf, s, &bad);

@@ -77,7 +77,6 @@ static void csv_print(FILE *f, const struct vms_snapshot *s, const struct format
 const struct vms_format format_csv = {
 	.name = "csv",
 	.summary = "RFC 4180 CSV, one row per region",
-	.needs = format_needs_threads,
 	.needs_accounting = csv_needs_accounting,
 	.print = csv_print,
 };

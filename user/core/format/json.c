@@ -70,7 +70,6 @@ static void json_print(FILE *f, const struct vms_snapshot *s, const struct forma
 const struct vms_format format_json = {
 	.name = "json",
 	.summary = "one JSON object per process per line",
-	.needs = format_needs_threads,
 	.needs_accounting = json_needs_accounting,
 	.print = json_print,
 };
