@@ -11,6 +11,10 @@ const struct vms_format *const vms_formats[] = {
 	&format_pmap,
 	&format_json,
 	&format_csv,
+	&format_vmmap,
+	&format_vmmap_summary,
+	&format_types,
+	&format_illumos,
 	NULL,
 };
 
@@ -41,4 +45,9 @@ void print_pmap_header(FILE *f, const struct vms_snapshot *s)
 
 	fprintf(f, "%u:   %s\n", (unsigned)s->proc.pid, esc);
 	free(esc);
+}
+
+unsigned format_needs_threads(const struct format_opts *o)
+{
+	return FMT_NEED_THREADS;
 }
