@@ -23,7 +23,7 @@ fi
 # ---- round trip, target stopped --------------------------------------------------------------
 RT=$W/rt
 mkdir -p "$RT" "$W/files"
-private_runtime "$RT" "$HELPERS/regions" ||
+private_runtime "$RT" "$HELPERS/regions" "$HELPERS/views" ||
 	{ fail "$T: setup private runtime" "no dynamic loader found by ldd"; exit 1; }
 start_bg "$W/R.out" "${PRIV[@]}" "$RT/regions" --comm "vmssn$$" --dir "$W/files" all -- $'t\tab' 'ünï'; HR=$BG_PID
 if [ -z "$HR" ] || ! stop_pid "$HR"; then fail "$T: start and stop the regions helper"; exit 1; fi
@@ -32,19 +32,25 @@ if [ -z "$HR" ] || ! stop_pid "$HR"; then fail "$T: start and stop the regions h
 check "$T: snapshot save -o FILE PID writes the file and prints its path" \
 	test -s "$W/r.vms" -a "$(cat "$W/save.out")" = "$W/r.vms" -a ! -s "$W/save.err"
 
-bad=""
-while read -r opts; do
-	# shellcheck disable=SC2086 # opts: a list of options
-	"$VMSCOPE" map "${BE[@]}" $opts "$HR" >"$W/live.txt" 2>&1
-	# shellcheck disable=SC2086
-	"$VMSCOPE" snapshot show $opts "$W/r.vms" >"$W/show.txt" 2>&1
-	# shellcheck disable=SC2086
-	"$VMSCOPE" map $opts "$W/r.vms" >"$W/mapfile.txt" 2>&1
-	if ! cmp -s "$W/live.txt" "$W/show.txt" || ! cmp -s "$W/live.txt" "$W/mapfile.txt"; then
-		bad="$bad [$opts]"
-		diff "$W/live.txt" "$W/show.txt" | head -n 4 | cut -c1-160 | sed 's/^/    /'
-	fi
-done <<'OPTS'
+# same_as_live PID FILE: every option set below (stdin) prints the same from FILE as live
+same_as_live() {
+	local opts bad="" n=0
+	while read -r opts; do
+		n=$((n + 1))
+		# shellcheck disable=SC2086 # opts: a list of options
+		"$VMSCOPE" map "${BE[@]}" $opts "$1" >"$W/live.txt" 2>&1
+		# shellcheck disable=SC2086
+		"$VMSCOPE" snapshot show $opts "$2" >"$W/show.txt" 2>&1
+		# shellcheck disable=SC2086
+		"$VMSCOPE" map $opts "$2" >"$W/mapfile.txt" 2>&1
+		if ! cmp -s "$W/live.txt" "$W/show.txt" || ! cmp -s "$W/live.txt" "$W/mapfile.txt"; then
+			bad="$bad [$opts]"
+			diff "$W/live.txt" "$W/show.txt" | head -n 4 | cut -c1-160 | sed 's/^/    /'
+		fi
+	done
+	SAME_N=$n SAME_BAD=$bad
+}
+same_as_live "$HR" "$W/r.vms" <<'OPTS'
 -q
 -x
 -X
@@ -61,11 +67,45 @@ done <<'OPTS'
 -F csv
 -x -F csv
 -X -F csv
+--format vmmap
+--format types
+-x -S
 OPTS
-if [ -z "$bad" ]; then
-	pass "$T: snapshot show (and map FILE.vms) prints what map printed live, in 17 option sets"
+if [ -z "$SAME_BAD" ]; then
+	pass "$T: snapshot show (and map FILE.vms) prints what map printed live, in $SAME_N option sets"
 else
-	fail "$T: snapshot show prints what map printed live" "differs with:$bad"
+	fail "$T: snapshot show prints what map printed live" "differs with:$SAME_BAD"
+fi
+
+# the seed tools' views, on a helper with threads (their stacks), arenas, THP, shared anon
+start_bg "$W/V.out" "${PRIV[@]}" "$RT/views" 3; HV=$BG_PID
+if [ -n "$HV" ] && stop_pid "$HV"; then
+	"$VMSCOPE" snapshot save "${BE[@]}" -o "$W/v.vms" "$HV" >/dev/null 2>"$W/vsave.err"
+	same_as_live "$HV" "$W/v.vms" <<'OPTS'
+--format vmmap
+--format vmmap -resident -interleaved
+--format vmmap -pages -noCoalesce
+--format vmmap-summary
+--format types
+-S
+-x -S -a
+-r
+-L
+-x -L
+-s
+-x -s
+-F json
+-X -F csv
+-XX
+OPTS
+	if [ -z "$SAME_BAD" ] && [ ! -s "$W/vsave.err" ]; then
+		pass "$T: the views (vmmap, types, illumos -L -s -S -r -a) print from the file as live, $SAME_N option sets"
+	else
+		fail "$T: the views print from the file as live" "differs with:$SAME_BAD $(head -c 200 "$W/vsave.err")"
+	fi
+	kill -CONT "$HV"
+else
+	fail "$T: start and stop the views helper"
 fi
 "$VMSCOPE" map "${BE[@]}" "$HR" >"$W/live.txt"
 "$VMSCOPE" snapshot show "$W/r.vms" >"$W/show.txt"

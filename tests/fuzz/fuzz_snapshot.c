@@ -15,6 +15,19 @@
 #include "core/util.h"
 #include "snapshot/file.h"
 
+/* fuzz_first_control(), but for the bytes of allow (the vmmap legend's tabs, CSV's CRLF) */
+static long first_control_but(const char *s, size_t n, const char *allow)
+{
+	long at = fuzz_first_control(s, n);
+
+	while (at >= 0 && strchr(allow, s[at])) {
+		long next = fuzz_first_control(s + at + 1, n - (size_t)at - 1);
+
+		at = next < 0 ? -1 : at + 1 + next;
+	}
+	return at;
+}
+
 static void print_all(const struct vms_snapshot *s)
 {
 	static const enum pmap_mode modes[] = { PMAP_DEFAULT, PMAP_EXTENDED, PMAP_DEVICE, PMAP_X, PMAP_XX };
@@ -32,6 +45,35 @@ static void print_all(const struct vms_snapshot *s)
 	fuzz_out_close(&out);
 	FUZZ_CHECK(fuzz_first_control(out.buf, out.len) < 0, "pmap output holds a control byte");
 	fuzz_out_free(&out);
+
+	/* every other format (the views read the runs and threads a file brings), twice: plain,
+	 * and with their options (-x -L -s -S -a, -resident -pages -interleaved) */
+	for (int i = 0; vms_formats[i]; i++) {
+		const struct vms_format *f = vms_formats[i];
+
+		if (f == &format_pmap || f == &format_json)
+			continue;
+		for (int k = 0; k < 2; k++) {
+			struct format_state fs = { 0 };
+			long bad;
+
+			format_opts_init(&o);
+			if (k) {
+				o.mode = PMAP_EXTENDED;
+				o.il_lgroup = o.il_pagesize = o.il_swap = o.il_shared_anon = true;
+				o.vm_resident = o.vm_pages = o.vm_interleaved = true;
+			}
+			fuzz_out_open(&out);
+			f->print(out.f, s, &o, &fs);
+			if (f->finish)
+				f->finish(out.f, &o, &fs);
+			fuzz_out_close(&out);
+			bad = first_control_but(out.buf, out.len, f == &format_csv ? "\r" : "\t");
+			FUZZ_CHECK(bad < 0, "%s output holds a control byte 0x%02x at %ld", f->name,
+				   bad < 0 ? 0 : (unsigned char)out.buf[bad], bad);
+			fuzz_out_free(&out);
+		}
+	}
 
 	format_opts_init(&o);
 	o.full = true;

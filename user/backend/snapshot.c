@@ -20,6 +20,33 @@ static void drop_accounting(struct vms_snapshot *s)
 	s->has_acct = false;
 }
 
+/* What a live backend leaves out when not asked: threads (a format that classifies without
+ * them labels stacks otherwise), NUMA and page-size runs. */
+static void drop_extras(struct vms_snapshot *s, unsigned flags)
+{
+	if (!(flags & BACKEND_THREADS)) {
+		free(s->threads);
+		s->threads = NULL;
+		s->n_threads = 0;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		struct vms_region *r = &s->regions[i];
+
+		if (!(flags & BACKEND_NUMA)) {
+			free(r->numa);
+			r->numa = NULL;
+			r->n_numa = 0;
+			r->numa_exact = false;
+		}
+		if (!(flags & BACKEND_PAGESIZES)) {
+			free(r->psize);
+			r->psize = NULL;
+			r->n_psize = 0;
+			r->psize_exact = false;
+		}
+	}
+}
+
 static int snapshot_available(const char **why)
 {
 	*why = "it reads saved snapshot files only (give FILE, without --backend)";
@@ -47,6 +74,7 @@ static int snapshot_read(const struct vms_target *t, struct vms_snapshot *s, uns
 	}
 	if (!(flags & BACKEND_ACCOUNTING))
 		drop_accounting(s);
+	drop_extras(s, flags);
 	return 0;
 }
 

@@ -93,7 +93,9 @@ static const struct argp save_argp = {
 static int save_one(const char *cmd, const struct vms_target *t, const struct save_args *a,
 		    const char *path)
 {
-	unsigned flags = BACKEND_ACCOUNTING | BACKEND_ACCT_IF_ANY | (a->faults ? BACKEND_FAULTS : 0);
+	/* everything any format may ask for, so that each prints from the file as it did live */
+	unsigned flags = BACKEND_ACCOUNTING | BACKEND_ACCT_IF_ANY | BACKEND_THREADS | BACKEND_NUMA |
+			 BACKEND_PAGESIZES | (a->faults ? BACKEND_FAULTS : 0);
 	struct vms_snapshot s;
 	char why[256], name[256];
 	int rc;
@@ -214,7 +216,8 @@ static int export_cmd(int argc, char **argv)
 	if (r)
 		return r;
 	snapshot_init(&s);
-	r = cli_read_target("snapshot export", &t, "auto", BACKEND_ACCOUNTING | BACKEND_ACCT_IF_ANY, &s);
+	r = cli_read_target("snapshot export", &t, "auto", BACKEND_ACCOUNTING | BACKEND_ACCT_IF_ANY |
+			    BACKEND_THREADS | BACKEND_NUMA | BACKEND_PAGESIZES, &s);
 	if (!r) {
 		if (!s.meta)
 			snapmeta_fill_live(&s, false);

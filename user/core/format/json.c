@@ -65,6 +65,29 @@ static void json_full_head(struct json_writer *w, const struct vms_snapshot *s)
 	json_arr_end(w);
 }
 
+/* {"exact": bool, "runs": [["0xSTART", "0xEND", VALUE or null], ...]} */
+static void json_full_runs(struct json_writer *w, const char *key, const struct vms_run *runs,
+			   uint32_t n, bool exact)
+{
+	json_key(w, key);
+	json_obj_begin(w);
+	json_kv_bool(w, "exact", exact);
+	json_key(w, "runs");
+	json_arr_begin(w);
+	for (uint32_t i = 0; i < n; i++) {
+		json_arr_begin(w);
+		json_hex(w, runs[i].start);
+		json_hex(w, runs[i].end);
+		if (runs[i].value == VMS_RUN_NONE)
+			json_null(w);
+		else
+			json_u64(w, runs[i].value);
+		json_arr_end(w);
+	}
+	json_arr_end(w);
+	json_obj_end(w);
+}
+
 static void json_full_region(struct json_writer *w, const struct vms_snapshot *s,
 			     const struct vms_region *r)
 {
@@ -82,6 +105,10 @@ static void json_full_region(struct json_writer *w, const struct vms_snapshot *s
 	json_kv_u64(w, "faults_read", r->faults_read);
 	json_kv_u64(w, "faults_write", r->faults_write);
 	json_kv_u64(w, "faults_exec", r->faults_exec);
+	if (r->numa)
+		json_full_runs(w, "numa", r->numa, r->n_numa, r->numa_exact);
+	if (r->psize)
+		json_full_runs(w, "page_sizes", r->psize, r->n_psize, r->psize_exact);
 }
 
 static void json_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "util.h"
 
 enum { REC_HEAD = 1, REC_PROC = 2, REC_KEY = 3, REC_THREAD = 4, REC_REGION = 5 };
@@ -24,7 +25,8 @@ enum { K_NAME = 1, K_IS_KB };
 enum { T_TID = 1, T_SP, T_LOW, T_HIGH };
 enum { R_START = 1, R_END, R_OFFSET, R_INODE, R_DEV_MAJOR, R_DEV_MINOR, R_PERMS, R_NAME,
        R_ACCT, R_VMFLAGS, R_FAULTS_MIN, R_FAULTS_MAJ, R_FAULTS_READ, R_FAULTS_WRITE,
-       R_FAULTS_EXEC };
+       R_FAULTS_EXEC, R_NUMA, R_PSIZE };
+#define MAX_RUNS (1u << 24)
 
 /* ---- buffers and the header ------------------------------------------------------------- */
 
@@ -156,6 +158,22 @@ static void field_str(struct vms_buf *b, unsigned tag, const char *s)
 		field_bytes(b, tag, s, strlen(s));
 }
 
+/* Runs (NUMA nodes, page sizes): exact (0/1), then start, end, value of each (VMS_RUN_NONE is
+ * UINT64_MAX: ten bytes, rare). tmp: a scratch buffer. */
+static void field_runs(struct vms_buf *b, struct vms_buf *tmp, unsigned tag, const struct vms_run *runs,
+		       uint32_t n, bool exact)
+{
+	tmp->len = 0;
+	put_varint(tmp, exact);
+	for (uint32_t i = 0; i < n; i++) {
+		put_varint(tmp, runs[i].start);
+		put_varint(tmp, runs[i].end);
+		put_varint(tmp, runs[i].value);
+	}
+	field_bytes(b, tag, tmp->p, tmp->len);
+	tmp->len = 0;
+}
+
 /* A record: its body is built in a scratch buffer, then framed. */
 static void record(struct vms_buf *out, unsigned tag, struct vms_buf *body)
 {
@@ -236,6 +254,10 @@ void snap_encode(const struct vms_snapshot *s, struct vms_buf *out)
 			field_u64(&b, R_FAULTS_WRITE, r->faults_write);
 		if (r->faults_exec)
 			field_u64(&b, R_FAULTS_EXEC, r->faults_exec);
+		if (r->numa)
+			field_runs(&b, &acct, R_NUMA, r->numa, r->n_numa, r->numa_exact);
+		if (r->psize)
+			field_runs(&b, &acct, R_PSIZE, r->psize, r->n_psize, r->psize_exact);
 		record(out, REC_REGION, &b);
 	}
 	buf_free(&b);
@@ -353,7 +375,11 @@ static int dec_head(struct dec *d, struct cur *c, struct vms_snapmeta *m, uint64
 
 	while ((r = next_tlv(c, &tag, &f)) == 0) {
 		switch (tag) {
-		case H_BACKEND: r = val_str(d, &f, 64, &m->backend); break;
+		case H_BACKEND:
+			r = val_str(d, &f, 64, &m->backend);
+			if (!r && strspn(m->backend, WORD_CHARS "-") != strlen(m->backend))
+				r = bad(d, "the backend's name is not a word");
+			break;
 		case H_BOOT_ID: r = val_str(d, &f, 64, &m->boot_id); break;
 		case H_KERNEL: r = val_str(d, &f, 1024, &m->kernel); break;
 		case H_HOSTNAME: r = val_str(d, &f, 256, &m->hostname); break;
@@ -497,11 +523,45 @@ static int dec_acct(struct dec *d, const struct cur *f, struct vms_region *r)
 	return c.p == c.end ? 0 : bad(d, "more accounting values than keys");
 }
 
+/* Runs as the /proc readers build them: exact ones ascend without overlap inside the region;
+ * amounts all start at the region's start and end inside it. The formats rely on it. */
+static int dec_runs(struct dec *d, const struct cur *f, const struct vms_region *r,
+		    struct vms_run **runs, uint32_t *n, bool *exact)
+{
+	struct cur c = *f;
+	uint64_t ex, cap = 1;
+	size_t room = (size_t)(f->end - f->p) / 3 + 1;
+
+	if (*runs)
+		return bad(d, "runs given twice");
+	if (get_varint(&c, &ex) || ex > 1)
+		return bad(d, "malformed runs");
+	*exact = ex;
+	while (cap < room && cap < MAX_RUNS)
+		cap *= 2; /* a power of two: what run_add() expects of a full array */
+	*runs = xmalloc(cap * sizeof(**runs));
+	while (c.p < c.end) {
+		struct vms_run x;
+
+		if (*n >= MAX_RUNS || get_varint(&c, &x.start) || get_varint(&c, &x.end) ||
+		    get_varint(&c, &x.value))
+			return bad(d, "malformed runs");
+		if (x.start >= x.end || x.start < r->start || x.end > r->end ||
+		    (!ex && x.start != r->start) ||
+		    (ex && *n && x.start < (*runs)[*n - 1].end))
+			return bad(d, "a run outside its region or out of order");
+		(*runs)[(*n)++] = x;
+	}
+	return 0;
+}
+
 static int dec_region(struct dec *d, struct cur *c)
 {
 	struct vms_snapshot *s = d->s;
 	struct vms_region *r = snapshot_add(s);
-	bool have_start = false, have_end = false, have_perms = false;
+	bool have_start = false, have_end = false, have_perms = false, have_numa = false,
+	     have_psize = false;
+	struct cur numa = { 0 }, psize = { 0 };
 	uint64_t tag, v;
 	struct cur f;
 	int rc;
@@ -533,6 +593,8 @@ static int dec_region(struct dec *d, struct cur *c)
 		case R_FAULTS_READ: rc = val_u64(d, &f, &r->faults_read); break;
 		case R_FAULTS_WRITE: rc = val_u64(d, &f, &r->faults_write); break;
 		case R_FAULTS_EXEC: rc = val_u64(d, &f, &r->faults_exec); break;
+		case R_NUMA: numa = f; have_numa = true; break;
+		case R_PSIZE: psize = f; have_psize = true; break;
 		default: rc = 0;
 		}
 		if (rc)
@@ -542,6 +604,11 @@ static int dec_region(struct dec *d, struct cur *c)
 		return bad(d, "malformed record");
 	if (!have_start || !have_end || !have_perms)
 		return bad(d, "start, end or permissions missing");
+	/* the runs once the region's bounds are known, whatever the order of the fields */
+	if (have_numa && dec_runs(d, &numa, r, &r->numa, &r->n_numa, &r->numa_exact))
+		return -EINVAL;
+	if (have_psize && dec_runs(d, &psize, r, &r->psize, &r->n_psize, &r->psize_exact))
+		return -EINVAL;
 	if (r->end <= r->start)
 		return bad(d, "end 0x%llx not above start 0x%llx", (unsigned long long)r->end,
 			   (unsigned long long)r->start);
@@ -626,6 +693,14 @@ int snap_decode(const uint8_t *p, size_t len, struct vms_snapshot *s, char *why,
 		return -EINVAL;
 	}
 	s->backend = m->backend ? m->backend : "";
+	if (s->proc.cmdline) {
+		/* as procfs_render_cmdline() gives it live: escaped for this locale (idempotent:
+		 * the same text when saved in this locale), so no format prints a control byte */
+		char *esc = vms_escape_dup(s->proc.cmdline, strlen(s->proc.cmdline), VMS_ESC_CMDLINE);
+
+		free(s->proc.cmdline);
+		s->proc.cmdline = esc;
+	}
 	return 0;
 }
 

@@ -238,6 +238,40 @@ static int keys_threads(struct imp *im, const struct json_val *root, struct vms_
 	return 0;
 }
 
+/* {"exact": bool, "runs": [["0xSTART", "0xEND", VALUE or null], ...]}; the codec checks them */
+static int runs(struct imp *im, const struct json_val *o, const char *k, struct vms_run **out,
+		uint32_t *n, bool *exact)
+{
+	const struct json_val *v = json_get(o, k), *a;
+	size_t cap = 1;
+	int err;
+
+	if (!v)
+		return 0;
+	if (v->type != JSON_OBJ || get_bool(im, v, "exact", exact))
+		return ifail(im, k, "is not {\"exact\": ..., \"runs\": [...]}");
+	a = get_arr(im, v, "runs", true, &err);
+	if (err)
+		return err;
+	if (a->n > (1u << 24))
+		return ifail(im, k, "has too many runs");
+	while (cap < a->n)
+		cap *= 2; /* a power of two, as run_add() expects */
+	*out = xcalloc(cap, sizeof(**out));
+	for (size_t i = 0; i < a->n; i++) {
+		const struct json_val *e = &a->items[i];
+		struct vms_run *x = &(*out)[i];
+
+		if (e->type != JSON_ARR || e->n != 3 || json_hex_of(&e->items[0], &x->start) ||
+		    json_hex_of(&e->items[1], &x->end) ||
+		    (e->items[2].type == JSON_NULL ? (x->value = VMS_RUN_NONE, 0)
+						   : json_u64_of(&e->items[2], &x->value)))
+			return ifail(im, k, "holds a run that is not [\"0x...\", \"0x...\", N or null]");
+		(*n)++;
+	}
+	return 0;
+}
+
 static int region(struct imp *im, const struct json_val *o, struct vms_snapshot *s)
 {
 	struct vms_region *r = snapshot_add(s);
@@ -276,6 +310,9 @@ static int region(struct imp *im, const struct json_val *o, struct vms_snapshot 
 	    get_u64(im, o, "faults_read", false, UINT64_MAX, &r->faults_read) ||
 	    get_u64(im, o, "faults_write", false, UINT64_MAX, &r->faults_write) ||
 	    get_u64(im, o, "faults_exec", false, UINT64_MAX, &r->faults_exec))
+		return -EINVAL;
+	if (runs(im, o, "numa", &r->numa, &r->n_numa, &r->numa_exact) ||
+	    runs(im, o, "page_sizes", &r->psize, &r->n_psize, &r->psize_exact))
 		return -EINVAL;
 	acct = get_arr(im, o, "acct", false, &err);
 	if (err)
