@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,24 @@ static void codec_round_trip(void **state)
 		assert_non_null(strstr(why, "corrupt snapshot"));
 		assert_null(strchr(why, '\n'));
 	}
+	buf_free(&b);
+	snapshot_free(&s);
+}
+
+static void cmdline_escaped_on_load(void **state)
+{
+	struct vms_snapshot s, t;
+	struct vms_buf b = { 0 };
+	char why[200];
+
+	sample(&s);
+	free(s.proc.cmdline);
+	s.proc.cmdline = xstrdup("evil \x1b[2J \xc2\x9b x"); /* ESC and a C1 CSI in a file */
+	snap_encode(&s, &b);
+	snapshot_init(&t);
+	assert_int_equal(snap_decode(b.p, b.len, &t, why, sizeof(why)), 0);
+	assert_string_equal(t.proc.cmdline, "evil ?[2J ? x");
+	snapshot_free(&t);
 	buf_free(&b);
 	snapshot_free(&s);
 }
@@ -318,9 +337,13 @@ static void strscan_streams(void **state)
 
 int main(void)
 {
+	/* a loaded cmdline is escaped for the locale (as a live one): UTF-8 passes in a UTF-8 one */
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(codec_round_trip),
 		cmocka_unit_test(codec_skips_unknown_tags),
+		cmocka_unit_test(cmdline_escaped_on_load),
 		cmocka_unit_test(header_bounds),
 		cmocka_unit_test(json_reader_is_strict),
 		cmocka_unit_test(import_of_export),
