@@ -2,12 +2,14 @@
 """Compares `vmscope map --format json CORE` with `vmscope map --format json --backend procfs PID`
 taken just before the dump (tests/e2e/core_files.sh), for every column a core holds:
 
-  core_check.py WRITER LIVE.json SMAPS CORE.json HELPER_OUT TIDS [LABEL]
+  core_check.py WRITER LIVE.json SMAPS CORE.json HELPER_OUT TIDS LIVE.il CORE.il [LABEL]
     WRITER      kernel (core_pattern) or gdb (gcore)
     SMAPS       /proc/PID/smaps taken with LIVE.json (VmFlags: what gdb leaves out)
     HELPER_OUT  core_threads' "main TID" / "thread TID LOW HIGH" lines (without "thread" lines:
                 each sp in an anonymous writable region)
     TIDS        /proc/PID/task's entries, space-separated
+    LIVE.il, CORE.il  `map -F illumos` of the live process and of the core: the view that labels
+                each thread's stack ([ stack tid=N ]) from the snapshot's threads
 
 What a core holds, and so what is compared (README "Core files"):
   - regions: the kernel writes a segment for every VMA: the same list, bounds equal. gdb leaves
@@ -20,16 +22,17 @@ What a core holds, and so what is compared (README "Core files"):
   - name: equal for files; [stack], [vdso] and [vsyscall] equal; other anonymous names
     ([heap], [vvar], [anon:x]) are not in a core: "".
   - pid, comm; cmdline: the kernel's pr_psargs holds its first 79 bytes, gdb's argv[0].
-  - threads: the tids of /proc/PID/task, the main thread first, each sp in that thread's stack.
+  - threads (NT_PRSTATUS): the stacks the illumos view labels with their tids are the live ones,
+    for every tid of /proc/PID/task, each inside that thread's own stack bounds.
 Prints one "PASS: ..." or "FAIL: ..." line per check.
 """
 import json
 import sys
 
-writer, live_path, smaps_path, core_path, helper_path, tids_arg = sys.argv[1:7]
+writer, live_path, smaps_path, core_path, helper_path, tids_arg, live_il, core_il = sys.argv[1:9]
 live = json.load(open(live_path))
 core = json.load(open(core_path))
-tag = "core (%s%s)" % (writer, ", " + sys.argv[7] if len(sys.argv) > 7 else "")
+tag = "core (%s%s)" % (writer, ", " + sys.argv[9] if len(sys.argv) > 9 else "")
 failed = False
 
 
@@ -111,24 +114,34 @@ for line in open(helper_path):
         main = int(f[1])
     elif f and f[0] == "thread":
         stacks[int(f[1])] = (int(f[2], 16), int(f[3], 16))
-threads = core.get("threads", [])
+
+
+def stack_labels(path):  # {region start: "[ stack ]" or "[ stack tid=N ]"}
+    out = {}
+    for line in open(path, errors="surrogateescape"):
+        if "[ stack" in line:
+            out[int(line.split()[0], 16)] = line[line.index("[ stack"):].strip()
+    return out
+
+
+live_st, core_st = stack_labels(live_il), stack_labels(core_il)
 tids = sorted(int(t) for t in tids_arg.split())
-check("threads: the tids of /proc/PID/task", sorted(t["tid"] for t in threads) == tids,
-      "%s / %s" % ([t["tid"] for t in threads], tids))
-check("threads: the main thread first", bool(threads) and threads[0]["tid"] == main)
+core_tids = sorted([main] + [int(v[len("[ stack tid="):-2]) for v in core_st.values() if "tid=" in v])
+check("threads: the stacks labelled with their tids are the live ones", core_st == live_st,
+      "core %s / live %s" % (sorted(core_st.items())[:4], sorted(live_st.items())[:4]))
+check("threads: a stack for every tid of /proc/PID/task", core_tids == tids, "%s / %s" % (core_tids, tids))
 stack = [r for r in core["regions"] if r["name"] == "[stack]"]
 wrong = []
-for t in threads:
-    sp = int(t["sp"], 16) if t["sp"] else 0
-    if t["tid"] == main:
-        ok = len(stack) == 1 and int(stack[0]["start"], 16) <= sp < int(stack[0]["end"], 16)
-    elif t["tid"] in stacks:
-        lo, hi = stacks[t["tid"]]
-        ok = lo <= sp < hi
-    else:  # a helper that does not say where its stacks are: an anonymous writable region
-        ok = any(int(r["start"], 16) <= sp < int(r["end"], 16) and r["perm"][1] == "w" and
-                 not r["name"] for r in core["regions"])
+for start, label in core_st.items():
+    r = [x for x in core["regions"] if int(x["start"], 16) == start][0]
+    lo, hi = int(r["start"], 16), int(r["end"], 16)
+    if "tid=" not in label:
+        ok = len(stack) == 1 and stack[0] is r
+    else:
+        tid = int(label[len("[ stack tid="):-2])
+        slo, shi = stacks.get(tid, (lo, hi))  # without bounds from the helper: its region
+        ok = lo < shi and slo < hi
     if not ok:
-        wrong.append("tid %d sp %#x" % (t["tid"], sp))
-check("threads: each stack pointer in its own thread's stack", not wrong and threads, "; ".join(wrong))
+        wrong.append("%s at %#x" % (label, start))
+check("threads: each labelled stack is that thread's own", not wrong and core_st, "; ".join(wrong))
 sys.exit(1 if failed else 0)

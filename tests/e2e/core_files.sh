@@ -35,15 +35,17 @@ start_helper() {
 snap_live() {
 	"$VMSCOPE" map -F json --backend procfs "$pid" >"$1/live.json"
 	"$VMSCOPE" map --backend procfs "$pid" >"$1/live.pmap"
+	"$VMSCOPE" map -F illumos --backend procfs "$pid" >"$1/live.il"
 	cat "/proc/$pid/smaps" >"$1/smaps"
 	tids=$(ls "/proc/$pid/task" | tr '\n' ' ')
 	grep -q '^main ' "$1/out" || echo "main $pid" >>"$1/out"
 }
 
 compare() { # compare WRITER DIR CORE [LABEL]
-	if "$VMSCOPE" map -F json "$3" >"$2/$1.json" 2>"$2/$1.err"; then
+	if "$VMSCOPE" map -F json "$3" >"$2/$1.json" 2>"$2/$1.err" &&
+	   "$VMSCOPE" map -F illumos "$3" >"$2/$1.il" 2>>"$2/$1.err"; then
 		python3 "$here/core_check.py" "$1" "$2/live.json" "$2/smaps" "$2/$1.json" "$2/out" "$tids" \
-			${4:+"$4"}
+			"$2/live.il" "$2/$1.il" ${4:+"$4"}
 	else
 		fail "core ($1): vmscope map -F json CORE" "$(head -n 2 "$2/$1.err")"
 	fi
@@ -149,6 +151,18 @@ EOF
 	"$VMSCOPE" map -d "$kcore" >"$d/d.txt"
 	check "core: -d: files '-', anonymous 000:00000" \
 		awk '/libc/ { f = ($5 == "-") } /\[ stack \]/ { a = ($5 == "000:00000") } END { exit !(f && a) }' "$d/d.txt"
+	# the seed tools' views: sizes, never a made-up accounting
+	"$VMSCOPE" map -F types "$kcore" >"$d/types.txt"
+	check "core: types view: Committed ... Locked WS are '-', Size and Blocks known" \
+		awk '$1 == "Total" { ok = $2 > 0 && $3 == "-" && $9 == "-" && $10 > 10 } END { exit !ok }' "$d/types.txt"
+	"$VMSCOPE" map -F vmmap --resident "$kcore" >"$d/vmmap.txt"
+	check "core: vmmap -resident: footprint, RSDNT, DIRTY, SWAP and SM are absent" \
+		grep -q '^Physical footprint: *-$' "$d/vmmap.txt"
+	check "core: vmmap -resident: every row's accounting is '-'" \
+		awk '/^(__TEXT|Stack) .*[[]/ { n++; if ($0 !~ /K +- +- +-[]] .* SM=[?][?][?]/) bad++ } END { exit !(n > 2 && !bad) }' "$d/vmmap.txt"
+	"$VMSCOPE" map -F vmmap-summary "$kcore" >"$d/vsum.txt"
+	check "core: vmmap-summary: RESIDENT, DIRTY, SWAPPED are '-'" \
+		awk '$1 == "TOTAL" { ok = $3 == "-" && $4 == "-" && $5 == "-" } END { exit !ok }' "$d/vsum.txt"
 	"$VMSCOPE" map -x -F json "$kcore" >"$d/x.json"
 	check "core: JSON -x: rss_kb, pss_kb, dirty_kb... null; file dev and inode null" python3 -c '
 import json, sys

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "backend/backend.h"
 #include "elfcore/elfcore.h"
@@ -37,6 +38,13 @@ static int core_snapshot(const struct vms_target *t, struct vms_snapshot *s, uns
 		snprintf(backend_file_why, sizeof(backend_file_why), "%s", why);
 	if (!err && (flags & BACKEND_ACCOUNTING))
 		core_acct_absent(s);
+	if (!err && !(flags & BACKEND_THREADS)) {
+		/* as a live backend: threads only for the views that ask (they label stacks) */
+		free(s->threads);
+		s->threads = NULL;
+		s->n_threads = 0;
+	}
+	/* NUMA and page-size runs: a core has none (left NULL: not collected) */
 	return err;
 }
 
