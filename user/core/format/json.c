@@ -31,6 +31,8 @@ static void json_full_head(struct json_writer *w, const struct vms_snapshot *s)
 		json_kv_bool(w, "has_faults", m->has_faults);
 	}
 	json_kv_bool(w, "has_acct", s->has_acct);
+	if (s->acct_absent) /* a core file's: keys without values */
+		json_kv_bool(w, "acct_absent", true);
 	json_kv_bool(w, "fault_access", s->fault_access);
 	json_obj_end(w);
 	json_key(w, "proc");
