@@ -181,6 +181,30 @@ assert len(rows) > 10 and all(r["rss_kb"] == "" and r["dirty_kb"] == "" for r in
 assert all((r["dev"], r["inode"]) == ("", "") for r in rows if r["name"].startswith("/"))
 assert all(r["size_kb"] != "" for r in rows)
 ' "$d/x.csv"
+	# snapshot save CORE: the saved file shows what the core does, in every format; export ->
+	# import keeps it; diff against it shows nothing changed and no accounting
+	if "$VMSCOPE" snapshot save -o "$d/core.vms" "$kcore" >/dev/null 2>"$d/save.err"; then
+		bad=""
+		for o in "" -x -d -X "-F json" "-F csv" "-F vmmap --resident" "-F types" "-F illumos -x"; do
+			# shellcheck disable=SC2086
+			"$VMSCOPE" map $o "$kcore" >"$d/a.txt" 2>&1
+			# shellcheck disable=SC2086
+			"$VMSCOPE" map $o "$d/core.vms" >"$d/b.txt" 2>&1
+			cmp -s "$d/a.txt" "$d/b.txt" || bad="$bad [${o:-default}]"
+		done
+		check "core: snapshot save CORE shows as the core in every format${bad:+ (differ:$bad)}" [ -z "$bad" ]
+		"$VMSCOPE" snapshot export "$d/core.vms" >"$d/core.export.json" &&
+			"$VMSCOPE" snapshot import "$d/core.export.json" -o "$d/core2.vms" >/dev/null 2>&1
+		"$VMSCOPE" map -x "$d/core2.vms" >"$d/b2.txt" 2>&1
+		"$VMSCOPE" map -x "$d/core.vms" >"$d/a2.txt" 2>&1
+		check "core: snapshot export -> import keeps what a core does not know" \
+			cmp -s "$d/a2.txt" "$d/b2.txt"
+		"$VMSCOPE" diff "$kcore" "$d/core.vms" >"$d/diff.txt" 2>&1
+		check "core: diff CORE SNAPSHOT: nothing changed, accounting '-'" \
+			awk 'NR == 2 { ok = /^0 added, 0 removed/ } $1 == "total" { t = $5 == "-" && $8 == "-" } END { exit !(ok && t) }' "$d/diff.txt"
+	else
+		fail "core: snapshot save CORE" "$(head -n 2 "$d/save.err")"
+	fi
 	out=$("$VMSCOPE" map --backend core "$kcore" 2>&1 | head -n 1)
 	check "core: --backend core CORE reads it" [ "$out" = "$(head -n 1 "$d/core.pmap")" ]
 fi
