@@ -114,7 +114,7 @@ $(POISON_HDRS):
 	$(Q)echo '#error "libvmscope-core must build without libbpf and BPF headers (Makefile: core)"' >$@
 
 # Every user object may include a skeleton; rebuild all of them when any BPF source changes.
-$(OUTPUT)/user/%.o: user/%.c $(SKELS) $(wildcard user/*.h user/*/*.h bpf/*.h) | check-deps
+$(OUTPUT)/user/%.o: user/%.c $(SKELS) $(wildcard user/*.h user/*/*.h user/*/*/*.h bpf/*.h) | check-deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

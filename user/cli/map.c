@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend/backend.h"
 #include "cli/args.h"
@@ -17,13 +18,14 @@
 struct map_args {
 	struct format_opts fmt;
 	int x, X, d;
+	int color;		/* -1 auto (a terminal and no NO_COLOR), 0 --no-color, 1 --color */
 	const char *format;
 	const char *backend;
 	char **targets;
 	int n_targets;
 };
 
-enum { OPT_FAULTS = 0x100 };
+enum { OPT_FAULTS = 0x100, OPT_NO_COLOR, OPT_COLOR };
 
 static const struct argp_option map_options[] = {
 	{ "extended", 'x', NULL, 0, "Show RSS and dirty kB per mapping", 0 },
@@ -34,9 +36,11 @@ static const struct argp_option map_options[] = {
 	{ "use-kernel-name", 'k', NULL, 0, "Show the kernel's names ([heap], [vdso], [anon:x])", 0 },
 	{ "range", 'A', "LOW[,HIGH]", 0, "Only mappings overlapping [LOW,HIGH] (hex)", 0 },
 	{ NULL, 'r', NULL, OPTION_HIDDEN, "Ignored (SunOS compatibility)", 0 },
-	{ "format", 'F', "FMT", 0, "pmap (default), json or csv", 1 },
+	{ "format", 'F', "FMT", 0, "pmap (default), json, csv, svg, html or picture ('help' lists them)", 1 },
 	{ "backend", 'B', "NAME", 0, "auto (default: the live model if started, else procfs), bpf, procfs or bpf-iter", 1 },
 	{ "faults", OPT_FAULTS, NULL, 0, "Add minor/major page faults per region (needs 'vmscope start --faults')", 1 },
+	{ "no-color", OPT_NO_COLOR, NULL, 0, "--format picture: no colours (the default off a terminal, or with NO_COLOR set)", 1 },
+	{ "color", OPT_COLOR, NULL, 0, "--format picture: colours even off a terminal (e.g. for less -R)", 1 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }
 };
@@ -69,6 +73,8 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 	case 'F': a->format = arg; break;
 	case 'B': a->backend = arg; break;
 	case OPT_FAULTS: a->fmt.faults = true; break;
+	case OPT_NO_COLOR: a->color = 0; break;
+	case OPT_COLOR: a->color = 1; break;
 	case ARGP_KEY_ARG:
 		a->targets = xrealloc(a->targets, (a->n_targets + 1) * sizeof(*a->targets));
 		a->targets[a->n_targets++] = arg;
@@ -81,7 +87,7 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 		if (a->fmt.faults && (a->d || a->X) && !strcmp(a->format, "pmap"))
 			return cli_fail(state, "map: --faults adds columns to the default and -x tables only "
 					"(or use --format json or csv)");
-		if (!a->n_targets)
+		if (!a->n_targets && strcmp(a->format, "help"))
 			return cli_fail(state, "map: no process given (want PID, NAME or /proc/PID)");
 		break;
 	default:
@@ -190,7 +196,7 @@ out:
 
 int cmd_map(int argc, char **argv)
 {
-	struct map_args a = { .format = "pmap", .backend = "auto" };
+	struct map_args a = { .format = "pmap", .backend = "auto", .color = -1 };
 	const struct vms_format *fmt;
 	const struct vms_backend *be;
 	struct format_state st = { 0 };
@@ -209,6 +215,12 @@ int cmd_map(int argc, char **argv)
 		goto out;
 	a.fmt.mode = a.x ? PMAP_EXTENDED : a.d ? PMAP_DEVICE : a.X == 1 ? PMAP_X
 		   : a.X == 2 ? PMAP_XX : PMAP_DEFAULT;
+	if (!strcmp(a.format, "help")) {
+		for (const struct vms_format *const *f = vms_formats; *f; f++)
+			printf("%-10s %s\n", (*f)->name, (*f)->summary);
+		r = VMS_EXIT_OK;
+		goto out;
+	}
 	fmt = format_find(a.format);
 	if (!fmt) {
 		vms_err("map: unknown format '%s' (%s)", a.format,
@@ -239,6 +251,9 @@ int cmd_map(int argc, char **argv)
 		}
 	}
 	a.fmt.shm_minor = procfs_shm_minor();
+	/* https://no-color.org: a NO_COLOR that is set and not empty turns colours off */
+	a.fmt.color = a.color == 1 || (a.color == -1 && isatty(STDOUT_FILENO) &&
+				       !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]));
 
 	/* Every target first: as in procps, an impossible PID is a usage error (exit 1, no table).
 	 * After that the exit codes are pmap's too: 42 (not found) and 1 (failed) ORed, 43 for both. */

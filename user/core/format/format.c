@@ -9,6 +9,9 @@ const struct vms_format *const vms_formats[] = {
 	&format_pmap,
 	&format_json,
 	&format_csv,
+	&format_svg,
+	&format_html,
+	&format_picture,
 	NULL,
 };
 

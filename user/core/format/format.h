@@ -23,6 +23,7 @@ struct format_opts {
 	bool faults;		/* --faults: fault counts per region */
 	uint64_t range_low;	/* -A LOW[,HIGH]; everything when not given */
 	uint64_t range_high;
+	bool color;		/* --format picture: ANSI colours (a terminal, no --no-color/NO_COLOR) */
 	unsigned shm_minor;	/* device minor of SysV shm segments (procps labels them shmid=) */
 };
 
@@ -50,6 +51,8 @@ extern const struct vms_format *const vms_formats[];
 const struct vms_format *format_find(const char *name);
 
 extern const struct vms_format format_pmap, format_json, format_csv;
+/* The pictures of the address space (picture.h). */
+extern const struct vms_format format_svg, format_html, format_picture;
 
 /* Shared helpers. */
 void format_opts_init(struct format_opts *o);
