@@ -61,6 +61,10 @@ static const char script[] =
 	"  rows.forEach(function(r){b.appendChild(r);});\n"
 	" });});\n"
 	"});\n"
+	/* #sort=N (ascending) or #sort=-N (descending): column N sorted on load, for links */
+	"var m=/^#sort=(-?)(\\d+)$/.exec(location.hash);\n"
+	"if(m)each(document.querySelectorAll('table.regions'),function(t){\n"
+	" var th=t.tHead.rows[0].cells[+m[2]];if(th){th.click();if(m[1])th.click();}});\n"
 	"each(document.querySelectorAll('section.proc'),function(sec){\n"
 	" function sel(i,from){\n"
 	"  each(sec.querySelectorAll('.sel'),function(e){e.classList.remove('sel');});\n"
