@@ -181,6 +181,20 @@ test-kernels:
 bench: all tests-build
 	$(Q)VMSCOPE=$(abspath $(BIN)) OUTPUT=$(abspath $(OUTPUT)) bench/run.sh
 
+# `make install [PREFIX=/usr/local] [DESTDIR=staging]`: the binary and the man page.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+.PHONY: install uninstall
+install: $(BIN)
+	$(call msg,INSTALL,$(DESTDIR)$(BINDIR)/vmscope $(DESTDIR)$(MANDIR)/man1/vmscope.1)
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(Q)install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/vmscope
+	$(Q)install -m 0644 vmscope.1 $(DESTDIR)$(MANDIR)/man1/vmscope.1
+
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/vmscope $(DESTDIR)$(MANDIR)/man1/vmscope.1
+
 clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT_BASE) vmscope
