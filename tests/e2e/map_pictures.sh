@@ -12,6 +12,8 @@
 #   with a section each.
 # - picture: a border per boundary labelled with its address; colours on a terminal (a pty from
 #   script(1)) only, not with NO_COLOR or --no-color, always with --color; no raw control byte.
+# The pictures are formats (any backend gives them); the procfs backend is named, so that a live
+# model another test pinned meanwhile does not change what is compared with /proc.
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/lib.sh"
@@ -290,19 +292,19 @@ PYEOF
 # ---- SVG ----------------------------------------------------------------------------------------
 for v in HA HE HX; do
 	p=${!v}
-	"$VMSCOPE" map -F svg "$p" >"$W/$v.svg" 2>"$W/err"
+	"$VMSCOPE" map -B procfs -F svg "$p" >"$W/$v.svg" 2>"$W/err"
 	check "$T: svg $v: exit 0" [ $? = 0 ]
 	if xmllint --noout "$W/$v.svg" 2>"$W/xmllint.err"; then pass "$T: svg $v: xmllint accepts it"
 	else fail "$T: svg $v: xmllint accepts it" "$(head -c 300 "$W/xmllint.err")"; fi
 	python3 "$W/check.py" svg "$T: svg $v" "$W/$v.svg" "$p"
 done
-"$VMSCOPE" map -F svg "$HA" "$HE" "$HX" >"$W/all.svg" 2>"$W/err"
+"$VMSCOPE" map -B procfs -F svg "$HA" "$HE" "$HX" >"$W/all.svg" 2>"$W/err"
 check "$T: svg of 3 PIDs: one document" [ "$(grep -c '<?xml' "$W/all.svg")" = 1 ]
 xmllint --noout "$W/all.svg" 2>/dev/null && pass "$T: svg of 3 PIDs: xmllint accepts it" ||
 	fail "$T: svg of 3 PIDs: xmllint accepts it"
 python3 "$W/check.py" svg "$T: svg of 3 PIDs" "$W/all.svg" "$HA" "$HE" "$HX"
 # -x adds the resident overlay (from smaps), -A a range: still valid
-"$VMSCOPE" map -F svg -x -A "$(awk -F'[- ]' 'NR == 3 { print $1 }' "/proc/$HA/maps")," "$HA" >"$W/x.svg" 2>/dev/null
+"$VMSCOPE" map -B procfs -F svg -x -A "$(awk -F'[- ]' 'NR == 3 { print $1 }' "/proc/$HA/maps")," "$HA" >"$W/x.svg" 2>/dev/null
 grep -q 'class="vres"' "$W/x.svg" && xmllint --noout "$W/x.svg" 2>/dev/null &&
 	pass "$T: svg -x -A: resident overlay, valid" || fail "$T: svg -x -A: resident overlay, valid"
 
@@ -315,9 +317,9 @@ chrome() {
 		--disable-extensions --disable-background-networking --disable-sync \
 		--disable-component-update --mute-audio --hide-scrollbars "$@" </dev/null 2>>"$W/chrome.err"
 }
-"$VMSCOPE" map -F html "$HA" >"$W/A.html" 2>"$W/err"
+"$VMSCOPE" map -B procfs -F html "$HA" >"$W/A.html" 2>"$W/err"
 check "$T: html A: exit 0" [ $? = 0 ]
-"$VMSCOPE" map -F html "$HA" "$HE" "$HX" >"$W/all.html" 2>"$W/err"
+"$VMSCOPE" map -B procfs -F html "$HA" "$HE" "$HX" >"$W/all.html" 2>"$W/err"
 check "$T: html of 3 PIDs: exit 0" [ $? = 0 ]
 start=$(date +%s%N)
 rm -f "$W/A.png"
@@ -334,7 +336,7 @@ else fail "$T: two Chromium runs and their checks in $ms ms" "$(tail -n 3 "$W/ch
 
 # ---- picture ------------------------------------------------------------------------------------
 nl=$(wc -l <"/proc/$HA/maps")
-"$VMSCOPE" map -F picture "$HA" >"$W/A.pic" 2>"$W/err"
+"$VMSCOPE" map -B procfs -F picture "$HA" >"$W/A.pic" 2>"$W/err"
 check "$T: picture A: exit 0" [ $? = 0 ]
 if python3 - "$W/A.pic" "/proc/$HA/maps" <<'PYEOF'; then
 import re, sys
@@ -353,17 +355,17 @@ PYEOF
 else
 	fail "$T: picture A: borders at every boundary" "$(head -n 12 "$W/A.pic")"
 fi
-script -qc "\"$VMSCOPE\" map -F picture $HA" /dev/null </dev/null >"$W/tty.pic" 2>&1
+script -qc "\"$VMSCOPE\" map -B procfs -F picture $HA" /dev/null </dev/null >"$W/tty.pic" 2>&1
 check "$T: picture on a tty: coloured" grep -q $'\033\\[48;5;' "$W/tty.pic"
-NO_COLOR=1 script -qc "\"$VMSCOPE\" map -F picture $HA" /dev/null </dev/null >"$W/tty.pic" 2>&1
+NO_COLOR=1 script -qc "\"$VMSCOPE\" map -B procfs -F picture $HA" /dev/null </dev/null >"$W/tty.pic" 2>&1
 check "$T: picture on a tty with NO_COLOR: plain" test "$(grep -c $'\033' "$W/tty.pic")" = 0
-script -qc "\"$VMSCOPE\" map -F picture --no-color $HA" /dev/null </dev/null >"$W/tty.pic" 2>&1
+script -qc "\"$VMSCOPE\" map -B procfs -F picture --no-color $HA" /dev/null </dev/null >"$W/tty.pic" 2>&1
 check "$T: picture on a tty with --no-color: plain" test "$(grep -c $'\033' "$W/tty.pic")" = 0
-"$VMSCOPE" map -F picture --color "$HA" >"$W/c.pic" 2>&1
+"$VMSCOPE" map -B procfs -F picture --color "$HA" >"$W/c.pic" 2>&1
 check "$T: picture --color off a tty: coloured" grep -q $'\033\\[48;5;' "$W/c.pic"
 for loc in C C.UTF-8; do
 	for p in "$HE" "$HX" "$HA"; do
-		LC_ALL=$loc "$VMSCOPE" map -F picture "$p" >"$W/e.pic" 2>/dev/null
+		LC_ALL=$loc "$VMSCOPE" map -B procfs -F picture "$p" >"$W/e.pic" 2>/dev/null
 		if python3 - "$W/e.pic" "$loc" <<'PYEOF'; then
 import sys
 d = open(sys.argv[1], "rb").read()
