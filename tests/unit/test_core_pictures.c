@@ -286,7 +286,8 @@ static void html_doc(void **state)
 	assert_int_equal(count(t, "<table class=\"regions\""), 2);
 	assert_int_equal(count(t, "<tr data-row="), 12);
 	assert_int_equal(count(t, "<g class=\"vr\" data-row="), 12);
-	assert_non_null(strstr(t, "<h2>PID 101: /opt/p &lt;b&gt;&amp;amp; &quot;x&quot;</h2>"));
+	assert_non_null(strstr(t, "<h2 title=\"/opt/p &lt;b&gt;&amp;amp; &quot;x&quot;\">PID 101: "
+				  "/opt/p &lt;b&gt;&amp;amp; &quot;x&quot;</h2>"));
 	/* self-contained: nothing to fetch (the only URL is the SVG namespace's name) */
 	assert_null(strstr(t, "src="));
 	assert_null(strstr(t, "<link"));

@@ -21,14 +21,15 @@ static const char css[] =
 	"header p{margin:4px 0 0;color:#afb8c1;font-size:12px}"
 	"section.proc{margin:16px 20px;padding:14px 16px;background:#fff;border:1px solid #d0d7de;"
 	"border-radius:6px}"
-	"section.proc h2{margin:0 0 2px;font-size:15px;font-weight:600;word-break:break-all}"
+	"section.proc h2{margin:0 0 2px;font-size:15px;font-weight:600;white-space:nowrap;overflow:hidden;"
+	"text-overflow:ellipsis}"
 	"p.sum{margin:0 0 10px;color:#57606a}"
 	".cols{display:flex;gap:18px;align-items:flex-start}"
 	".pic{flex:none;max-height:calc(100vh - 40px);overflow:auto;position:sticky;top:8px;"
 	"border:1px solid #d8dee4;border-radius:4px;background:#fff}"
 	".tbl{flex:1;min-width:0;max-height:calc(100vh - 40px);overflow:auto;border:1px solid #d8dee4;"
 	"border-radius:4px}"
-	"table{border-collapse:collapse;width:100%;font-size:12px}"
+	"table{border-collapse:collapse;width:max-content;min-width:100%;font-size:12px}"
 	"th{position:sticky;top:0;background:#eaeef2;text-align:left;padding:5px 8px;cursor:pointer;"
 	"user-select:none;white-space:nowrap;border-bottom:1px solid #d0d7de}"
 	"th:hover{background:#dde3ea}"
@@ -37,7 +38,7 @@ static const char css[] =
 	"td{padding:3px 7px;border-bottom:1px solid #eef1f4;white-space:nowrap}"
 	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
 	"td.m{font-family:ui-monospace,monospace}"
-	"td.name{max-width:24em;overflow:hidden;text-overflow:ellipsis}"
+	"td.name{white-space:normal;overflow-wrap:anywhere;max-width:40em}"
 	"tbody tr:hover{background:#f3f6f9}"
 	"tbody tr.sel{background:#fff8c5}"
 	".sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;"
@@ -160,9 +161,13 @@ static void html_print(FILE *f, const struct vms_snapshot *s, const struct forma
 	size_t pic_len = 0;
 	double w, h, lh;
 
-	fprintf(d->body, "<section class=\"proc\" id=\"pid-%d\">\n<h2>PID %d: ", (int)s->proc.pid,
-		(int)s->proc.pid);
-	markup_text(d->body, s->proc.cmdline ? s->proc.cmdline : s->proc.comm, 0);
+	const char *cmd = s->proc.cmdline ? s->proc.cmdline : s->proc.comm;
+
+	/* one line: a long command line is cut, whole in the tooltip */
+	fprintf(d->body, "<section class=\"proc\" id=\"pid-%d\">\n<h2 title=\"", (int)s->proc.pid);
+	markup_text(d->body, cmd, 0);
+	fprintf(d->body, "\">PID %d: ", (int)s->proc.pid);
+	markup_text(d->body, cmd, 200);
 	fputs("</h2>\n<p class=\"sum\">", d->body);
 	pic_summary(d->body, s, it, n);
 	fputs("</p>\n<div class=\"cols\">\n", d->body);
