@@ -303,6 +303,14 @@ check "$T: svg of 3 PIDs: one document" [ "$(grep -c '<?xml' "$W/all.svg")" = 1 
 xmllint --noout "$W/all.svg" 2>/dev/null && pass "$T: svg of 3 PIDs: xmllint accepts it" ||
 	fail "$T: svg of 3 PIDs: xmllint accepts it"
 python3 "$W/check.py" svg "$T: svg of 3 PIDs" "$W/all.svg" "$HA" "$HE" "$HX"
+# a PID that is not there: pmap's exit code, and still one valid document that says so
+"$VMSCOPE" map -B procfs -F svg 2147483646 >"$W/none.svg" 2>/dev/null
+rc=$?
+if [ "$rc" = 42 ] && xmllint --noout "$W/none.svg" 2>/dev/null && grep -q 'no process could be read' "$W/none.svg"; then
+	pass "$T: svg of a missing PID: exit 42, a valid document saying so"
+else
+	fail "$T: svg of a missing PID: exit 42, a valid document saying so" "rc $rc"
+fi
 # -x adds the resident overlay (from smaps), -A a range: still valid
 "$VMSCOPE" map -B procfs -F svg -x -A "$(awk -F'[- ]' 'NR == 3 { print $1 }' "/proc/$HA/maps")," "$HA" >"$W/x.svg" 2>/dev/null
 grep -q 'class="vres"' "$W/x.svg" && xmllint --noout "$W/x.svg" 2>/dev/null &&
