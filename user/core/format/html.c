@@ -182,7 +182,6 @@ static void html_print(FILE *f, const struct vms_snapshot *s, const struct forma
 	lh = pic_svg_legend(NULL, &legend, s->has_acct, 0, 0, w - 16);
 	fprintf(d->body, "<div class=\"pic\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
 		"height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">\n", w, h + lh + 10, w, h + lh + 10);
-	pic_svg_defs(d->body);
 	pic_svg_legend(d->body, &legend, s->has_acct, 8, 8, w - 16);
 	fprintf(d->body, "<g transform=\"translate(0,%.1f)\">\n", lh + 6);
 	fwrite(pic_buf, 1, pic_len, d->body);
@@ -209,6 +208,11 @@ static void html_finish(FILE *f, const struct format_opts *o, struct format_stat
 	fputs("</h1><p>vmscope map --format html: the address space of each process, drawn to a "
 	      "log scale (high addresses at the top; hover for the /proc/PID/maps line, click to "
 	      "select), beside its regions (click a column to sort)</p></header>\n", f);
+	/* the drawings' pattern and style, once for all (ids are unique in a page) */
+	fputs("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"0\" height=\"0\" "
+	      "style=\"position:absolute\" aria-hidden=\"true\">\n", f);
+	pic_svg_defs(f);
+	fputs("</svg>\n", f);
 	if (d && d->len)
 		fwrite(d->buf, 1, d->len, f);
 	else
