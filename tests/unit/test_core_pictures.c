@@ -258,6 +258,7 @@ static void svg_doc(void **state)
 	assert_int_equal(count(t, "<?xml"), 1);
 	assert_int_equal(count(t, "</svg>"), 1);
 	assert_int_equal(count(t, "<g class=\"vproc\""), 3);
+	assert_int_equal(count(t, "id=\"vms-free\""), 1);
 	assert_non_null(strstr(t, "<title>vmscope: PID 100 (c&lt;&amp;&gt;&quot;&#39;100), PID 101 "));
 	assert_non_null(strstr(t, "translate(1560.0,0.0)"));
 	free(t);
@@ -283,6 +284,7 @@ static void html_doc(void **state)
 	assert_non_null(strstr(t, "<title>vmscope: PID 100 (c&lt;&amp;&gt;&quot;&#39;100), PID 101 "
 				  "(c&lt;&amp;&gt;&quot;&#39;101)</title>"));
 	assert_int_equal(count(t, "<section class=\"proc\""), 2);
+	assert_int_equal(count(t, "id=\"vms-free\""), 1); /* ids are unique in a page */
 	assert_int_equal(count(t, "<table class=\"regions\""), 2);
 	assert_int_equal(count(t, "<tr data-row="), 12);
 	assert_int_equal(count(t, "<g class=\"vr\" data-row="), 12);
