@@ -101,9 +101,10 @@ else
 	fail "$T: every command, option and format of the binary is in the page" "see above"
 fi
 
-# make install / uninstall into a staging dir
+# make install / uninstall into a staging dir (a make of its own, not the jobs of the one that
+# runs the suite)
 D=$W/stage
-if make -s -C "$here/.." install DESTDIR="$D" PREFIX=/usr SANITIZE="${SANITIZE:-}" >"$W/make.out" 2>&1 &&
+if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$here/.." install DESTDIR="$D" PREFIX=/usr SANITIZE="${SANITIZE:-}" >"$W/make.out" 2>&1 &&
 	[ -x "$D/usr/bin/vmscope" ] && cmp -s "$PAGE" "$D/usr/share/man/man1/vmscope.1" &&
 	"$D/usr/bin/vmscope" --version >/dev/null; then
 	pass "$T: make install DESTDIR PREFIX=/usr: bin/vmscope and share/man/man1/vmscope.1"
@@ -112,6 +113,6 @@ else
 fi
 MANPAGER=cat man -l "$D/usr/share/man/man1/vmscope.1" </dev/null 2>/dev/null | grep -q '^NAME' &&
 	pass "$T: the installed page renders" || fail "$T: the installed page renders"
-make -s -C "$here/.." uninstall DESTDIR="$D" PREFIX=/usr SANITIZE="${SANITIZE:-}" >/dev/null 2>&1
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$here/.." uninstall DESTDIR="$D" PREFIX=/usr SANITIZE="${SANITIZE:-}" >/dev/null 2>&1
 check "$T: make uninstall removes both" [ -z "$(find "$D" -type f 2>/dev/null)" ]
 exit 0
