@@ -251,6 +251,10 @@ static void svg_doc(void **state)
 	assert_non_null(strstr(t, ">0x000000400000<"));	/* boundary labels */
 	assert_non_null(strstr(t, ">Heap</text>"));		/* the legend */
 	assert_null(strstr(t, ">Guard</text>"));		/* only what is drawn */
+	/* the summary bar: mapped bytes by type, in the legend's order (216K in all) */
+	assert_non_null(strstr(t, "<title>Image: 12K, 5.6% of the mapped space</title>"));
+	assert_true(strstr(t, ">Image: ") < strstr(t, ">Heap: 132K, 61.1% of the mapped space<"));
+	assert_true(strstr(t, ">Heap: ") < strstr(t, ">Stack: 64K, "));
 	free(t);
 
 	/* several processes: one document, a column each */

@@ -32,6 +32,8 @@ struct pic_color {
 /* The colour of a kind. A kind this table does not know yet (the classifier may grow) still gets
  * a colour, one of a few spares chosen by its name, and its own name as its label. */
 const struct pic_color *pic_color(const char *kind);
+/* Whether the table has a colour of its own for kind. */
+bool pic_known(const char *kind);
 /* The table itself, for legends in a fixed order (NULL-terminated; "free" is last). */
 extern const struct pic_color pic_colors[];
 

@@ -39,6 +39,11 @@ static int known_index(const char *kind)
 	return -1;
 }
 
+bool pic_known(const char *kind)
+{
+	return known_index(kind) >= 0;
+}
+
 const struct pic_color *pic_color(const char *kind)
 {
 	static __thread struct pic_color other;

@@ -16,7 +16,7 @@
 enum { COL_W = 780, ADDR_X = 122, BAR_X = 128, BAR_W = 150, SIZE_X = 334, PERM_X = 342,
        NAME_X = 380, NAME_CHARS = 64, HEAD_H = 48, MARGIN = 16 };
 /* Beside html's table, which has the full names: a narrower drawing without a heading. */
-enum { HTML_COL_W = 560, HTML_NAME_CHARS = 26, HTML_HEAD_H = 10 };
+enum { HTML_COL_W = 560, HTML_NAME_CHARS = 26, HTML_HEAD_H = 6 };
 
 /* Heights (see picture.h): a page is one line of text, each doubling adds 2.5 px to a region
  * and 0.75 px to a gap. */
@@ -106,6 +106,65 @@ static void draw_gap(FILE *f, const struct pic_item *it, double y, double h)
 	fputs("</text></g>\n", f);
 }
 
+struct type_total {
+	const char *kind;
+	uint64_t bytes;
+};
+
+/* One part of the summary bar, at *x (moved past it). */
+static void summary_part(FILE *f, const struct type_total *t, uint64_t total, double *x,
+			 double y, double width)
+{
+	const struct pic_color *c = pic_color(t->kind);
+	double w = width * (double)t->bytes / (double)total;
+	char size[32];
+
+	pic_size(size, sizeof(size), t->bytes);
+	fprintf(f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"10\" fill=\"%s\"><title>",
+		BAR_X + *x, y, w, c->fill);
+	markup_text(f, c->label, 40);
+	fprintf(f, ": %s, %.1f%% of the mapped space</title></rect>\n", size,
+		100.0 * (double)t->bytes / (double)total);
+	*x += w;
+}
+
+/* VMMap's summary graph: one bar, the mapped bytes split by type (the legend's order, then the
+ * kinds this table does not know), each part titled with its type, size and share. Free space
+ * is not in it. Returns the height it took. */
+static double summary_bar(FILE *f, const struct pic_item *it, size_t n, double y, double width)
+{
+	struct type_total t[24];
+	size_t nt = 0;
+	uint64_t total = 0;
+	double x = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+
+		if (it[i].what != PIC_REGION)
+			continue;
+		for (k = 0; k < nt && strcmp(t[k].kind, it[i].kind); k++)
+			;
+		if (k == ARRAY_SIZE(t))
+			k--; /* more kinds than any classifier has: the last one takes the rest */
+		else if (k == nt)
+			t[nt++] = (struct type_total){ it[i].kind, 0 };
+		t[k].bytes += it[i].end - it[i].start;
+		total += it[i].end - it[i].start;
+	}
+	if (!total)
+		return 0;
+	for (size_t j = 0; pic_colors[j].kind; j++)
+		for (size_t k = 0; k < nt; k++)
+			if (!strcmp(t[k].kind, pic_colors[j].kind))
+				summary_part(f, &t[k], total, &x, y, width);
+	for (size_t k = 0; k < nt; k++)
+		if (!pic_known(t[k].kind))
+			summary_part(f, &t[k], total, &x, y, width);
+	fprintf(f, "<text class=\"va\" x=\"%d\" y=\"%.1f\">by type</text>\n", ADDR_X, y + 8.5);
+	return 22;
+}
+
 void pic_svg_process(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
 		     double x, double y, bool for_html, struct pic_legend *l, double *w, double *h)
 {
@@ -126,6 +185,7 @@ void pic_svg_process(FILE *f, const struct vms_snapshot *s, const struct format_
 		pic_summary(f, s, it, n);
 		fputs("</text>\n", f);
 	}
+	cy += summary_bar(f, it, n, cy, (for_html ? HTML_COL_W : COL_W) - BAR_X - 16);
 	if (n)
 		addr_label(f, cy, it[0].end);
 	for (size_t i = 0; i < n; i++) {
