@@ -339,7 +339,9 @@ static void picture_plain(void **state)
 		"                   | p                                Image       r--p      4K |\n"
 		"    0x000000400000 +-----------------------------------------------------------+\n"
 		"                   :                         free 4.0M                         :\n"
-		"    0x000000000000 +-----------------------------------------------------------+\n");
+		"    0x000000000000 +-----------------------------------------------------------+\n"
+		"\n"
+		"by type:  Image 12K  Shareable 4K  Heap 132K  Stack 64K  System 4K\n");
 	/* -p: the path (in the C locale each byte that is not ASCII is a '?') */
 	o.show_path = true;
 	t = render("picture", &o, 2);
@@ -356,10 +358,11 @@ static void picture_colours(void **state)
 	format_opts_init(&o);
 	o.color = true;
 	t = render("picture", &o, 1);
-	/* the heap's tile on its colour, reset before the border; a legend at the end */
+	/* the heap's tile on its colour, reset before the border; the types in colour at the end */
 	assert_non_null(strstr(t, "|\033[48;5;209m\033[38;5;16m [heap] "));
 	assert_non_null(strstr(t, "\033[0m|\n"));
-	assert_non_null(strstr(t, "\033[48;5;209m  \033[0m Heap  "));
+	assert_non_null(strstr(t, "\nby type:  \033[48;5;141m  \033[0m Image 12K  "));
+	assert_non_null(strstr(t, "  \033[48;5;209m  \033[0m Heap 132K  "));
 	/* the name's own escape stays escaped */
 	assert_null(strstr(t, "\033[2J"));
 	free(t);

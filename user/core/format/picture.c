@@ -3,8 +3,9 @@
  * --format picture: the address space as procmap's vertical tiles, in a terminal. One tile per
  * region, high addresses at the top, each border labelled with its address; a tile is 1 to 4
  * lines high by log2 of its size (picture.h), a gap one line of ':' with its size. 80 columns.
- * On a terminal (o->color) each tile is filled with its type's colour (ANSI 256), with a legend
- * at the end; without colours each tile names its type. Names are escaped (escape.h).
+ * Each tile names its type; on a terminal (o->color) it is also filled with the type's colour
+ * (ANSI 256). The mapped bytes by type follow the tiles (the legend, in colour). Names are
+ * escaped (escape.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -125,31 +126,33 @@ static void gap(FILE *f, const struct format_opts *o, const struct pic_item *it)
 	row(f, o->color ? "\033[2m" : NULL, text, pad + len, true);
 }
 
-static void legend(FILE *f, const struct pic_legend *l)
+/* The mapped bytes by type, after the tiles (on a terminal each type after its colour: the
+ * legend). */
+static void by_type(FILE *f, const struct format_opts *o, const struct pic_item *it, size_t n)
 {
-	int col = 0;
+	struct pic_type_total t[PIC_MAX_TYPES];
+	size_t nt = pic_type_totals(it, n, t);
+	int col = 8;
 
-	fputs("\n", f);
-	for (size_t i = 0; pic_colors[i].kind && i < ARRAY_SIZE(l->known); i++) {
-		if (!l->known[i])
-			continue;
-		if (col + (int)strlen(pic_colors[i].label) + 5 > 80) {
-			fputc('\n', f);
-			col = 0;
-		}
-		fprintf(f, "\033[48;5;%dm  \033[0m %s  ", pic_colors[i].ansi, pic_colors[i].label);
-		col += (int)strlen(pic_colors[i].label) + 5;
-	}
-	for (size_t j = 0; j < l->n_other; j++) {
-		char kind[64];
-		int w = fit(kind, sizeof(kind), l->other[j], 20);
+	if (!nt)
+		return;
+	fputs("\nby type:", f);
+	for (size_t k = 0; k < nt; k++) {
+		const struct pic_color *c = pic_color(t[k].kind);
+		char label[96], size[32];
+		int w = fit(label, sizeof(label), c->label, 20);
 
-		if (col + w + 5 > 80) {
-			fputc('\n', f);
-			col = 0;
+		pic_size(size, sizeof(size), t[k].bytes);
+		w += 1 + (int)strlen(size) + (o->color ? 3 : 0) + 2;
+		if (col + w > 80) {
+			fputs("\n        ", f);
+			col = 8;
 		}
-		fprintf(f, "\033[48;5;%dm  \033[0m %s  ", pic_color(l->other[j])->ansi, kind);
-		col += w + 5;
+		fputs("  ", f);
+		if (o->color)
+			fprintf(f, "\033[48;5;%dm  \033[0m ", c->ansi);
+		fprintf(f, "%s %s", label, size);
+		col += w;
 	}
 	fputc('\n', f);
 }
@@ -163,7 +166,6 @@ static void picture_print(FILE *f, const struct vms_snapshot *s, const struct fo
 			  struct format_state *st)
 {
 	const char **kinds = region_kinds(s);
-	struct pic_legend l = { 0 };
 	struct pic_item *it;
 	size_t n = pic_items(s, o, kinds, &it);
 
@@ -179,12 +181,9 @@ static void picture_print(FILE *f, const struct vms_snapshot *s, const struct fo
 			tile(f, s, o, &it[i]);
 		else
 			gap(f, o, &it[i]);
-		pic_legend_add(&l, it[i].kind);
 		border(f, it[i].start);
 	}
-	if (o->color && n)
-		legend(f, &l);
-	pic_legend_free(&l);
+	by_type(f, o, it, n);
 	free(it);
 	free(kinds);
 }

@@ -54,6 +54,14 @@ size_t pic_items(const struct vms_snapshot *s, const struct format_opts *o, cons
 /* The largest free gap, and the sum of the regions' sizes, over items. */
 void pic_totals(const struct pic_item *it, size_t n, uint64_t *mapped, uint64_t *largest_free);
 
+/* The mapped bytes of each type over items, in pic_colors' order and then the kinds it does not
+ * know (as they came); out holds PIC_MAX_TYPES. Returns the count. Free space is not a type here. */
+enum { PIC_MAX_TYPES = 24 };
+struct pic_type_total {
+	const char *kind;
+	uint64_t bytes;
+};
+size_t pic_type_totals(const struct pic_item *it, size_t n, struct pic_type_total *out);
 /* "412 regions, 1.2G mapped, largest free block 26.8T, from procfs" (plain ASCII). */
 void pic_summary(FILE *f, const struct vms_snapshot *s, const struct pic_item *it, size_t n);
 /* floor(log2(bytes / 4096)), 0 for a page or less. */

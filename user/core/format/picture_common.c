@@ -119,6 +119,35 @@ size_t pic_items(const struct vms_snapshot *s, const struct format_opts *o, cons
 	return n;
 }
 
+size_t pic_type_totals(const struct pic_item *it, size_t n, struct pic_type_total *out)
+{
+	struct pic_type_total t[PIC_MAX_TYPES];
+	size_t nt = 0, no = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+
+		if (it[i].what != PIC_REGION)
+			continue;
+		for (k = 0; k < nt && strcmp(t[k].kind, it[i].kind); k++)
+			;
+		if (k == PIC_MAX_TYPES)
+			k--; /* more kinds than any classifier has: the last one takes the rest */
+		else if (k == nt)
+			t[nt++] = (struct pic_type_total){ it[i].kind, 0 };
+		t[k].bytes += it[i].end - it[i].start;
+	}
+	/* the table's order, then the kinds it does not know in the order they came */
+	for (size_t j = 0; pic_colors[j].kind; j++)
+		for (size_t k = 0; k < nt; k++)
+			if (!strcmp(t[k].kind, pic_colors[j].kind))
+				out[no++] = t[k];
+	for (size_t k = 0; k < nt; k++)
+		if (!pic_known(t[k].kind))
+			out[no++] = t[k];
+	return no;
+}
+
 void pic_totals(const struct pic_item *it, size_t n, uint64_t *mapped, uint64_t *largest_free)
 {
 	*mapped = *largest_free = 0;

@@ -106,13 +106,8 @@ static void draw_gap(FILE *f, const struct pic_item *it, double y, double h)
 	fputs("</text></g>\n", f);
 }
 
-struct type_total {
-	const char *kind;
-	uint64_t bytes;
-};
-
 /* One part of the summary bar, at *x (moved past it). */
-static void summary_part(FILE *f, const struct type_total *t, uint64_t total, double *x,
+static void summary_part(FILE *f, const struct pic_type_total *t, uint64_t total, double *x,
 			 double y, double width)
 {
 	const struct pic_color *c = pic_color(t->kind);
@@ -133,34 +128,17 @@ static void summary_part(FILE *f, const struct type_total *t, uint64_t total, do
  * is not in it. Returns the height it took. */
 static double summary_bar(FILE *f, const struct pic_item *it, size_t n, double y, double width)
 {
-	struct type_total t[24];
-	size_t nt = 0;
+	struct pic_type_total t[PIC_MAX_TYPES];
+	size_t nt = pic_type_totals(it, n, t);
 	uint64_t total = 0;
 	double x = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		size_t k;
-
-		if (it[i].what != PIC_REGION)
-			continue;
-		for (k = 0; k < nt && strcmp(t[k].kind, it[i].kind); k++)
-			;
-		if (k == ARRAY_SIZE(t))
-			k--; /* more kinds than any classifier has: the last one takes the rest */
-		else if (k == nt)
-			t[nt++] = (struct type_total){ it[i].kind, 0 };
-		t[k].bytes += it[i].end - it[i].start;
-		total += it[i].end - it[i].start;
-	}
+	for (size_t k = 0; k < nt; k++)
+		total += t[k].bytes;
 	if (!total)
 		return 0;
-	for (size_t j = 0; pic_colors[j].kind; j++)
-		for (size_t k = 0; k < nt; k++)
-			if (!strcmp(t[k].kind, pic_colors[j].kind))
-				summary_part(f, &t[k], total, &x, y, width);
 	for (size_t k = 0; k < nt; k++)
-		if (!pic_known(t[k].kind))
-			summary_part(f, &t[k], total, &x, y, width);
+		summary_part(f, &t[k], total, &x, y, width);
 	fprintf(f, "<text class=\"va\" x=\"%d\" y=\"%.1f\">by type</text>\n", ADDR_X, y + 8.5);
 	return 22;
 }
