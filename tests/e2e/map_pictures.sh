@@ -130,6 +130,25 @@ def check_svg(name, path, pids):
                 "%d titles, %d lines; first differences %r" % (len(titles), len(want), diff))
         else:
             ok(name + ": PID %s: %d regions, each titled with its /proc/PID/maps line" % (pid, len(titles)))
+        # to scale (picture.h): a region 14 px + 2.5 px per doubling of pages, stacked without
+        # overlap or space, top to bottom in falling addresses
+        y, errs = None, []
+        for e in g.findall(SVG + "g"):
+            r = e.find(SVG + "rect")
+            ry, rh = float(r.get("y")), float(r.get("height"))
+            if y is not None and abs(ry - y) > 0.11:
+                errs.append("item at y=%s, the one above ends at %s" % (ry, y))
+            y = ry + rh
+            if e.get("class") == "vr":
+                m = MAPLINE.match(e.find(SVG + "title").text.encode())
+                pages = (int(m.group(2), 16) - int(m.group(1), 16)) >> 12
+                want = 14 + 2.5 * (pages.bit_length() - 1 if pages else 0)
+                if abs(rh - want) > 0.06:
+                    errs.append("%s: height %s, want %s" % (m.group(0), rh, want))
+        if errs:
+            bad(name + ": PID %s: heights to the log scale, stacked" % pid, errs[:3])
+        else:
+            ok(name + ": PID %s: every height on the log scale, items stacked edge to edge" % pid)
         gaps = len(g.findall(SVG + "g[@class='vg']"))
         if gaps != holes(lines):
             bad(name + ": PID %s: a gap per hole" % pid, "%d gaps, %d holes" % (gaps, holes(lines)))
