@@ -301,6 +301,16 @@ static void html_doc(void **state)
 	assert_int_equal(count(t, "http"), count(t, "xmlns=\"http://www.w3.org/2000/svg\""));
 	assert_null(strstr(t, "\x1b"));
 	free(t);
+	/* --faults: two more columns, and -A: only the rows in the range */
+	o.faults = true;
+	o.range_low = 0x1000000;
+	o.range_high = 0x1000fff;
+	t = render("html", &o, 1);
+	assert_non_null(strstr(t, "<th class=\"n\">MinFlt</th><th class=\"n\">MajFlt</th>"));
+	assert_int_equal(count(t, "<tr data-row="), 1);
+	assert_non_null(strstr(t, "<td class=\"name\" title=\"[heap]\">[heap]</td>"));
+	free(t);
+	format_opts_init(&o);
 	t = render("html", &o, 0);
 	assert_non_null(strstr(t, "<title>vmscope: no process</title>"));
 	assert_int_equal(count(t, "</html>"), 1);
