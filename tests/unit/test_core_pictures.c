@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/format/format.h"
+#include "core/classify.h"
 #include "core/format/picture.h"
 #include "core/region.h"
 #include "core/util.h"
@@ -149,7 +150,8 @@ static void maps_line(void **state)
 
 static void items(void **state)
 {
-	static const char *kinds[] = { "image", "image", "heap", "shareable", "stack", "system" };
+	static const char *kinds[] = { "image", "image", "heap", "mapped-file", "stack", "system" };
+	struct vms_class *cls;
 	struct vms_snapshot s;
 	struct format_opts o;
 	struct pic_item *it;
@@ -157,12 +159,17 @@ static void items(void **state)
 	size_t n;
 
 	sample(&s, 1);
+	cls = region_classify(&s);
 	format_opts_init(&o);
-	n = pic_items(&s, &o, kinds, &it);
+	n = pic_items(&s, &o, cls, &it);
 	/* vsyscall, top, stack, free, shm, free, heap, free, text, data(adjacent), free from 0 */
 	assert_int_equal(n, 11);
 	assert_int_equal(it[0].what, PIC_REGION);
 	assert_int_equal(it[0].idx, 5);
+	for (size_t i = 0; i < n; i++) { /* each region's class; gaps are free */
+		assert_string_equal(it[i].kind, it[i].what == PIC_REGION ? kinds[it[i].idx] : "free");
+		assert_true(it[i].what == PIC_REGION ? it[i].cls == &cls[it[i].idx] : !it[i].cls);
+	}
 	assert_int_equal(it[1].what, PIC_TOP);
 	assert_int_equal(it[1].start, 0x7ffd00010000);
 	assert_int_equal(it[1].end, 0xffffffffff600000);
@@ -184,10 +191,11 @@ static void items(void **state)
 	/* with a range, what lies outside it is unknown: no gap from 0 */
 	o.range_low = 0x401000;
 	o.range_high = 0x7f0000000fff;
-	n = pic_items(&s, &o, kinds, &it);
-	assert_int_equal(n, 5); /* shm, free, heap, free, text */
+	n = pic_items(&s, &o, cls, &it);
+	assert_int_equal(n, 5); /* the file, free, heap, free, text */
 	assert_int_equal(it[4].idx, 1);
 	free(it);
+	free(cls);
 	snapshot_free(&s);
 }
 
@@ -336,7 +344,7 @@ static void picture_plain(void **state)
 		"    0x7ffd00000000 +-----------------------------------------------------------+\n"
 		"                   :                       free 1012.0G                        :\n"
 		"    0x7f0000001000 +-----------------------------------------------------------+\n"
-		"                   | <x>&\"y\"]]>'?[2J?????.dat         Shareable   r--s      4K |\n"
+		"                   | <x>&\"y\"]]>'?[2J?????.dat         Mapped File r--s      4K |\n"
 		"    0x7f0000000000 +-----------------------------------------------------------+\n"
 		"                   :                        free 127.0T                        :\n"
 		"    0x000001021000 +-----------------------------------------------------------+\n"
@@ -351,11 +359,11 @@ static void picture_plain(void **state)
 		"                   :                         free 4.0M                         :\n"
 		"    0x000000000000 +-----------------------------------------------------------+\n"
 		"\n"
-		"by type:  Image 12K  Shareable 4K  Heap 132K  Stack 64K  System 4K\n");
+		"by type:  Image 12K  Mapped File 4K  Heap 132K  Stack 64K  System 4K\n");
 	/* -p: the path (in the C locale each byte that is not ASCII is a '?') */
 	o.show_path = true;
 	t = render("picture", &o, 2);
-	assert_non_null(strstr(t, "| /tmp/<x>&\"y\"]]>'?[2J?????.dat    Shareable"));
+	assert_non_null(strstr(t, "| /tmp/<x>&\"y\"]]>'?[2J?????.dat    Mapped File"));
 	assert_non_null(strstr(t, "\n\n101:   /opt/p")); /* processes one after the other */
 	free(t);
 }
@@ -410,6 +418,47 @@ static void picture_wide(void **state)
 	setlocale(LC_ALL, "C");
 }
 
+/* A thread's stack and its guard are labelled with its tid (region_classify()'s), as illumos
+ * labels them, in every picture; html's table says it in the Type column. */
+static void thread_stacks(void **state)
+{
+	struct format_state st = { 0 };
+	struct vms_snapshot s;
+	struct format_opts o;
+	char *t = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	snapshot_init(&s);
+	s.proc.pid = 4242;
+	s.proc.start_stack = 0x7ffd0000f000;
+	s.backend = "by-hand";
+	add(&s, 0x7f00000ff000, 0x7f0000100000, "---p", 0, "");
+	add(&s, 0x7f0000100000, 0x7f0000900000, "rw-p", 0, "");
+	add(&s, 0x7ffd00000000, 0x7ffd00010000, "rw-p", 0, "[stack]");
+	snapshot_add_thread(&s, 4242)->sp = 0x7ffd0000e000;
+	snapshot_add_thread(&s, 4243)->sp = 0x7f00008ff000;
+	format_opts_init(&o);
+	f = open_memstream(&t, &len);
+	format_picture.print(f, &s, &o, &st);
+	fclose(f);
+	assert_non_null(strstr(t, "| [stack tid=4243]                 Stack       rw-p    8.0M |"));
+	assert_non_null(strstr(t, "| [guard tid=4243]                 Guard       ---p      4K |"));
+	assert_non_null(strstr(t, "| [stack]                          Stack "));
+	free(t);
+	memset(&st, 0, sizeof(st));
+	f = open_memstream(&t, &len);
+	format_html.print(f, &s, &o, &st);
+	format_html.finish(f, &o, &st);
+	fclose(f);
+	assert_non_null(strstr(t, ">[stack tid=4243]</text>"));
+	assert_non_null(strstr(t, "Stack (tid 4243)</td>"));
+	assert_non_null(strstr(t, "Guard (tid 4243)</td>"));
+	assert_non_null(strstr(t, "Stack (tid 4242)</td>")); /* the main thread's, named [stack] */
+	free(t);
+	snapshot_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +472,7 @@ int main(void)
 		cmocka_unit_test(picture_plain),
 		cmocka_unit_test(picture_colours),
 		cmocka_unit_test(picture_wide),
+		cmocka_unit_test(thread_stacks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,7 +92,7 @@ static void num_cell(FILE *f, uint64_t kb)
 }
 
 static void table(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
-		  const char **kinds)
+		  const struct vms_class *cls)
 {
 	int row = 0;
 
@@ -112,7 +112,7 @@ static void table(FILE *f, const struct vms_snapshot *s, const struct format_opt
 
 		if (!region_in_range(o, r))
 			continue;
-		c = pic_color(kinds[i]);
+		c = pic_color(cls[i].kind);
 		/* shown as the pictures show them, sorted by all 16 digits */
 		fprintf(f, "<tr data-row=\"%d\"><td class=\"m\" data-v=\"%016llx\">%012llx</td>"
 			"<td class=\"m\" data-v=\"%016llx\">%012llx</td>", row,
@@ -123,6 +123,8 @@ static void table(FILE *f, const struct vms_snapshot *s, const struct format_opt
 		markup_text(f, r->perms, 0);
 		fprintf(f, "</td><td><span class=\"sw\" style=\"background:%s\"></span>", c->fill);
 		markup_text(f, c->label, 40);
+		if (cls[i].tid && (cls[i].type == VMS_T_STACK || cls[i].type == VMS_T_GUARD))
+			fprintf(f, " (tid %d)", cls[i].tid);
 		fputs("</td><td class=\"name\" title=\"", f);
 		markup_text(f, r->name, 0);
 		fputs("\">", f);
@@ -153,9 +155,9 @@ static void html_print(FILE *f, const struct vms_snapshot *s, const struct forma
 {
 	struct pic_doc *d = pic_doc_add(st, s);
 	struct pic_legend legend = { 0 };
-	const char **kinds = region_kinds(s);
+	struct vms_class *cls = region_classify(s);
 	struct pic_item *it;
-	size_t n = pic_items(s, o, kinds, &it);
+	size_t n = pic_items(s, o, cls, &it);
 	FILE *pic = NULL;
 	char *pic_buf = NULL;
 	size_t pic_len = 0;
@@ -186,12 +188,12 @@ static void html_print(FILE *f, const struct vms_snapshot *s, const struct forma
 	fprintf(d->body, "<g transform=\"translate(0,%.1f)\">\n", lh + 6);
 	fwrite(pic_buf, 1, pic_len, d->body);
 	fputs("</g></svg></div>\n", d->body);
-	table(d->body, s, o, kinds);
+	table(d->body, s, o, cls);
 	fputs("</div>\n</section>\n", d->body);
 	pic_legend_free(&legend);
 	free(pic_buf);
 	free(it);
-	free(kinds);
+	free(cls);
 	st->n_done++;
 }
 
@@ -225,6 +227,7 @@ const struct vms_format format_html = {
 	.name = "html",
 	.summary = "one self-contained HTML page: the picture beside a sortable table",
 	.needs_accounting = html_needs_accounting,
+	.needs = format_needs_threads,
 	.print = html_print,
 	.finish = html_finish,
 };

@@ -94,7 +94,9 @@ static void tile(FILE *f, const struct vms_snapshot *s, const struct format_opts
 	const struct vms_region *r = &s->regions[it->idx];
 	const struct pic_color *c = pic_color(it->kind);
 	char name[256], right[64], line[512], color[32];
-	int cols = fit(name, sizeof(name), pic_label(r, o), NAME_W), lines;
+	char label[48];
+	int cols = fit(name, sizeof(name), pic_label(r, it->cls, o, label, sizeof(label)), NAME_W);
+	int lines;
 	char size[32], kind[16];
 
 	pic_size(size, sizeof(size), r->end - r->start);
@@ -165,9 +167,9 @@ static bool picture_needs_accounting(const struct format_opts *o)
 static void picture_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
 			  struct format_state *st)
 {
-	const char **kinds = region_kinds(s);
+	struct vms_class *cls = region_classify(s);
 	struct pic_item *it;
-	size_t n = pic_items(s, o, kinds, &it);
+	size_t n = pic_items(s, o, cls, &it);
 
 	if (st->n_done++)
 		fputc('\n', f);
@@ -185,12 +187,13 @@ static void picture_print(FILE *f, const struct vms_snapshot *s, const struct fo
 	}
 	by_type(f, o, it, n);
 	free(it);
-	free(kinds);
+	free(cls);
 }
 
 const struct vms_format format_picture = {
 	.name = "picture",
 	.summary = "procmap-style tiles of the address space, coloured by type on a terminal",
 	.needs_accounting = picture_needs_accounting,
+	.needs = format_needs_threads,
 	.print = picture_print,
 };

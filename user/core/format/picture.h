@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "classify.h"
 #include "format/format.h"
 
 /* A region type's colour: kind is region_kinds()'s name, label the legend's text. */
@@ -44,13 +45,14 @@ struct pic_item {
 	enum pic_gap what;
 	size_t idx;		/* PIC_REGION: index in the snapshot */
 	const char *kind;	/* "free" for gaps */
+	const struct vms_class *cls;	/* PIC_REGION: its class; NULL for gaps */
 };
 
 /* The regions in o's range and the gaps between them, highest address first. Without a range the
  * free space below the lowest region is a gap too (with one, what lies outside it is unknown).
- * kinds: region_kinds(s). Returns the count; free(*out). */
-size_t pic_items(const struct vms_snapshot *s, const struct format_opts *o, const char **kinds,
-		 struct pic_item **out);
+ * cls: region_classify(s). Returns the count; free(*out). */
+size_t pic_items(const struct vms_snapshot *s, const struct format_opts *o,
+		 const struct vms_class *cls, struct pic_item **out);
 /* The largest free gap, and the sum of the regions' sizes, over items. */
 void pic_totals(const struct pic_item *it, size_t n, uint64_t *mapped, uint64_t *largest_free);
 
@@ -69,8 +71,10 @@ unsigned pic_log2_pages(uint64_t bytes);
 /* vmmap's sizes: "4K", "132K", "70.8M", "2.0G", "26.8T" (powers of 1024). */
 void pic_size(char *buf, size_t cap, uint64_t bytes);
 /* The text a picture labels a region with: a file's basename (its path with -p), the kernel's
- * name otherwise ("[heap]", "[anon:x]"), "[anon]" when it has none. Not escaped. */
-const char *pic_label(const struct vms_region *r, const struct format_opts *o);
+ * name otherwise ("[heap]", "[anon:x]"); without one, a thread's stack and its guard as illumos
+ * labels them ("[stack tid=N]", "[guard tid=N]"), else "[anon]". Not escaped; may be buf. */
+const char *pic_label(const struct vms_region *r, const struct vms_class *c,
+		      const struct format_opts *o, char *buf, size_t cap);
 /* The region's line of /proc/PID/maps (without the newline), name raw. malloc'd. */
 char *pic_maps_line(const struct vms_region *r);
 

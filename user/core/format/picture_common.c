@@ -81,8 +81,8 @@ void pic_legend_free(struct pic_legend *l)
 	l->n_other = 0;
 }
 
-size_t pic_items(const struct vms_snapshot *s, const struct format_opts *o, const char **kinds,
-		 struct pic_item **out)
+size_t pic_items(const struct vms_snapshot *s, const struct format_opts *o,
+		 const struct vms_class *cls, struct pic_item **out)
 {
 	bool whole = o->range_low == 0 && o->range_high == UINT64_MAX;
 	struct pic_item *it = xcalloc(2 * s->n + 1, sizeof(*it));
@@ -104,7 +104,7 @@ size_t pic_items(const struct vms_snapshot *s, const struct format_opts *o, cons
 			};
 		}
 		it[n++] = (struct pic_item){ .start = r->start, .end = r->end, .what = PIC_REGION,
-					     .idx = i, .kind = kinds[i] };
+					     .idx = i, .kind = cls[i].kind, .cls = &cls[i] };
 		if (r->end > prev_end || first)
 			prev_end = r->end;
 		first = false;
@@ -205,7 +205,8 @@ void pic_size(char *buf, size_t cap, uint64_t bytes)
 	snprintf(buf, cap, "%.1f%c", v, units[u < 0 ? 0 : u]);
 }
 
-const char *pic_label(const struct vms_region *r, const struct format_opts *o)
+const char *pic_label(const struct vms_region *r, const struct vms_class *c,
+		      const struct format_opts *o, char *buf, size_t cap)
 {
 	const char *slash;
 
@@ -213,7 +214,13 @@ const char *pic_label(const struct vms_region *r, const struct format_opts *o)
 		slash = strrchr(r->name, '/');
 		return o->show_path || !slash[1] ? r->name : slash + 1;
 	}
-	return r->name[0] ? r->name : "[anon]";
+	if (r->name[0])
+		return r->name;
+	if (c && c->tid && !c->main_stack && (c->type == VMS_T_STACK || c->type == VMS_T_GUARD)) {
+		snprintf(buf, cap, "[%s tid=%d]", c->type == VMS_T_STACK ? "stack" : "guard", c->tid);
+		return buf;
+	}
+	return "[anon]";
 }
 
 char *pic_maps_line(const struct vms_region *r)

@@ -61,7 +61,7 @@ static void draw_region(FILE *f, const struct vms_snapshot *s, const struct form
 			const struct pic_item *it, double y, double h, int row)
 {
 	const struct vms_region *r = &s->regions[it->idx];
-	char *line = pic_maps_line(r), size[32];
+	char *line = pic_maps_line(r), size[32], label[48];
 	double mid = y + h / 2 + 4;
 
 	pic_size(size, sizeof(size), r->end - r->start);
@@ -84,7 +84,8 @@ static void draw_region(FILE *f, const struct vms_snapshot *s, const struct form
 	fprintf(f, "<text class=\"vz\" x=\"%d\" y=\"%.1f\">%s</text>"
 		"<text class=\"vp\" x=\"%d\" y=\"%.1f\">%s</text><text class=\"vn\" x=\"%d\" "
 		"y=\"%.1f\">", SIZE_X, mid, size, PERM_X, mid, r->perms, NAME_X, mid);
-	markup_text(f, pic_label(r, o), row >= 0 ? HTML_NAME_CHARS : NAME_CHARS);
+	markup_text(f, pic_label(r, it->cls, o, label, sizeof(label)),
+		    row >= 0 ? HTML_NAME_CHARS : NAME_CHARS);
 	fputs("</text></g>\n", f);
 	free(line);
 }
@@ -146,9 +147,9 @@ static double summary_bar(FILE *f, const struct pic_item *it, size_t n, double y
 void pic_svg_process(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
 		     double x, double y, bool for_html, struct pic_legend *l, double *w, double *h)
 {
-	const char **kinds = region_kinds(s);
+	struct vms_class *cls = region_classify(s);
 	struct pic_item *it;
-	size_t n = pic_items(s, o, kinds, &it);
+	size_t n = pic_items(s, o, cls, &it);
 	unsigned n_regions = 0;
 	double cy = for_html ? HTML_HEAD_H : HEAD_H;
 	int row = 0;
@@ -185,7 +186,7 @@ void pic_svg_process(FILE *f, const struct vms_snapshot *s, const struct format_
 	*w = for_html ? HTML_COL_W : COL_W;
 	*h = cy + 12;
 	free(it);
-	free(kinds);
+	free(cls);
 }
 
 /* One key of the legend at (*cx, *cy), wrapping at width; f NULL only measures. */
@@ -281,6 +282,7 @@ const struct vms_format format_svg = {
 	.name = "svg",
 	.summary = "an SVG picture of the address space (regions to a log scale, gaps, types)",
 	.needs_accounting = svg_needs_accounting,
+	.needs = format_needs_threads,
 	.print = svg_print,
 	.finish = svg_finish,
 };
