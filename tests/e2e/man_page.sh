@@ -1,8 +1,8 @@
 #!/bin/bash
 # The man page (vmscope.1) renders without a warning (groff -ww, and man -l --warnings) and cannot
 # fall behind the binary silently: every command of `vmscope --help` has its .SS section, every
-# option of each command's --help is in that section, every format of `map --format help` and of
-# watch has its .TP entry. `make install DESTDIR=...` installs the binary and the page (and
+# option of each command's --help (and of its subcommands', for snapshot) is in that section,
+# every format of `map --format help` and of watch has its .TP entry. `make install DESTDIR=...` installs the binary and the page (and
 # `make uninstall` removes them).
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -40,6 +40,13 @@ check "$T: map --format help: exit 0, lists formats" [ $? = 0 ] && [ -s "$W/form
 for c in $(awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } /^$/ && on > 1 { exit } on { on++ }' "$W/cmds"); do
 	"$VMSCOPE" "$c" --help >"$W/help-$c" 2>&1
 	echo "$c"
+	# a command of subcommands (snapshot): each one's options belong to the command's section
+	if grep -q '^Usage: vmscope [a-z]* SUBCOMMAND' "$W/help-$c"; then
+		for sub in $(awk '/^  [a-z]+  +[a-z]/ { print $1 }' "$W/help-$c"); do
+			"$VMSCOPE" "$c" "$sub" --help >"$W/help-$c-$sub" 2>&1
+			echo "$c $sub"
+		done
+	fi
 done >"$W/cmd-list"
 check "$T: commands found in vmscope --help" [ "$(wc -l <"$W/cmd-list")" -ge 7 ]
 "$VMSCOPE" watch -F nosuch >/dev/null 2>"$W/wf"
@@ -66,13 +73,20 @@ for m in re.finditer(r"^\.SS vmscope (\S+)(.*?)(?=^\.SS |^\.SH )", src, re.S | r
     sections[m.group(1)] = plain(m.group(0))
     raw[m.group(1)] = m.group(0)
 fm = re.search(r"^\.SH FORMATS$(.*?)^\.SH ", src, re.S | re.M)
-formats_sec = fm.group(1) if fm else ""
+formats_sec = (fm.group(1) if fm else "").replace("\\-", "-")
 errs, n_opts = [], 0
-for c in open(os.path.join(w, "cmd-list")).read().split():
+subs = 0
+map_opts = set(re.findall(r"(?<![\w-])(--?[\w][\w-]*)", open(os.path.join(w, "help-map")).read()))
+for entry in open(os.path.join(w, "cmd-list")).read().splitlines():
+    c, sub = (entry.split() + [None])[:2]
     if c not in sections:
         errs.append("command %r has no .SS section" % c)
         continue
-    for line in open(os.path.join(w, "help-" + c)):
+    if sub:
+        subs += 1
+        if not re.search(r"^\\fB%s\\fR" % re.escape(sub), raw[c], re.M):
+            errs.append("%s %s has no entry in its section" % (c, sub))
+    for line in open(os.path.join(w, "help-" + entry.replace(" ", "-"))):
         m = re.match(r"^\s{2,6}(-\w)?(?:, )?(--[\w-]+)?[=\s]", line)
         if not m or not (m.group(1) or m.group(2)):
             continue
@@ -82,8 +96,10 @@ for c in open(os.path.join(w, "cmd-list")).read().split():
                     errs.append("%s is not in the page" % opt)
                 continue
             n_opts += 1
-            if not re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(opt), sections[c]):
-                errs.append("%s %s is not in its section" % (c, opt))
+            found = lambda sec: re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(opt), sections.get(sec, ""))
+            # snapshot show takes map's options, and its entry says so: they are map's
+            if not found(c) and not (sub and opt in map_opts and found("map")):
+                errs.append("%s %s is not in its section" % (entry, opt))
 for line in open(os.path.join(w, "formats")):
     f = line.split()[0]
     if not re.search(r"^\.TP\n\.B %s$" % re.escape(f), formats_sec, re.M):
@@ -94,7 +110,7 @@ for f in open(os.path.join(w, "watch-formats")).read().split():
 if errs:
     print("    " + "\n    ".join(errs))
     sys.exit(1)
-print("    %d commands, %d options, %d map formats checked" % (len(sections), n_opts, len(open(os.path.join(w, "formats")).readlines())))
+print("    %d commands, %d subcommands, %d options, %d map formats checked" % (len(sections), subs, n_opts, len(open(os.path.join(w, "formats")).readlines())))
 PYEOF
 	pass "$T: every command, option and format of the binary is in the page"
 else
