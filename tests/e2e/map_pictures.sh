@@ -391,7 +391,7 @@ for t in /proc/"$HA"/task/*; do
 	grep -q "| \[stack tid=$t\] " "$W/A.pic" || missing="$missing $t"
 done
 check "$T: picture A: each of its $nt threads' stacks labelled [stack tid=N]${missing:+ (missing:$missing)}" \
-	[ -z "$missing" ] && [ "$nt" -ge 3 ]
+	test -z "$missing" -a "$nt" -ge 3
 script -qc "\"$VMSCOPE\" map -B procfs -F picture $HA" /dev/null </dev/null >"$W/tty.pic" 2>&1
 check "$T: picture on a tty: coloured" grep -q $'\033\\[48;5;' "$W/tty.pic"
 NO_COLOR=1 script -qc "\"$VMSCOPE\" map -B procfs -F picture $HA" /dev/null </dev/null >"$W/tty.pic" 2>&1
