@@ -210,7 +210,7 @@ tpid=$!
 sleep 0.45
 kill -USR1 "$HL"
 wait "$tpid"
-check "$T: snapshot save --every --count -o DIR writes the timeline" test "$(ls "$W/tl" | wc -l)" = 4
+check "$T: snapshot save --every --count -o DIR writes the timeline" test "$(find "$W/tl" -name "*.vms" | wc -l)" = 4
 "$VMSCOPE" diff "$W/tl" >"$W/tl.txt" 2>&1
 check "$T: diff DIR: private memory grew by 10240 kB" \
 	grep -qE '^private +[0-9]+ +[0-9]+ +\+10240 ' "$W/tl.txt"
