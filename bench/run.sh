@@ -667,17 +667,18 @@ else
 	snapfail() { for r in snap.save snap.show snap.diff; do row_na "$r" "$1"; done; }
 	if "$VMSCOPE" snapshot save --backend procfs -o "$T/big.vms" "$HP" >/dev/null 2>>"$T/stderr"; then
 		extra snap.save file_bytes "$(stat -c %s "$T/big.vms")"
+		snap_sample() { # ROW COMP CMD...: one timed run of CMD as a sample of COMP
+			local row=$1 c=$2 v
+			shift 2
+			if v=$(wall "$@"); then sample "$row" "$c" "$v"
+			else na "$row" "$c" "failed: $(tail -n1 "$T/stderr")"; fi
+		}
 		for rep in $(seq "$MAP_REPS"); do
-			v=$(wall "$VMSCOPE" snapshot save --backend procfs -o "$T/big.vms" "$HP") &&
-				sample snap.save save "$v" || na snap.save save "failed: $(tail -n1 "$T/stderr")"
-			v=$(wall "$VMSCOPE" map -x -L -s --backend procfs "$HP") && sample snap.save mapx "$v" ||
-				na snap.save mapx "failed: $(tail -n1 "$T/stderr")"
-			v=$(wall "$VMSCOPE" snapshot show -XX "$T/big.vms") && sample snap.show show "$v" ||
-				na snap.show show "failed: $(tail -n1 "$T/stderr")"
-			v=$(wall "$VMSCOPE" map -XX --backend procfs "$HP") && sample snap.show mapxx "$v" ||
-				na snap.show mapxx "failed: $(tail -n1 "$T/stderr")"
-			v=$(wall "$VMSCOPE" diff "$T/big.vms" "$T/big.vms") && sample snap.diff diff "$v" ||
-				na snap.diff diff "failed: $(tail -n1 "$T/stderr")"
+			snap_sample snap.save save "$VMSCOPE" snapshot save --backend procfs -o "$T/big.vms" "$HP"
+			snap_sample snap.save mapx "$VMSCOPE" map -x -L -s --backend procfs "$HP"
+			snap_sample snap.show show "$VMSCOPE" snapshot show -XX "$T/big.vms"
+			snap_sample snap.show mapxx "$VMSCOPE" map -XX --backend procfs "$HP"
+			snap_sample snap.diff diff "$VMSCOPE" diff "$T/big.vms" "$T/big.vms"
 		done
 	else
 		snapfail "snapshot save failed: $(tail -n1 "$T/stderr")"
