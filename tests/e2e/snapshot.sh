@@ -298,6 +298,8 @@ d = json.loads(j); d["regions"][2]["perm"] = "rwzp"
 open(w + "/perm.json", "w").write(json.dumps(d))
 d = json.loads(j); d["regions"][2]["acct"].pop()
 open(w + "/acct.json", "w").write(json.dumps(d))
+d = json.loads(j); r = [x for x in d["regions"] if "numa" in x][0]; r["numa"]["runs"][0][1] = "0xfffffffffffff"
+open(w + "/runs.json", "w").write(json.dumps(d))
 open(w + "/badutf8.json", "wb").write(j.encode().replace(b'"comm": "', b'"comm": "\xff', 1))
 PY
 for f in trunc trunc_hdr flip version claims bomb bomb2 hostile; do
@@ -306,7 +308,7 @@ done
 one_error "snapshot show of a file that is no snapshot" "$VMSCOPE" snapshot show /etc/hostname
 one_error "snapshot show of a missing file" "$VMSCOPE" snapshot show "$W/missing.vms"
 one_error "diff with a corrupt snapshot" "$VMSCOPE" diff "$W/a.vms" "$W/flip.vms"
-for f in trunc deep ver badnum overlap perm acct badutf8; do
+for f in trunc deep ver badnum overlap perm acct runs badutf8; do
 	one_error "snapshot import $f.json" "$VMSCOPE" snapshot import "$W/$f.json" -o "$W/x.vms"
 done
 check "$T: a refused import writes no file" test ! -e "$W/x.vms"
