@@ -32,6 +32,11 @@ if [ -z "$HR" ] || ! stop_pid "$HR"; then fail "$T: start and stop the regions h
 check "$T: snapshot save -o FILE PID writes the file and prints its path" \
 	test -s "$W/r.vms" -a "$(cat "$W/save.out")" = "$W/r.vms" -a ! -s "$W/save.err"
 
+# by NAME, without -o: COMM-PID-TIME.vms in the current directory, its name on stdout
+name=$(cd "$W" && "$VMSCOPE" snapshot save "${BE[@]}" "vmssn$$" 2>&1)
+check "$T: snapshot save NAME writes COMM-PID-TIME.vms here and prints it" \
+	test -s "$W/$name" -a -n "$(echo "$name" | grep -E "^vmssn$$-$HR-[0-9]{8}T[0-9]{6}Z\.vms\$")"
+
 # same_as_live PID FILE: every option set below (stdin) prints the same from FILE as live
 same_as_live() {
 	local opts bad="" n=0
