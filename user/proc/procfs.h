@@ -67,7 +67,7 @@ int procfs_read_threads(pid_t pid, struct vms_snapshot *s);
  * sit on several nodes (or for all, with VMSCOPE_NUMA_PER_PAGE=1). 0 or -errno. */
 int procfs_read_numa(pid_t pid, struct vms_snapshot *s);
 /* Each region's page-size runs: PAGEMAP_SCAN (6.7+), else amounts from smaps (s must carry
- * accounting). 0 or -errno. */
+ * accounting; VMSCOPE_PAGESIZES=smaps forces that). 0 or -errno. */
 int procfs_read_pagesizes(pid_t pid, struct vms_snapshot *s);
 
 #endif
