@@ -6,9 +6,18 @@
 
 #include "util.h"
 
+bool region_name_is_win_path(const char *n)
+{
+	char d = (char)(n[0] | 0x20);
+
+	return (d >= 'a' && d <= 'z' && n[1] == ':' && n[2] == '\\') ||
+	       (n[0] == '\\' && n[1] == '\\') || !strncmp(n, "\\Device\\", 8);
+}
+
+/* Windows names a file whose identity it may not give (inode 0): the path is enough. */
 static bool is_file_backed(const struct vms_region *r)
 {
-	return r->inode != 0 && r->name[0] == '/';
+	return (r->inode != 0 && r->name[0] == '/') || region_name_is_win_path(r->name);
 }
 
 /* The file a region maps: what makes two mappings the same image. */
@@ -48,7 +57,7 @@ static const char *kind_alone(const struct vms_snapshot *s, const struct vms_reg
 
 	if (!strcmp(n, "[heap]"))
 		return "heap";
-	if (!strcmp(n, "[stack]") ||
+	if (!strcmp(n, "[stack]") || !strncmp(n, "[stack:", 7) /* a thread's: Windows, Linux < 4.5 */ ||
 	    (n[0] == '\0' && s->proc.start_stack >= r->start && s->proc.start_stack < r->end))
 		return "stack";
 	if (!strcmp(n, "[vdso]") || !strncmp(n, "[vvar", 5))

@@ -11,4 +11,9 @@ const char *region_kind(const struct vms_snapshot *s, const struct vms_region *r
  * O(n log n), where asking region_kind() of each is quadratic. */
 const char **region_kinds(const struct vms_snapshot *s);
 
+/* Whether a region's name is a Windows file name: a drive path (C:\dir\file), a UNC path
+ * (\\server\share\file) or an NT device path (\Device\...): the last component follows the
+ * last backslash. No Linux name looks like one (files start with /, the rest with [ or memfd:). */
+bool region_name_is_win_path(const char *name);
+
 #endif

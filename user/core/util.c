@@ -92,12 +92,14 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+/* Not strndup(): the Windows C runtime has none. */
 char *xstrndup(const char *s, size_t n)
 {
-	char *p = strndup(s, n);
+	size_t len = strnlen(s, n);
+	char *p = xmalloc(len + 1);
 
-	if (!p)
-		oom();
+	memcpy(p, s, len);
+	p[len] = '\0';
 	return p;
 }
 
@@ -133,9 +135,8 @@ static int read_fd(int fd, char **buf, size_t *len)
 	return 0;
 }
 
-int read_file_at(int dirfd, const char *name, char **buf, size_t *len)
+static int read_opened(int fd, char **buf, size_t *len)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	int err;
 
 	if (fd < 0)
@@ -145,10 +146,23 @@ int read_file_at(int dirfd, const char *name, char **buf, size_t *len)
 	return err;
 }
 
+#ifdef _WIN32
+/* No openat() (nor /proc) there; O_BINARY: the bytes as they are, no \r\n rewriting. */
+int read_file(const char *path, char **buf, size_t *len)
+{
+	return read_opened(open(path, O_RDONLY | O_BINARY), buf, len);
+}
+#else
+int read_file_at(int dirfd, const char *name, char **buf, size_t *len)
+{
+	return read_opened(openat(dirfd, name, O_RDONLY | O_CLOEXEC), buf, len);
+}
+
 int read_file(const char *path, char **buf, size_t *len)
 {
 	return read_file_at(AT_FDCWD, path, buf, len);
 }
+#endif
 
 /* Not isdigit()/isxdigit(): the locale must not change what a number is. */
 static bool digit_in_base(char c, int base)

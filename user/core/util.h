@@ -35,8 +35,10 @@ char *xstrndup(const char *s, size_t n);
 /* Reads a whole file (procfs files report size 0, so this grows as needed).
  * Returns 0 and a NUL-terminated malloc'd buffer, or -errno. */
 int read_file(const char *path, char **buf, size_t *len);
+#ifndef _WIN32
 /* Same, relative to a directory fd (e.g. an open /proc/PID). */
 int read_file_at(int dirfd, const char *name, char **buf, size_t *len);
+#endif
 
 /* Parses an unsigned number in the given base; the whole string must be consumed. */
 int parse_u64(const char *s, int base, uint64_t *out);
