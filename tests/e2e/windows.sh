@@ -4,7 +4,7 @@
 # shared and a copy-on-write view of a temp file, a thread that waits, a system DLL) and prints
 # them; `vmscope.exe map --format json PID`, run under the same wineserver, must find each with
 # the right kind, perms, size and name, and each thread's stack labelled with its tid.
-# win_selfmap.exe checks the working set accounting (-x, -X) on itself: wine's QueryWorkingSetEx
+# The process heap's first segment is [heap]. win_selfmap.exe checks the working set accounting (-x, -X) on itself: wine's QueryWorkingSetEx
 # answers for the calling process only, and `map -x` of another process must say so in one line.
 #
 # Skipped (one SKIP line) only when mingw-w64 or wine64 is missing, and never under CI=true,
@@ -75,11 +75,11 @@ wine_run() { timeout 60 "$WINE" "$@" </dev/null; }
 hpid=$!
 cleanup_pid "$hpid"
 for _ in $(seq 1 300); do
-	grep -q '"dll_size"' "$W/helper.json" 2>/dev/null && break
+	grep -q '"heap_block"' "$W/helper.json" 2>/dev/null && break
 	kill -0 "$hpid" 2>/dev/null || break
 	sleep 0.1
 done
-if ! grep -q '"dll_size"' "$W/helper.json"; then
+if ! grep -q '"heap_block"' "$W/helper.json"; then
 	fail "$T: win_regions.exe reports its regions" "$(head -c 300 "$W/helper.err")"
 	exit 0
 fi
@@ -169,6 +169,12 @@ check("LoadLibrary: the DLL's regions tile [base, base + SizeOfImage), kind imag
 check("LoadLibrary: headers r--p first, code r-x somewhere, offsets are RVAs, a file identity",
       ds and ds[0]["perm"] == "r--p" and any(r["perm"] == "r-xp" for r in ds)
       and all(int(r["offset"], 16) == r["lo"] - h["dll_base"] for r in ds) and ds[0]["inode"] != 0, show(ds))
+
+hp = [r for r in regs if r["lo"] <= h["heap"] < r["hi"]]
+hb = [r for r in regs if r["lo"] <= h["heap_block"] < r["hi"]]
+check("the process heap (PEB ProcessHeap) is [heap], kind heap, a block from it too",
+      len(hp) == 1 and hp[0]["name"] == "[heap]" and hp[0]["kind"] == "heap" and hp[0]["lo"] == h["heap"]
+      and len(hb) == 1 and hb[0]["kind"] == "heap", show(hp + hb))
 EOF
 
 # The same snapshot through the other formats of the core's registry.

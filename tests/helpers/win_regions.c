@@ -8,6 +8,7 @@
  *   view      a 64 KiB temp file mapped shared (FILE_MAP_WRITE), cow: the same copy-on-write
  *   thread    a thread (256 KiB stack reserve) that waits; its tid and TEB stack bounds
  *   dll       a system DLL loaded with LoadLibrary: path, base, SizeOfImage
+ *   heap      the process heap's handle (GetProcessHeap), and a block allocated from it
  */
 #include <windows.h>
 #include <psapi.h>
@@ -120,8 +121,11 @@ int main(int argc, char **argv)
 	printf(", \"main\": {\"tid\": %lu, \"low\": %llu, \"high\": %llu}", GetCurrentThreadId(),
 	       (unsigned long long)main_low, (unsigned long long)main_high);
 	json_path("dll", dll);
-	printf(", \"dll_base\": %llu, \"dll_size\": %lu}\n",
+	printf(", \"dll_base\": %llu, \"dll_size\": %lu",
 	       (unsigned long long)(ULONG_PTR)mi.lpBaseOfDll, mi.SizeOfImage);
+	printf(", \"heap\": %llu, \"heap_block\": %llu}\n",
+	       (unsigned long long)(ULONG_PTR)GetProcessHeap(),
+	       (unsigned long long)(ULONG_PTR)HeapAlloc(GetProcessHeap(), 0, 100));
 	fflush(stdout);
 	Sleep(wait_s * 1000);
 	return 0;

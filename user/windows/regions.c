@@ -16,7 +16,8 @@
 
 #include "core/util.h"
 
-#define PEB_NUMBER_OF_HEAPS 0xe8	/* x64 PEB: ULONG NumberOfHeaps, then PVOID *ProcessHeaps */
+#define PEB_PROCESS_HEAP 0x30		/* x64 PEB: the default heap's handle */
+#define PEB_NUMBER_OF_HEAPS 0xe8	/* ULONG NumberOfHeaps, then PVOID *ProcessHeaps */
 #define PEB_PROCESS_HEAPS 0xf0
 #define HEAPS_MAX 1024
 #define WS_BATCH 8192			/* pages per QueryWorkingSetEx call */
@@ -160,16 +161,20 @@ static void name_allocation(struct vms_snapshot *s, const struct wreg *w, uint64
 }
 
 /* "[heap]" for the process heaps' first segments (their handles are their bases): the
- * PEB's ProcessHeaps. A heap's further segments are not found this way: unnamed. */
+ * PEB's ProcessHeap and ProcessHeaps (wine fills the first only). A heap's further segments
+ * are not found this way: they stay unnamed. */
 static void name_heaps(HANDLE h, struct vms_snapshot *s, const struct wreg *w)
 {
 	struct { NTSTATUS st; uint64_t peb, pad[4]; } pbi = { 0 };
-	uint64_t list, *heaps;
+	uint64_t list, *heaps, heap;
 	ULONG n = 0;
 	SIZE_T got;
 
-	if (!NT_SUCCESS(NtQueryInformationProcess(h, ProcessBasicInformation, &pbi, sizeof(pbi), NULL)) ||
-	    !ReadProcessMemory(h, (LPCVOID)(uintptr_t)(pbi.peb + PEB_NUMBER_OF_HEAPS), &n, sizeof(n), &got) ||
+	if (!NT_SUCCESS(NtQueryInformationProcess(h, ProcessBasicInformation, &pbi, sizeof(pbi), NULL)))
+		return;
+	if (ReadProcessMemory(h, (LPCVOID)(uintptr_t)(pbi.peb + PEB_PROCESS_HEAP), &heap, sizeof(heap), &got))
+		name_allocation(s, w, heap, "[heap]");
+	if (!ReadProcessMemory(h, (LPCVOID)(uintptr_t)(pbi.peb + PEB_NUMBER_OF_HEAPS), &n, sizeof(n), &got) ||
 	    !ReadProcessMemory(h, (LPCVOID)(uintptr_t)(pbi.peb + PEB_PROCESS_HEAPS), &list, sizeof(list), &got))
 		return;
 	if (n > HEAPS_MAX)
