@@ -26,11 +26,22 @@ struct pbi64 {
 #define PARAMS_COMMAND_LINE 0x70
 #define CMDLINE_MAX 32767	/* UNICODE_STRING: at most 65534 bytes; Windows' limit is this */
 
-static bool read_mem(HANDLE h, uint64_t addr, void *buf, size_t n)
+bool win_read(HANDLE h, uint64_t addr, void *buf, size_t n)
 {
 	SIZE_T got = 0;
 
 	return ReadProcessMemory(h, (LPCVOID)(uintptr_t)addr, buf, n, &got) && got == n;
+}
+
+uint64_t win_peb_address(HANDLE h, int *ppid)
+{
+	struct pbi64 pbi = { 0 };
+
+	if (!NT_SUCCESS(NtQueryInformationProcess(h, ProcessBasicInformation, &pbi, sizeof(pbi), NULL)))
+		return 0;
+	if (ppid)
+		*ppid = (int)pbi.ppid;
+	return pbi.peb;
 }
 
 /* The command line as the process was given it (one string on Windows, no argv), or NULL. */
@@ -41,12 +52,12 @@ static char *read_cmdline(HANDLE h, uint64_t peb)
 	WCHAR *w;
 	char *s = NULL;
 
-	if (!peb || !read_mem(h, peb + PEB_PROCESS_PARAMETERS, &params, sizeof(params)) ||
-	    !read_mem(h, params + PARAMS_COMMAND_LINE, &us, sizeof(us)) || !us.len ||
+	if (!peb || !win_read(h, peb + PEB_PROCESS_PARAMETERS, &params, sizeof(params)) ||
+	    !win_read(h, params + PARAMS_COMMAND_LINE, &us, sizeof(us)) || !us.len ||
 	    us.len / 2 > CMDLINE_MAX)
 		return NULL;
 	w = xmalloc(us.len);
-	if (read_mem(h, us.buf, w, us.len))
+	if (win_read(h, us.buf, w, us.len))
 		s = win_utf8(w, us.len / 2);
 	free(w);
 	return s;
@@ -79,7 +90,6 @@ static void read_comm(HANDLE h, char *comm, size_t cap)
 int win_open_process(DWORD pid, HANDLE *hp, struct vms_proc *p)
 {
 	HANDLE h = OpenProcess(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ | SYNCHRONIZE, FALSE, pid);
-	struct pbi64 pbi = { 0 };
 	FILETIME created, exited, kern, user;
 	char *cmd;
 
@@ -94,12 +104,10 @@ int win_open_process(DWORD pid, HANDLE *hp, struct vms_proc *p)
 		return -ESRCH;
 	}
 	read_comm(h, p->comm, sizeof(p->comm));
-	if (NT_SUCCESS(NtQueryInformationProcess(h, ProcessBasicInformation, &pbi, sizeof(pbi), NULL)))
-		p->ppid = (int)pbi.ppid;
 	if (GetProcessTimes(h, &created, &exited, &kern, &user))
 		p->start_time = (uint64_t)created.dwHighDateTime << 32 | created.dwLowDateTime;
 	p->state = 'R';	/* running, as far as Windows says: it has not exited */
-	cmd = read_cmdline(h, pbi.peb);
+	cmd = read_cmdline(h, win_peb_address(h, &p->ppid));
 	if (cmd && *cmd) {
 		/* escaped as the Linux backends escape theirs (procps' escape_str) */
 		p->cmdline = vms_escape_dup(cmd, strlen(cmd), VMS_ESC_CMDLINE);

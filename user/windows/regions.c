@@ -7,7 +7,6 @@
 #include "windows/win.h"
 
 #include <psapi.h>
-#include <winternl.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -165,23 +164,21 @@ static void name_allocation(struct vms_snapshot *s, const struct wreg *w, uint64
  * are not found this way: they stay unnamed. */
 static void name_heaps(HANDLE h, struct vms_snapshot *s, const struct wreg *w)
 {
-	struct { NTSTATUS st; uint64_t peb, pad[4]; } pbi = { 0 };
-	uint64_t list, *heaps, heap;
+	uint64_t peb = win_peb_address(h, NULL), list, *heaps, heap;
 	ULONG n = 0;
-	SIZE_T got;
 
-	if (!NT_SUCCESS(NtQueryInformationProcess(h, ProcessBasicInformation, &pbi, sizeof(pbi), NULL)))
+	if (!peb)
 		return;
-	if (ReadProcessMemory(h, (LPCVOID)(uintptr_t)(pbi.peb + PEB_PROCESS_HEAP), &heap, sizeof(heap), &got))
+	if (win_read(h, peb + PEB_PROCESS_HEAP, &heap, sizeof(heap)))
 		name_allocation(s, w, heap, "[heap]");
-	if (!ReadProcessMemory(h, (LPCVOID)(uintptr_t)(pbi.peb + PEB_NUMBER_OF_HEAPS), &n, sizeof(n), &got) ||
-	    !ReadProcessMemory(h, (LPCVOID)(uintptr_t)(pbi.peb + PEB_PROCESS_HEAPS), &list, sizeof(list), &got))
+	if (!win_read(h, peb + PEB_NUMBER_OF_HEAPS, &n, sizeof(n)) || !n ||
+	    !win_read(h, peb + PEB_PROCESS_HEAPS, &list, sizeof(list)))
 		return;
 	if (n > HEAPS_MAX)
 		n = HEAPS_MAX;
 	heaps = xcalloc(n, sizeof(*heaps));
-	if (ReadProcessMemory(h, (LPCVOID)(uintptr_t)list, heaps, n * sizeof(*heaps), &got))
-		for (ULONG i = 0; i < n && i < got / sizeof(*heaps); i++)
+	if (win_read(h, list, heaps, n * sizeof(*heaps)))
+		for (ULONG i = 0; i < n; i++)
 			name_allocation(s, w, heaps[i], "[heap]");
 	free(heaps);
 }

@@ -46,7 +46,6 @@ static bool read_stack(HANDLE proc, struct th *t)
 	struct tbi64 tbi = { 0 };
 	uint64_t tib[2]; /* StackBase, StackLimit */
 	FILETIME c, e, k, u;
-	SIZE_T got = 0;
 	bool ok;
 
 	if (!h)
@@ -58,8 +57,7 @@ static bool read_stack(HANDLE proc, struct th *t)
 	ok = NT_SUCCESS(NtQueryInformationThread(h, (THREADINFOCLASS)0 /* ThreadBasicInformation */,
 						 &tbi, sizeof(tbi), NULL)) && tbi.teb;
 	CloseHandle(h);
-	if (!ok || !ReadProcessMemory(proc, (LPCVOID)(uintptr_t)(tbi.teb + TEB_STACK_BASE), tib,
-				      sizeof(tib), &got) || got != sizeof(tib))
+	if (!ok || !win_read(proc, tbi.teb + TEB_STACK_BASE, tib, sizeof(tib)))
 		return false;
 	t->high = tib[0];
 	t->low = tib[1];

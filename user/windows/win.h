@@ -18,6 +18,10 @@
 
 /* UTF-16 (len units, or -1: NUL-terminated) as malloc'd UTF-8; an unpaired surrogate is U+FFFD. */
 char *win_utf8(const WCHAR *w, int len);
+/* ReadProcessMemory of exactly n bytes at addr. */
+bool win_read(HANDLE h, uint64_t addr, void *buf, size_t n);
+/* The address of the process's PEB (NtQueryInformationProcess), 0 if unknown; *ppid: its parent. */
+uint64_t win_peb_address(HANDLE h, int *ppid);
 /* A GetLastError() value as -errno (ESRCH, EACCES, ...), for the messages of util.h. */
 int win_errno(DWORD err);
 
