@@ -145,6 +145,8 @@ check("PAGE_GUARD: the guard page is a ---p guard region between two rw-p pages"
       and gs[1]["kind"] == "guard" and gs[1]["lo"] == g + page and gs[1]["hi"] == g + 2 * page, show(gs))
 
 f = path(h["file"]).lower()
+check("the temp file's name reaches the JSON as UTF-8 (U+00E9, U+65E5, U+1F600: a surrogate pair)",
+      "vms-\u00e9\u65e5\U0001F600-" in f and any(r["name"].lower() == f for r in regs), f)
 for key, perm, kind in (("view", "rw-s", "shareable"), ("cow", "rw-p", "mapped-file")):
     vlo, vsize = h[key]
     v = exact(vlo, vlo + vsize)
@@ -223,6 +225,22 @@ if wine_run "$EXE" map win_regions >"$W/byname" 2>&1 && head -n1 "$W/byname" | g
 	pass "$T: a process is found by its image name, without .exe"
 else
 	fail "$T: a process is found by its image name, without .exe" "$(head -n 2 "$W/byname")"
+fi
+
+# The formats come from the core's registry: --help names each of them, as the error above did.
+wine_run "$EXE" map --help >"$W/help" 2>&1
+if grep -q -- '--format=FMT *pmap, json or csv' "$W/help" || grep -qE -- '--format=FMT +pmap, json, csv' "$W/help"; then
+	pass "$T: map --help lists the core's formats"
+else
+	fail "$T: map --help lists the core's formats" "$(grep -- --format "$W/help")"
+fi
+# Several targets: one JSON object each, in order (the same process twice here).
+wine_run "$EXE" map --format json "$WPID" "$WPID" >"$W/two.json" 2>&1
+if [ "$(wc -l <"$W/two.json")" = 2 ] && [ "$(python3 -c 'import json,sys
+print(sum(json.loads(l)["pid"] == int(sys.argv[2]) for l in open(sys.argv[1])))' "$W/two.json" "$WPID")" = 2 ]; then
+	pass "$T: two targets give two JSON lines"
+else
+	fail "$T: two targets give two JSON lines" "$(head -c 200 "$W/two.json")"
 fi
 
 # ---- working set accounting, read by the backend on its own process ----

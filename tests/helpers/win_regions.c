@@ -5,7 +5,8 @@
  * for vmscope.exe to read it:
  *   reserve   VirtualAlloc MEM_RESERVE of 1 MiB with 64 KiB committed (and touched) inside
  *   guard     three committed pages, the middle one PAGE_GUARD
- *   view      a 64 KiB temp file mapped shared (FILE_MAP_WRITE), cow: the same copy-on-write
+ *   view      a 64 KiB temp file mapped shared (FILE_MAP_WRITE), cow: the same copy-on-write;
+ *             its name holds non-ASCII characters, one outside the BMP (a UTF-16 surrogate pair)
  *   thread    a thread (256 KiB stack reserve) that waits; its tid and TEB stack bounds
  *   dll       a system DLL loaded with LoadLibrary: path, base, SizeOfImage
  *   heap      the process heap's handle (GetProcessHeap), and a block allocated from it
@@ -75,8 +76,11 @@ int main(int argc, char **argv)
 	if (!guard || !VirtualProtect(guard + page, page, PAGE_READWRITE | PAGE_GUARD, &old))
 		die("VirtualAlloc guard");
 
-	if (!GetTempPathW(MAX_PATH, dir) || !GetTempFileNameW(dir, L"vms", 0, tmp))
-		die("GetTempFileName");
+	if (!GetTempPathW(MAX_PATH, dir))
+		die("GetTempPath");
+	/* "vms-é日😀-PID.tmp" */
+	_snwprintf(tmp, MAX_PATH, L"%lsvms-\u00e9\u65e5\U0001F600-%lu.tmp", dir, GetCurrentProcessId());
+	tmp[MAX_PATH - 1] = 0;
 	f = CreateFileW(tmp, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL,
 			CREATE_ALWAYS, FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, NULL);
 	if (f == INVALID_HANDLE_VALUE)
