@@ -273,4 +273,14 @@ check("-X: Size Committed Rss Anonymous Shareable_WS Shared_WS Locked columns",
 check("-X: Committed is 256 for the committed region, 0 for the reservation",
       col(h["commit"], "Committed") == "256" and col(h["reserve"], "Committed") == "0",
       "%s %s" % (col(h["commit"], "Committed"), col(h["reserve"], "Committed")))
+# every format of the core's registry prints a Windows snapshot (with -x accounting)
+parts, name = {}, None
+for l in lines:
+    if l.startswith("== "):
+        name = l[3:]; parts[name] = []
+    elif name:
+        parts[name].append(l)
+empty = [n for n, p in parts.items() if not "".join(p).strip()]
+check("every format of the core's registry prints it (%s)" % ", ".join(parts),
+      len(parts) >= 3 and "json" in parts and not empty, "empty: %s" % empty)
 EOF

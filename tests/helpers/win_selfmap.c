@@ -4,7 +4,8 @@
  * set accounting of -x read on itself, the one process whose working set wine's
  * QueryWorkingSetEx answers. It commits 256 KiB and touches 64 KiB of it, reserves 1 MiB,
  * then prints one JSON line of those addresses and the backend's own `map -X` and
- * `--format json -x` of itself (core formats), for tests/e2e/windows.sh to compare.
+ * `--format json -x` of itself (core formats), for tests/e2e/windows.sh to compare; then
+ * every format of the core's registry, each after a line "== NAME", in -x mode.
  */
 #include "windows/win.h"
 
@@ -42,6 +43,15 @@ int main(void)
 	o.mode = PMAP_X;
 	format_pmap.print(stdout, &s, &o, &st);
 	format_pmap.finish(stdout, &o, &st);
+	o.mode = PMAP_EXTENDED;
+	for (size_t i = 0; vms_formats[i]; i++) {
+		struct format_state fs = { 0 };
+
+		printf("== %s\n", vms_formats[i]->name);
+		vms_formats[i]->print(stdout, &s, &o, &fs);
+		if (vms_formats[i]->finish)
+			vms_formats[i]->finish(stdout, &o, &fs);
+	}
 	snapshot_free(&s);
 	return 0;
 }
