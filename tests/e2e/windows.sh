@@ -273,6 +273,11 @@ check("-X: Size Committed Rss Anonymous Shareable_WS Shared_WS Locked columns",
 check("-X: Committed is 256 for the committed region, 0 for the reservation",
       col(h["commit"], "Committed") == "256" and col(h["reserve"], "Committed") == "0",
       "%s %s" % (col(h["commit"], "Committed"), col(h["reserve"], "Committed")))
+# -XX: the VmFlags Windows' state gives (ac: committed private memory; nr: reserved only)
+check("-XX: VmFlags 'rd wr ac' for committed private memory, 'nr' for the reservation",
+      any(l.split()[0] in ("%08x" % h["commit"], "%x" % h["commit"]) and "rd wr ac" in l for l in lines)
+      and any(l.split()[0] in ("%08x" % h["reserve"], "%x" % h["reserve"]) and l.split()[-2] == "nr" for l in lines if l.split()),
+      str([l for l in lines if l.split() and l.split()[0] in ("%08x" % h["commit"], "%08x" % h["reserve"])]))
 # every format of the core's registry prints a Windows snapshot (with -x accounting)
 parts, name = {}, None
 for l in lines:

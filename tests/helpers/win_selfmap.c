@@ -3,7 +3,7 @@
  * Windows test helper linked with the Windows backend (Makefile: win_selfmap.exe): the working
  * set accounting of -x read on itself, the one process whose working set wine's
  * QueryWorkingSetEx answers. It commits 256 KiB and touches 64 KiB of it, reserves 1 MiB,
- * then prints one JSON line of those addresses and the backend's own `map -X` and
+ * then prints one JSON line of those addresses and the backend's own `map -XX` and
  * `--format json -x` of itself (core formats), for tests/e2e/windows.sh to compare; then
  * every format of the core's registry, each after a line "== NAME", in -x mode.
  */
@@ -40,7 +40,7 @@ int main(void)
 	format_opts_init(&o);
 	o.mode = PMAP_EXTENDED;
 	format_json.print(stdout, &s, &o, &st);
-	o.mode = PMAP_X;
+	o.mode = PMAP_XX;
 	format_pmap.print(stdout, &s, &o, &st);
 	format_pmap.finish(stdout, &o, &st);
 	o.mode = PMAP_EXTENDED;

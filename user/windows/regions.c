@@ -196,6 +196,32 @@ static void name_stacks(struct vms_snapshot *s, const struct wreg *w)
 	}
 }
 
+/* VmFlags in Linux's two-letter names, for what Windows says that they mean: rd wr ex from the
+ * protection, sh for a view of a section, ac (VM_ACCOUNT: charged to the commit limit) for
+ * committed private memory, nr (VM_NORESERVE) for a reservation with nothing committed. The
+ * formats that read VmFlags (Committed and Private of a VMMap-style summary) then count
+ * Windows' commit charge as they count Linux's. */
+static char *vmflags_of(const struct vms_region *r, const struct wreg *w)
+{
+	char buf[32] = "";
+
+	if (r->perms[0] == 'r')
+		strcat(buf, "rd ");
+	if (r->perms[1] == 'w')
+		strcat(buf, "wr ");
+	if (r->perms[2] == 'x')
+		strcat(buf, "ex ");
+	if (r->perms[3] == 's')
+		strcat(buf, "sh ");
+	if (w->state == MEM_COMMIT && w->type == MEM_PRIVATE)
+		strcat(buf, "ac ");
+	if (w->state == MEM_RESERVE)
+		strcat(buf, "nr ");
+	if (buf[0])
+		buf[strlen(buf) - 1] = '\0';
+	return xstrdup(buf);
+}
+
 /* The working set of each committed region, page by page: resident (valid), shareable or
  * private, shared (more than one process has it), locked. */
 static int read_working_set(HANDLE h, struct vms_snapshot *s, const struct wreg *w)
@@ -240,6 +266,7 @@ static int read_working_set(HANDLE h, struct vms_snapshot *s, const struct wreg 
 		}
 		if (w[i].state == MEM_COMMIT)
 			c[K_COMMITTED] = c[K_SIZE];
+		r->vmflags = vmflags_of(r, &w[i]);
 		r->acct = xcalloc(s->n_keys, sizeof(*r->acct));
 		for (int k = 0; k < K__COUNT; k++)
 			r->acct[idx[k]] = c[k] >> 10;
