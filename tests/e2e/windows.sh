@@ -30,7 +30,7 @@ if [ -n "$missing" ]; then
 	exit 0
 fi
 
-if make -C "$root" --no-print-directory windows >"$W/make.log" 2>&1; then
+if make -C "$root" --no-print-directory -j2 windows >"$W/make.log" 2>&1; then
 	pass "$T: make windows builds vmscope.exe and its test helpers"
 else
 	fail "$T: make windows builds vmscope.exe and its test helpers" "$(tail -n 3 "$W/make.log" | tr '\n' ' ')"
