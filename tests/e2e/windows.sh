@@ -60,10 +60,15 @@ flock 9
 wine_stop() { "$WINESERVER" -k >/dev/null 2>&1; }
 trap 'wine_stop; _cleanup' EXIT
 if [ ! -s "$WINEPREFIX/system.reg" ]; then
-	start=$(date +%s)
-	rm -rf "$WINEPREFIX"
+	# made aside and renamed: an interrupted wineboot leaves no half prefix behind
+	start=$(date +%s) final=$WINEPREFIX
+	export WINEPREFIX=$final.new.$$
+	rm -rf "$final" "$final".new.*
 	timeout 300 "$WINE" wineboot -i </dev/null >"$W/wineboot.log" 2>&1
 	timeout 60 "$WINESERVER" -w
+	[ -s "$WINEPREFIX/system.reg" ] && mv "$WINEPREFIX" "$final"
+	rm -rf "$WINEPREFIX"
+	export WINEPREFIX=$final
 	echo "   (wine prefix $WINEPREFIX made in $(( $(date +%s) - start )) s)"
 fi
 if [ -s "$WINEPREFIX/system.reg" ]; then pass "$T: a wine prefix is ready"
