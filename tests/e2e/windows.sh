@@ -3,9 +3,10 @@
 # win_regions.exe makes regions it knows (a reservation with a committed part, a guard page, a
 # shared and a copy-on-write view of a temp file, a thread that waits, a system DLL) and prints
 # them; `vmscope.exe map --format json PID`, run under the same wineserver, must find each with
-# the right kind, perms, size and name, and each thread's stack labelled with its tid.
-# The process heap's first segment is [heap]. win_selfmap.exe checks the working set accounting (-x, -X) on itself: wine's QueryWorkingSetEx
-# answers for the calling process only, and `map -x` of another process must say so in one line.
+# the right kind, perms, size and name, each thread's stack labelled with its tid, the process
+# heap's first segment as [heap]. win_selfmap.exe checks the working set accounting (-x, -XX)
+# and every format of the core's registry on itself: wine's QueryWorkingSetEx answers for the
+# calling process only, and `map -x` of another process must say so in one line.
 #
 # Skipped (one SKIP line) only when mingw-w64 or wine64 is missing, and never under CI=true,
 # where tools/deps.sh installs them. The wine prefix is made once (wineboot: ~15 s) and kept in
@@ -99,8 +100,12 @@ fi
 # Each known region, as the helper knows it, against what vmscope.exe found.
 python3 - "$W/helper.json" "$W/map.json" <<'EOF'
 import json, sys
-h = json.load(open(sys.argv[1]))
-m = json.load(open(sys.argv[2]))
+try:
+    h = json.load(open(sys.argv[1]))
+    m = json.load(open(sys.argv[2]))
+except ValueError as e:
+    print("FAIL: windows: the helper's and vmscope.exe's JSON parse -- %s" % e)
+    sys.exit(0)
 regs = [dict(r, lo=int(r["start"], 16), hi=int(r["end"], 16)) for r in m["regions"]]
 
 def check(name, ok, why=""):
