@@ -19,6 +19,15 @@ root=$(cd "$here/.." && pwd)
 T=windows
 W=$TMPDIR_TEST
 
+# The Linux build compiles nothing of the port, whatever is installed.
+make -C "$root" --no-print-directory -n -B OUTPUT_BASE="$W/dry" all >"$W/dry.log" 2>&1
+n=$(grep -cE 'user/windows|win_regions|win_selfmap|mingw' "$W/dry.log")
+if [ "$n" = 0 ] && grep -q 'user/core/' "$W/dry.log"; then
+	pass "$T: make (Linux) compiles nothing of the Windows port"
+else
+	fail "$T: make (Linux) compiles nothing of the Windows port" "$n commands name it"
+fi
+
 WIN_CC=${WIN_CC:-x86_64-w64-mingw32-gcc}
 WINE=$(command -v wine64 || { [ -x /usr/lib/wine/wine64 ] && echo /usr/lib/wine/wine64; } || command -v wine)
 WINESERVER=$(command -v wineserver || { [ -x /usr/lib/wine/wineserver ] && echo /usr/lib/wine/wineserver; })

@@ -72,14 +72,17 @@ int win_read_threads(HANDLE proc, DWORD pid, struct vms_snapshot *s)
 	THREADENTRY32 te = { .dwSize = sizeof(te) };
 	HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
 	struct th *v = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 
 	if (snap == INVALID_HANDLE_VALUE)
 		return win_errno(GetLastError());
 	for (BOOL ok = Thread32First(snap, &te); ok && n < THREADS_MAX; ok = Thread32Next(snap, &te)) {
 		if (te.th32OwnerProcessID != pid)
 			continue;
-		v = xrealloc(v, (n + 1) * sizeof(*v));
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
 		memset(&v[n], 0, sizeof(v[n]));
 		v[n].tid = te.th32ThreadID;
 		if (read_stack(proc, &v[n]) || v[n].created) /* a thread without a TEB read is kept */
