@@ -304,7 +304,18 @@ for l in lines:
         name = l[3:]; parts[name] = []
     elif name:
         parts[name].append(l)
+names = parts.pop("names", [])
 empty = [n for n, p in parts.items() if not "".join(p).strip()]
 check("every format of the core's registry prints it (%s)" % ", ".join(parts),
       len(parts) >= 3 and "json" in parts and not empty, "empty: %s" % empty)
+# NT paths as DOS paths (win_dos_name), on this system's C: device
+want = ["C:\\windows\\x.dll", None, "C:\\lower.dll", "\\\\srv\\share\\f.dll", "C:\\y.dll",
+        "\\\\srv\\s\\z.dat", None]
+try:
+    got = json.loads(names[0])
+except (ValueError, IndexError):
+    got = []
+ok = len(got) == len(want) and all(g[1] == (w if w is not None else g[0]) for g, w in zip(got, want))
+check("NT paths become DOS paths: the drive's device (case-blind, whole components), Mup and "
+      "\\??\\UNC as UNC, \\??\\C:, an unknown device kept", ok, str(got))
 EOF

@@ -33,13 +33,7 @@ struct wreg {
 	DWORD state, type;
 };
 
-/* The NT device name of each drive letter ("\Device\HarddiskVolume3" for C:). */
-struct drives {
-	WCHAR dev[26][MAX_PATH];
-	size_t len[26];
-};
-
-static void drives_init(struct drives *d)
+void win_drives_init(struct win_drives *d)
 {
 	DWORD mask = GetLogicalDrives();
 
@@ -66,10 +60,9 @@ static char *joined(const WCHAR *prefix, const WCHAR *rest)
 	return s;
 }
 
-/* GetMappedFileNameW's NT path as a DOS path: the drive whose device prefixes it, UNC for the
- * network redirector; a device no drive letter names stays as it is (\Device\...). Wine
- * answers with the DOS-devices form (\??\C:\..., \??\UNC\...): the same files. */
-static char *dos_name(const struct drives *d, const WCHAR *nt)
+/* Wine answers GetMappedFileNameW with the DOS-devices form (\??\C:\..., \??\UNC\...):
+ * the same files. */
+char *win_dos_name(const struct win_drives *d, const WCHAR *nt)
 {
 	static const WCHAR mup[] = L"\\Device\\Mup\\", unc[] = L"\\??\\UNC\\";
 
@@ -277,7 +270,7 @@ static int read_working_set(HANDLE h, struct vms_snapshot *s, const struct wreg 
 
 int win_read_regions(HANDLE h, struct vms_snapshot *s, bool accounting)
 {
-	struct drives *d = xmalloc(sizeof(*d));
+	struct win_drives *d = xmalloc(sizeof(*d));
 	struct wreg *w = NULL;
 	size_t wcap = 0;
 	uint64_t addr = 0, name_base = UINT64_MAX;
@@ -286,7 +279,7 @@ int win_read_regions(HANDLE h, struct vms_snapshot *s, bool accounting)
 	WCHAR nt[MAX_PATH * 4];
 	int err = 0;
 
-	drives_init(d);
+	win_drives_init(d);
 	for (;;) {
 		MEMORY_BASIC_INFORMATION m;
 		struct vms_region *r;
@@ -327,7 +320,7 @@ int win_read_regions(HANDLE h, struct vms_snapshot *s, bool accounting)
 			name_base = (uintptr_t)m.AllocationBase;
 			/* a pagefile-backed section has no file: no name, like shared anonymous memory */
 			if (GetMappedFileNameW(h, m.AllocationBase, nt, ARRAY_SIZE(nt))) {
-				alloc_name = dos_name(d, nt);
+				alloc_name = win_dos_name(d, nt);
 				file_id(alloc_name, &alloc_id);
 			}
 		}

@@ -25,6 +25,18 @@ uint64_t win_peb_address(HANDLE h, int *ppid);
 /* A GetLastError() value as -errno (ESRCH, EACCES, ...), for the messages of util.h. */
 int win_errno(DWORD err);
 
+/* The NT device name of each drive letter ("\Device\HarddiskVolume3" for C:), from
+ * QueryDosDevice. */
+struct win_drives {
+	WCHAR dev[26][MAX_PATH];
+	size_t len[26];
+};
+void win_drives_init(struct win_drives *d);
+/* GetMappedFileNameW's NT path as a malloc'd UTF-8 DOS path: the drive letter whose device
+ * prefixes it, \\ (UNC) for the network redirector (\Device\Mup\); a device no drive letter
+ * names stays as it is (\Device\CdRom0\...). */
+char *win_dos_name(const struct win_drives *d, const WCHAR *nt);
+
 /* The identity of a process: pid, comm (the image's file name), cmdline (from its PEB), ppid,
  * start_time (its creation time, 100 ns units since 1601). 0 or -errno (-ESRCH: no such
  * process or it has exited; -EACCES). h: the process handle opened for the regions. */
