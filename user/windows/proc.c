@@ -87,6 +87,21 @@ static void read_comm(HANDLE h, char *comm, size_t cap)
 	free(u);
 }
 
+/* Whether a process of that pid is listed now. */
+static bool pid_listed(DWORD pid)
+{
+	PROCESSENTRY32W pe = { .dwSize = sizeof(pe) };
+	HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+	bool found = false;
+
+	if (snap == INVALID_HANDLE_VALUE)
+		return true; /* cannot tell: keep the error as it was */
+	for (BOOL ok = Process32FirstW(snap, &pe); ok && !found; ok = Process32NextW(snap, &pe))
+		found = pe.th32ProcessID == pid;
+	CloseHandle(snap);
+	return found;
+}
+
 int win_open_process(DWORD pid, HANDLE *hp, struct vms_proc *p)
 {
 	HANDLE h = OpenProcess(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ | SYNCHRONIZE, FALSE, pid);
@@ -96,8 +111,12 @@ int win_open_process(DWORD pid, HANDLE *hp, struct vms_proc *p)
 	memset(p, 0, sizeof(*p));
 	p->pid = (pid_t)pid;
 	*hp = NULL;
-	if (!h)
-		return win_errno(GetLastError());
+	if (!h) {
+		int err = win_errno(GetLastError());
+
+		/* an exiting process refuses access (wine): gone, not forbidden */
+		return err == -EACCES && !pid_listed(pid) ? -ESRCH : err;
+	}
 	/* a handle keeps an exited process's object, not its address space */
 	if (WaitForSingleObject(h, 0) == WAIT_OBJECT_0) {
 		CloseHandle(h);
