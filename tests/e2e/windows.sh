@@ -219,6 +219,14 @@ else
 	fail "$T: pmap tables: file names after the last backslash, [ stack ], -k shows [stack:TID]" "$(head -n 3 "$W/map.pmap" | tr '\n' ' ')"
 fi
 
+# -v: GetProcessMemoryInfo's totals and the counts, on one debug line.
+wine_run "$EXE" map -v "$WPID" >/dev/null 2>"$W/v.err"
+if grep -qE "^vmscope: debug: PID $WPID: working set [0-9]+ kB, private bytes [0-9]+ kB, [0-9]+ regions, ([2-9]|[1-9][0-9]+) threads" "$W/v.err"; then
+	pass "$T: map -v: GetProcessMemoryInfo's working set and private bytes, regions, threads (at least 2)"
+else
+	fail "$T: map -v: GetProcessMemoryInfo's working set and private bytes, regions, threads (at least 2)" "$(head -c 200 "$W/v.err")"
+fi
+
 # -x of another process: wine's QueryWorkingSetEx refuses it; one clear line, exit 1, no zeros.
 wine_run "$EXE" map -x "$WPID" >"$W/x.out" 2>"$W/x.err"
 rc=$?
