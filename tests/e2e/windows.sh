@@ -154,19 +154,19 @@ check("VirtualAlloc reserve: the 1 MiB reservation is tiled by its regions", cov
 check("VirtualAlloc commit: the committed 64 KiB is one rw-p private region",
       len(com) == 1 and com[0]["perm"] == "rw-p" and com[0]["kind"] == "private" and com[0]["name"] == "", show(com))
 check("VirtualAlloc reserve: the uncommitted rest is ---p [reserved]",
-      len(res) == 2 and all(r["perm"] == "---p" and r["name"] == "[reserved]" and r["kind"] == "guard" for r in res),
+      len(res) == 2 and all(r["perm"] == "---p" and r["name"] == "[reserved]" and r["kind"] == "private" for r in res),
       show(res))
 
 g, page = h["guard"][0], h["page"]
 gs = inside(g, g + 3 * page)
-check("PAGE_GUARD: the guard page is a ---p guard region between two rw-p pages",
+check("PAGE_GUARD: the guard page is a ---p region between two rw-p pages (private: no stack is next to it)",
       covers(gs, g, g + 3 * page) and [r["perm"] for r in gs] == ["rw-p", "---p", "rw-p"]
-      and gs[1]["kind"] == "guard" and gs[1]["lo"] == g + page and gs[1]["hi"] == g + 2 * page, show(gs))
+      and gs[1]["kind"] == "private" and gs[1]["lo"] == g + page and gs[1]["hi"] == g + 2 * page, show(gs))
 
 f = path(h["file"]).lower()
 check("the temp file's name reaches the JSON as UTF-8 (U+00E9, U+65E5, U+1F600: a surrogate pair)",
       "vms-\u00e9\u65e5\U0001F600-" in f and any(r["name"].lower() == f for r in regs), f)
-for key, perm, kind in (("view", "rw-s", "shareable"), ("cow", "rw-p", "mapped-file")):
+for key, perm, kind in (("view", "rw-s", "mapped-file"), ("cow", "rw-p", "mapped-file")):
     vlo, vsize = h[key]
     v = exact(vlo, vlo + vsize)
     check("MapViewOfFile (%s): %s %s of the temp file, named and with its file index" % (key, perm, kind),

@@ -2,7 +2,8 @@
 /*
  * The core's rules for the Windows backend's names (libvmscope-core alone): DOS, UNC and NT
  * device paths are files (images when mapped executable), whose name in pmap tables is what
- * follows the last backslash; "[stack:TID]" is a stack; "[reserved]" (---p) is a guard region.
+ * follows the last backslash; "[stack:TID]" is a stack labelled TID; "[reserved]" (---p) is
+ * private, as a PROT_NONE reservation; an unnamed shared region (a pagefile section) Shareable.
  * Linux names keep their meaning.
  */
 #include <stdarg.h>
@@ -47,6 +48,8 @@ static void sample(struct vms_snapshot *s)
 	add(s, 0x140001000, 0x140009000, "r-xp", 0, "C:\\app\\app.exe");
 	add(s, 0x150000000, 0x150010000, "rw-p", 9, "\\\\server\\share\\cow.dat");
 	add(s, 0x160000000, 0x160010000, "r--p", 0, "\\Device\\CdRom0\\x.dat");
+	add(s, 0x170000000, 0x170010000, "rw-s", 0, ""); /* a view of a pagefile section */
+	snapshot_add_thread(s, 36)->stack_high = 0x22000;
 }
 
 static char *render(enum pmap_mode mode, bool kernel_names, bool show_path)
@@ -87,8 +90,8 @@ static void win_paths(void **state)
 
 static void win_kinds(void **state)
 {
-	static const char *const want[] = { "shareable", "stack", "stack", "guard", "image", "image",
-					    "mapped-file", "mapped-file" };
+	static const char *const want[] = { "mapped-file", "stack", "stack", "private", "image", "image",
+					    "mapped-file", "mapped-file", "shareable" };
 	struct vms_snapshot s;
 	const char **kinds;
 
@@ -99,6 +102,22 @@ static void win_kinds(void **state)
 		assert_string_equal(region_kind(&s, &s.regions[i]), want[i]);
 	}
 	free(kinds);
+	snapshot_free(&s);
+}
+
+static void win_stack_tids(void **state)
+{
+	struct vms_snapshot s;
+	struct vms_class *c;
+
+	sample(&s);
+	c = region_classify(&s);
+	assert_int_equal(c[1].type, VMS_T_STACK);
+	assert_int_equal(c[1].tid, 36);
+	assert_true(c[1].main_stack); /* 36 is the first thread */
+	assert_int_equal(c[2].tid, 36);
+	assert_int_equal(c[8].type, VMS_T_SHAREABLE);
+	free(c);
 	snapshot_free(&s);
 }
 
@@ -129,6 +148,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(win_paths),
 		cmocka_unit_test(win_kinds),
+		cmocka_unit_test(win_stack_tids),
 		cmocka_unit_test(win_pmap_names),
 	};
 

@@ -10,6 +10,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "core/format/format.h"
+#include "core/snapshot/codec.h"
 #include "model/live.h"
 #include "proc/procfs.h"
 #include "core/util.h"
@@ -21,9 +22,11 @@ struct map_args {
 	const char *backend;
 	char **targets;
 	int n_targets;
+	bool files;	/* snapshot show: the targets are snapshot files */
+	const char *cmd;	/* "map" or "snapshot show", for messages */
 };
 
-enum { OPT_FAULTS = 0x100 };
+enum { OPT_FAULTS = 0x100, OPT_RESIDENT, OPT_PAGES, OPT_NO_COALESCE, OPT_INTERLEAVED, OPT_SUMMARY };
 
 static const struct argp_option map_options[] = {
 	{ "extended", 'x', NULL, 0, "Show RSS and dirty kB per mapping", 0 },
@@ -33,8 +36,17 @@ static const struct argp_option map_options[] = {
 	{ "show-path", 'p', NULL, 0, "Show the full path of mapped files", 0 },
 	{ "use-kernel-name", 'k', NULL, 0, "Show the kernel's names ([heap], [vdso], [anon:x])", 0 },
 	{ "range", 'A', "LOW[,HIGH]", 0, "Only mappings overlapping [LOW,HIGH] (hex)", 0 },
-	{ NULL, 'r', NULL, OPTION_HIDDEN, "Ignored (SunOS compatibility)", 0 },
-	{ "format", 'F', "FMT", 0, "pmap (default), json or csv", 1 },
+	{ "lgroup", 'L', NULL, 0, "illumos: NUMA node of each run of pages (numa_maps)", 2 },
+	{ "page-sizes", 's', NULL, 0, "illumos: page size of each run (4K, THP 2M, hugetlb)", 2 },
+	{ "swap", 'S', NULL, 0, "illumos: swap used and commit charge (VmFlags ac/nr) per mapping", 2 },
+	{ "reserved", 'r', NULL, 0, "illumos: only reserved ranges (PROT_NONE, MAP_NORESERVE)", 2 },
+	{ "shared-anon", 'a', NULL, 0, "illumos: count shared anonymous memory as Anon (and its swap)", 2 },
+	{ "resident", OPT_RESIDENT, NULL, 0, "vmmap -resident: VSIZE RSDNT DIRTY SWAP per region", 3 },
+	{ "pages", OPT_PAGES, NULL, 0, "vmmap -pages: sizes in pages", 3 },
+	{ "no-coalesce", OPT_NO_COALESCE, NULL, 0, "vmmap -noCoalesce: one row per region", 3 },
+	{ "interleaved", OPT_INTERLEAVED, NULL, 0, "vmmap -interleaved: one section in address order", 3 },
+	{ "summary", OPT_SUMMARY, NULL, 0, "vmmap -summary: same as --format vmmap-summary", 3 },
+	{ "format", 'F', "FMT", 0, "pmap (default), json, csv, vmmap, vmmap-summary, types or illumos", 1 },
 	{ "backend", 'B', "NAME", 0, "auto (default: the live model if started, else procfs), bpf, procfs or bpf-iter", 1 },
 	{ "faults", OPT_FAULTS, NULL, 0, "Add minor/major page faults per region (needs 'vmscope start --faults')", 1 },
 	CLI_COMMON_OPTIONS,
@@ -51,6 +63,17 @@ static error_t map_range(struct argp_state *state, struct format_opts *o, const 
 	return 0;
 }
 
+/* The seed tools' options go with their formats: illumos' choose the illumos table (from
+ * the default format), vmmap's need a vmmap format. */
+static error_t check_views(struct argp_state *state, struct map_args *a)
+{
+	char why[200];
+
+	if (format_check_views(&a->fmt, &a->format, a->d || a->X, why, sizeof(why)))
+		return cli_fail(state, "map: %s", why);
+	return 0;
+}
+
 static error_t map_parse(int key, char *arg, struct argp_state *state)
 {
 	struct map_args *a = state->input;
@@ -63,9 +86,16 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 	case 'p': a->fmt.show_path = true; break;
 	case 'k': a->fmt.kernel_names = true; break;
 	case 'A': return map_range(state, &a->fmt, arg);
-	case 'r':
-		vms_err("option -r is ignored (SunOS compatibility)");
-		break;
+	case 'L': a->fmt.il_lgroup = true; break;
+	case 's': a->fmt.il_pagesize = true; break;
+	case 'S': a->fmt.il_swap = true; break;
+	case 'r': a->fmt.il_reserved = true; break;
+	case 'a': a->fmt.il_shared_anon = true; break;
+	case OPT_RESIDENT: a->fmt.vm_resident = true; break;
+	case OPT_PAGES: a->fmt.vm_pages = true; break;
+	case OPT_NO_COALESCE: a->fmt.vm_no_coalesce = true; break;
+	case OPT_INTERLEAVED: a->fmt.vm_interleaved = true; break;
+	case OPT_SUMMARY: a->format = "vmmap-summary"; break;
 	case 'F': a->format = arg; break;
 	case 'B': a->backend = arg; break;
 	case OPT_FAULTS: a->fmt.faults = true; break;
@@ -82,12 +112,39 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 			return cli_fail(state, "map: --faults adds columns to the default and -x tables only "
 					"(or use --format json or csv)");
 		if (!a->n_targets)
-			return cli_fail(state, "map: no process given (want PID, NAME or /proc/PID)");
-		break;
+			return cli_fail(state, a->files ? "snapshot show: no snapshot file given"
+					       : "map: no process given (want PID, NAME or /proc/PID)");
+		return check_views(state, a);
 	default:
 		return cli_default_key(key, arg, state);
 	}
 	return 0;
+}
+
+/* vmmap spells its options with one dash (-resident), which getopt would read as -r -e -s...:
+ * those exact words become their long options before argp sees them. Another word is left
+ * alone, and so is the argument of an option that takes one, and everything after "--". */
+static void translate_vmmap_words(int argc, char **argv)
+{
+	static const char *const words[][2] = {
+		{ "-resident", "--resident" }, { "-pages", "--pages" },
+		{ "-noCoalesce", "--no-coalesce" }, { "-interleaved", "--interleaved" },
+		{ "-summary", "--summary" },
+	};
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return;
+		if (!strcmp(argv[i], "-A") || !strcmp(argv[i], "-F") || !strcmp(argv[i], "-B") ||
+		    !strcmp(argv[i], "--range") || !strcmp(argv[i], "--format") ||
+		    !strcmp(argv[i], "--backend")) {
+			i++;
+			continue;
+		}
+		for (size_t w = 0; w < ARRAY_SIZE(words); w++)
+			if (!strcmp(argv[i], words[w][0]))
+				argv[i] = (char *)words[w][1];
+	}
 }
 
 static const struct argp map_argp = {
@@ -95,8 +152,18 @@ static const struct argp map_argp = {
 	.parser = map_parse,
 	.args_doc = "PID|NAME|/proc/PID...",
 	.doc = "Print the memory regions of processes. Output is byte-for-byte procps pmap's "
-	       "unless --format says otherwise.\v"
+	       "unless --format says otherwise. vmmap's -resident, -pages, -noCoalesce, "
+	       "-interleaved and -summary are accepted as vmmap spells them.\v"
 	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
+};
+
+static const struct argp show_argp = {
+	.options = map_options,
+	.parser = map_parse,
+	.args_doc = "FILE...",
+	.doc = "Print saved snapshots (vmscope snapshot save) exactly as map printed the process "
+	       "when it was saved, in any of map's formats and views.\v"
+	       "Exit status: 0 ok, 1 if a file cannot be read (one line says why).",
 };
 
 /* --faults: the counts are the live model's, kept only when it was started with --faults. */
@@ -134,6 +201,28 @@ static bool faults_ready(const char *backend)
 	return true;
 }
 
+const struct vms_backend *map_backend(const char *cmd, const char *name, bool faults)
+{
+	const struct vms_backend *be;
+	const char *why = "";
+
+	if (faults && !faults_ready(name))
+		return NULL;
+	if (!strcmp(name, "auto"))
+		return faults ? &backend_bpf_model : backend_auto();
+	be = backend_find(name);
+	if (!be) {
+		vms_err("%s: unknown backend '%s' (auto, %s)", cmd, name,
+			table_names(REGISTRY(vms_backends)));
+		return NULL;
+	}
+	if (be->available && be->available(&why)) {
+		vms_err("%s: backend '%s' is not available: %s", cmd, name, why);
+		return NULL;
+	}
+	return be;
+}
+
 /* A live process without regions has no address space left: a zombie when it was read, or one
  * now (it exited between the identity and the regions), or gone. 0 if it still runs. */
 static int gone_since(const struct vms_snapshot *s)
@@ -162,8 +251,12 @@ static int show_target(const struct vms_target *t, const struct map_args *a,
 		       struct format_state *st)
 {
 	struct vms_snapshot s;
+	unsigned needs = fmt->needs ? fmt->needs(&a->fmt) : 0;
 	unsigned flags = (fmt->needs_accounting(&a->fmt) ? BACKEND_ACCOUNTING : 0) |
-			 (a->fmt.faults ? BACKEND_FAULTS : 0);
+			 (a->fmt.faults ? BACKEND_FAULTS : 0) |
+			 (needs & FMT_NEED_THREADS ? BACKEND_THREADS : 0) |
+			 (needs & FMT_NEED_NUMA ? BACKEND_NUMA : 0) |
+			 (needs & FMT_NEED_PAGESIZES ? BACKEND_PAGESIZES : 0);
 	int err, rc = VMS_EXIT_OK;
 
 	snapshot_init(&s);
@@ -175,22 +268,31 @@ static int show_target(const struct vms_target *t, const struct map_args *a,
 			fmt->print_unreadable(stdout, &s);
 		if (err == -EINVAL && !t->path) {
 			vms_err("map: PID %d: unexpected format in /proc/%d/%s", (int)s.proc.pid,
-				(int)s.proc.pid, flags ? "smaps" : "maps");
+				(int)s.proc.pid, s.n && (flags & BACKEND_NUMA) ? "numa_maps"
+				: flags & BACKEND_ACCOUNTING ? "smaps" : "maps");
 			rc = VMS_EXIT_FAIL;
 		} else {
-			rc = target_report("map", t, &s, err);
+			rc = target_report(a->cmd, t, &s, err);
 		}
 		goto out;
 	}
-	fmt->print(stdout, &s, &a->fmt, st);
+	if (s.meta) { /* a saved snapshot: the shm device of the system it was taken on */
+		struct format_opts o = a->fmt;
+
+		o.shm_minor = s.meta->shm_minor;
+		fmt->print(stdout, &s, &o, st);
+	} else {
+		fmt->print(stdout, &s, &a->fmt, st);
+	}
 out:
 	snapshot_free(&s);
 	return rc;
 }
 
-int cmd_map(int argc, char **argv)
+/* map, and snapshot show (files: every target a snapshot file): one parser, one print path. */
+int map_main(const char *cmd, int argc, char **argv, bool files)
 {
-	struct map_args a = { .format = "pmap", .backend = "auto" };
+	struct map_args a = { .format = "pmap", .backend = "auto", .files = files, .cmd = cmd };
 	const struct vms_format *fmt;
 	const struct vms_backend *be;
 	struct format_state st = { 0 };
@@ -204,7 +306,8 @@ int cmd_map(int argc, char **argv)
 	setlocale(LC_ALL, ""); /* procps escapes names and command lines per the locale */
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf)); /* tables of 60k rows: few large writes */
 	format_opts_init(&a.fmt);
-	r = cli_parse(&map_argp, "map", argc, argv, &a);
+	translate_vmmap_words(argc, argv);
+	r = cli_parse(files ? &show_argp : &map_argp, cmd, argc, argv, &a);
 	if (r >= 0)
 		goto out;
 	a.fmt.mode = a.x ? PMAP_EXTENDED : a.d ? PMAP_DEVICE : a.X == 1 ? PMAP_X
@@ -216,34 +319,30 @@ int cmd_map(int argc, char **argv)
 		r = VMS_EXIT_FAIL;
 		goto out;
 	}
-	if (a.fmt.faults && !faults_ready(a.backend)) {
+	if (files) {
+		be = &backend_snapshot;
+		if (strcmp(a.backend, "auto")) {
+			vms_err("%s: --backend is for live processes (a snapshot is read as saved)", cmd);
+			r = VMS_EXIT_FAIL;
+			goto out;
+		}
+	} else if (!(be = map_backend("map", a.backend, a.fmt.faults))) {
 		r = VMS_EXIT_FAIL;
 		goto out;
-	}
-	if (!strcmp(a.backend, "auto")) {
-		be = a.fmt.faults ? &backend_bpf_model : backend_auto();
-	} else {
-		const char *why = "";
-
-		be = backend_find(a.backend);
-		if (!be) {
-			vms_err("map: unknown backend '%s' (auto, %s)", a.backend,
-				table_names(REGISTRY(vms_backends)));
-			r = VMS_EXIT_FAIL;
-			goto out;
-		}
-		if (be->available && be->available(&why)) {
-			vms_err("map: backend '%s' is not available: %s", a.backend, why);
-			r = VMS_EXIT_FAIL;
-			goto out;
-		}
 	}
 	a.fmt.shm_minor = procfs_shm_minor();
 
 	/* Every target first: as in procps, an impossible PID is a usage error (exit 1, no table).
 	 * After that the exit codes are pmap's too: 42 (not found) and 1 (failed) ORed, 43 for both. */
 	for (int i = 0; i < a.n_targets; i++) {
-		int parsed = target_parse("map", a.targets[i], &t, &n);
+		int parsed;
+
+		if (files) {
+			t = xrealloc(t, (n + 1) * sizeof(*t));
+			t[n++] = (struct vms_target){ .path = a.targets[i], .backend = &backend_snapshot };
+			continue;
+		}
+		parsed = target_parse("map", a.targets[i], &t, &n);
 
 		if (parsed == VMS_EXIT_FAIL)
 			usage = true;
@@ -266,4 +365,9 @@ int cmd_map(int argc, char **argv)
 out:
 	free(a.targets);
 	return r;
+}
+
+int cmd_map(int argc, char **argv)
+{
+	return map_main("map", argc, argv, false);
 }

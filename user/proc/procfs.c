@@ -619,3 +619,15 @@ const struct vms_region *procfs_gate_region(void)
 			gate = &self.regions[i];
 	return gate;
 }
+
+char *procfs_boot_id(void)
+{
+	char *buf;
+	size_t len;
+
+	if (read_file("/proc/sys/kernel/random/boot_id", &buf, &len))
+		return NULL;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		buf[--len] = '\0';
+	return buf;
+}
