@@ -115,7 +115,7 @@ $(POISON_HDRS):
 	$(Q)echo '#error "libvmscope-core must build without libbpf and BPF headers (Makefile: core)"' >$@
 
 # Every user object may include a skeleton; rebuild all of them when any BPF source changes.
-$(OUTPUT)/user/%.o: user/%.c $(SKELS) $(wildcard user/*.h user/*/*.h bpf/*.h) | check-deps
+$(OUTPUT)/user/%.o: user/%.c $(SKELS) $(wildcard user/*.h user/*/*.h user/*/*/*.h bpf/*.h) | check-deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -227,6 +227,20 @@ $(WIN_OUT)/tests/helpers/%.exe: tests/helpers/%.c | check-win-deps
 check-win-deps:
 	@command -v $(WIN_CC) >/dev/null 2>&1 || \
 		{ echo "missing $(WIN_CC) (run: make deps; Debian: gcc-mingw-w64-x86-64)" >&2; exit 1; }
+
+# `make install [PREFIX=/usr/local] [DESTDIR=staging]`: the binary and the man page.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+.PHONY: install uninstall
+install: $(BIN)
+	$(call msg,INSTALL,$(DESTDIR)$(BINDIR)/vmscope $(DESTDIR)$(MANDIR)/man1/vmscope.1)
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(Q)install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/vmscope
+	$(Q)install -m 0644 vmscope.1 $(DESTDIR)$(MANDIR)/man1/vmscope.1
+
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/vmscope $(DESTDIR)$(MANDIR)/man1/vmscope.1
 
 clean:
 	$(call msg,CLEAN)

@@ -242,11 +242,13 @@ wine_run "$EXE" map 4294967292 >/dev/null 2>"$W/e1"; r1=$?
 wine_run "$EXE" map no_such_image >/dev/null 2>"$W/e2"; r2=$?
 wine_run "$EXE" map --format nope "$WPID" >/dev/null 2>"$W/e3"; r3=$?
 wine_run "$EXE" map 0 >/dev/null 2>"$W/e4"; r4=$?
-if [ "$r1$r2$r3$r4" = 424211 ] && grep -q 'no such process' "$W/e1" && grep -q "no process named 'no_such_image'" "$W/e2" &&
-   grep -q "unknown format 'nope' (pmap, json" "$W/e3" && grep -q 'not a possible PID' "$W/e4"; then
-	pass "$T: errors: gone PID and unknown name 42, unknown format and PID 0 exit 1, one line each"
+wine_run "$EXE" map -L --format json "$WPID" >/dev/null 2>"$W/e5"; r5=$?
+if [ "$r1$r2$r3$r4$r5" = 4242111 ] && grep -q 'no such process' "$W/e1" && grep -q "no process named 'no_such_image'" "$W/e2" &&
+   grep -q "unknown format 'nope' (pmap, json" "$W/e3" && grep -q 'not a possible PID' "$W/e4" &&
+   grep -q "illumos pmap's: they print the illumos table (not with --format json)" "$W/e5"; then
+	pass "$T: errors: gone PID and unknown name 42; unknown format, PID 0, -L with json 1; one line each"
 else
-	fail "$T: errors: gone PID and unknown name 42, unknown format and PID 0 exit 1, one line each" "$r1 $r2 $r3 $r4"
+	fail "$T: errors: gone PID and unknown name 42; unknown format, PID 0, -L with json 1; one line each" "$r1 $r2 $r3 $r4 $r5"
 fi
 if wine_run "$EXE" map win_regions >"$W/byname" 2>&1 && head -n1 "$W/byname" | grep -q "^$WPID:"; then
 	pass "$T: a process is found by its image name, without .exe"

@@ -317,3 +317,66 @@ const char *table_names(const void *const *table)
 				      entry_name(table[i]));
 	return buf;
 }
+
+#ifdef _WIN32
+/* The Windows C runtime has no open_memstream(): a temporary file (in %TMP%, deleted when
+ * closed: "D"), read back into the buffer when closed. A few open at once are enough. */
+static struct { FILE *f; char **buf; size_t *len; } memstreams[8];
+
+FILE *vms_memstream(char **buf, size_t *len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(memstreams); i++) {
+		char *name;
+		FILE *f;
+
+		if (memstreams[i].f)
+			continue;
+		name = _tempnam(NULL, "vms");
+		f = name ? fopen(name, "w+bTD") : NULL;
+		free(name);
+		if (!f)
+			return NULL;
+		memstreams[i].f = f;
+		memstreams[i].buf = buf;
+		memstreams[i].len = len;
+		*buf = NULL;
+		*len = 0;
+		return f;
+	}
+	return NULL;
+}
+
+int vms_memstream_close(FILE *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(memstreams); i++) {
+		long n;
+		size_t got;
+		char *b;
+
+		if (memstreams[i].f != f)
+			continue;
+		memstreams[i].f = NULL;
+		if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+			fclose(f);
+			return EOF;
+		}
+		b = xmalloc((size_t)n + 1);
+		got = fread(b, 1, (size_t)n, f);
+		b[got] = '\0';
+		*memstreams[i].buf = b;
+		*memstreams[i].len = got;
+		return fclose(f);
+	}
+	return fclose(f);
+}
+#else
+FILE *vms_memstream(char **buf, size_t *len)
+{
+	return open_memstream(buf, len);
+}
+
+int vms_memstream_close(FILE *f)
+{
+	return fclose(f);
+}
+#endif

@@ -29,6 +29,7 @@ struct map_args {
 	DWORD *pids;
 	size_t n_pids;
 	bool usage;		/* a target that can name no process: exit 1, no table */
+	int color;		/* -1 auto (a console, no NO_COLOR), 0 --no-color, 1 --color */
 	int rc;
 };
 
@@ -43,6 +44,11 @@ static const char map_usage[] =
 	"  -p, --show-path      Show the full path of mapped files\n"
 	"  -k, --use-kernel-name  Show names as [stack:TID], [heap], [reserved]\n"
 	"  -A, --range=LOW[,HIGH]  Only regions overlapping [LOW,HIGH] (hex)\n"
+	"  -L, -s, -S, -r, -a   illumos pmap's (--format illumos): NUMA nodes, page sizes, swap\n"
+	"                       and commit charge, only reserved ranges, shared anon as Anon\n"
+	"      --resident, --pages, --no-coalesce, --interleaved, --summary\n"
+	"                       macOS vmmap's (--format vmmap, vmmap-summary)\n"
+	"      --color, --no-color  --format picture: ANSI colours (default: on a console)\n"
 	"  -F, --format=FMT     %s (default pmap)\n"
 	"  -B, --backend=NAME   auto or windows (the only one here)\n"
 	"  -v, --verbose        Debug output\n"
@@ -126,12 +132,16 @@ static const struct { const char *name; char opt; } long_opts[] = {
 	{ "extended", 'x' }, { "device", 'd' }, { "quiet", 'q' }, { "show-path", 'p' },
 	{ "use-kernel-name", 'k' }, { "range", 'A' }, { "format", 'F' }, { "backend", 'B' },
 	{ "verbose", 'v' }, { "help", 'h' }, { "faults", 'f' },
+	{ "lgroup", 'L' }, { "page-sizes", 's' }, { "swap", 'S' }, { "reserved", 'r' },
+	{ "shared-anon", 'a' }, { "resident", 1 }, { "pages", 2 }, { "no-coalesce", 3 },
+	{ "interleaved", 4 }, { "summary", 5 }, { "color", 6 }, { "no-color", 7 },
 };
 
 /* -1 to go on, else the exit code. */
 static int parse_map(int argc, char **argv, struct map_args *a)
 {
 	bool opts = true;
+	char why[200];
 
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -176,7 +186,18 @@ static int parse_map(int argc, char **argv, struct map_args *a)
 			case 'p': a->fmt.show_path = true; break;
 			case 'k': a->fmt.kernel_names = true; break;
 			case 'v': vms_verbose = 1; break;
-			case 'r': vms_err("option -r is ignored (SunOS compatibility)"); break;
+			case 'L': a->fmt.il_lgroup = true; break;
+			case 's': a->fmt.il_pagesize = true; break;
+			case 'S': a->fmt.il_swap = true; break;
+			case 'r': a->fmt.il_reserved = true; break;
+			case 'a': a->fmt.il_shared_anon = true; break;
+			case 1: a->fmt.vm_resident = true; break;
+			case 2: a->fmt.vm_pages = true; break;
+			case 3: a->fmt.vm_no_coalesce = true; break;
+			case 4: a->fmt.vm_interleaved = true; break;
+			case 5: a->format = "vmmap-summary"; break;
+			case 6: a->color = 1; break;
+			case 7: a->color = 0; break;
 			case 'h':
 				printf(map_usage, table_names(REGISTRY(vms_formats)));
 				return VMS_EXIT_OK;
@@ -197,6 +218,8 @@ static int parse_map(int argc, char **argv, struct map_args *a)
 		return usage_error("%s", "options -d, -x, -X are mutually exclusive");
 	if (a->X > 2)
 		return usage_error("%s", "-X can be given at most twice (-XX)");
+	if (format_check_views(&a->fmt, &a->format, a->d || a->X, why, sizeof(why)))
+		return usage_error("%s", why);
 	if (!a->n_pids && !a->usage && !a->rc)
 		return usage_error("%s", "no process given (want PID or NAME)");
 	return -1;
@@ -244,7 +267,7 @@ static int show(DWORD pid, const struct map_args *a, const struct vms_format *fm
 
 static int cmd_map(int argc, char **argv)
 {
-	struct map_args a = { .format = "pmap" };
+	struct map_args a = { .format = "pmap", .color = -1 };
 	const struct vms_format *fmt;
 	struct format_state st = { 0 };
 	int rc;
@@ -256,6 +279,9 @@ static int cmd_map(int argc, char **argv)
 	rc = parse_map(argc, argv, &a);
 	if (rc >= 0)
 		goto out;
+	/* https://no-color.org, as the Linux build */
+	a.fmt.color = a.color == 1 || (a.color == -1 && _isatty(_fileno(stdout)) &&
+				       !(getenv("NO_COLOR") && *getenv("NO_COLOR")));
 	a.fmt.mode = a.x ? PMAP_EXTENDED : a.d ? PMAP_DEVICE : a.X == 1 ? PMAP_X
 		   : a.X == 2 ? PMAP_XX : PMAP_DEFAULT;
 	fmt = format_find(a.format);
