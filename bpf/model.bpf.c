@@ -1032,6 +1032,83 @@ int vms_seed(struct bpf_iter__task *ctx)
 	return 0;
 }
 
+/* ---- reading the model (vmscope.h: vms_dump_args) ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, VMS_DUMP_RECS);
+	__type(key, __u32);
+	__type(value, struct vms_dump_rec);
+} vms_dump_out SEC(".maps");
+
+struct dump_ctx {
+	__u64 session, skip, seen;
+	__u32 tgid, gen, sent;
+	bool full;
+};
+
+static long dump_one(struct bpf_map *map, struct vms_vma_key *key, struct vms_vma_ent *val,
+		     struct dump_ctx *c)
+{
+	struct vms_dump_rec *rec;
+	__u32 i = c->sent;
+
+	/* every process: all entries, garbage too (at most about half the live ones; the reader
+	 * filters by the generations it read): a lookup of the process here costs more than the
+	 * copy */
+	if (c->tgid && (key->tgid != c->tgid || key->gen != c->gen))
+		return 0;
+	if (c->seen++ < c->skip)
+		return 0;
+	rec = bpf_map_lookup_elem(&vms_dump_out, &i);
+	if (!rec) { /* the buffer is full: the reader runs again from here */
+		c->full = true;
+		return 1;
+	}
+	__builtin_memcpy(&rec->key, key, sizeof(rec->key));
+	__builtin_memcpy(&rec->ent, val, sizeof(rec->ent));
+	rec->session = c->session;
+	c->sent++;
+	return 0;
+}
+
+SEC("syscall")
+int vms_dump(struct vms_dump_args *a)
+{
+	INJECT_REFUSAL(VMS_INJECT_DUMP);
+	struct vms_global *g = global();
+	struct dump_ctx c = { .session = a->session, .skip = a->skip, .tgid = a->tgid,
+			      .gen = a->gen };
+	__u64 now = bpf_ktime_get_ns(), holder;
+
+	a->sent = 0;
+	if (!g || !a->session) {
+		a->ret = -EINVAL;
+		return 0;
+	}
+	holder = g->dump_session;
+	if (a->release) {
+		/* -ESTALE: the lease ran out and another reader took the buffer meanwhile */
+		a->ret = holder == a->session ? 0 : -ESTALE;
+		if (holder == a->session)
+			__sync_val_compare_and_swap(&g->dump_session, holder, 0);
+		return 0;
+	}
+	/* take the buffer: free, ours, or held past its lease by a reader that must have died */
+	if (holder != a->session &&
+	    ((holder && now - g->dump_since < VMS_DUMP_LEASE_NS) ||
+	     __sync_val_compare_and_swap(&g->dump_session, holder, a->session) != holder)) {
+		a->ret = -EBUSY;
+		return 0;
+	}
+	g->dump_since = now;
+	bpf_for_each_map_elem(&vms_vmas, dump_one, &c, 0);
+	a->sent = c.sent;
+	a->ret = c.full ? -ENOSPC : 0;
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /*

@@ -17,13 +17,14 @@
 struct map_args {
 	struct format_opts fmt;
 	int x, X, d;
+	int all;		/* --all: every process */
 	const char *format;
 	const char *backend;
 	char **targets;
 	int n_targets;
 };
 
-enum { OPT_FAULTS = 0x100 };
+enum { OPT_FAULTS = 0x100, OPT_ALL };
 
 static const struct argp_option map_options[] = {
 	{ "extended", 'x', NULL, 0, "Show RSS and dirty kB per mapping", 0 },
@@ -37,6 +38,7 @@ static const struct argp_option map_options[] = {
 	{ "format", 'F', "FMT", 0, "pmap (default), json or csv", 1 },
 	{ "backend", 'B', "NAME", 0, "auto (default: the live model if started, else procfs), bpf, procfs or bpf-iter", 1 },
 	{ "faults", OPT_FAULTS, NULL, 0, "Add minor/major page faults per region (needs 'vmscope start --faults')", 1 },
+	{ "all", OPT_ALL, NULL, 0, "Every process (with the live model: in one pass over it)", 1 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }
 };
@@ -69,6 +71,7 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 	case 'F': a->format = arg; break;
 	case 'B': a->backend = arg; break;
 	case OPT_FAULTS: a->fmt.faults = true; break;
+	case OPT_ALL: a->all = 1; break;
 	case ARGP_KEY_ARG:
 		a->targets = xrealloc(a->targets, (a->n_targets + 1) * sizeof(*a->targets));
 		a->targets[a->n_targets++] = arg;
@@ -81,7 +84,9 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 		if (a->fmt.faults && (a->d || a->X) && !strcmp(a->format, "pmap"))
 			return cli_fail(state, "map: --faults adds columns to the default and -x tables only "
 					"(or use --format json or csv)");
-		if (!a->n_targets)
+		if (a->all && a->n_targets)
+			return cli_fail(state, "map: --all takes no PID, NAME or file");
+		if (!a->n_targets && !a->all)
 			return cli_fail(state, "map: no process given (want PID, NAME or /proc/PID)");
 		break;
 	default:
@@ -93,7 +98,7 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 static const struct argp map_argp = {
 	.options = map_options,
 	.parser = map_parse,
-	.args_doc = "PID|NAME|/proc/PID...",
+	.args_doc = "PID|NAME|/proc/PID...\n--all",
 	.doc = "Print the memory regions of processes. Output is byte-for-byte procps pmap's "
 	       "unless --format says otherwise.\v"
 	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
@@ -188,6 +193,53 @@ out:
 	return rc;
 }
 
+struct all_print {
+	const struct map_args *a;
+	const struct vms_format *fmt;
+	struct format_state *st;
+	int rc;
+};
+
+/* --all: one process. One that exited, a kernel thread or a zombie has no map to show: it is
+ * not part of "every process", and no error. */
+static int all_print_one(void *ctx, struct vms_snapshot *s, int err)
+{
+	struct all_print *p = ctx;
+	struct vms_target t = { .pid = s->proc.pid };
+
+	if (!err && s->n == 0)
+		err = gone_since(s);
+	if (err == -ESRCH || err == -ENXIO || err == -EIDRM)
+		return 0;
+	if (err == -EINVAL) {
+		vms_err("map: PID %d: unexpected format in /proc/%d/maps", (int)s->proc.pid,
+			(int)s->proc.pid);
+		p->rc |= VMS_EXIT_FAIL;
+	} else if (err) {
+		p->rc |= target_report("map", &t, s, err);
+	} else {
+		p->fmt->print(stdout, s, &p->a->fmt, p->st);
+	}
+	return 0;
+}
+
+static int map_all(const struct map_args *a, const struct vms_backend *be,
+		   const struct vms_format *fmt, struct format_state *st)
+{
+	struct all_print p = { a, fmt, st, VMS_EXIT_OK };
+	unsigned flags = (fmt->needs_accounting(&a->fmt) ? BACKEND_ACCOUNTING : 0) |
+			 (a->fmt.faults ? BACKEND_FAULTS : 0) |
+			 (fmt->skips_cmdline ? BACKEND_NO_CMDLINE : 0);
+	int err = backend_snapshot_all(be, flags, all_print_one, &p);
+
+	if (err) {
+		vms_err("map: --all: %s", be == &backend_bpf_model ? live_open_why(err)
+								   : strerror(-err));
+		return VMS_EXIT_FAIL;
+	}
+	return p.rc;
+}
+
 int cmd_map(int argc, char **argv)
 {
 	struct map_args a = { .format = "pmap", .backend = "auto" };
@@ -222,6 +274,12 @@ int cmd_map(int argc, char **argv)
 	}
 	if (!strcmp(a.backend, "auto")) {
 		be = a.fmt.faults ? &backend_bpf_model : backend_auto();
+		if (a.all && be != &backend_bpf_model) {
+			const char *why = "";
+
+			backend_bpf_model.available(&why);
+			vms_err("map: --all: reading /proc, since %s", why);
+		}
 	} else {
 		const char *why = "";
 
@@ -242,6 +300,8 @@ int cmd_map(int argc, char **argv)
 
 	/* Every target first: as in procps, an impossible PID is a usage error (exit 1, no table).
 	 * After that the exit codes are pmap's too: 42 (not found) and 1 (failed) ORed, 43 for both. */
+	if (a.all)
+		rc = map_all(&a, be, fmt, &st);
 	for (int i = 0; i < a.n_targets; i++) {
 		int parsed = target_parse("map", a.targets[i], &t, &n);
 

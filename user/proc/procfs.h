@@ -29,6 +29,9 @@ char *procfs_render_cmdline(const char *raw, size_t len, const struct vms_proc *
 
 /* Reads stat, status (Tgid) and cmdline of a process. Returns 0 or -errno (-ESRCH if gone). */
 int procfs_read_proc(pid_t pid, struct vms_proc *p);
+/* procfs_read_proc() for a pid known to be a thread-group id (no status read); the command
+ * line only if asked (else p->cmdline stays NULL). */
+int procfs_read_tgid(pid_t tgid, struct vms_proc *p, bool cmdline);
 /* Reads the regions of a process: maps, or smaps when accounting is wanted.
  * A zombie leader whose threads still run is read through one of its live threads. */
 int procfs_read_regions(const struct vms_proc *p, bool accounting, struct vms_snapshot *s);

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Reading the VMA map through the model's reader (bpf/model.bpf.c vms_dump; the contract in
+ * vmscope.h): one BPF_PROG_RUN walks the map in the kernel and writes the asked entries into an
+ * array this process maps, so entries cost no syscall and no copy through the batch API. Where
+ * the model has no reader (refused by the kernel), or another reader holds it, the map is read
+ * by batches.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "core/util.h"
+#include "kernel/map_batch.h"
+#include "model/live.h"
+
+#define OUT_BYTES ((size_t)VMS_DUMP_RECS * sizeof(struct vms_dump_rec))
+
+static __u64 new_session(void)
+{
+	static __u64 base, n;
+
+	if (!base && getrandom(&base, sizeof(base), 0) != sizeof(base))
+		base = (__u64)getpid() << 32;
+	return (base + ++n) | 1;
+}
+
+static int run(int fd, struct vms_dump_args *a)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = a, .ctx_size_in = sizeof(*a));
+
+	return bpf_prog_test_run_opts(fd, &opts) ? -errno : 0;
+}
+
+/* The records are copied out before they are handed on: cb may run long (a reader's
+ * formatting), and a lease that ran out meanwhile would let another reader overwrite them. */
+static int dump(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, void *ctx)
+{
+	struct vms_dump_args a = { .session = new_session(), .tgid = tgid, .gen = gen };
+	struct vms_dump_rec *copy = NULL;
+	size_t n = 0, cap = 0;
+	int err;
+
+	if (!m->dump_out) {
+		void *p = mmap(NULL, OUT_BYTES, PROT_READ, MAP_SHARED, m->dump_out_fd, 0);
+
+		if (p == MAP_FAILED)
+			return 1;
+		m->dump_out = p;
+	}
+	for (;;) {
+		err = run(m->dump_fd, &a);
+		if (!err && a.ret == -EBUSY && !a.skip)
+			return 1; /* another reader has the buffer */
+		if (!err && a.ret && a.ret != -ENOSPC)
+			err = a.ret;
+		if (err)
+			break;
+		if (n + a.sent > cap) {
+			cap = n + a.sent + 64;
+			copy = xrealloc(copy, cap * sizeof(*copy));
+		}
+		memcpy(copy + n, m->dump_out, a.sent * sizeof(*copy));
+		n += a.sent;
+		if (a.ret != -ENOSPC)
+			break;
+		a.skip += a.sent;
+	}
+	a.release = 1;
+	if (!err && (run(m->dump_fd, &a) || a.ret)) /* taken over: what we copied is void */
+		err = -EAGAIN;
+	else if (err)
+		run(m->dump_fd, &a);
+	for (size_t i = 0; i < n && !err; i++)
+		if (copy[i].session == a.session) /* (a record another reader wrote: never) */
+			err = cb(ctx, &copy[i].key, &copy[i].ent);
+	free(copy);
+	return err;
+}
+
+int live_vmas(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, void *ctx)
+{
+	if (m->dump_fd >= 0) {
+		int err = dump(m, tgid, gen, cb, ctx);
+
+		if (err != 1)
+			return err;
+		vms_debug("model: its reader is busy or cannot be mapped: reading the map by batches");
+	}
+	return map_for_each_batch(m->vmas_fd, sizeof(struct vms_vma_key), sizeof(struct vms_vma_ent),
+				  cb, ctx);
+}
+
+void live_dump_unmap(struct live *m)
+{
+	if (m->dump_out)
+		munmap(m->dump_out, OUT_BYTES);
+	m->dump_out = NULL;
+}
