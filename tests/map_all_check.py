@@ -87,7 +87,8 @@ def main():
     for pid in required - set(procs):
         print(f'pid {pid}: a stopped helper is missing')
         bad += 1
-    print(f'compared {compared} processes ({from_model} from the model)')
+    print(f'compared {compared} processes' +
+          (f' ({from_model} from the model)' if fmt == 'json' else ''))
     return 1 if bad or not compared else 0
 
 

@@ -20,6 +20,8 @@
 #include "model/live_read.h"
 #include "proc/procfs.h"
 
+#define NOT_MODEL UINT64_MAX	/* an order entry of a process /proc lists and the model lacks */
+
 struct all_proc {
 	uint32_t tgid;
 	struct vms_proc_ent pe;
@@ -194,8 +196,9 @@ int live_read_all(struct live *m, bool cmdline, live_all_cb cb, void *ctx)
 	 * before it is trusted (see live_read()) */
 	bool trusted = live_missed_runs() == m->info.verified_misses;
 	bool event = live_event_tier(m);
-	size_t again = 0, alone = 0;
-	int err;
+	size_t again = 0, alone = 0, n_order;
+	pid_t *pids = NULL;
+	int err, n_proc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = read_pass(m, &c);
@@ -209,18 +212,26 @@ int live_read_all(struct live *m, bool cmdline, live_all_cb cb, void *ctx)
 	t2 = ms_since(&t0);
 	if (err)
 		goto out;
-	/* in pid order, as /proc lists them */
-	order = xmalloc((c.np ? c.np : 1) * sizeof(*order));
+	/* in pid order: the model's processes, and those /proc lists that the model lacks (tier
+	 * event-resync adds a process when it is first read; a kernel thread is never there) */
+	n_proc = procfs_all_pids(&pids);
+	n_order = c.np + (n_proc > 0 ? (size_t)n_proc : 0);
+	order = xmalloc((n_order ? n_order : 1) * sizeof(*order));
 	for (size_t i = 0; i < c.np; i++)
 		order[i] = (struct vms_sort_ent){ .key = c.p[i].tgid, .idx = i };
-	vms_sort_by_key(order, c.np);
-	for (size_t j = 0; j < c.np && !err; j++) {
-		struct all_proc *p = &c.p[order[j].idx];
+	n_order = c.np;
+	for (int i = 0; i < n_proc; i++)
+		if (pids[i] > 0 && !u64map_get(&c.by_tgid, (uint64_t)pids[i]))
+			order[n_order++] = (struct vms_sort_ent){ .key = (uint64_t)pids[i],
+								  .idx = NOT_MODEL };
+	vms_sort_by_key(order, n_order);
+	for (size_t j = 0; j < n_order && !err; j++) {
+		struct all_proc *p = order[j].idx == NOT_MODEL ? NULL : &c.p[order[j].idx];
 		struct all_ctx *from = &c;
 		struct vms_snapshot s;
 		int r;
 
-		if (!(p->clean && trusted)) {
+		if (p && !(p->clean && trusted)) {
 			uintptr_t k = event ? 0 : (uintptr_t)u64map_get(&c2.by_tgid, p->tgid);
 
 			/* event tier: alone (NULL); else as pass 2 found it */
@@ -229,7 +240,7 @@ int live_read_all(struct live *m, bool cmdline, live_all_cb cb, void *ctx)
 		}
 		snapshot_init(&s);
 		s.backend = "bpf";
-		s.proc.pid = (pid_t)c.p[order[j].idx].tgid;
+		s.proc.pid = (pid_t)order[j].key;
 		r = procfs_read_tgid(s.proc.pid, &s.proc, cmdline);
 		if (!r && s.proc.kernel_thread)
 			r = -ENXIO;
@@ -252,5 +263,6 @@ out:
 	all_free(&c);
 	all_free(&c2);
 	free(order);
+	free(pids);
 	return err;
 }
