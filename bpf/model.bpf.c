@@ -617,6 +617,7 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	__u32 tgid, gen, dropped = 0;
 	__u64 elo, ehi, s0;
 	int added, added2 = 0;
+	bool fast;
 	long nr;
 
 	/* the number first: most syscalls are none of ours, and pay nothing more */
@@ -665,16 +666,31 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 			break;
 		drop_key(tgid, gen, op->old[i], &dropped);
 	}
-	drop_key(tgid, gen, r.lo, &dropped);
-	drop_key(tgid, gen, r.hi, &dropped);
-	drop_key(tgid, gen, r.lo2, &dropped);
-	drop_key(tgid, gen, r.hi2, &dropped);
-	added = store_range(TG(tgid, gen), elo, ehi);
-	if (added >= 0 && r.hi2 > r.lo2)
-		added2 = store_range(TG(tgid, gen), r.lo2, r.hi2);
-	if (added < 0 || added2 < 0)
-		goto full_edited;
-	added += added2;
+	/* Fast path: an unmap of exactly one whole VMA, as the entry saw it (one VMA, from lo to
+	 * hi). It is gone and nothing else moved (an unmap merges nothing): its key is dropped
+	 * above, and no VMA is read again. */
+	fast = nr == NR_munmap && ret == 0 && op->n_old == 1 && op->old[0] == op->lo &&
+	       op->elo == op->lo && op->ehi == op->hi;
+	if (!fast) {
+		/* the boundaries: a key there may have merged or split (those of op->old are
+		 * dropped already, and a call without a second range has none) */
+		if (!op->n_old || r.lo != op->old[0])
+			drop_key(tgid, gen, r.lo, &dropped);
+		drop_key(tgid, gen, r.hi, &dropped);
+		if (r.hi2 > r.lo2) {
+			drop_key(tgid, gen, r.lo2, &dropped);
+			drop_key(tgid, gen, r.hi2, &dropped);
+		}
+		added = store_range(TG(tgid, gen), elo, ehi);
+		if (added >= 0 && r.hi2 > r.lo2)
+			added2 = store_range(TG(tgid, gen), r.lo2, r.hi2);
+		if (added < 0 || added2 < 0)
+			goto full_edited;
+		added += added2;
+	} else {
+		added = 0;
+		stat_inc(VMS_STAT_FAST_UNMAP);
+	}
 	/* Complete the change only if nothing was published or completed meanwhile; else the
 	 * update may have gone to a generation that is no longer current: redo it whole. */
 	if (__sync_val_compare_and_swap(&p->state, s0, (s0 & ~0xffffffffULL) |
@@ -1037,13 +1053,13 @@ int vms_seed(struct bpf_iter__task *ctx)
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, VMS_DUMP_RECS);
+	__uint(max_entries, 131072);	/* as many as vms_vmas holds (the loader sizes both) */
 	__type(key, __u32);
 	__type(value, struct vms_dump_rec);
 } vms_dump_out SEC(".maps");
 
 struct dump_ctx {
-	__u64 session, skip, seen;
+	__u64 session;
 	__u32 tgid, gen, sent;
 	bool full;
 };
@@ -1059,10 +1075,8 @@ static long dump_one(struct bpf_map *map, struct vms_vma_key *key, struct vms_vm
 	 * copy */
 	if (c->tgid && (key->tgid != c->tgid || key->gen != c->gen))
 		return 0;
-	if (c->seen++ < c->skip)
-		return 0;
 	rec = bpf_map_lookup_elem(&vms_dump_out, &i);
-	if (!rec) { /* the buffer is full: the reader runs again from here */
+	if (!rec) { /* full: the map grew past the buffer (never: both have its size) */
 		c->full = true;
 		return 1;
 	}
@@ -1078,8 +1092,7 @@ int vms_dump(struct vms_dump_args *a)
 {
 	INJECT_REFUSAL(VMS_INJECT_DUMP);
 	struct vms_global *g = global();
-	struct dump_ctx c = { .session = a->session, .skip = a->skip, .tgid = a->tgid,
-			      .gen = a->gen };
+	struct dump_ctx c = { .session = a->session, .tgid = a->tgid, .gen = a->gen };
 	__u64 now = bpf_ktime_get_ns(), holder;
 
 	a->sent = 0;

@@ -208,6 +208,7 @@ enum vms_stat {
 	VMS_STAT_DIVERGENCES,	/* ... and found different (then resynced) */
 	VMS_STAT_LOST_ENTRY,	/* a VMA syscall's entry could not be recorded: marked dirty */
 	VMS_STAT_LOST_EXIT,	/* ... its exit found no recorded entry: marked dirty */
+	VMS_STAT_FAST_UNMAP,	/* range updates that were an unmap of one whole VMA (no re-read) */
 	VMS_STAT__COUNT
 };
 
@@ -269,24 +270,24 @@ struct vms_publish_args {
 
 /*
  * The model's reader (vms_dump, a syscall program; its buffer vms_dump_out, an mmap-able array):
- * readers run it to get the VMA entries of one process's generation, or of every process's
- * published generation, as vms_dump_rec records in the buffer they map: no syscall and no copy
- * per entry. The walk is bpf_for_each_map_elem, under RCU; BPF_MAP_LOOKUP_BATCH takes each
+ * readers run it to get the VMA entries of one process's generation, or every entry (each
+ * process's published generation among them), as vms_dump_rec records in the buffer they map: no
+ * syscall and no copy per entry. The buffer holds as many records as vms_vmas holds entries, so
+ * one run always gives them all (a run resumed by position could skip or repeat entries when
+ * the map changed in between). The walk is bpf_for_each_map_elem, under RCU; BPF_MAP_LOOKUP_BATCH takes each
  * bucket's lock and makes two checked user copies per bucket (about 3x the time per entry). The
  * buffer is one reader's at a time: a lease of VMS_DUMP_LEASE_NS, so that a reader that died is
  * replaced; a reader checks at release that it still held it, else what it read is void.
  */
 #define VMS_DUMP_LEASE_NS 2000000000ULL
-#define VMS_DUMP_RECS	65536	/* records a run (4 MiB); more: the reader runs again */
 
 struct vms_dump_args {
 	__u64 session;		/* the reader's, nonzero */
-	__u64 skip;		/* matching entries already received (a run stops when the buffer
-				 * is full: the next run starts after them) */
-	__u32 tgid;		/* 0: every process, each its published generation */
+	__u64 pad;
+	__u32 tgid;		/* 0: every entry */
 	__u32 gen;
 	__u32 release;		/* 1: give the ring back (no walk) */
-	__s32 ret;		/* 0: all sent; -ENOSPC: the buffer filled (read, run again);
+	__s32 ret;		/* 0: all sent; -ENOSPC: the buffer filled (never);
 				 * -EBUSY: another reader holds it; release: -ESTALE if it was
 				 * taken over meanwhile */
 	__u64 sent;		/* records this run put in the buffer (from index 0) */

@@ -118,7 +118,14 @@ int live_open(struct live *m)
 	m->dump_fd = pins_get("progs", "dump", 0, 0);
 	m->dump_out_fd = m->dump_fd < 0 ? -1 : pins_get("maps", "vms_dump_out", sizeof(__u32),
 							 sizeof(struct vms_dump_rec));
-	if (m->dump_out_fd < 0 && m->dump_fd >= 0) {
+	if (m->dump_out_fd >= 0) {
+		struct bpf_map_info mi = { 0 };
+		__u32 len = sizeof(mi);
+
+		if (!bpf_obj_get_info_by_fd(m->dump_out_fd, &mi, &len))
+			m->dump_out_bytes = (size_t)mi.max_entries * sizeof(struct vms_dump_rec);
+	}
+	if ((m->dump_out_fd < 0 || !m->dump_out_bytes) && m->dump_fd >= 0) {
 		close(m->dump_fd);
 		m->dump_fd = -1;
 	}
@@ -453,6 +460,57 @@ unsigned long long live_missed_runs(void)
 	return sum;
 }
 
+static void add_prog_stat(struct live_prog_stat **v, size_t *n, int pfd)
+{
+	struct bpf_prog_info pi = { 0 };
+	__u32 len = sizeof(pi);
+	struct live_prog_stat *ps;
+
+	if (bpf_obj_get_info_by_fd(pfd, &pi, &len))
+		return;
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	ps = &(*v)[(*n)++];
+	snprintf(ps->name, sizeof(ps->name), "%.15s", pi.name);
+	ps->run_cnt = pi.run_cnt;
+	ps->run_time_ns = pi.run_time_ns;
+	ps->recursion_misses = pi.recursion_misses;
+}
+
+struct live_prog_stat *live_prog_stats(size_t *n)
+{
+	static const char *const subs[] = { "links", "progs" };
+	struct live_prog_stat *v = NULL;
+	char path[512];
+
+	*n = 0;
+	for (size_t s = 0; s < ARRAY_SIZE(subs); s++) {
+		struct dirent *e;
+		DIR *d;
+
+		pins_path(path, sizeof(path), subs[s], NULL);
+		d = opendir(path);
+		while (d && (e = readdir(d))) {
+			struct bpf_link_info li = { 0 };
+			__u32 ll = sizeof(li);
+			int fd, pfd;
+
+			if (e->d_name[0] == '.' || (fd = pins_get(subs[s], e->d_name, 0, 0)) < 0)
+				continue;
+			if (s == 1) {
+				add_prog_stat(&v, n, fd);
+			} else if (!bpf_obj_get_info_by_fd(fd, &li, &ll) && li.prog_id &&
+				   (pfd = bpf_prog_get_fd_by_id(li.prog_id)) >= 0) {
+				add_prog_stat(&v, n, pfd);
+				close(pfd);
+			}
+			close(fd);
+		}
+		if (d)
+			closedir(d);
+	}
+	return v;
+}
+
 void live_set_verified(int info_fd, unsigned long long misses0)
 {
 	struct vms_info vi;
@@ -503,7 +561,8 @@ int live_status(struct live *m, struct live_status *st)
 	__u32 key = 0, next, info_len = sizeof(info);
 	struct vms_proc_ent pe;
 	int ncpu = libbpf_num_possible_cpus(), err;
-	int fds[] = { m->procs_fd, m->vmas_fd, m->names_fd, m->stats_fd, m->global_fd };
+	int fds[] = { m->procs_fd, m->vmas_fd, m->names_fd, m->stats_fd, m->global_fd,
+		      m->dump_out_fd };
 
 	memset(st, 0, sizeof(*st));
 	for (void *k = NULL; !bpf_map_get_next_key(m->procs_fd, k, &next); k = &key) {

@@ -26,6 +26,7 @@ struct live {
 	int new_gen_fd, publish_fd;
 	int dump_fd, dump_out_fd;	/* the model's reader and its buffer; -1: batches */
 	void *dump_out;			/* the buffer, mapped at its first use */
+	size_t dump_out_bytes;
 	int faults_fd, faults_lost_fd;	/* -1 unless started with --faults */
 	unsigned faults_source;		/* enum vms_fault_source */
 	unsigned faults_cpus;
@@ -99,6 +100,15 @@ struct live_status {
 	unsigned long long missed_runs;	/* program runs the kernel skipped (recursion) */
 };
 int live_status(struct live *m, struct live_status *st);
+
+/* One of the model's programs, as the kernel accounts it: run time and runs are counted only
+ * while BPF statistics are on (sysctl kernel.bpf_stats_enabled, or a BPF_ENABLE_STATS fd). */
+struct live_prog_stat {
+	char name[16];
+	unsigned long long run_cnt, run_time_ns, recursion_misses;
+};
+/* The model's hooks (links/) and syscall programs (progs/): *n of them, malloc'd. */
+struct live_prog_stat *live_prog_stats(size_t *n);
 
 /* Process start time as the model keys it (ns since boot), from /proc/PID/stat ticks. */
 uint64_t live_start_time_ns(uint64_t ticks);

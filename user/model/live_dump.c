@@ -20,7 +20,6 @@
 #include "kernel/map_batch.h"
 #include "model/live.h"
 
-#define OUT_BYTES ((size_t)VMS_DUMP_RECS * sizeof(struct vms_dump_rec))
 
 static __u64 new_session(void)
 {
@@ -44,39 +43,39 @@ static int dump(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, voi
 {
 	struct vms_dump_args a = { .session = new_session(), .tgid = tgid, .gen = gen };
 	struct vms_dump_rec *copy = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	int err;
 
 	if (!m->dump_out) {
-		void *p = mmap(NULL, OUT_BYTES, PROT_READ, MAP_SHARED, m->dump_out_fd, 0);
+		void *p = mmap(NULL, m->dump_out_bytes, PROT_READ, MAP_SHARED, m->dump_out_fd, 0);
 
 		if (p == MAP_FAILED)
 			return 1;
 		m->dump_out = p;
 	}
-	for (;;) {
-		err = run(m->dump_fd, &a);
-		if (!err && a.ret == -EBUSY && !a.skip)
-			return 1; /* another reader has the buffer */
-		if (!err && a.ret && a.ret != -ENOSPC)
-			err = a.ret;
-		if (err)
-			break;
-		if (n + a.sent > cap) {
-			cap = n + a.sent + 64;
-			copy = xrealloc(copy, cap * sizeof(*copy));
-		}
-		memcpy(copy + n, m->dump_out, a.sent * sizeof(*copy));
-		n += a.sent;
-		if (a.ret != -ENOSPC)
-			break;
-		a.skip += a.sent;
+	err = run(m->dump_fd, &a);
+	if (!err && a.ret == -EBUSY)
+		return 1; /* another reader has the buffer */
+	if (!err && a.ret)
+		err = a.ret;
+	if (!err && a.sent > m->dump_out_bytes / sizeof(*copy))
+		err = -EPROTO;
+	if (!err) {
+		n = a.sent;
+		copy = xmalloc((n ? n : 1) * sizeof(*copy));
+		memcpy(copy, m->dump_out, n * sizeof(*copy));
 	}
+	vms_debug("model: reader run for %s: ret %d, %zu records (first of session %s)",
+		  tgid ? "one process" : "every process", a.ret, n,
+		  !n ? "-" : copy[0].session == a.session ? "ours" : "another");
+	/* the release run writes its own answer into a */
 	a.release = 1;
-	if (!err && (run(m->dump_fd, &a) || a.ret)) /* taken over: what we copied is void */
-		err = -EAGAIN;
-	else if (err)
-		run(m->dump_fd, &a);
+	if (run(m->dump_fd, &a) == 0 && a.ret && !err)
+		err = -EAGAIN; /* taken over: what we copied is void */
+	if (err) {
+		free(copy);
+		return err == -ENOSPC ? 1 : err;
+	}
 	for (size_t i = 0; i < n && !err; i++)
 		if (copy[i].session == a.session) /* (a record another reader wrote: never) */
 			err = cb(ctx, &copy[i].key, &copy[i].ent);
@@ -100,6 +99,6 @@ int live_vmas(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, void 
 void live_dump_unmap(struct live *m)
 {
 	if (m->dump_out)
-		munmap(m->dump_out, OUT_BYTES);
+		munmap(m->dump_out, m->dump_out_bytes);
 	m->dump_out = NULL;
 }

@@ -169,6 +169,8 @@ static void set_limits(struct model_bpf *skel, const struct live_limits *lim)
 		bpf_map__set_max_entries(skel->maps.vms_procs, lim->max_procs);
 	if (lim->max_vmas)
 		bpf_map__set_max_entries(skel->maps.vms_vmas, lim->max_vmas);
+	/* the reader's buffer holds every entry the VMA map can (one run reads them all) */
+	bpf_map__set_max_entries(skel->maps.vms_dump_out, bpf_map__max_entries(skel->maps.vms_vmas));
 	if (lim->max_names)
 		bpf_map__set_max_entries(skel->maps.vms_names, lim->max_names);
 	/* fault keys are about one per VMA that faulted: as many as the model holds VMAs */

@@ -641,3 +641,15 @@ const struct vms_region *procfs_gate_region(void)
 			gate = &self.regions[i];
 	return gate;
 }
+
+int procfs_bpf_stats_enabled(void)
+{
+	char *buf;
+	int err = read_file_at(AT_FDCWD, "/proc/sys/kernel/bpf_stats_enabled", &buf, NULL), on;
+
+	if (err)
+		return err;
+	on = buf[0] == '1';
+	free(buf);
+	return on;
+}
