@@ -51,3 +51,16 @@ int backend_snapshot_all(const struct vms_backend *be, unsigned flags, backend_a
 	free(pids);
 	return err;
 }
+
+int backend_fill_extras(struct vms_snapshot *s, unsigned flags)
+{
+	int err = 0;
+
+	if (flags & BACKEND_THREADS)
+		err = procfs_read_threads(s->proc.pid, s);
+	if (!err && (flags & BACKEND_NUMA))
+		err = procfs_read_numa(s->proc.pid, s);
+	if (!err && (flags & BACKEND_PAGESIZES))
+		err = procfs_read_pagesizes(s->proc.pid, s);
+	return err;
+}

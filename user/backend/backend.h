@@ -15,7 +15,10 @@
 enum {
 	BACKEND_ACCOUNTING = 1u << 0,	/* also fill the smaps accounting fields */
 	BACKEND_FAULTS = 1u << 1,	/* also fill the fault counts (bpf backend, `start --faults`) */
-	BACKEND_NO_CMDLINE = 1u << 2,	/* snapshot_all: the command lines are not needed */
+	BACKEND_THREADS = 1u << 2,	/* also fill s->threads (tids, stack pointers) */
+	BACKEND_NUMA = 1u << 3,		/* also fill each region's NUMA runs (map -L) */
+	BACKEND_PAGESIZES = 1u << 4,	/* also fill each region's page-size runs (map -s) */
+	BACKEND_NO_CMDLINE = 1u << 5,	/* snapshot_all: the command lines are not needed */
 };
 
 /* What snapshot_all found of one process: 0 and its snapshot, or the error (-ESRCH: it exited;
@@ -46,6 +49,10 @@ int backend_snapshot_all(const struct vms_backend *be, unsigned flags, backend_a
 			 void *ctx);
 /* `auto`: the first available backend in table order. */
 const struct vms_backend *backend_auto(void);
+
+/* What every backend adds the same way after its regions: threads, NUMA and page-size runs
+ * (BACKEND_THREADS, _NUMA, _PAGESIZES), all from /proc. 0 or -errno. */
+int backend_fill_extras(struct vms_snapshot *s, unsigned flags);
 
 extern const struct vms_backend backend_procfs, backend_bpf_iter, backend_bpf_model;
 

@@ -80,7 +80,8 @@ static int bpf_model_snapshot(const struct vms_target *t, struct vms_snapshot *s
 
 	if (!err && (flags & BACKEND_FAULTS))
 		err = fill_faults(s);
-	return err;
+	/* The model keeps VMAs only: threads, NUMA and page sizes come from /proc. */
+	return err ? err : backend_fill_extras(s, flags);
 }
 
 struct all_ctx {
@@ -100,6 +101,8 @@ static int all_one(void *ctx, struct vms_snapshot *s, int err)
 			: faults_fill(c->m->faults_fd, s->proc.pid, s);
 		s->fault_access = c->m->faults_source == VMS_FAULTS_PERF_ACCESS;
 	}
+	if (!err) /* threads, NUMA and page sizes come from /proc, as for one process */
+		err = backend_fill_extras(s, c->flags);
 	return c->cb(c->ctx, s, err);
 }
 

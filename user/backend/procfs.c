@@ -17,7 +17,9 @@ static int procfs_snapshot(const struct vms_target *t, struct vms_snapshot *s, u
 	int err = target_live_identity(t->pid, &s->proc);
 
 	s->backend = "procfs";
-	return err ? err : procfs_read_regions(&s->proc, flags & BACKEND_ACCOUNTING, s);
+	if (!err)
+		err = procfs_read_regions(&s->proc, flags & BACKEND_ACCOUNTING, s);
+	return err ? err : backend_fill_extras(s, flags);
 }
 
 /* /proc lists thread-group ids: no status read to find the process of a thread. */
@@ -39,6 +41,8 @@ static int procfs_snapshot_all(unsigned flags, backend_all_cb cb, void *ctx)
 			r = -ENXIO;
 		if (!r)
 			r = procfs_read_regions(&s.proc, flags & BACKEND_ACCOUNTING, &s);
+		if (!r)
+			r = backend_fill_extras(&s, flags);
 		err = cb(ctx, &s, r);
 		snapshot_free(&s);
 	}
