@@ -437,20 +437,21 @@ else
 		if [ $HAVE_MODEL = 1 ] && model_start "$T/start.out"; then
 			echo 1 >/proc/sys/kernel/bpf_stats_enabled
 			measure_wl churn
-			status_json | python3 -c 'import json,sys
+			# (not a pipe into cost_samples: its competitor list must outlive the call)
+			cost_samples bpfcost.model < <(status_json | python3 -c 'import json,sys
 for p in json.load(sys.stdin)["programs"]:
-    if p["run_cnt"] >= 100: print(p["name"], round(p["ns_per_run"], 1))' | cost_samples bpfcost.model
+    if p["run_cnt"] >= 100: print(p["name"], round(p["ns_per_run"], 1))')
 			echo "$STATS_OLD" >/proc/sys/kernel/bpf_stats_enabled
 			model_stop
 		fi
 		if [ $HAVE_WATCH = 1 ] && command -v bpftool >/dev/null && watch_start; then
 			echo 1 >/proc/sys/kernel/bpf_stats_enabled
 			measure_wl churn
-			bpftool prog show -j 2>/dev/null | python3 -c 'import json,sys
+			cost_samples bpfcost.watch < <(bpftool prog show -j 2>/dev/null | python3 -c 'import json,sys
 for p in json.load(sys.stdin):
     n = p.get("name", "")
     if n.startswith("watch_") and p.get("run_cnt", 0) >= 100:
-        print(n, round(p["run_time_ns"] / p["run_cnt"], 1))' | cost_samples bpfcost.watch
+        print(n, round(p["run_time_ns"] / p["run_cnt"], 1))')
 			echo "$STATS_OLD" >/proc/sys/kernel/bpf_stats_enabled
 			watch_stop >/dev/null 2>&1
 		fi
