@@ -53,11 +53,9 @@ static int dump(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, voi
 			return 1;
 		m->dump_out = p;
 	}
-	err = run(m->dump_fd, &a);
-	if (!err && a.ret == -EBUSY)
-		return 1; /* another reader has the buffer */
-	if (!err && a.ret)
-		err = a.ret;
+	if (run(m->dump_fd, &a) || a.ret == -EBUSY)
+		return 1; /* the program cannot run, or another reader has the buffer */
+	err = a.ret;
 	if (!err && a.sent > m->dump_out_bytes / sizeof(*copy))
 		err = -EPROTO;
 	if (!err) {
