@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 
@@ -167,7 +168,8 @@ static void second_pass_set(struct live *m, const struct all_ctx *c1, struct all
 	for (size_t i = 0; i < c1->np; i++) {
 		const struct all_proc *p = &c1->p[i];
 
-		if (p->clean && trusted)
+		/* clean, or this reader itself: it changes as it reads (see live_read_all) */
+		if ((p->clean && trusted) || p->tgid == (uint32_t)getpid())
 			continue;
 		if (!trusted || (p->pe.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW | VMS_PROC_STACK)))
 			live_resync(m, (pid_t)p->tgid);
@@ -197,7 +199,7 @@ int live_read_all(struct live *m, bool cmdline, live_all_cb cb, void *ctx)
 	bool trusted = live_missed_runs() == m->info.verified_misses;
 	bool event = live_event_tier(m);
 	size_t again = 0, alone = 0, n_order;
-	pid_t *pids = NULL;
+	pid_t *pids = NULL, self = getpid();
 	int err, n_proc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -246,7 +248,9 @@ int live_read_all(struct live *m, bool cmdline, live_all_cb cb, void *ctx)
 			r = -ENXIO;
 		if (!r && p && !live_same_start(p->pe.start_time, s.proc.start_time))
 			p = NULL; /* a pid the model has for an older process: ask on its own */
-		if (!r && p && p->clean)
+		if (!r && s.proc.pid == self)
+			r = -EAGAIN; /* this reader maps memory as it reads: /proc, once */
+		else if (!r && p && p->clean)
 			r = live_fill(m, &nc, from->grouped + p->first, p->n,
 				      p->pe.flags & VMS_PROC_GATE, &s);
 		else if (!r && !p && ++alone)

@@ -53,11 +53,14 @@ static inline char *fast_str(char *p, const char *s, size_t len)
 	return p + len;
 }
 
-/* Whether every byte is printable ASCII (no escaping can change it) and none is in avoid. */
+/* Whether every byte is printable ASCII (no escaping can change it) and none is in avoid
+ * (at most two bytes, checked without a strchr per byte). */
 static inline bool fast_plain(const char *s, const char *avoid)
 {
+	char a = avoid && avoid[0] ? avoid[0] : 0x7f, b = avoid && avoid[0] && avoid[1] ? avoid[1] : a;
+
 	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e || (avoid && strchr(avoid, *s)))
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e || *s == a || *s == b)
 			return false;
 	return true;
 }
