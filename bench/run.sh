@@ -530,6 +530,14 @@ row kmem 4 "kernel bytes per VMA" B "" "" "<=" 128 "<= 128 B/VMA (marginal)"
 comp kmem without "model, no helper"; comp kmem with "model + $NVMAS-VMA helper"
 row rss.map 4 "max RSS of a read ($NVMAS VMAs)" KiB "" "" "" "" "-"
 for r in bpf procfs pmap mapx pmapx; do comp rss.map "$r" "${READER_LABEL[$r]}"; done
+describe 2 "snapshots of the same target (procfs backend): save = smaps, numa_maps, pagemap, threads + encode + zlib + fsync;"
+describe 2 "  map -x -L -s reads the same /proc files; show -XX = read + decode"
+row snap.save 2 "snapshot save vs map -x -L -s (the same reads)" s save mapx "<=" 1.5 "<= 1.5x"
+comp snap.save save "vmscope snapshot save"; comp snap.save mapx "vmscope map -x -L -s --backend procfs"
+row snap.show 2 "snapshot show -XX vs map -XX" s mapxx show ">=" 1 ">= 1x (a file is no slower than /proc)"
+comp snap.show show "vmscope snapshot show -XX FILE"; comp snap.show mapxx "vmscope map -XX --backend procfs"
+row snap.diff 2 "diff of two $NVMAS-VMA snapshots" s "" "" "" "" "-"
+comp snap.diff diff "vmscope diff A B"
 
 # ==== scenario 3 (event throughput) ==============================================================
 log "scenario 3: event throughput, map_flood $FLOOD x $REPS"
@@ -645,7 +653,8 @@ fi
 HP=$!; cleanup_pid $HP
 if ! wait_ready "$T/regions.out" $HP 60; then
 	why="the helper did not start: $(head -n1 "$T/regions.out")"
-	for r in map.bpf map.procfs mapx.smaps mapx.pmapx lock.held lock.wait lock.count kmem rss.map; do row_na "$r" "$why"; done
+	for r in map.bpf map.procfs mapx.smaps mapx.pmapx lock.held lock.wait lock.count kmem rss.map \
+		snap.save snap.show snap.diff; do row_na "$r" "$why"; done
 else
 	stop_pid $HP
 	nmaps=$(wc -l <"/proc/$HP/maps")
@@ -719,6 +728,26 @@ else
 		done
 	else
 		row_na rss.map "/usr/bin/time not installed (Debian package time)"
+	fi
+	# Snapshots of the big target (the file's size as an extra), interleaved like the reads.
+	snapfail() { for r in snap.save snap.show snap.diff; do row_na "$r" "$1"; done; }
+	if "$VMSCOPE" snapshot save --backend procfs -o "$T/big.vms" "$HP" >/dev/null 2>>"$T/stderr"; then
+		extra snap.save file_bytes "$(stat -c %s "$T/big.vms")"
+		snap_sample() { # ROW COMP CMD...: one timed run of CMD as a sample of COMP
+			local row=$1 c=$2 v
+			shift 2
+			if v=$(wall "$@"); then sample "$row" "$c" "$v"
+			else na "$row" "$c" "failed: $(tail -n1 "$T/stderr")"; fi
+		}
+		for rep in $(seq "$MAP_REPS"); do
+			snap_sample snap.save save "$VMSCOPE" snapshot save --backend procfs -o "$T/big.vms" "$HP"
+			snap_sample snap.save mapx "$VMSCOPE" map -x -L -s --backend procfs "$HP"
+			snap_sample snap.show show "$VMSCOPE" snapshot show -XX "$T/big.vms"
+			snap_sample snap.show mapxx "$VMSCOPE" map -XX --backend procfs "$HP"
+			snap_sample snap.diff diff "$VMSCOPE" diff "$T/big.vms" "$T/big.vms"
+		done
+	else
+		snapfail "snapshot save failed: $(tail -n1 "$T/stderr")"
 	fi
 	# The target's mmap_lock during each read, summed per reader pid (the reader is what takes the
 	# target's lock). The target's mm pointer is learned when it runs: SIGCONT makes it re-enter

@@ -18,7 +18,8 @@ enum {
 	BACKEND_THREADS = 1u << 2,	/* also fill s->threads (tids, stack pointers) */
 	BACKEND_NUMA = 1u << 3,		/* also fill each region's NUMA runs (map -L) */
 	BACKEND_PAGESIZES = 1u << 4,	/* also fill each region's page-size runs (map -s) */
-	BACKEND_NO_CMDLINE = 1u << 5,	/* snapshot_all: the command lines are not needed */
+	BACKEND_ACCT_IF_ANY = 1u << 5,	/* with ACCOUNTING: a file without accounting is no error */
+	BACKEND_NO_CMDLINE = 1u << 6,	/* snapshot_all: the command lines are not needed */
 };
 
 /* What snapshot_all found of one process: 0 and its snapshot, or the error (-ESRCH: it exited;
@@ -55,5 +56,10 @@ const struct vms_backend *backend_auto(void);
 int backend_fill_extras(struct vms_snapshot *s, unsigned flags);
 
 extern const struct vms_backend backend_procfs, backend_bpf_iter, backend_bpf_model;
+extern const struct vms_backend backend_snapshot;
+
+/* A file backend's reason for its last failure ("corrupt snapshot: region 3: ..."), for
+ * target_report to print instead of a generic line; "" if none. */
+extern char backend_file_why[256];
 
 #endif

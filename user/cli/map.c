@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend/backend.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "core/format/format.h"
+#include "core/snapshot/codec.h"
 #include "model/live.h"
 #include "proc/procfs.h"
 #include "core/util.h"
@@ -17,15 +19,18 @@
 struct map_args {
 	struct format_opts fmt;
 	int x, X, d;
+	int color;		/* -1 auto (a terminal and no NO_COLOR), 0 --no-color, 1 --color */
 	int all;		/* --all: every process */
 	const char *format;
 	const char *backend;
 	char **targets;
 	int n_targets;
+	bool files;	/* snapshot show: the targets are snapshot files */
+	const char *cmd;	/* "map" or "snapshot show", for messages */
 };
 
 enum { OPT_FAULTS = 0x100, OPT_RESIDENT, OPT_PAGES, OPT_NO_COALESCE, OPT_INTERLEAVED, OPT_SUMMARY,
-       OPT_ALL };
+       OPT_NO_COLOR, OPT_COLOR, OPT_ALL };
 
 static const struct argp_option map_options[] = {
 	{ "extended", 'x', NULL, 0, "Show RSS and dirty kB per mapping", 0 },
@@ -45,9 +50,11 @@ static const struct argp_option map_options[] = {
 	{ "no-coalesce", OPT_NO_COALESCE, NULL, 0, "vmmap -noCoalesce: one row per region", 3 },
 	{ "interleaved", OPT_INTERLEAVED, NULL, 0, "vmmap -interleaved: one section in address order", 3 },
 	{ "summary", OPT_SUMMARY, NULL, 0, "vmmap -summary: same as --format vmmap-summary", 3 },
-	{ "format", 'F', "FMT", 0, "pmap (default), json, csv, vmmap, vmmap-summary, types or illumos", 1 },
+	{ "format", 'F', "FMT", 0, "pmap (default), json, csv, vmmap, vmmap-summary, types, illumos, svg, html or picture ('help' lists them)", 1 },
 	{ "backend", 'B', "NAME", 0, "auto (default: the live model if started, else procfs), bpf, procfs or bpf-iter", 1 },
 	{ "faults", OPT_FAULTS, NULL, 0, "Add minor/major page faults per region (needs 'vmscope start --faults')", 1 },
+	{ "no-color", OPT_NO_COLOR, NULL, 0, "--format picture: no colours (the default off a terminal, or with NO_COLOR set)", 1 },
+	{ "color", OPT_COLOR, NULL, 0, "--format picture: colours even off a terminal (e.g. for less -R)", 1 },
 	{ "all", OPT_ALL, NULL, 0, "Every process (with the live model: in one pass over it)", 1 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }
@@ -67,20 +74,10 @@ static error_t map_range(struct argp_state *state, struct format_opts *o, const 
  * the default format), vmmap's need a vmmap format. */
 static error_t check_views(struct argp_state *state, struct map_args *a)
 {
-	const struct format_opts *o = &a->fmt;
-	bool il = o->il_lgroup || o->il_pagesize || o->il_swap || o->il_reserved || o->il_shared_anon;
-	bool vm = o->vm_resident || o->vm_pages || o->vm_no_coalesce || o->vm_interleaved;
+	char why[200];
 
-	if (il && !strcmp(a->format, "pmap"))
-		a->format = "illumos";
-	if (il && strcmp(a->format, "illumos"))
-		return cli_fail(state, "map: -L, -s, -S, -r and -a are illumos pmap's: they print the "
-				"illumos table (not with --format %s)", a->format);
-	if (!strcmp(a->format, "illumos") && (a->d || a->X))
-		return cli_fail(state, "map: the illumos table has -x, not -d, -X or -XX");
-	if (vm && strcmp(a->format, "vmmap") && strcmp(a->format, "vmmap-summary"))
-		return cli_fail(state, "map: -resident, -pages, -noCoalesce and -interleaved are "
-				"vmmap's: use them with --format vmmap or vmmap-summary");
+	if (format_check_views(&a->fmt, &a->format, a->d || a->X, why, sizeof(why)))
+		return cli_fail(state, "map: %s", why);
 	return 0;
 }
 
@@ -109,6 +106,8 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 	case 'F': a->format = arg; break;
 	case 'B': a->backend = arg; break;
 	case OPT_FAULTS: a->fmt.faults = true; break;
+	case OPT_NO_COLOR: a->color = 0; break;
+	case OPT_COLOR: a->color = 1; break;
 	case OPT_ALL: a->all = 1; break;
 	case ARGP_KEY_ARG:
 		a->targets = xrealloc(a->targets, (a->n_targets + 1) * sizeof(*a->targets));
@@ -122,10 +121,12 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 		if (a->fmt.faults && (a->d || a->X) && !strcmp(a->format, "pmap"))
 			return cli_fail(state, "map: --faults adds columns to the default and -x tables only "
 					"(or use --format json or csv)");
-		if (a->all && a->n_targets)
-			return cli_fail(state, "map: --all takes no PID, NAME or file");
-		if (!a->n_targets && !a->all)
-			return cli_fail(state, "map: no process given (want PID, NAME or /proc/PID)");
+		if (a->all && (a->n_targets || a->files))
+			return cli_fail(state, a->files ? "snapshot show: --all is for live processes"
+					       : "map: --all takes no PID, NAME or file");
+		if (!a->n_targets && !a->all && strcmp(a->format, "help"))
+			return cli_fail(state, a->files ? "snapshot show: no snapshot file given"
+					       : "map: no process given (want PID, NAME or /proc/PID)");
 		return check_views(state, a);
 	default:
 		return cli_default_key(key, arg, state);
@@ -169,6 +170,15 @@ static const struct argp map_argp = {
 	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
 };
 
+static const struct argp show_argp = {
+	.options = map_options,
+	.parser = map_parse,
+	.args_doc = "FILE...",
+	.doc = "Print saved snapshots (vmscope snapshot save) exactly as map printed the process "
+	       "when it was saved, in any of map's formats and views.\v"
+	       "Exit status: 0 ok, 1 if a file cannot be read (one line says why).",
+};
+
 /* --faults: the counts are the live model's, kept only when it was started with --faults. */
 static bool faults_ready(const char *backend)
 {
@@ -202,6 +212,28 @@ static bool faults_ready(const char *backend)
 		return false;
 	}
 	return true;
+}
+
+const struct vms_backend *map_backend(const char *cmd, const char *name, bool faults)
+{
+	const struct vms_backend *be;
+	const char *why = "";
+
+	if (faults && !faults_ready(name))
+		return NULL;
+	if (!strcmp(name, "auto"))
+		return faults ? &backend_bpf_model : backend_auto();
+	be = backend_find(name);
+	if (!be) {
+		vms_err("%s: unknown backend '%s' (auto, %s)", cmd, name,
+			table_names(REGISTRY(vms_backends)));
+		return NULL;
+	}
+	if (be->available && be->available(&why)) {
+		vms_err("%s: backend '%s' is not available: %s", cmd, name, why);
+		return NULL;
+	}
+	return be;
 }
 
 /* A live process without regions has no address space left: a zombie when it was read, or one
@@ -260,11 +292,18 @@ static int show_target(const struct vms_target *t, const struct map_args *a,
 				: flags & BACKEND_ACCOUNTING ? "smaps" : "maps");
 			rc = VMS_EXIT_FAIL;
 		} else {
-			rc = target_report("map", t, &s, err);
+			rc = target_report(a->cmd, t, &s, err);
 		}
 		goto out;
 	}
-	fmt->print(stdout, &s, &a->fmt, st);
+	if (s.meta) { /* a saved snapshot: the shm device of the system it was taken on */
+		struct format_opts o = a->fmt;
+
+		o.shm_minor = s.meta->shm_minor;
+		fmt->print(stdout, &s, &o, st);
+	} else {
+		fmt->print(stdout, &s, &a->fmt, st);
+	}
 out:
 	snapshot_free(&s);
 	return rc;
@@ -315,9 +354,11 @@ static int map_all(const struct map_args *a, const struct vms_backend *be,
 	return p.rc;
 }
 
-int cmd_map(int argc, char **argv)
+/* map, and snapshot show (files: every target a snapshot file): one parser, one print path. */
+int map_main(const char *cmd, int argc, char **argv, bool files)
 {
-	struct map_args a = { .format = "pmap", .backend = "auto" };
+	struct map_args a = { .format = "pmap", .backend = "auto", .files = files, .cmd = cmd,
+			      .color = -1 };
 	const struct vms_format *fmt;
 	const struct vms_backend *be;
 	struct format_state st = { 0 };
@@ -332,11 +373,17 @@ int cmd_map(int argc, char **argv)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf)); /* tables of 60k rows: few large writes */
 	format_opts_init(&a.fmt);
 	translate_vmmap_words(argc, argv);
-	r = cli_parse(&map_argp, "map", argc, argv, &a);
+	r = cli_parse(files ? &show_argp : &map_argp, cmd, argc, argv, &a);
 	if (r >= 0)
 		goto out;
 	a.fmt.mode = a.x ? PMAP_EXTENDED : a.d ? PMAP_DEVICE : a.X == 1 ? PMAP_X
 		   : a.X == 2 ? PMAP_XX : PMAP_DEFAULT;
+	if (!strcmp(a.format, "help")) {
+		for (const struct vms_format *const *f = vms_formats; *f; f++)
+			printf("%-10s %s\n", (*f)->name, (*f)->summary);
+		r = VMS_EXIT_OK;
+		goto out;
+	}
 	fmt = format_find(a.format);
 	if (!fmt) {
 		vms_err("map: unknown format '%s' (%s)", a.format,
@@ -344,42 +391,41 @@ int cmd_map(int argc, char **argv)
 		r = VMS_EXIT_FAIL;
 		goto out;
 	}
-	if (a.fmt.faults && !faults_ready(a.backend)) {
+	if (files) {
+		be = &backend_snapshot;
+		if (strcmp(a.backend, "auto")) {
+			vms_err("%s: --backend is for live processes (a snapshot is read as saved)", cmd);
+			r = VMS_EXIT_FAIL;
+			goto out;
+		}
+	} else if (!(be = map_backend("map", a.backend, a.fmt.faults))) {
 		r = VMS_EXIT_FAIL;
 		goto out;
 	}
-	if (!strcmp(a.backend, "auto")) {
-		be = a.fmt.faults ? &backend_bpf_model : backend_auto();
-		if (a.all && be != &backend_bpf_model) {
-			const char *why = "";
-
-			backend_bpf_model.available(&why);
-			vms_err("map: --all: reading /proc, since %s", why);
-		}
-	} else {
+	if (a.all && !strcmp(a.backend, "auto") && be != &backend_bpf_model) {
 		const char *why = "";
 
-		be = backend_find(a.backend);
-		if (!be) {
-			vms_err("map: unknown backend '%s' (auto, %s)", a.backend,
-				table_names(REGISTRY(vms_backends)));
-			r = VMS_EXIT_FAIL;
-			goto out;
-		}
-		if (be->available && be->available(&why)) {
-			vms_err("map: backend '%s' is not available: %s", a.backend, why);
-			r = VMS_EXIT_FAIL;
-			goto out;
-		}
+		backend_bpf_model.available(&why);
+		vms_err("map: --all: reading /proc, since %s", why);
 	}
 	a.fmt.shm_minor = procfs_shm_minor();
+	/* https://no-color.org: a NO_COLOR that is set and not empty turns colours off */
+	a.fmt.color = a.color == 1 || (a.color == -1 && isatty(STDOUT_FILENO) &&
+				       !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]));
 
 	/* Every target first: as in procps, an impossible PID is a usage error (exit 1, no table).
 	 * After that the exit codes are pmap's too: 42 (not found) and 1 (failed) ORed, 43 for both. */
 	if (a.all)
 		rc = map_all(&a, be, fmt, &st);
 	for (int i = 0; i < a.n_targets; i++) {
-		int parsed = target_parse("map", a.targets[i], &t, &n);
+		int parsed;
+
+		if (files) {
+			t = xrealloc(t, (n + 1) * sizeof(*t));
+			t[n++] = (struct vms_target){ .path = a.targets[i], .backend = &backend_snapshot };
+			continue;
+		}
+		parsed = target_parse("map", a.targets[i], &t, &n);
 
 		if (parsed == VMS_EXIT_FAIL)
 			usage = true;
@@ -402,4 +448,9 @@ int cmd_map(int argc, char **argv)
 out:
 	free(a.targets);
 	return r;
+}
+
+int cmd_map(int argc, char **argv)
+{
+	return map_main("map", argc, argv, false);
 }

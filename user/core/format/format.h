@@ -23,7 +23,9 @@ struct format_opts {
 	bool faults;		/* --faults: fault counts per region */
 	uint64_t range_low;	/* -A LOW[,HIGH]; everything when not given */
 	uint64_t range_high;
+	bool color;		/* --format picture: ANSI colours (a terminal, no --no-color/NO_COLOR) */
 	unsigned shm_minor;	/* device minor of SysV shm segments (procps labels them shmid=) */
+	bool full;		/* json: every field of the snapshot, for `snapshot import` */
 	/* macOS vmmap (--format vmmap, vmmap-summary) */
 	bool vm_resident;	/* -resident: VSIZE RSDNT DIRTY SWAP, where the default is VSIZE */
 	bool vm_pages;		/* -pages: sizes in pages instead of bytes */
@@ -69,6 +71,8 @@ const struct vms_format *format_find(const char *name);
 
 extern const struct vms_format format_pmap, format_json, format_csv;
 extern const struct vms_format format_vmmap, format_vmmap_summary, format_types, format_illumos;
+/* The pictures of the address space (picture.h). */
+extern const struct vms_format format_svg, format_html, format_picture;
 
 /* Shared helpers. */
 void format_opts_init(struct format_opts *o);
@@ -79,6 +83,11 @@ void print_pmap_header(FILE *f, const struct vms_snapshot *s);
 void pmap_ext_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
 		    struct format_state *st);
 void pmap_ext_finish(struct format_state *st);
+/* map's rule for the views' options, for every CLI: -L -s -S -r -a print the illumos table
+ * (*format pmap becomes illumos), and not with another format or with -d/-X; vmmap's options
+ * need --format vmmap or vmmap-summary. 0, or -EINVAL with why[] the message. */
+int format_check_views(const struct format_opts *o, const char **format, bool d_or_X, char *why,
+		       size_t n);
 /* FMT_NEED_THREADS: for the formats that classify (stacks carry their thread). */
 unsigned format_needs_threads(const struct format_opts *o);
 
