@@ -121,9 +121,8 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 		if (a->fmt.faults && (a->d || a->X) && !strcmp(a->format, "pmap"))
 			return cli_fail(state, "map: --faults adds columns to the default and -x tables only "
 					"(or use --format json or csv)");
-		if (a->all && (a->n_targets || a->files))
-			return cli_fail(state, a->files ? "snapshot show: --all is for live processes"
-					       : "map: --all takes no PID, NAME or file");
+		if (a->all && a->n_targets)
+			return cli_fail(state, "map: --all takes no PID, NAME or file");
 		if (!a->n_targets && !a->all && strcmp(a->format, "help"))
 			return cli_fail(state, a->files ? "snapshot show: no snapshot file given"
 					       : "map: no process given (want PID, NAME or /proc/PID)");
@@ -170,8 +169,20 @@ static const struct argp map_argp = {
 	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
 };
 
+/* snapshot show: map's options but --all (a saved snapshot is one process), filled at start */
+static struct argp_option show_options[ARRAY_SIZE(map_options)];
+
+static void fill_show_options(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(map_options); i++)
+		if (map_options[i].key != OPT_ALL)
+			show_options[n++] = map_options[i];
+}
+
 static const struct argp show_argp = {
-	.options = map_options,
+	.options = show_options,
 	.parser = map_parse,
 	.args_doc = "FILE...",
 	.doc = "Print saved snapshots (vmscope snapshot save) exactly as map printed the process "
@@ -373,6 +384,8 @@ int map_main(const char *cmd, int argc, char **argv, bool files)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf)); /* tables of 60k rows: few large writes */
 	format_opts_init(&a.fmt);
 	translate_vmmap_words(argc, argv);
+	if (files)
+		fill_show_options();
 	r = cli_parse(files ? &show_argp : &map_argp, cmd, argc, argv, &a);
 	if (r >= 0)
 		goto out;
