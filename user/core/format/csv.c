@@ -76,11 +76,16 @@ static void csv_print(FILE *f, const struct vms_snapshot *s, const struct format
 			p = fast_str(p, ",0x", 3);
 			p = fast_hex(p, r->offset, 0);
 			*p++ = ',';
-			p = fast_hex(p, r->dev_major, 2);
-			*p++ = ':';
-			p = fast_hex(p, r->dev_minor, 2);
-			*p++ = ',';
-			p = fast_dec(p, r->inode, 0);
+			/* absent (a core file's): an empty field, never 0 */
+			if (!(r->absent & VMS_ABSENT_DEVINO)) {
+				p = fast_hex(p, r->dev_major, 2);
+				*p++ = ':';
+				p = fast_hex(p, r->dev_minor, 2);
+				*p++ = ',';
+				p = fast_dec(p, r->inode, 0);
+			} else {
+				*p++ = ',';
+			}
 			*p++ = ',';
 			p = fast_str(p, kinds[i], strlen(kinds[i]));
 			*p++ = ',';
@@ -91,7 +96,9 @@ static void csv_print(FILE *f, const struct vms_snapshot *s, const struct format
 			p = fast_dec(p, region_size(r) >> 10, 0);
 			fwrite(line, 1, (size_t)(p - line), f);
 		}
-		if (acct)
+		if (acct && s->acct_absent)
+			fputs(",,,,,,", f);
+		else if (acct)
 			fprintf(f, ",%llu,%llu,%llu,%llu,%llu,%llu",
 				(unsigned long long)region_acct(s, r, ACCT_RSS),
 				(unsigned long long)region_acct(s, r, ACCT_PSS),
