@@ -617,6 +617,7 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	__u32 tgid, gen, dropped = 0;
 	__u64 elo, ehi, s0;
 	int added, added2 = 0;
+	bool fast;
 	long nr;
 
 	/* the number first: most syscalls are none of ours, and pay nothing more */
@@ -665,16 +666,31 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 			break;
 		drop_key(tgid, gen, op->old[i], &dropped);
 	}
-	drop_key(tgid, gen, r.lo, &dropped);
-	drop_key(tgid, gen, r.hi, &dropped);
-	drop_key(tgid, gen, r.lo2, &dropped);
-	drop_key(tgid, gen, r.hi2, &dropped);
-	added = store_range(TG(tgid, gen), elo, ehi);
-	if (added >= 0 && r.hi2 > r.lo2)
-		added2 = store_range(TG(tgid, gen), r.lo2, r.hi2);
-	if (added < 0 || added2 < 0)
-		goto full_edited;
-	added += added2;
+	/* Fast path: an unmap of exactly one whole VMA, as the entry saw it (one VMA, from lo to
+	 * hi). It is gone and nothing else moved (an unmap merges nothing): its key is dropped
+	 * above, and no VMA is read again. */
+	fast = nr == NR_munmap && ret == 0 && op->n_old == 1 && op->old[0] == op->lo &&
+	       op->elo == op->lo && op->ehi == op->hi;
+	if (!fast) {
+		/* the boundaries: a key there may have merged or split (those of op->old are
+		 * dropped already, and a call without a second range has none) */
+		if (!op->n_old || r.lo != op->old[0])
+			drop_key(tgid, gen, r.lo, &dropped);
+		drop_key(tgid, gen, r.hi, &dropped);
+		if (r.hi2 > r.lo2) {
+			drop_key(tgid, gen, r.lo2, &dropped);
+			drop_key(tgid, gen, r.hi2, &dropped);
+		}
+		added = store_range(TG(tgid, gen), elo, ehi);
+		if (added >= 0 && r.hi2 > r.lo2)
+			added2 = store_range(TG(tgid, gen), r.lo2, r.hi2);
+		if (added < 0 || added2 < 0)
+			goto full_edited;
+		added += added2;
+	} else {
+		added = 0;
+		stat_inc(VMS_STAT_FAST_UNMAP);
+	}
 	/* Complete the change only if nothing was published or completed meanwhile; else the
 	 * update may have gone to a generation that is no longer current: redo it whole. */
 	if (__sync_val_compare_and_swap(&p->state, s0, (s0 & ~0xffffffffULL) |
@@ -1029,6 +1045,80 @@ int vms_seed(struct bpf_iter__task *ctx)
 	if (!task || task->pid != task->tgid || (seed_tgid && task->tgid != seed_tgid))
 		return 0;
 	resync_pid(task->pid);
+	return 0;
+}
+
+/* ---- reading the model (vmscope.h: vms_dump_args) ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 131072);	/* as many as vms_vmas holds (the loader sizes both) */
+	__type(key, __u32);
+	__type(value, struct vms_dump_rec);
+} vms_dump_out SEC(".maps");
+
+struct dump_ctx {
+	__u64 session;
+	__u32 tgid, gen, sent;
+	bool full;
+};
+
+static long dump_one(struct bpf_map *map, struct vms_vma_key *key, struct vms_vma_ent *val,
+		     struct dump_ctx *c)
+{
+	struct vms_dump_rec *rec;
+	__u32 i = c->sent;
+
+	/* every process: all entries, garbage too (at most about half the live ones; the reader
+	 * filters by the generations it read): a lookup of the process here costs more than the
+	 * copy */
+	if (c->tgid && (key->tgid != c->tgid || key->gen != c->gen))
+		return 0;
+	rec = bpf_map_lookup_elem(&vms_dump_out, &i);
+	if (!rec) { /* full: the map grew past the buffer (never: both have its size) */
+		c->full = true;
+		return 1;
+	}
+	__builtin_memcpy(&rec->key, key, sizeof(rec->key));
+	__builtin_memcpy(&rec->ent, val, sizeof(rec->ent));
+	rec->session = c->session;
+	c->sent++;
+	return 0;
+}
+
+SEC("syscall")
+int vms_dump(struct vms_dump_args *a)
+{
+	INJECT_REFUSAL(VMS_INJECT_DUMP);
+	struct vms_global *g = global();
+	struct dump_ctx c = { .session = a->session, .tgid = a->tgid, .gen = a->gen };
+	__u64 now = bpf_ktime_get_ns(), holder;
+
+	a->sent = 0;
+	if (!g || !a->session) {
+		a->ret = -EINVAL;
+		return 0;
+	}
+	holder = g->dump_session;
+	if (a->release) {
+		/* -ESTALE: the lease ran out and another reader took the buffer meanwhile */
+		a->ret = holder == a->session ? 0 : -ESTALE;
+		if (holder == a->session)
+			__sync_val_compare_and_swap(&g->dump_session, holder, 0);
+		return 0;
+	}
+	/* take the buffer: free, ours, or held past its lease by a reader that must have died */
+	if (holder != a->session &&
+	    ((holder && now - g->dump_since < VMS_DUMP_LEASE_NS) ||
+	     __sync_val_compare_and_swap(&g->dump_session, holder, a->session) != holder)) {
+		a->ret = -EBUSY;
+		return 0;
+	}
+	g->dump_since = now;
+	bpf_for_each_map_elem(&vms_vmas, dump_one, &c, 0);
+	a->sent = c.sent;
+	a->ret = c.full ? -ENOSPC : 0;
 	return 0;
 }
 

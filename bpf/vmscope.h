@@ -208,6 +208,7 @@ enum vms_stat {
 	VMS_STAT_DIVERGENCES,	/* ... and found different (then resynced) */
 	VMS_STAT_LOST_ENTRY,	/* a VMA syscall's entry could not be recorded: marked dirty */
 	VMS_STAT_LOST_EXIT,	/* ... its exit found no recorded entry: marked dirty */
+	VMS_STAT_FAST_UNMAP,	/* range updates that were an unmap of one whole VMA (no re-read) */
 	VMS_STAT__COUNT
 };
 
@@ -229,12 +230,15 @@ struct vms_info {
 #define VMS_INJECT_EVENT	0x2	/* tier event-resync's */
 #define VMS_INJECT_FAULTS	0x4	/* the fault-count programs */
 #define VMS_INJECT_ITER		0x8	/* the bpf-iter backend's */
+#define VMS_INJECT_DUMP		0x10	/* the model's reader (vms_dump) */
 
 struct vms_global {
 	__u64 next_gen;
 	__u64 garbage;		/* entries of dead generations not yet collected */
 	__u64 live;		/* entries of published generations (approximate) */
 	__u64 gc_running;	/* one sweep at a time */
+	__u64 dump_session;	/* the reader holding vms_dump_out (0: none) */
+	__u64 dump_since;	/* ... since (bpf_ktime_get_ns) */
 };
 
 /*
@@ -262,6 +266,37 @@ struct vms_publish_args {
 	__u32 gate;
 	__s32 ret;		/* 0 published, -EAGAIN changed meanwhile, -ESRCH gone */
 	__u32 pad;
+};
+
+/*
+ * The model's reader (vms_dump, a syscall program; its buffer vms_dump_out, an mmap-able array):
+ * readers run it to get the VMA entries of one process's generation, or every entry (each
+ * process's published generation among them), as vms_dump_rec records in the buffer they map: no
+ * syscall and no copy per entry. The buffer holds as many records as vms_vmas holds entries, so
+ * one run always gives them all (a run resumed by position could skip or repeat entries when
+ * the map changed in between). The walk is bpf_for_each_map_elem, under RCU; BPF_MAP_LOOKUP_BATCH takes each
+ * bucket's lock and makes two checked user copies per bucket (about 3x the time per entry). The
+ * buffer is one reader's at a time: a lease of VMS_DUMP_LEASE_NS, so that a reader that died is
+ * replaced; a reader checks at release that it still held it, else what it read is void.
+ */
+#define VMS_DUMP_LEASE_NS 2000000000ULL
+
+struct vms_dump_args {
+	__u64 session;		/* the reader's, nonzero */
+	__u64 pad;
+	__u32 tgid;		/* 0: every entry */
+	__u32 gen;
+	__u32 release;		/* 1: give the ring back (no walk) */
+	__s32 ret;		/* 0: all sent; -ENOSPC: the buffer filled (never);
+				 * -EBUSY: another reader holds it; release: -ESTALE if it was
+				 * taken over meanwhile */
+	__u64 sent;		/* records this run put in the buffer (from index 0) */
+};
+
+struct vms_dump_rec {
+	struct vms_vma_key key;
+	struct vms_vma_ent ent;
+	__u64 session;
 };
 
 /* ---- vmscope watch (bpf/watch.bpf.c): region events through a ring buffer ---- */
@@ -368,8 +403,10 @@ VMS_SIZE(vms_name_ent, 8 + VMS_NAME_MAX);
 VMS_OFF(vms_name_ent, name, 8);		/* the kernel side builds names at this offset */
 VMS_SIZE(vms_info, 8 + 2 * VMS_WHY_MAX + 8 + 16);
 VMS_OFF(vms_info, name_key, 8 + 2 * VMS_WHY_MAX + 8);
-VMS_SIZE(vms_global, 32);
+VMS_SIZE(vms_global, 48);
 VMS_SIZE(vms_resync_args, 8);
+VMS_SIZE(vms_dump_args, 40);
+VMS_SIZE(vms_dump_rec, 64);
 VMS_SIZE(vms_new_gen_args, 4);
 VMS_SIZE(vms_publish_args, 48);
 VMS_SIZE(vms_event, 96);

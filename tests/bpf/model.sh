@@ -74,7 +74,7 @@ wait $gccpid 2>/dev/null
 # that overlapped one is redone. A process that moves a page between two far-apart addresses
 # must always show exactly one of them (before the fix, about 6% of the reads here had both or
 # neither). Answers from /proc (after 16 overlapped reads) are not the model's and are counted.
-# (a pause of 200 us between flips: a model read scans the whole VMA map, slower than one flip)
+# (a pause of 200 us between flips: a model read walks the whole VMA map, slower than one flip)
 start_bg "$TMPDIR_TEST/flip.out" "$HELPERS/mremap_flip" 200
 fp=$BG_PID
 if [ -n "$fp" ]; then
@@ -89,6 +89,38 @@ if [ -n "$fp" ]; then
 		reads=$((reads + 1))
 		[ "$(grep -Ec "^0*($lo|$hi) " "$TMPDIR_TEST/flip.txt")" -eq 1 ] || torn=$((torn + 1))
 	done
+	# ... and each read is a whole, real picture: equal to /proc's with the helper stopped in one
+	# of its two states (both captured first, stopped between two moves), for map PID and for the
+	# process's line of map --all
+	norm() { sed 's/"backend": "[a-z-]*"/"backend": "-"/'; }
+	for _ in $(seq 100); do
+		[ -s "$TMPDIR_TEST/st.lo" ] && [ -s "$TMPDIR_TEST/st.hi" ] && break
+		stop_pid "$fp"
+		"$VMSCOPE" map --backend procfs -F json "$fp" | norm >"$TMPDIR_TEST/st.json"
+		kill -CONT "$fp"
+		if grep -q "\"0x$lo\"" "$TMPDIR_TEST/st.json"; then mv "$TMPDIR_TEST/st.json" "$TMPDIR_TEST/st.lo"
+		else mv "$TMPDIR_TEST/st.json" "$TMPDIR_TEST/st.hi"; fi
+		sleep 0.01
+	done
+	whole=0 broken=0 wfell=0
+	for i in $(seq 300); do
+		[ "$whole" -ge 30 ] && break
+		if [ $((i % 2)) = 0 ]; then
+			"$VMSCOPE" map -v --backend bpf -F json "$fp" 2>"$TMPDIR_TEST/w.err" | norm >"$TMPDIR_TEST/w.json"
+			grep -q '/proc' "$TMPDIR_TEST/w.err" && { wfell=$((wfell + 1)); continue; }
+		else
+			"$VMSCOPE" map --all -F json 2>/dev/null | grep "^{\"pid\": $fp," >"$TMPDIR_TEST/w.all"
+			grep -q '"backend": "bpf"' "$TMPDIR_TEST/w.all" || { wfell=$((wfell + 1)); continue; }
+			norm <"$TMPDIR_TEST/w.all" >"$TMPDIR_TEST/w.json"
+		fi
+		if cmp -s "$TMPDIR_TEST/w.json" "$TMPDIR_TEST/st.lo" || cmp -s "$TMPDIR_TEST/w.json" "$TMPDIR_TEST/st.hi"; then
+			whole=$((whole + 1))
+		else broken=$((broken + 1)); fi
+	done
+	echo "    $whole model reads (map PID and map --all) compared whole with /proc's two stopped states: $broken differ; $wfell answered from /proc"
+	if [ -s "$TMPDIR_TEST/st.lo" ] && [ -s "$TMPDIR_TEST/st.hi" ] && [ "$whole" -ge 15 ] && [ "$broken" -eq 0 ]; then
+		pass "every model read of a churning process equals /proc's picture of it stopped ($whole reads)"
+	else fail "every model read of a churning process equals /proc's picture of it stopped" "$broken of $((whole + broken)) differ; states captured: $(ls "$TMPDIR_TEST"/st.* 2>/dev/null | wc -l)"; fi
 	kill_pid "$fp"
 	echo "    $reads model reads of a process flipping a page: $torn torn; $fellback answered from /proc"
 	if [ "$reads" -ge 20 ] && [ "$torn" -eq 0 ]; then pass "the model is never read torn ($reads reads)"

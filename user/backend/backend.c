@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "backend/backend.h"
 
+#include <stdlib.h>
+
 #include "core/util.h"
 #include "proc/procfs.h"
 
@@ -29,6 +31,29 @@ const struct vms_backend *backend_auto(void)
 			return vms_backends[i];
 	}
 	return &backend_procfs;
+}
+
+int backend_snapshot_all(const struct vms_backend *be, unsigned flags, backend_all_cb cb,
+			 void *ctx)
+{
+	pid_t *pids;
+	int n, err = 0;
+
+	if (be->snapshot_all)
+		return be->snapshot_all(flags, cb, ctx);
+	n = procfs_all_pids(&pids);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && !err; i++) {
+		struct vms_target t = { .pid = pids[i] };
+		struct vms_snapshot s;
+
+		snapshot_init(&s);
+		err = cb(ctx, &s, be->snapshot(&t, &s, flags));
+		snapshot_free(&s);
+	}
+	free(pids);
+	return err;
 }
 
 int backend_fill_extras(struct vms_snapshot *s, unsigned flags)

@@ -19,7 +19,12 @@ enum {
 	BACKEND_NUMA = 1u << 3,		/* also fill each region's NUMA runs (map -L) */
 	BACKEND_PAGESIZES = 1u << 4,	/* also fill each region's page-size runs (map -s) */
 	BACKEND_ACCT_IF_ANY = 1u << 5,	/* with ACCOUNTING: a file without accounting is no error */
+	BACKEND_NO_CMDLINE = 1u << 6,	/* snapshot_all: the command lines are not needed */
 };
+
+/* What snapshot_all found of one process: 0 and its snapshot, or the error (-ESRCH: it exited;
+ * -ENXIO: a kernel thread; -EIDRM: a zombie). A non-zero return stops the pass with it. */
+typedef int (*backend_all_cb)(void *ctx, struct vms_snapshot *s, int err);
 
 struct vms_backend {
 	const char *name;
@@ -31,12 +36,18 @@ struct vms_backend {
 	/* Fills s->proc (the target's identity, as this backend knows it) then s->regions.
 	 * 0 or -errno; see target_live_identity() for the errors of a live process. */
 	int (*snapshot)(const struct vms_target *t, struct vms_snapshot *s, unsigned flags);
+	/* Every live process, in pid order, to cb (NULL: backend_snapshot_all asks snapshot()
+	 * for each pid /proc lists). 0, the first non-zero cb result, or -errno. */
+	int (*snapshot_all)(unsigned flags, backend_all_cb cb, void *ctx);
 };
 
 /* NULL-terminated table of all backends, in the order `auto` tries them. */
 extern const struct vms_backend *const vms_backends[];
 
 const struct vms_backend *backend_find(const char *name);
+/* Every live process through be (its snapshot_all, or one snapshot() per pid). */
+int backend_snapshot_all(const struct vms_backend *be, unsigned flags, backend_all_cb cb,
+			 void *ctx);
 /* `auto`: the first available backend in table order. */
 const struct vms_backend *backend_auto(void);
 

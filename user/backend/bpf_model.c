@@ -27,6 +27,20 @@ static int bpf_model_available(const char **why)
 	return 0;
 }
 
+/* A process the model cannot answer for: say why (under -v), then read /proc. Never print a
+ * guess. Other errors are returned. */
+static int or_procfs(struct vms_snapshot *s, int err)
+{
+	if (err != -ENOENT && err != -EAGAIN && err != -ENODATA)
+		return err;
+	vms_debug("PID %d: %s; reading /proc", (int)s->proc.pid,
+		  err == -ENOENT ? "not in the model" : err == -EAGAIN
+		  ? "the model lost track and could not resync" : "a name the model could not build");
+	snapshot_free_regions(s);
+	s->backend = "procfs";
+	return procfs_read_regions(&s->proc, false, s);
+}
+
 static int read_regions(struct vms_snapshot *s, unsigned flags)
 {
 	struct live m;
@@ -40,16 +54,7 @@ static int read_regions(struct vms_snapshot *s, unsigned flags)
 		return err;
 	err = live_read(&m, s);
 	live_close(&m);
-	if (err == -ENOENT || err == -EAGAIN || err == -ENODATA) {
-		/* Never print a guess: say why, then read /proc. */
-		vms_debug("PID %d: %s; reading /proc", (int)s->proc.pid,
-			  err == -ENOENT ? "not in the model" : err == -EAGAIN
-			  ? "the model lost track and could not resync" : "a name the model could not build");
-		snapshot_free_regions(s);
-		s->backend = "procfs";
-		return procfs_read_regions(&s->proc, false, s);
-	}
-	return err;
+	return or_procfs(s, err);
 }
 
 /* The counts of the model's fault map, added onto the regions (sorted by start). */
@@ -79,9 +84,53 @@ static int bpf_model_snapshot(const struct vms_target *t, struct vms_snapshot *s
 	return err ? err : backend_fill_extras(s, flags);
 }
 
+struct all_ctx {
+	struct live *m;
+	unsigned flags;
+	backend_all_cb cb;
+	void *ctx;
+};
+
+static int all_one(void *ctx, struct vms_snapshot *s, int err)
+{
+	struct all_ctx *c = ctx;
+
+	err = or_procfs(s, err);
+	if (!err && (c->flags & BACKEND_FAULTS)) {
+		err = c->m->faults_source == VMS_FAULTS_OFF ? -ENOTSUP
+			: faults_fill(c->m->faults_fd, s->proc.pid, s);
+		s->fault_access = c->m->faults_source == VMS_FAULTS_PERF_ACCESS;
+	}
+	if (!err) /* threads, NUMA and page sizes come from /proc, as for one process */
+		err = backend_fill_extras(s, c->flags);
+	return c->cb(c->ctx, s, err);
+}
+
+/* One pass over the whole model (live_read_all). Accounting comes from smaps either way: then
+ * the processes are read one by one. */
+static int bpf_model_snapshot_all(unsigned flags, backend_all_cb cb, void *ctx)
+{
+	struct live m;
+	struct all_ctx c = { &m, flags, cb, ctx };
+	int err;
+
+	if (flags & BACKEND_ACCOUNTING) {
+		static const struct vms_backend one_by_one = { .snapshot = bpf_model_snapshot };
+
+		return backend_snapshot_all(&one_by_one, flags, cb, ctx);
+	}
+	err = live_open(&m);
+	if (err)
+		return err;
+	err = live_read_all(&m, !(flags & BACKEND_NO_CMDLINE), all_one, &c);
+	live_close(&m);
+	return err;
+}
+
 const struct vms_backend backend_bpf_model = {
 	.name = "bpf",
 	.summary = "the live kernel-side model pinned by 'vmscope start'",
 	.available = bpf_model_available,
 	.snapshot = bpf_model_snapshot,
+	.snapshot_all = bpf_model_snapshot_all,
 };

@@ -21,6 +21,7 @@ struct map_args {
 	struct format_opts fmt;
 	int x, X, d;
 	int color;		/* -1 auto (a terminal and no NO_COLOR), 0 --no-color, 1 --color */
+	int all;		/* --all: every process */
 	const char *format;
 	const char *backend;
 	char **targets;
@@ -30,7 +31,7 @@ struct map_args {
 };
 
 enum { OPT_FAULTS = 0x100, OPT_RESIDENT, OPT_PAGES, OPT_NO_COALESCE, OPT_INTERLEAVED, OPT_SUMMARY,
-       OPT_NO_COLOR, OPT_COLOR };
+       OPT_NO_COLOR, OPT_COLOR, OPT_ALL };
 
 static const struct argp_option map_options[] = {
 	{ "extended", 'x', NULL, 0, "Show RSS and dirty kB per mapping", 0 },
@@ -55,6 +56,7 @@ static const struct argp_option map_options[] = {
 	{ "faults", OPT_FAULTS, NULL, 0, "Add minor/major page faults per region (needs 'vmscope start --faults')", 1 },
 	{ "no-color", OPT_NO_COLOR, NULL, 0, "--format picture: no colours (the default off a terminal, or with NO_COLOR set)", 1 },
 	{ "color", OPT_COLOR, NULL, 0, "--format picture: colours even off a terminal (e.g. for less -R)", 1 },
+	{ "all", OPT_ALL, NULL, 0, "Every process (with the live model: in one pass over it)", 1 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }
 };
@@ -107,6 +109,7 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 	case OPT_FAULTS: a->fmt.faults = true; break;
 	case OPT_NO_COLOR: a->color = 0; break;
 	case OPT_COLOR: a->color = 1; break;
+	case OPT_ALL: a->all = 1; break;
 	case ARGP_KEY_ARG:
 		a->targets = xrealloc(a->targets, (a->n_targets + 1) * sizeof(*a->targets));
 		a->targets[a->n_targets++] = arg;
@@ -119,7 +122,9 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 		if (a->fmt.faults && (a->d || a->X) && !strcmp(a->format, "pmap"))
 			return cli_fail(state, "map: --faults adds columns to the default and -x tables only "
 					"(or use --format json or csv)");
-		if (!a->n_targets && strcmp(a->format, "help"))
+		if (a->all && a->n_targets)
+			return cli_fail(state, "map: --all takes no PID, NAME or file");
+		if (!a->n_targets && !a->all && strcmp(a->format, "help"))
 			return cli_fail(state, a->files ? "snapshot show: no snapshot file given"
 					       : "map: no process given (want PID, NAME, /proc/PID or a core file)");
 		return check_views(state, a);
@@ -158,7 +163,7 @@ static void translate_vmmap_words(int argc, char **argv)
 static const struct argp map_argp = {
 	.options = map_options,
 	.parser = map_parse,
-	.args_doc = "PID|NAME|/proc/PID|CORE...",
+	.args_doc = "PID|NAME|/proc/PID|CORE...\n--all",
 	.doc = "Print the memory regions of processes. Output is byte-for-byte procps pmap's "
 	       "unless --format says otherwise. vmmap's -resident, -pages, -noCoalesce, "
 	       "-interleaved and -summary are accepted as vmmap spells them. A core file (ELF, the "
@@ -167,8 +172,20 @@ static const struct argp map_argp = {
 	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
 };
 
+/* snapshot show: map's options but --all (a saved snapshot is one process), filled at start */
+static struct argp_option show_options[ARRAY_SIZE(map_options)];
+
+static void fill_show_options(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(map_options); i++)
+		if (map_options[i].key != OPT_ALL)
+			show_options[n++] = map_options[i];
+}
+
 static const struct argp show_argp = {
-	.options = map_options,
+	.options = show_options,
 	.parser = map_parse,
 	.args_doc = "FILE...",
 	.doc = "Print saved snapshots (vmscope snapshot save) exactly as map printed the process "
@@ -256,17 +273,24 @@ static const struct vms_backend *file_backend(const struct vms_target *t,
 	return t->path && !strcmp(asked, "auto") ? t->backend : be;
 }
 
+/* What the backend must fill for this format and these options. */
+static unsigned backend_flags(const struct map_args *a, const struct vms_format *fmt)
+{
+	unsigned needs = fmt->needs ? fmt->needs(&a->fmt) : 0;
+
+	return (fmt->needs_accounting(&a->fmt) ? BACKEND_ACCOUNTING : 0) |
+	       (a->fmt.faults ? BACKEND_FAULTS : 0) |
+	       (needs & FMT_NEED_THREADS ? BACKEND_THREADS : 0) |
+	       (needs & FMT_NEED_NUMA ? BACKEND_NUMA : 0) |
+	       (needs & FMT_NEED_PAGESIZES ? BACKEND_PAGESIZES : 0);
+}
+
 static int show_target(const struct vms_target *t, const struct map_args *a,
 		       const struct vms_backend *be, const struct vms_format *fmt,
 		       struct format_state *st)
 {
 	struct vms_snapshot s;
-	unsigned needs = fmt->needs ? fmt->needs(&a->fmt) : 0;
-	unsigned flags = (fmt->needs_accounting(&a->fmt) ? BACKEND_ACCOUNTING : 0) |
-			 (a->fmt.faults ? BACKEND_FAULTS : 0) |
-			 (needs & FMT_NEED_THREADS ? BACKEND_THREADS : 0) |
-			 (needs & FMT_NEED_NUMA ? BACKEND_NUMA : 0) |
-			 (needs & FMT_NEED_PAGESIZES ? BACKEND_PAGESIZES : 0);
+	unsigned flags = backend_flags(a, fmt);
 	int err, rc = VMS_EXIT_OK;
 
 	if (!t->path != !be->claims) { /* a process to a file's backend, or the other way */
@@ -310,6 +334,51 @@ out:
 	return rc;
 }
 
+struct all_print {
+	const struct map_args *a;
+	const struct vms_format *fmt;
+	struct format_state *st;
+	int rc;
+};
+
+/* --all: one process. One that exited, a kernel thread or a zombie has no map to show: it is
+ * not part of "every process", and no error. */
+static int all_print_one(void *ctx, struct vms_snapshot *s, int err)
+{
+	struct all_print *p = ctx;
+	struct vms_target t = { .pid = s->proc.pid };
+
+	if (!err && s->n == 0)
+		err = gone_since(s);
+	if (err == -ESRCH || err == -ENXIO || err == -EIDRM)
+		return 0;
+	if (err == -EINVAL) {
+		vms_err("map: PID %d: unexpected format in /proc/%d/maps", (int)s->proc.pid,
+			(int)s->proc.pid);
+		p->rc |= VMS_EXIT_FAIL;
+	} else if (err) {
+		p->rc |= target_report("map", &t, s, err);
+	} else {
+		p->fmt->print(stdout, s, &p->a->fmt, p->st);
+	}
+	return 0;
+}
+
+static int map_all(const struct map_args *a, const struct vms_backend *be,
+		   const struct vms_format *fmt, struct format_state *st)
+{
+	struct all_print p = { a, fmt, st, VMS_EXIT_OK };
+	unsigned flags = backend_flags(a, fmt) | (fmt->skips_cmdline ? BACKEND_NO_CMDLINE : 0);
+	int err = backend_snapshot_all(be, flags, all_print_one, &p);
+
+	if (err) {
+		vms_err("map: --all: %s", be == &backend_bpf_model ? live_open_why(err)
+								   : strerror(-err));
+		return VMS_EXIT_FAIL;
+	}
+	return p.rc;
+}
+
 /* map, and snapshot show (files: every target a snapshot file): one parser, one print path. */
 int map_main(const char *cmd, int argc, char **argv, bool files)
 {
@@ -329,6 +398,8 @@ int map_main(const char *cmd, int argc, char **argv, bool files)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf)); /* tables of 60k rows: few large writes */
 	format_opts_init(&a.fmt);
 	translate_vmmap_words(argc, argv);
+	if (files)
+		fill_show_options();
 	r = cli_parse(files ? &show_argp : &map_argp, cmd, argc, argv, &a);
 	if (r >= 0)
 		goto out;
@@ -358,6 +429,12 @@ int map_main(const char *cmd, int argc, char **argv, bool files)
 		r = VMS_EXIT_FAIL;
 		goto out;
 	}
+	if (a.all && !strcmp(a.backend, "auto") && be != &backend_bpf_model) {
+		const char *why = "";
+
+		backend_bpf_model.available(&why);
+		vms_err("map: --all: reading /proc, since %s", why);
+	}
 	a.fmt.shm_minor = procfs_shm_minor();
 	/* https://no-color.org: a NO_COLOR that is set and not empty turns colours off */
 	a.fmt.color = a.color == 1 || (a.color == -1 && isatty(STDOUT_FILENO) &&
@@ -365,6 +442,8 @@ int map_main(const char *cmd, int argc, char **argv, bool files)
 
 	/* Every target first: as in procps, an impossible PID is a usage error (exit 1, no table).
 	 * After that the exit codes are pmap's too: 42 (not found) and 1 (failed) ORed, 43 for both. */
+	if (a.all)
+		rc = map_all(&a, be, fmt, &st);
 	for (int i = 0; i < a.n_targets; i++) {
 		int parsed;
 

@@ -14,6 +14,7 @@
 #include "model/loader.h"
 #include "model/pins.h"
 #include "model/reconcile.h"
+#include "proc/procfs.h"
 #include "core/escape.h"
 #include "core/json.h"
 #include "kernel/sigstop.h"
@@ -148,6 +149,9 @@ int cmd_start(int argc, char **argv)
 		vms_err("start: %s; running tier %s", info.plan.refused, tier_name(info.plan.tier));
 	if (a.faults && info.plan.faults == VMS_FAULTS_OFF)
 		vms_err("start: page fault counts off, because %s", info.plan.faults_why);
+	if (info.plan.reader_why[0])
+		vms_err("start: the model's reader is off (reads copy the map by batches), because %s",
+			info.plan.reader_why);
 	printf("vmscope: model pinned at %s: %llu processes, %llu VMAs seeded in %.3f s\n",
 	       pins_dir(), info.seeded_procs, info.seeded_vmas, info.seconds);
 	if (info.plan.faults != VMS_FAULTS_OFF)
@@ -182,6 +186,7 @@ static const char *const stat_names[VMS_STAT__COUNT] = {
 	[VMS_STAT_STACK_GROW] = "stack_grows", [VMS_STAT_CONCURRENT] = "concurrent_ops",
 	[VMS_STAT_FOREIGN] = "foreign_writes", [VMS_STAT_RECONCILED] = "reconciled", [VMS_STAT_DIVERGENCES] = "divergences",
 	[VMS_STAT_LOST_ENTRY] = "lost_entries", [VMS_STAT_LOST_EXIT] = "lost_exits",
+	[VMS_STAT_FAST_UNMAP] = "fast_unmaps",
 };
 
 static void print_escaped(const char *label, const char *text)
@@ -202,6 +207,8 @@ int cmd_status(int argc, char **argv)
 	bool event_tier;
 	unsigned faults, faults_cpus;
 	struct vms_info info;
+	struct live_prog_stat *progs = NULL;
+	size_t n_progs = 0;
 	int r = cli_parse(&argp, "status", argc, argv, &a), err;
 
 	if (r >= 0)
@@ -221,6 +228,7 @@ int cmd_status(int argc, char **argv)
 	faults_cpus = m.faults_cpus;
 	info = m.info;
 	live_close(&m);
+	progs = live_prog_stats(&n_progs);
 	if (err) {
 		vms_err("status: cannot read the model: %s", strerror(-err));
 		return VMS_EXIT_FAIL;
@@ -259,8 +267,25 @@ int cmd_status(int argc, char **argv)
 		for (int i = 0; i < VMS_STAT__COUNT; i++)
 			json_kv_u64(&w, stat_names[i], st.stats[i]);
 		json_obj_end(&w);
+		/* bpf_stats: counted only while the kernel's BPF statistics are on */
+		json_kv_bool(&w, "bpf_stats_enabled", procfs_bpf_stats_enabled() == 1);
+		json_key(&w, "programs");
+		json_arr_begin(&w);
+		for (size_t i = 0; i < n_progs; i++) {
+			json_obj_begin(&w);
+			json_kv_str(&w, "name", progs[i].name);
+			json_kv_u64(&w, "run_cnt", progs[i].run_cnt);
+			json_kv_u64(&w, "run_time_ns", progs[i].run_time_ns);
+			json_key(&w, "ns_per_run");
+			json_double(&w, progs[i].run_cnt ? (double)progs[i].run_time_ns /
+						       (double)progs[i].run_cnt : 0);
+			json_kv_u64(&w, "recursion_misses", progs[i].recursion_misses);
+			json_obj_end(&w);
+		}
+		json_arr_end(&w);
 		json_obj_end(&w);
 		putchar('\n');
+		free(progs);
 		return VMS_EXIT_OK;
 	}
 	printf("tier               %s\n", event_tier ? "event-resync (tp_btf events invalidate; "
@@ -290,6 +315,16 @@ int cmd_status(int argc, char **argv)
 	printf("%-18s %llu%s\n", "missed_runs", st.missed_runs,
 	       st.missed_runs != info.verified_misses ? " (not verified since: readers resync a "
 	       "process before reading it; 'vmscope reconcile' verifies all)" : "");
+	if (procfs_bpf_stats_enabled() != 1) {
+		printf("program run time   off (sysctl kernel.bpf_stats_enabled=1 to count it)\n");
+	} else {
+		for (size_t i = 0; i < n_progs; i++)
+			if (progs[i].run_cnt)
+				printf("run time %-15s %.0f ns a run, %llu runs\n", progs[i].name,
+				       (double)progs[i].run_time_ns / (double)progs[i].run_cnt,
+				       progs[i].run_cnt);
+	}
+	free(progs);
 	return VMS_EXIT_OK;
 }
 

@@ -52,8 +52,16 @@ static void write_string(FILE *f, const char *str)
 
 	fputc('"', f);
 	while (*s) {
+		const unsigned char *run = s;
 		int n;
 
+		/* a run of printable ASCII that needs no escape: one write */
+		while (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\')
+			s++;
+		if (s != run)
+			fwrite(run, 1, (size_t)(s - run), f);
+		if (!*s)
+			break;
 		switch (*s) {
 		case '"': fputs("\\\"", f); s++; continue;
 		case '\\': fputs("\\\\", f); s++; continue;
@@ -103,8 +111,14 @@ void json_str(struct json_writer *w, const char *s)
 
 void json_u64(struct json_writer *w, uint64_t v)
 {
+	char buf[24], *p = buf + sizeof(buf);
+
 	sep(w);
-	fprintf(w->f, "%" PRIu64, v);
+	do { /* no printf: a number per region field */
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), w->f);
 }
 
 void json_i64(struct json_writer *w, int64_t v)
@@ -136,6 +150,17 @@ void json_null(struct json_writer *w)
 
 void json_hex(struct json_writer *w, uint64_t v)
 {
+	static const char digits[] = "0123456789abcdef";
+	char buf[24], *p = buf + sizeof(buf);
+
 	sep(w);
-	fprintf(w->f, "\"0x%" PRIx64 "\"", v);
+	*--p = '"';
+	do {
+		*--p = digits[v & 0xf];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	*--p = '"';
+	fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), w->f);
 }

@@ -18,7 +18,9 @@
 #include "proc/procfs.h"
 #include "kernel/bpf_diag.h"
 #include "kernel/map_batch.h"
+#include "core/sort.h"
 #include "core/util.h"
+#include "model/live_read.h"
 
 int live_pinned(void)
 {
@@ -95,6 +97,8 @@ int live_open(struct live *m)
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++)
 		*objs[i].fd = -1;
 	m->faults_fd = m->faults_lost_fd = -1;
+	m->dump_fd = m->dump_out_fd = -1;
+	m->dump_out = NULL;
 	m->faults_source = VMS_FAULTS_OFF;
 	if (err)
 		return err;
@@ -110,14 +114,30 @@ int live_open(struct live *m)
 	}
 	live_open_faults(m);
 	live_open_info(m);
+	/* the reader: optional (refused by this kernel, or a model started before it existed) */
+	m->dump_fd = pins_get("progs", "dump", 0, 0);
+	m->dump_out_fd = m->dump_fd < 0 ? -1 : pins_get("maps", "vms_dump_out", sizeof(__u32),
+							 sizeof(struct vms_dump_rec));
+	if (m->dump_out_fd >= 0) {
+		struct bpf_map_info mi = { 0 };
+		__u32 len = sizeof(mi);
+
+		if (!bpf_obj_get_info_by_fd(m->dump_out_fd, &mi, &len))
+			m->dump_out_bytes = (size_t)mi.max_entries * sizeof(struct vms_dump_rec);
+	}
+	if ((m->dump_out_fd < 0 || !m->dump_out_bytes) && m->dump_fd >= 0) {
+		close(m->dump_fd);
+		m->dump_fd = -1;
+	}
 	return 0;
 }
 
 void live_close(struct live *m)
 {
+	live_dump_unmap(m);
 	int *fds[] = { &m->procs_fd, &m->vmas_fd, &m->names_fd, &m->stats_fd, &m->global_fd,
 		       &m->gc_fd, &m->resync_fd, &m->new_gen_fd, &m->publish_fd, &m->faults_fd,
-		       &m->faults_lost_fd };
+		       &m->faults_lost_fd, &m->dump_fd, &m->dump_out_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -131,7 +151,7 @@ uint64_t live_start_time_ns(uint64_t ticks)
 	return ticks * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
 }
 
-static bool same_start(uint64_t model_ns, uint64_t ticks)
+bool live_same_start(uint64_t model_ns, uint64_t ticks)
 {
 	return model_ns / (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK)) == ticks;
 }
@@ -176,50 +196,111 @@ static int for_each_vma(struct live *m, map_elem_cb cb, void *ctx)
 
 struct collect {
 	uint32_t tgid, gen;
-	struct vms_vma_key *keys;
-	struct vms_vma_ent *vals;
+	struct live_vma *v;
 	size_t n, cap;
 };
 
 static int collect_one(void *ctx, const void *key, const void *val)
 {
 	const struct vms_vma_key *k = key;
-	const struct vms_vma_ent *v = val;
 	struct collect *c = ctx;
 
 	if (k->tgid != c->tgid || k->gen != c->gen)
 		return 0;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 256;
-		c->keys = xrealloc(c->keys, c->cap * sizeof(*c->keys));
-		c->vals = xrealloc(c->vals, c->cap * sizeof(*c->vals));
+		c->v = xrealloc(c->v, c->cap * sizeof(*c->v));
 	}
-	c->keys[c->n] = *k;
-	c->vals[c->n++] = *v;
+	c->v[c->n].k = *k;
+	c->v[c->n++].v = *(const struct vms_vma_ent *)val;
 	return 0;
 }
 
-static struct collect *sort_ctx;
-
-static int cmp_idx(const void *a, const void *b)
+static void free_name(void *p)
 {
-	uint64_t x = sort_ctx->keys[*(const size_t *)a].start;
-	uint64_t y = sort_ctx->keys[*(const size_t *)b].start;
-
-	return (x > y) - (x < y);
+	free(p);
 }
 
-static char *name_of(struct live *m, const struct vms_vma_ent *v)
+void live_names_free(struct live_names *nc)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(nc->by_kind); i++)
+		u64map_free(&nc->by_kind[i], free_name);
+}
+
+static char name_missing[] = "";	/* cached: the id has no (usable) name */
+
+/* The region's name as /proc spells it (cached), or NULL if the model has none for it. */
+static const char *name_of(struct live *m, struct live_names *nc, const struct vms_vma_ent *v)
 {
 	struct vms_name_ent ne;
 	uint32_t kind = vms_vma_ent_kind(v->flags);
+	void **slot;
 
 	if (kind == VMS_NAME_NONE)
-		return xstrdup("");
-	if (!v->name_id || bpf_map_lookup_elem(m->names_fd, &v->name_id, &ne) ||
-	    ne.len > VMS_NAME_MAX)
+		return "";
+	if (!v->name_id || kind >= ARRAY_SIZE(nc->by_kind))
 		return NULL;
-	return vms_name_decode(kind, ne.name, ne.len);
+	slot = u64map_slot(&nc->by_kind[kind], v->name_id);
+	if (!*slot) {
+		char *name = NULL;
+
+		if (!bpf_map_lookup_elem(m->names_fd, &v->name_id, &ne) && ne.len <= VMS_NAME_MAX)
+			name = vms_name_decode(kind, ne.name, ne.len);
+		*slot = name ? name : name_missing;
+	}
+	return *slot == name_missing ? NULL : *slot;
+}
+
+int live_fill(struct live *m, struct live_names *nc, const struct live_vma *v, size_t n,
+	      bool gate, struct vms_snapshot *s)
+{
+	struct vms_sort_ent *order = xmalloc((n ? n : 1) * sizeof(*order));
+	size_t n0 = s->n;
+	int err = 0;
+
+	for (size_t i = 0; i < n; i++)
+		order[i] = (struct vms_sort_ent){ .key = v[i].k.start, .idx = i };
+	vms_sort_by_key(order, n);
+	if (s->cap < s->n + n + 1) {
+		s->cap = s->n + n + 1;
+		s->regions = xrealloc(s->regions, s->cap * sizeof(*s->regions));
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct live_vma *e = &v[order[i].idx];
+		const char *name = e->v.flags & VMS_VMA_UNNAMED ? NULL : name_of(m, nc, &e->v);
+		struct vms_region *reg;
+
+		if (!name) {
+			err = -ENODATA;
+			break;
+		}
+		reg = snapshot_add(s);
+		reg->start = e->k.start;
+		reg->end = e->v.end;
+		reg->offset = e->v.pgoff;
+		reg->inode = e->v.ino;
+		reg->dev_major = e->v.dev >> 20;
+		reg->dev_minor = e->v.dev & 0xfffff;
+		vms_perm_text(e->v.flags & 0xff, reg->perms);
+		reg->name = xstrdup(name);
+	}
+	free(order);
+	if (err) {
+		while (s->n > n0)
+			free(s->regions[--s->n].name);
+		return err;
+	}
+	if (gate) {
+		const struct vms_region *g = procfs_gate_region();
+
+		if (g) {
+			struct vms_region *r = snapshot_add(s);
+
+			*r = *g;
+			r->name = xstrdup(g->name);
+		}
+	}
+	return 0;
 }
 
 /* The published state of a process, resynced in the kernel once if the kernel side lost track,
@@ -233,13 +314,13 @@ static int published(struct live *m, struct vms_snapshot *s, bool verify, struct
 	for (int attempt = 0;; attempt++) {
 		if (live_event_tier(m) &&
 		    (verify || bpf_map_lookup_elem(m->procs_fd, &tgid, pe) ||
-		     !same_start(pe->start_time, s->proc.start_time) || !VMS_STATE_GEN(pe->state) ||
+		     !live_same_start(pe->start_time, s->proc.start_time) || !VMS_STATE_GEN(pe->state) ||
 		     (pe->flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW)))) {
 			*ret = live_resync_from_proc(m, s);
 			return 1;
 		}
 		if (bpf_map_lookup_elem(m->procs_fd, &tgid, pe) ||
-		    !same_start(pe->start_time, s->proc.start_time))
+		    !live_same_start(pe->start_time, s->proc.start_time))
 			return -ENOENT;
 		if (!verify && !(pe->flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW | VMS_PROC_STACK)) &&
 		    VMS_STATE_GEN(pe->state))
@@ -257,7 +338,7 @@ int live_read(struct live *m, struct vms_snapshot *s)
 {
 	struct vms_proc_ent pe, pe2;
 	struct collect c = { 0 };
-	size_t *idx = NULL;
+	struct live_names nc = { 0 };
 	uint32_t tgid = (uint32_t)s->proc.pid;
 	int err, ret;
 	/* the kernel skipped some run of ours since the model was last verified whole: this
@@ -277,7 +358,7 @@ int live_read(struct live *m, struct vms_snapshot *s)
 		c.tgid = tgid;
 		c.gen = VMS_STATE_GEN(pe.state);
 		c.n = 0;
-		err = pe.busy ? 0 : for_each_vma(m, collect_one, &c);
+		err = pe.busy ? 0 : live_vmas(m, tgid, c.gen, collect_one, &c);
 		if (err)
 			goto out;
 		if (!pe.busy && !bpf_map_lookup_elem(m->procs_fd, &tgid, &pe2) && !pe2.busy &&
@@ -294,45 +375,10 @@ int live_read(struct live *m, struct vms_snapshot *s)
 			goto out;
 		}
 	}
-	idx = xcalloc(c.n ? c.n : 1, sizeof(*idx));
-	for (size_t i = 0; i < c.n; i++)
-		idx[i] = i;
-	sort_ctx = &c;
-	qsort(idx, c.n, sizeof(*idx), cmp_idx);
-	for (size_t i = 0; i < c.n; i++) {
-		const struct vms_vma_key *k = &c.keys[idx[i]];
-		const struct vms_vma_ent *v = &c.vals[idx[i]];
-		struct vms_vma_rec r = {
-			.start = k->start, .end = v->end, .pgoff = v->pgoff, .ino = v->ino,
-			.dev = v->dev, .flags = v->flags & 0xff,
-		};
-		struct vms_region *reg;
-		char *name;
-
-		if (v->flags & VMS_VMA_UNNAMED || !(name = name_of(m, v))) {
-			err = -ENODATA;
-			goto out;
-		}
-		reg = snapshot_add(s);
-		vma_rec_to_region(&r, "", reg);
-		free(reg->name);
-		reg->name = name;
-	}
-	if (pe.flags & VMS_PROC_GATE) {
-		const struct vms_region *gate = procfs_gate_region();
-
-		if (gate) {
-			struct vms_region *r = snapshot_add(s);
-
-			*r = *gate;
-			r->name = xstrdup(gate->name);
-		}
-	}
-	err = 0;
+	err = live_fill(m, &nc, c.v, c.n, pe.flags & VMS_PROC_GATE, s);
 out:
-	free(idx);
-	free(c.keys);
-	free(c.vals);
+	live_names_free(&nc);
+	free(c.v);
 	return err;
 }
 
@@ -363,7 +409,7 @@ static bool process_alive(uint32_t tgid, uint64_t start_ns)
 {
 	struct vms_proc p;
 
-	return !procfs_read_stat((pid_t)tgid, &p) && same_start(start_ns, p.start_time) &&
+	return !procfs_read_stat((pid_t)tgid, &p) && live_same_start(start_ns, p.start_time) &&
 	       p.state != 'Z';
 }
 
@@ -412,6 +458,57 @@ unsigned long long live_missed_runs(void)
 	if (d)
 		closedir(d);
 	return sum;
+}
+
+static void add_prog_stat(struct live_prog_stat **v, size_t *n, int pfd)
+{
+	struct bpf_prog_info pi = { 0 };
+	__u32 len = sizeof(pi);
+	struct live_prog_stat *ps;
+
+	if (bpf_obj_get_info_by_fd(pfd, &pi, &len))
+		return;
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	ps = &(*v)[(*n)++];
+	snprintf(ps->name, sizeof(ps->name), "%.15s", pi.name);
+	ps->run_cnt = pi.run_cnt;
+	ps->run_time_ns = pi.run_time_ns;
+	ps->recursion_misses = pi.recursion_misses;
+}
+
+struct live_prog_stat *live_prog_stats(size_t *n)
+{
+	static const char *const subs[] = { "links", "progs" };
+	struct live_prog_stat *v = NULL;
+	char path[512];
+
+	*n = 0;
+	for (size_t s = 0; s < ARRAY_SIZE(subs); s++) {
+		struct dirent *e;
+		DIR *d;
+
+		pins_path(path, sizeof(path), subs[s], NULL);
+		d = opendir(path);
+		while (d && (e = readdir(d))) {
+			struct bpf_link_info li = { 0 };
+			__u32 ll = sizeof(li);
+			int fd, pfd;
+
+			if (e->d_name[0] == '.' || (fd = pins_get(subs[s], e->d_name, 0, 0)) < 0)
+				continue;
+			if (s == 1) {
+				add_prog_stat(&v, n, fd);
+			} else if (!bpf_obj_get_info_by_fd(fd, &li, &ll) && li.prog_id &&
+				   (pfd = bpf_prog_get_fd_by_id(li.prog_id)) >= 0) {
+				add_prog_stat(&v, n, pfd);
+				close(pfd);
+			}
+			close(fd);
+		}
+		if (d)
+			closedir(d);
+	}
+	return v;
 }
 
 void live_set_verified(int info_fd, unsigned long long misses0)
@@ -464,7 +561,8 @@ int live_status(struct live *m, struct live_status *st)
 	__u32 key = 0, next, info_len = sizeof(info);
 	struct vms_proc_ent pe;
 	int ncpu = libbpf_num_possible_cpus(), err;
-	int fds[] = { m->procs_fd, m->vmas_fd, m->names_fd, m->stats_fd, m->global_fd };
+	int fds[] = { m->procs_fd, m->vmas_fd, m->names_fd, m->stats_fd, m->global_fd,
+		      m->dump_out_fd };
 
 	memset(st, 0, sizeof(*st));
 	for (void *k = NULL; !bpf_map_get_next_key(m->procs_fd, k, &next); k = &key) {

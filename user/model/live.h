@@ -24,6 +24,9 @@ struct live {
 	int procs_fd, vmas_fd, names_fd, stats_fd, global_fd;
 	int gc_fd, resync_fd;		/* resync_fd: -1 in tier event-resync */
 	int new_gen_fd, publish_fd;
+	int dump_fd, dump_out_fd;	/* the model's reader and its buffer; -1: batches */
+	void *dump_out;			/* the buffer, mapped at its first use */
+	size_t dump_out_bytes;
 	int faults_fd, faults_lost_fd;	/* -1 unless started with --faults */
 	unsigned faults_source;		/* enum vms_fault_source */
 	unsigned faults_cpus;
@@ -48,10 +51,27 @@ int live_open(struct live *m);
 void live_open_info(struct live *m);
 void live_close(struct live *m);
 
+/* The VMA entries of tgid's generation gen (tgid 0: of every process's published generation;
+ * others may come too: callers filter), to cb: through the model's reader (vms_dump), or by
+ * batches of the whole map where there is none or another reader holds it. 0, the first non-zero cb result, or -errno. */
+int live_vmas(struct live *m, uint32_t tgid, uint32_t gen,
+	      int (*cb)(void *ctx, const void *key, const void *val), void *ctx);
+/* Unmaps the reader's buffer (live_close does). */
+void live_dump_unmap(struct live *m);
 /* Reads the model of one process into s->regions (s->proc must be filled from /proc).
  * -ENOENT: not tracked; -EAGAIN: marked dirty/overflowed and could not be resynced;
  * -ENODATA: a name the kernel side could not build. */
 int live_read(struct live *m, struct vms_snapshot *s);
+/* What live_read_all() found of one process: its snapshot (identity from /proc, regions from
+ * the model) and 0, or the error live_read() or the identity's read gave (-ESRCH: it exited;
+ * -ENXIO: a kernel thread). A non-zero return stops the pass with that value. */
+typedef int (*live_all_cb)(void *ctx, struct vms_snapshot *s, int err);
+/* Every process the model tracks, in pid order, from one batch read of each map; a process that
+ * changed during the pass (or needs a resync) is read again alone with live_read(). The command
+ * line is read only if cmdline. 0, the first non-zero cb result, or -errno. */
+int live_read_all(struct live *m, bool cmdline, live_all_cb cb, void *ctx);
+/* Whether the model's start time (ns) is that of /proc's (clock ticks). */
+bool live_same_start(uint64_t model_ns, uint64_t ticks);
 /* Full resync of one process: in the kernel (bpf_task_from_pid + the VMA iterator), or from
  * /proc in tier event-resync. */
 int live_resync(struct live *m, pid_t pid);
@@ -80,6 +100,15 @@ struct live_status {
 	unsigned long long missed_runs;	/* program runs the kernel skipped (recursion) */
 };
 int live_status(struct live *m, struct live_status *st);
+
+/* One of the model's programs, as the kernel accounts it: run time and runs are counted only
+ * while BPF statistics are on (sysctl kernel.bpf_stats_enabled, or a BPF_ENABLE_STATS fd). */
+struct live_prog_stat {
+	char name[16];
+	unsigned long long run_cnt, run_time_ns, recursion_misses;
+};
+/* The model's hooks (links/) and syscall programs (progs/): *n of them, malloc'd. */
+struct live_prog_stat *live_prog_stats(size_t *n);
 
 /* Process start time as the model keys it (ns since boot), from /proc/PID/stat ticks. */
 uint64_t live_start_time_ns(uint64_t ticks);

@@ -33,6 +33,9 @@ enum {
 	IN_EVENT = 1 << 1,	/* tier event-resync: invalidations; readers re-read /proc */
 	IN_BOTH = IN_KFUNC | IN_EVENT,
 	FAULT_COUNTER = 1 << 2,	/* loaded with fault counts only; links pinned in faults/ */
+	/* the readers' iterator: if the verifier refuses only it, the tier loads without it and
+	 * readers copy the VMA map by batches (live.c) */
+	READER = 1 << 3,
 };
 static const struct prog_rule {
 	const char *name;
@@ -45,6 +48,7 @@ static const struct prog_rule {
 	{ "vms_sys_exit_ev", IN_EVENT }, { "vms_exec_ev", IN_EVENT }, { "vms_exit_ev", IN_EVENT },
 	{ "vms_gc_ev", IN_EVENT },
 	{ "vms_new_gen", IN_BOTH }, { "vms_publish", IN_BOTH }, { "vms_foreign_write", IN_BOTH },
+	{ "vms_dump", IN_BOTH | READER },
 	{ "vms_fault", IN_BOTH, "btf_trace_page_fault_user" },
 	{ "vms_fault_k", IN_BOTH, "btf_trace_page_fault_kernel" },
 	/* their keys move with the in-kernel range resync: tier kfunc-resync only */
@@ -67,6 +71,7 @@ struct loader {
 	unsigned inject;			/* VMS_INJECT_*: tests only */
 	uint64_t name_key[2];			/* the loaded model's name hash key */
 	bool event_only;			/* VMSCOPE_TIER=event-resync */
+	bool no_reader;				/* load without the READER program */
 	struct btf *btf;
 	struct model_bpf *skel;
 	struct live_plan plan;
@@ -152,6 +157,7 @@ static int select_programs(struct loader *l, enum vms_tier tier, unsigned faults
 		}
 		bpf_program__set_autoload(p, (r->flags & tier_flag(tier)) &&
 					  (!(r->flags & FAULT_COUNTER) || faults != VMS_FAULTS_OFF) &&
+					  (!(r->flags & READER) || !l->no_reader) &&
 					  (!r->needs || has_type(l->btf, r->needs, BTF_KIND_TYPEDEF)));
 	}
 	return 0;
@@ -163,6 +169,8 @@ static void set_limits(struct model_bpf *skel, const struct live_limits *lim)
 		bpf_map__set_max_entries(skel->maps.vms_procs, lim->max_procs);
 	if (lim->max_vmas)
 		bpf_map__set_max_entries(skel->maps.vms_vmas, lim->max_vmas);
+	/* the reader's buffer holds every entry the VMA map can (one run reads them all) */
+	bpf_map__set_max_entries(skel->maps.vms_dump_out, bpf_map__max_entries(skel->maps.vms_vmas));
 	if (lim->max_names)
 		bpf_map__set_max_entries(skel->maps.vms_names, lim->max_names);
 	/* fault keys are about one per VMA that faulted: as many as the model holds VMAs */
@@ -272,6 +280,22 @@ int loader_load(struct loader *l)
 			continue;
 		}
 		err = load_tier_or_without_faults(l, tier, &want, why[t], sizeof(why[t]));
+		if (err && !l->no_reader) {
+			/* the same without the readers' iterator: readers then use batches */
+			char reader_why[VMS_WHY_MAX];
+			unsigned want2 = tier_counts_faults(tier) ? l->faults : VMS_FAULTS_OFF;
+
+			snprintf(reader_why, sizeof(reader_why), "%.250s", why[t]);
+			l->no_reader = true;
+			err = load_tier_or_without_faults(l, tier, &want2, why[t], sizeof(why[t]));
+			if (!err) {
+				want = want2;
+				snprintf(plan->reader_why, sizeof(plan->reader_why),
+					 "the kernel refused it: %.220s", reader_why);
+			} else {
+				l->no_reader = false;
+			}
+		}
 		if (err) {
 			snprintf(plan->refused, sizeof(plan->refused), "tier %s did not load: %.220s",
 				 tier_name(tier), why[t]);

@@ -36,6 +36,7 @@ struct live_plan {
 	char refused[VMS_WHY_MAX];	/* "tier T did not load: WHY" when a better tier was refused */
 	unsigned faults;		/* enum vms_fault_source loaded (OFF when not asked or refused) */
 	char faults_why[VMS_WHY_MAX];	/* asked for and off: because ... */
+	char reader_why[VMS_WHY_MAX];	/* the readers' iterator did not load: because ... */
 };
 
 struct loader;

@@ -344,6 +344,24 @@ static int proc_dir(pid_t pid)
 	return fd;
 }
 
+/* stat, then (if asked) cmdline, of the process whose dir is dfd; p->pid is set. */
+static int read_ident_at(int dfd, struct vms_proc *p, bool cmdline)
+{
+	char *buf = NULL;
+	size_t len;
+	int err = read_stat_at(dfd, "stat", p);
+
+	if (err || !cmdline)
+		return err;
+	err = read_file_at(dfd, "cmdline", &buf, &len);
+	if (err) /* procps treats an unreadable command line as an empty one */
+		len = 0;
+	p->cmdline = procfs_render_cmdline(err ? "" : buf, len, p);
+	if (!err)
+		free(buf);
+	return 0;
+}
+
 static int parse_status_tgid(const char *text, pid_t *tgid)
 {
 	const char *t = strstr(text, "\nTgid:");
@@ -357,7 +375,6 @@ static int parse_status_tgid(const char *text, pid_t *tgid)
 int procfs_read_proc(pid_t pid, struct vms_proc *p)
 {
 	char *buf = NULL;
-	size_t len;
 	int dfd, err;
 	pid_t tgid = pid;
 
@@ -379,17 +396,22 @@ int procfs_read_proc(pid_t pid, struct vms_proc *p)
 			return dfd;
 	}
 	p->pid = tgid;
-	err = read_stat_at(dfd, "stat", p);
-	if (err)
-		goto out;
-	err = read_file_at(dfd, "cmdline", &buf, &len);
-	if (err) /* procps treats an unreadable command line as an empty one */
-		len = 0;
-	p->cmdline = procfs_render_cmdline(err ? "" : buf, len, p);
-	if (!err)
-		free(buf);
-	err = 0;
+	err = read_ident_at(dfd, p, true);
 out:
+	close(dfd);
+	return err == -ENOENT ? -ESRCH : err;
+}
+
+int procfs_read_tgid(pid_t tgid, struct vms_proc *p, bool cmdline)
+{
+	int dfd, err;
+
+	memset(p, 0, sizeof(*p));
+	dfd = proc_dir(tgid);
+	if (dfd < 0)
+		return dfd;
+	p->pid = tgid;
+	err = read_ident_at(dfd, p, cmdline);
 	close(dfd);
 	return err == -ENOENT ? -ESRCH : err;
 }
@@ -618,6 +640,18 @@ const struct vms_region *procfs_gate_region(void)
 		if (!strcmp(self.regions[i].name, "[vsyscall]"))
 			gate = &self.regions[i];
 	return gate;
+}
+
+int procfs_bpf_stats_enabled(void)
+{
+	char *buf;
+	int err = read_file_at(AT_FDCWD, "/proc/sys/kernel/bpf_stats_enabled", &buf, NULL), on;
+
+	if (err)
+		return err;
+	on = buf[0] == '1';
+	free(buf);
+	return on;
 }
 
 char *procfs_boot_id(void)

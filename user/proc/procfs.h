@@ -29,6 +29,9 @@ char *procfs_render_cmdline(const char *raw, size_t len, const struct vms_proc *
 
 /* Reads stat, status (Tgid) and cmdline of a process. Returns 0 or -errno (-ESRCH if gone). */
 int procfs_read_proc(pid_t pid, struct vms_proc *p);
+/* procfs_read_proc() for a pid known to be a thread-group id (no status read); the command
+ * line only if asked (else p->cmdline stays NULL). */
+int procfs_read_tgid(pid_t tgid, struct vms_proc *p, bool cmdline);
 /* Reads the regions of a process: maps, or smaps when accounting is wanted.
  * A zombie leader whose threads still run is read through one of its live threads. */
 int procfs_read_regions(const struct vms_proc *p, bool accounting, struct vms_snapshot *s);
@@ -45,6 +48,8 @@ unsigned long long procfs_fd_memlock(int fd);
 /* The [vsyscall] gate page as this system's /proc shows it after the VMA tree of 64-bit
  * processes (it is not a VMA of the process), or NULL if there is none. */
 const struct vms_region *procfs_gate_region(void);
+/* sysctl kernel.bpf_stats_enabled: 1 on, 0 off, -errno unknown. */
+int procfs_bpf_stats_enabled(void);
 /* The device minor of the kernel's internal shmem mount (SysV shm, memfd, shared anon). */
 unsigned procfs_shm_minor(void);
 /* This boot's id (/proc/sys/kernel/random/boot_id, malloc'd), or NULL. */

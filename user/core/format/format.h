@@ -62,6 +62,8 @@ struct vms_format {
 	void (*print_unreadable)(FILE *f, const struct vms_snapshot *s);
 	/* Called once after the last process (may be NULL). Frees priv. */
 	void (*finish)(FILE *f, const struct format_opts *o, struct format_state *st);
+	/* Prints no command line (`map --all` then does not read them). */
+	bool skips_cmdline;
 };
 
 extern const struct vms_format *const vms_formats[];

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/fast.h"
 #include "format/format.h"
 #include "classify.h"
 #include "escape.h"
@@ -91,8 +92,9 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 		fmaj += r->faults_maj;
 		pmap_mode_str(r, mode);
 		/* procps 4.0.2 replaces each byte it cannot print with '?' */
-		name = vms_escape_dup(r->name, strlen(r->name), VMS_ESC_BYTES);
-		shown = mapping_name(s, r, o, name, buf, sizeof(buf));
+		name = fast_plain(r->name, NULL) ? NULL /* nothing to escape */
+			: vms_escape_dup(r->name, strlen(r->name), VMS_ESC_BYTES);
+		shown = mapping_name(s, r, o, name ? name : r->name, buf, sizeof(buf));
 		switch (o->mode) {
 		case PMAP_EXTENDED: {
 			uint64_t rrss = region_acct(s, r, ACCT_RSS);
@@ -125,13 +127,27 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 					mode, (unsigned long long)r->offset, r->dev_major, r->dev_minor,
 					shown);
 			break;
-		default:
-			fprintf(f, "%016llx %6lluK ", (unsigned long long)r->start,
-				(unsigned long long)(size >> 10));
-			if (o->faults)
-				fprintf(f, "%7llu %7llu ", (unsigned long long)r->faults_min,
-					(unsigned long long)r->faults_maj);
-			fprintf(f, "%s %s\n", mode, shown);
+		default: {
+			/* "%016llx %6lluK [%7llu %7llu ]%s %s\n" without printf */
+			char line[128], *p = line;
+
+			p = fast_hex(p, r->start, 16);
+			*p++ = ' ';
+			p = fast_dec(p, size >> 10, 6);
+			*p++ = 'K';
+			*p++ = ' ';
+			if (o->faults) {
+				p = fast_dec(p, r->faults_min, 7);
+				*p++ = ' ';
+				p = fast_dec(p, r->faults_maj, 7);
+				*p++ = ' ';
+			}
+			p = fast_str(p, mode, strlen(mode));
+			*p++ = ' ';
+			fwrite(line, 1, (size_t)(p - line), f);
+			fputs(shown, f);
+			fputc('\n', f);
+		}
 		}
 		free(name);
 	}

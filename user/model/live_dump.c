@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Reading the VMA map through the model's reader (bpf/model.bpf.c vms_dump; the contract in
+ * vmscope.h): one BPF_PROG_RUN walks the map in the kernel and writes the asked entries into an
+ * array this process maps, so entries cost no syscall and no copy through the batch API. Where
+ * the model has no reader (refused by the kernel), or another reader holds it, the map is read
+ * by batches.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "core/util.h"
+#include "kernel/map_batch.h"
+#include "model/live.h"
+
+
+static __u64 new_session(void)
+{
+	static __u64 base, n;
+
+	if (!base && getrandom(&base, sizeof(base), 0) != sizeof(base))
+		base = (__u64)getpid() << 32;
+	return (base + ++n) | 1;
+}
+
+static int run(int fd, struct vms_dump_args *a)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = a, .ctx_size_in = sizeof(*a));
+
+	return bpf_prog_test_run_opts(fd, &opts) ? -errno : 0;
+}
+
+/* The records are copied out before they are handed on: cb may run long (a reader's
+ * formatting), and a lease that ran out meanwhile would let another reader overwrite them. */
+static int dump(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, void *ctx)
+{
+	struct vms_dump_args a = { .session = new_session(), .tgid = tgid, .gen = gen };
+	struct vms_dump_rec *copy = NULL;
+	size_t n = 0;
+	int err;
+
+	if (!m->dump_out) {
+		void *p = mmap(NULL, m->dump_out_bytes, PROT_READ, MAP_SHARED, m->dump_out_fd, 0);
+
+		if (p == MAP_FAILED)
+			return 1;
+		m->dump_out = p;
+	}
+	if (run(m->dump_fd, &a) || a.ret == -EBUSY)
+		return 1; /* the program cannot run, or another reader has the buffer */
+	err = a.ret;
+	if (!err && a.sent > m->dump_out_bytes / sizeof(*copy))
+		err = -EPROTO;
+	if (!err) {
+		n = a.sent;
+		copy = xmalloc((n ? n : 1) * sizeof(*copy));
+		memcpy(copy, m->dump_out, n * sizeof(*copy));
+	}
+	vms_debug("model: reader run for %s: ret %d, %zu records (first of session %s)",
+		  tgid ? "one process" : "every process", a.ret, n,
+		  !n ? "-" : copy[0].session == a.session ? "ours" : "another");
+	/* the release run writes its own answer into a */
+	a.release = 1;
+	if (run(m->dump_fd, &a) == 0 && a.ret && !err)
+		err = -EAGAIN; /* taken over: what we copied is void */
+	if (err) {
+		free(copy);
+		return err == -ENOSPC ? 1 : err;
+	}
+	for (size_t i = 0; i < n && !err; i++)
+		if (copy[i].session == a.session) /* (a record another reader wrote: never) */
+			err = cb(ctx, &copy[i].key, &copy[i].ent);
+	free(copy);
+	return err;
+}
+
+int live_vmas(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, void *ctx)
+{
+	if (m->dump_fd >= 0) {
+		int err = dump(m, tgid, gen, cb, ctx);
+
+		if (err != 1)
+			return err;
+		vms_debug("model: its reader is busy or cannot be mapped: reading the map by batches");
+	}
+	return map_for_each_batch(m->vmas_fd, sizeof(struct vms_vma_key), sizeof(struct vms_vma_ent),
+				  cb, ctx);
+}
+
+void live_dump_unmap(struct live *m)
+{
+	if (m->dump_out)
+		munmap(m->dump_out, m->dump_out_bytes);
+	m->dump_out = NULL;
+}

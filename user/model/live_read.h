@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* What the one-process reader (live.c) and the whole-system reader (live_all.c) share: turning
+ * the VMA entries of one published generation into a region list. */
+#ifndef VMS_LIVE_READ_H
+#define VMS_LIVE_READ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/u64map.h"
+#include "model/live.h"
+
+/* One element of vms_vmas, as a batch read copies it out. */
+struct live_vma {
+	struct vms_vma_key k;
+	struct vms_vma_ent v;
+};
+
+/* Names decoded once per read, per kind (the kind spells the name: [anon:%s]): 60,000 regions
+ * share a few hundred names, and a lookup per region was most of a read's syscalls. */
+struct live_names {
+	struct u64map by_kind[VMS_NAME_ANON_SHMEM + 1];
+};
+
+void live_names_free(struct live_names *nc);
+
+/* Appends the n VMAs (any order) to s as regions sorted by start, then the [vsyscall] gate page
+ * if gate. 0, or -ENODATA: a name the kernel side could not build (the reader asks /proc). */
+int live_fill(struct live *m, struct live_names *nc, const struct live_vma *v, size_t n,
+	      bool gate, struct vms_snapshot *s);
+
+/* Whether a process entry can be read as it stands: published, no edit in flight, nothing the
+ * kernel side asked its reader to redo. */
+static inline bool live_ent_clean(const struct vms_proc_ent *pe)
+{
+	return VMS_STATE_GEN(pe->state) && !pe->busy &&
+	       !(pe->flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW | VMS_PROC_STACK));
+}
+
+#endif
