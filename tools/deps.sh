@@ -7,7 +7,9 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config libcmocka-dev
       procps python3 jq util-linux coreutils findutils libclang-rt-14-dev
       bpftrace strace time linux-perf
-      qemu-system-x86 busybox-static zstd xz-utils lz4 bc cpio"
+      qemu-system-x86 busybox-static zstd xz-utils lz4 bc cpio
+      libmicrohttpd-dev libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler
+      protobuf-compiler prometheus curl"
 # shellcheck disable=SC2086
 if dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | grep -qv 'install ok installed' \
    || [ "$(dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | wc -l)" -ne "$(echo $PKGS | wc -w)" ]; then

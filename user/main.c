@@ -25,6 +25,9 @@ static const struct command {
 	{ "stop", cmd_stop, "detach the live model and remove its pins" },
 	{ "status", cmd_status, "what the live model tracks, its memory and its losses" },
 	{ "reconcile", cmd_reconcile, "compare the live model with /proc, count and repair divergences" },
+#ifndef VMS_NO_SERVE
+	{ "serve", cmd_serve, "export every process's regions to Prometheus and OTLP collectors" },
+#endif
 };
 
 static void usage(FILE *f)

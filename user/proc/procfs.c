@@ -275,6 +275,7 @@ int procfs_parse_stat(const char *text, struct vms_proc *p)
 	p->kernel_thread = f[9] & PF_KTHREAD_FLAG;
 	p->start_time = f[22];
 	p->start_stack = f[28];
+	p->rss_pages = f[24];
 	return 0;
 }
 
@@ -618,4 +619,16 @@ const struct vms_region *procfs_gate_region(void)
 		if (!strcmp(self.regions[i].name, "[vsyscall]"))
 			gate = &self.regions[i];
 	return gate;
+}
+
+int procfs_bpf_stats_enabled(void)
+{
+	char *buf;
+	int v;
+
+	if (read_file("/proc/sys/kernel/bpf_stats_enabled", &buf, NULL))
+		return -1;
+	v = atoi(buf) > 0;
+	free(buf);
+	return v;
 }
