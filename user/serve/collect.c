@@ -243,12 +243,24 @@ static void read_progs(struct collect_health *h)
 				continue;
 			}
 			if (!bpf_obj_get_info_by_fd(pfd, &pi, &pl)) {
-				/* a program attached per CPU (faults) is summed once per program */
+				/* named as pinned (the kernel cuts names at 15 bytes); a program
+				 * attached once per CPU (faults/NAME_N) counts once */
+				char name[sizeof(h->progs[0].name)];
+				size_t l;
+
+				snprintf(name, sizeof(name), "%.*s", (int)sizeof(name) - 1, e->d_name);
+				l = strlen(name);
+				if (d == 1 && l > 2) {
+					while (l && name[l - 1] >= '0' && name[l - 1] <= '9')
+						l--;
+					if (l && name[l - 1] == '_')
+						name[l - 1] = 0;
+				}
 				for (j = 0; j < h->n_progs; j++)
-					if (!strcmp(h->progs[j].name, pi.name))
+					if (!strcmp(h->progs[j].name, name))
 						break;
 				if (j == h->n_progs && j < ARRAY_SIZE(h->progs)) {
-					snprintf(h->progs[j].name, sizeof(h->progs[j].name), "%s", pi.name);
+					memcpy(h->progs[j].name, name, sizeof(name));
 					h->progs[j].run_ns = pi.run_time_ns;
 					h->progs[j].run_cnt = pi.run_cnt;
 					h->n_progs++;
