@@ -216,6 +216,23 @@ test-kernels:
 bench: all tests-build
 	$(Q)VMSCOPE=$(abspath $(BIN)) OUTPUT=$(abspath $(OUTPUT)) bench/run.sh
 
+# `make install` (DESTDIR, PREFIX as usual): the binary and the systemd unit vmscope.service,
+# which runs `vmscope start`, then `vmscope serve`, and `vmscope stop` on exit.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+.PHONY: install install-bin install-service
+install: install-bin install-service
+
+install-bin: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/vmscope
+
+install-service:
+	@mkdir -p $(OUTPUT_BASE)
+	sed -e 's|@BINDIR@|$(SBINDIR)|g' -e 's|@UNITDIR@|$(SYSTEMD_UNIT_DIR)|g' \
+		tools/systemd/vmscope.service.in >$(OUTPUT_BASE)/vmscope.service
+	install -D -m 0644 $(OUTPUT_BASE)/vmscope.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/vmscope.service
+
 clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT_BASE) vmscope

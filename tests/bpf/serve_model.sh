@@ -81,3 +81,26 @@ echo "    /proc/PID/maps files opened by serve on the model: $all (of processes 
 "$VMSCOPE" stop >/dev/null 2>&1
 check "the model is gone: serve says so and falls back to /proc" \
 	sh -c "'$VMSCOPE' serve --once 2>&1 >/dev/null | grep -q 'no live model is running'"
+
+# the systemd unit's commands, as systemd runs them: start (no model yet), serve, SIGTERM, stop
+unit=$(dirname "$0")/../../tools/systemd/vmscope.service.in
+cmd() { sed -n "s/^$1=//p" "$unit" | sed "s|@BINDIR@/vmscope|$VMSCOPE|g"; }
+eval "$(cmd ExecStartPre)" >"$W/pre.out" 2>&1; rc=$?
+check "unit: ExecStartPre starts the model (exit $rc)" test $rc -eq 0 -a -d "$VMSCOPE_PIN_DIR"
+eval "$(cmd ExecStartPre)" >"$W/pre2.out" 2>&1; rc=$?
+check "unit: ExecStartPre again, with the model running: exit 0 (it is kept)" test $rc -eq 0
+# shellcheck disable=SC2046 # the unit's command line, split as systemd splits it
+$(cmd ExecStart) --listen 127.0.0.1:0 --interval 0.5 >"$W/u.out" 2>"$W/u.err" &
+up=$!
+cleanup_pid "$up"
+if wait_for "$W/u.err" 'listening on' 10 "$up"; then
+	port=$(sed -n 's/.*listening on http:\/\/[^ ]*:\([0-9]*\)\/metrics$/\1/p' "$W/u.err")
+	check "unit: ExecStart serves the model" \
+		sh -c "curl -s http://127.0.0.1:$port/metrics | grep -qx 'vmscope_model_up 1'"
+else fail "unit: ExecStart serves the model" "$(cat "$W/u.err")"; fi
+kill -TERM "$up"
+wait_exit "$up" 5
+check "unit: SIGTERM ends serve with status 0" test "${WAIT_RC:-1}" -eq 0
+forget_pid "$up"
+eval "$(cmd ExecStopPost)" >"$W/post.out" 2>&1; rc=$?
+check "unit: ExecStopPost stops the model and removes its pins" test $rc -eq 0 -a ! -e "$VMSCOPE_PIN_DIR"

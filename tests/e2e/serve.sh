@@ -316,3 +316,18 @@ kill -TERM "$op"
 wait_exit "$op" 10
 check "SIGTERM ends serve with status 0 while it pushes OTLP" test "${WAIT_RC:-1}" -eq 0
 forget_pid "$op"
+
+# ---- make install: the systemd unit ---------------------------------------------------------------
+root=$here/../..
+mkdir -p "$W/prefix/sbin"
+cp "$VMSCOPE" "$W/prefix/sbin/vmscope"
+if make -s -C "$root" install-service PREFIX="$W/prefix" >"$W/install.log" 2>&1; then
+	unit=$W/prefix/lib/systemd/system/vmscope.service
+	if grep -qx "ExecStart=$W/prefix/sbin/vmscope serve" "$unit" && grep -q "^ExecStartPre=.*vmscope start'$" "$unit" \
+		&& grep -qx "ExecStopPost=$W/prefix/sbin/vmscope stop" "$unit"; then
+		pass "make install-service: vmscope.service runs start, then serve, stop on exit"
+	else fail "make install-service: vmscope.service runs start, then serve, stop on exit" "$(grep Exec "$unit")"; fi
+	if ! command -v systemd-analyze >/dev/null; then echo "SKIP: systemd-analyze verify -- no systemd-analyze"
+	elif out=$(systemd-analyze verify "$unit" 2>&1); then pass "systemd-analyze verify accepts vmscope.service"
+	else fail "systemd-analyze verify accepts vmscope.service" "$out"; fi
+else fail "make install-service" "$(tail -3 "$W/install.log")"; fi
