@@ -708,6 +708,9 @@ EOF
 	fi
 	kill_pid $HP
 fi
+# ---- scenario 6: vmscope serve under 20 scrapers (bench/serve_load.sh) -----------------------
+# shellcheck source=serve_load.sh
+. "$ROOT/bench/serve_load.sh"
 [ $HAVE_MODEL = 1 ] && model_stop
 
 # ==== report (bench/report.py) ===================================================================
