@@ -25,26 +25,12 @@
 #include "model/pins.h"
 #include "proc/procfs.h"
 
-const char *const collect_kind_names[CK__COUNT] = {
-	"image", "mapped-file", "private", "shareable", "heap", "stack", "guard", "vdso", "system",
-};
-const char *const collect_measure_names[CM__COUNT] = { "resident", "virtual", "vmas" };
-
 static enum collect_kind kind_index(const char *k)
 {
 	for (int i = 0; i < CK__COUNT; i++)
 		if (!strcmp(k, collect_kind_names[i]))
 			return (enum collect_kind)i;
 	return CK_PRIVATE; /* classify.h names no other kind */
-}
-
-uint64_t collect_measure_of(const struct collect_proc *p, enum collect_measure m)
-{
-	switch (m) {
-	case CM_VIRTUAL: return p->virt;
-	case CM_VMAS: return p->vmas;
-	default: return p->rss;
-	}
 }
 
 static double now_s(void)
@@ -357,12 +343,4 @@ int collect_sample(const struct collect_opts *o, struct collect_sample *out)
 		read_top_smaps(o, out);
 	out->h.seconds = now_s() - t0;
 	return 0;
-}
-
-void collect_sample_free(struct collect_sample *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->p[i].cgroup);
-	free(s->p);
-	memset(s, 0, sizeof(*s));
 }
