@@ -13,6 +13,15 @@
 #define VMSCOPE_VERSION "0.1.0"
 #endif
 
+#ifdef VMS_NO_SERVE
+/* static builds (the kernel matrix's) leave serve and its libraries out (Makefile) */
+int cmd_serve(int argc, char **argv)
+{
+	vms_err("serve: not in this static build (make static leaves it out; 'make' builds it)");
+	return VMS_EXIT_FAIL;
+}
+#endif
+
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -25,9 +34,7 @@ static const struct command {
 	{ "stop", cmd_stop, "detach the live model and remove its pins" },
 	{ "status", cmd_status, "what the live model tracks, its memory and its losses" },
 	{ "reconcile", cmd_reconcile, "compare the live model with /proc, count and repair divergences" },
-#ifndef VMS_NO_SERVE
 	{ "serve", cmd_serve, "export every process's regions to Prometheus and OTLP collectors" },
-#endif
 };
 
 static void usage(FILE *f)
