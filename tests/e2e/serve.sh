@@ -261,6 +261,11 @@ if wait_exit "$sp" 5 && [ "$WAIT_RC" -eq 0 ] && grep -q 'SIGTERM: stopping' "$W/
 else fail "SIGTERM ends serve with status 0" "rc=${WAIT_RC:-?} $(tail -2 "$W/s1.err")"; fi
 forget_pid "$sp"
 
+if [ -e /proc/net/if_inet6 ] && serve_start v6 --listen '[::1]:0' --interval 5 && [ -n "$SERVE_PORT" ]; then
+	check "--listen [::1]:0: IPv6 loopback, /metrics 200" test "$(code -g "http://[::1]:$SERVE_PORT/metrics")" = 200
+	kill_pid "$SERVE_PID"
+else echo "SKIP: --listen [::1]:0 -- no IPv6 loopback here"; fi
+
 # ---- OTLP/HTTP ----------------------------------------------------------------------------------
 mkdir -p "$W/otlp" "$W/otlpj"
 start_bg "$W/recv.out" python3 "$here/otlp_receiver.py" "$W/otlp"

@@ -85,6 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o = (struct metric_opts){ .top = in.opt & 3, .by = in.opt & 4 ? MG_CGROUP : MG_PROCESS,
 				  .faults = in.opt & 8, .measure = in.opt & 16 ? CM_VMAS : CM_RESIDENT };
 	s.h.source = "procfs";
+	s.h.faults_on = true;
 	p = in.data;
 	for (int i = 0; i < 8 && p < in.data + in.len; i++) {
 		struct collect_proc *c;

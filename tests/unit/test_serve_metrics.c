@@ -31,6 +31,7 @@ static void sample(struct collect_sample *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->h.source = "procfs";
+	s->h.faults_on = true;
 	/* sorted by resident, as collect_sample() leaves them */
 	proc(s, 10, "a\"b\\c", "/x.slice", 3000);
 	proc(s, 20, "n\nl\x1b\xff", "/x.slice", 2000);

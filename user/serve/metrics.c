@@ -246,7 +246,7 @@ static void build_groups(const struct collect_sample *s, const struct metric_opt
 		fks = gfam(m, 1, METRIC_GAUGE, "vmscope_process_region_swap_bytes",
 			   "vmscope.process.region.swap", "By",
 			   "Swapped-out bytes by region type (smaps; top processes only)", "type", NULL);
-		if (o->faults)
+		if (o->faults && s->h.faults_on)
 			fkf = gfam(m, 1, METRIC_COUNTER, "vmscope_process_region_page_faults_total",
 				   "process.paging.faults", "{fault}",
 				   "Page faults by region type since the model started counting them",
@@ -267,7 +267,7 @@ static void build_groups(const struct collect_sample *s, const struct metric_opt
 		fkvirt = gfam(m, 0, METRIC_GAUGE, "vmscope_cgroup_region_virtual_bytes",
 			      "vmscope.cgroup.region.virtual", "By", "Virtual bytes by region type",
 			      "type", NULL);
-		if (o->faults)
+		if (o->faults && s->h.faults_on)
 			fkf = gfam(m, 0, METRIC_COUNTER, "vmscope_cgroup_region_page_faults_total",
 				   "vmscope.cgroup.paging.faults", "{fault}",
 				   "Page faults by region type since the model started counting them",

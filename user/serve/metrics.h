@@ -49,7 +49,7 @@ struct metric_opts {
 	unsigned top;			/* processes (or cgroups) exported one by one; the rest summed */
 	enum metric_group by;
 	enum collect_measure measure;
-	bool faults;
+	bool faults;			/* fault families, when the sample has faults (h.faults_on) */
 };
 
 /* Serve's own counters, exported with the rest. */

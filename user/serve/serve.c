@@ -50,12 +50,23 @@ static void say_source(const struct collect_sample *s, int *last)
 	*last = now;
 }
 
+/* --faults with a model that does not count them: said once. */
+static void say_faults(const struct serve_opts *o, const struct collect_sample *s, bool *said)
+{
+	if (!o->m.faults || *said || !s->h.model || s->h.faults_on)
+		return;
+	vms_err("serve: --faults: the model does not count page faults (start it with "
+		"'vmscope start --faults'); no fault metrics until it does");
+	*said = true;
+}
+
 /* One collection, rendered and handed out. */
 static void collect_once(struct serve_opts *o, struct http_server *h, struct otlp_pusher *p,
 			 struct serve_stats *st, uint64_t start_ns, const struct otlp_resource *res,
 			 int *last_source, FILE *print)
 {
 	struct collect_sample s;
+	static bool faults_said;
 	struct metric_set m;
 	char *text = NULL;
 	size_t len = 0;
@@ -66,12 +77,17 @@ static void collect_once(struct serve_opts *o, struct http_server *h, struct otl
 		st->collect_errors++;
 	}
 	say_source(&s, last_source);
+	say_faults(o, &s, &faults_said);
 	st->collections++;
 	st->collect_errors += s.h.errors;
-	if (p)
-		otlp_counts(p, (unsigned long long *)&st->otlp_exports,
-			    (unsigned long long *)&st->otlp_retries,
-			    (unsigned long long *)&st->otlp_dropped);
+	if (p) {
+		unsigned long long ok, retried, dropped;
+
+		otlp_counts(p, &ok, &retried, &dropped);
+		st->otlp_exports = ok;
+		st->otlp_retries = retried;
+		st->otlp_dropped = dropped;
+	}
 	metrics_build(&s, &o->m, st, &m);
 	m.start_ns = start_ns;
 	if (print)
