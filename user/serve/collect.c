@@ -4,8 +4,9 @@
  * model's maps, or /proc/PID/maps without a model) summed per region type, ranked by the
  * measure; then smaps for the top processes only, for resident and swap per type.
  *
- * Wiring point: read_all_model() reads the model process by process (live_pids + live_read).
- * When the model gains an all-process reader (`map --all` from the model), it replaces that
+ * Wiring point: read_all_model() reads the model process by process (live_read of each pid
+ * /proc lists, /proc/PID/maps for one the model has no answer for). When the model gains an
+ * all-process reader (`map --all` from the model: one batch read of its maps), it replaces that
  * loop; nothing else here changes.
  */
 #include <dirent.h>
@@ -157,8 +158,11 @@ static void read_all_model(struct live *m, const struct collect_opts *o, struct 
 {
 	struct faults_table ft = { 0 };
 	bool faults = o->faults && m->faults_source != VMS_FAULTS_OFF;
-	size_t n;
-	pid_t *pids = live_pids(m, &n);
+	pid_t *pids;
+	/* every process /proc lists (a directory listing, no file of theirs): one the model does
+	 * not have (not seen yet in tier event-resync, or lost) is read from /proc and counted */
+	int np = procfs_all_pids(&pids);
+	size_t n = np > 0 ? (size_t)np : 0;
 
 	if (faults && faults_table_read(m->faults_fd, &ft))
 		faults = false;
@@ -187,6 +191,7 @@ static void read_all_model(struct live *m, const struct collect_opts *o, struct 
 			p = add_proc(out, &s.proc);
 			sum_regions(&s, p, false);
 			p->from_model = model;
+			out->h.fallbacks += !model;
 		} else if (!gone(err)) {
 			count_error(out, pids[i], "model", err);
 		}

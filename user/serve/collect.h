@@ -72,6 +72,7 @@ struct collect_health {
 	struct collect_prog progs[16];
 	size_t n_progs;
 	uint64_t errors;		/* processes that could not be read (gone meanwhile: not counted) */
+	uint64_t fallbacks;		/* processes the model could not answer for: read from /proc */
 	double seconds;			/* how long the collection took */
 };
 

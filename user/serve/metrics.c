@@ -344,6 +344,9 @@ static void build_model(const struct collect_sample *s, struct metric_set *m)
 	  st->max_vmas);
 	G("vmscope_model_kernel_bytes", "vmscope.model.kernel.memory", "By",
 	  "Kernel memory of the model's maps", st->kernel_bytes);
+	G("vmscope_model_fallback_processes", "vmscope.model.processes.fallback", "{process}",
+	  "Processes of the last collection the model had no answer for (read from /proc)",
+	  s->h.fallbacks);
 	G("vmscope_model_dirty_processes", "vmscope.model.processes.dirty", "{process}",
 	  "Processes marked dirty (to resync)", st->dirty_procs);
 	G("vmscope_model_overflow_processes", "vmscope.model.processes.overflow", "{process}",
