@@ -73,7 +73,7 @@ check "with bpf_stats_enabled: run time of sys_enter > 0, vmscope_bpf_stats_enab
 # the files serve opens: the model's pins and /proc/PID/stat, never a tracked process's maps
 strace -f -y -qq -e trace=openat -o "$W/strace.txt" "$VMSCOPE" serve --once --no-smaps --top 10000 >/dev/null 2>&1
 n=$(grep -c "/proc/$hp/stat\"" "$W/strace.txt")
-m=$(grep -cE "/proc/$hp[^ ]*>?, \"(maps|smaps)\"|/proc/$hp/(maps|smaps)" "$W/strace.txt")
+m=$(grep -cE "/proc/${hp}[^ ]*>?, \"(maps|smaps)\"|/proc/$hp/(maps|smaps)" "$W/strace.txt")
 if [ "$n" -ge 1 ] && [ "$m" -eq 0 ]; then pass "serve --no-smaps on the model never opens the helper's maps or smaps (its stat: $n)"
 else fail "serve --no-smaps on the model never opens the helper's maps or smaps" "stat $n, maps $m"; fi
 all=$(grep -cE '</proc/[0-9]+>, "s?maps"|/proc/[0-9]+/s?maps"' "$W/strace.txt")
