@@ -709,7 +709,7 @@ EOF
 	kill_pid $HP
 fi
 # ---- scenario 6: vmscope serve under 20 scrapers (bench/serve_load.sh) -----------------------
-# shellcheck source=serve_load.sh
+# shellcheck source-path=SCRIPTDIR source=serve_load.sh
 . "$ROOT/bench/serve_load.sh"
 [ $HAVE_MODEL = 1 ] && model_stop
 
