@@ -3,7 +3,10 @@
  * libFuzzer target for everything that reads /proc text: the data goes to the maps, smaps and
  * stat parsers and to cmdline rendering; whatever parses is then printed in every format, and
  * the output is checked: JSON parses, CSV is valid UTF-8, the pmap and -x totals are the sums
- * of their rows, the whole-snapshot classification is region_kind()'s.
+ * of their rows, the whole-snapshot classification is region_kind()'s. The seed tools' views
+ * (vmmap, vmmap-summary, types, illumos with -x -S -s -L -r -a) print it too, with no control
+ * byte; text after a blank line is also read as numa_maps onto the regions before it (-L), and
+ * the data goes to the syscall and stat-field parsers.
  * Options byte: 1 -p, 2 -k, 4 --faults, 8 shm minor 1, 16 C.UTF-8 locale, 32 zombie; its value
  * also picks the region -A and start_stack point at.
  */
@@ -135,6 +138,44 @@ static void print_all(struct vms_snapshot *s, uint8_t sel)
 	}
 }
 
+/* The views, with the options the selector byte picks; their text holds no control byte. */
+static void print_views(struct vms_snapshot *s, uint8_t sel)
+{
+	static const struct vms_format *const fmts[] = { &format_vmmap, &format_vmmap_summary,
+							 &format_types, &format_illumos };
+	struct format_opts o;
+
+	for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+		for (int v = 0; v < 2; v++) {
+			struct format_state st = { 0 };
+			struct fuzz_out out;
+			long bad;
+
+			format_opts_init(&o);
+			o.mode = v ? PMAP_EXTENDED : PMAP_DEFAULT;
+			o.vm_resident = o.il_lgroup = sel & 1;
+			o.vm_pages = o.il_pagesize = sel & 2;
+			o.vm_no_coalesce = o.il_swap = sel & 4;
+			o.vm_interleaved = o.il_reserved = v;
+			o.il_shared_anon = sel & 8;
+			fuzz_out_open(&out);
+			fmts[f]->print(out.f, s, &o, &st);
+			fmts[f]->print(out.f, s, &o, &st);
+			fuzz_out_close(&out);
+			bad = fuzz_first_control(out.buf, out.len);
+			/* a tab is the legend's own; newlines end lines */
+			while (bad >= 0 && (out.buf[bad] == '\n' || out.buf[bad] == '\t')) {
+				long next = fuzz_first_control(out.buf + bad + 1, out.len - (size_t)bad - 1);
+
+				bad = next < 0 ? -1 : bad + 1 + next;
+			}
+			FUZZ_CHECK(!text_controls_checked || bad < 0, "%s: a control byte 0x%02x at %ld",
+				   fmts[f]->name, bad < 0 ? 0 : (unsigned char)out.buf[bad], bad);
+			fuzz_out_free(&out);
+		}
+	}
+}
+
 static void render_cmdline(const struct fuzz_input *in, const struct vms_proc *p)
 {
 	char *cmd = procfs_render_cmdline(in->data, in->len, p);
@@ -164,14 +205,51 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	render_cmdline(&in, &p);
 
 	snapshot_init(&s);
-	if (!procfs_parse_maps(in.data, &s, NULL))
+	if (!procfs_parse_maps(in.data, &s, NULL)) {
 		print_all(&s, in.opt);
+		print_views(&s, in.opt);
+	}
 	snapshot_free(&s);
 
 	snapshot_init(&s);
-	if (!procfs_parse_smaps(in.data, &s, NULL))
+	if (!procfs_parse_smaps(in.data, &s, NULL)) {
 		print_all(&s, in.opt);
+		snapshot_add_thread(&s, 1)->sp = s.n ? s.regions[in.opt % s.n].start : 0;
+		print_views(&s, in.opt);
+	}
 	snapshot_free(&s);
+
+	/* "MAPS\n\nNUMA_MAPS": the numa_maps parser onto those regions, then -L */
+	{
+		char *sep = strstr(in.data, "\n\n");
+
+		if (sep) {
+			*sep = '\0';
+			snapshot_init(&s);
+			if (!procfs_parse_maps(in.data, &s, NULL) &&
+			    !procfs_parse_numa_maps(sep + 2, &s, NULL)) {
+				for (size_t i = 0; i < s.n; i++) {
+					uint64_t sum = 0;
+
+					for (uint32_t k = 0; k < s.regions[i].n_numa; k++)
+						sum += s.regions[i].numa[k].end - s.regions[i].numa[k].start;
+					FUZZ_CHECK(!s.regions[i].numa || sum == region_size(&s.regions[i]),
+						   "numa_maps: region %zu: runs of %llu bytes, size %llu", i,
+						   (unsigned long long)sum,
+						   (unsigned long long)region_size(&s.regions[i]));
+				}
+				print_views(&s, in.opt | 1);
+			}
+			snapshot_free(&s);
+			*sep = '\n';
+		}
+	}
+	{
+		uint64_t v;
+
+		(void)procfs_parse_syscall_sp(in.data, &v);
+		(void)procfs_parse_stat_u64(in.data, 3 + in.opt % 60, &v);
+	}
 
 	/* One line at a time, with its exact length (the parser must not read past it). */
 	{

@@ -49,7 +49,7 @@ for t in "${targets[@]}"; do
 	mkdir -p "$out/corpus/$t" "$out/seeds/$t" "$out/artifacts/$t"
 	if [ "$t" = procfs ]; then
 		# this machine's /proc as extra seeds (options byte 0 and 16: both locales)
-		for f in maps smaps stat cmdline; do
+		for f in maps smaps stat cmdline numa_maps; do
 			for o in 000 020; do
 				{ printf '%b' "\\0$o"; head -c 16384 "/proc/self/$f"; } >"$out/seeds/$t/self_${f}_$o" 2>/dev/null || true
 			done

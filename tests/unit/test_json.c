@@ -239,7 +239,7 @@ static void classify_kinds(void **state)
 {
 	static const char *const want[] = {
 		"image", "image", "mapped-file", "heap", "stack", "stack", "private", "vdso", "vdso",
-		"vdso", "system", "system", "guard", "shareable", "private", "mapped-file", "private",
+		"vdso", "system", "system", "private", "shareable", "private", "mapped-file", "private",
 	};
 	struct vms_snapshot s;
 	const char **kinds;
@@ -256,7 +256,7 @@ static void classify_kinds(void **state)
 		      "a000-b000 r-xp 00000000 00:00 0 [vdso]\n"
 		      "b000-c000 --xp 00000000 00:00 0 [vsyscall]\n"
 		      "c000-d000 r-xp 00000000 00:00 0 [uprobes]\n"
-		      "d000-e000 ---p 00000000 00:00 0\n"
+		      "d000-e000 ---p 00000000 00:00 0\n"	/* next to no stack or heap: private */
 		      "e000-f000 rw-s 00000000 00:01 7 /dev/zero (deleted)\n"
 		      "f000-10000 rw-p 00000000 00:00 0 [anon:buf]\n"
 		      "10000-11000 r--p 00000000 08:01 5 /other/libc.so.6\n"	/* same inode, other name */

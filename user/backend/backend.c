@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "backend/backend.h"
 
-
 #include "core/util.h"
+#include "proc/procfs.h"
 
 const struct vms_backend *const vms_backends[] = {
 	&backend_bpf_model,	/* first: `auto` uses the live model when it is running */
@@ -25,4 +25,17 @@ const struct vms_backend *backend_auto(void)
 			return vms_backends[i];
 	}
 	return &backend_procfs;
+}
+
+int backend_fill_extras(struct vms_snapshot *s, unsigned flags)
+{
+	int err = 0;
+
+	if (flags & BACKEND_THREADS)
+		err = procfs_read_threads(s->proc.pid, s);
+	if (!err && (flags & BACKEND_NUMA))
+		err = procfs_read_numa(s->proc.pid, s);
+	if (!err && (flags & BACKEND_PAGESIZES))
+		err = procfs_read_pagesizes(s->proc.pid, s);
+	return err;
 }

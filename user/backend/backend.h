@@ -15,6 +15,9 @@
 enum {
 	BACKEND_ACCOUNTING = 1u << 0,	/* also fill the smaps accounting fields */
 	BACKEND_FAULTS = 1u << 1,	/* also fill the fault counts (bpf backend, `start --faults`) */
+	BACKEND_THREADS = 1u << 2,	/* also fill s->threads (tids, stack pointers) */
+	BACKEND_NUMA = 1u << 3,		/* also fill each region's NUMA runs (map -L) */
+	BACKEND_PAGESIZES = 1u << 4,	/* also fill each region's page-size runs (map -s) */
 };
 
 struct vms_backend {
@@ -35,6 +38,10 @@ extern const struct vms_backend *const vms_backends[];
 const struct vms_backend *backend_find(const char *name);
 /* `auto`: the first available backend in table order. */
 const struct vms_backend *backend_auto(void);
+
+/* What every backend adds the same way after its regions: threads, NUMA and page-size runs
+ * (BACKEND_THREADS, _NUMA, _PAGESIZES), all from /proc. 0 or -errno. */
+int backend_fill_extras(struct vms_snapshot *s, unsigned flags);
 
 extern const struct vms_backend backend_procfs, backend_bpf_iter, backend_bpf_model;
 

@@ -52,7 +52,7 @@ static int add_region(void *ctx, const struct vms_vma_rec *r, const char *name)
 	return 0;
 }
 
-static int bpf_iter_snapshot(const struct vms_target *t, struct vms_snapshot *s, unsigned flags)
+static int iter_regions(const struct vms_target *t, struct vms_snapshot *s, unsigned flags)
 {
 	struct iter_ctx c = { .s = s };
 	const struct vms_region *gate;
@@ -97,6 +97,13 @@ static int bpf_iter_snapshot(const struct vms_target *t, struct vms_snapshot *s,
 		r->name = xstrdup(gate->name);
 	}
 	return 0;
+}
+
+static int bpf_iter_snapshot(const struct vms_target *t, struct vms_snapshot *s, unsigned flags)
+{
+	int err = iter_regions(t, s, flags);
+
+	return err ? err : backend_fill_extras(s, flags);
 }
 
 const struct vms_backend backend_bpf_iter = {

@@ -75,7 +75,8 @@ static int bpf_model_snapshot(const struct vms_target *t, struct vms_snapshot *s
 
 	if (!err && (flags & BACKEND_FAULTS))
 		err = fill_faults(s);
-	return err;
+	/* The model keeps VMAs only: threads, NUMA and page sizes come from /proc. */
+	return err ? err : backend_fill_extras(s, flags);
 }
 
 const struct vms_backend backend_bpf_model = {

@@ -14,7 +14,9 @@ static int procfs_snapshot(const struct vms_target *t, struct vms_snapshot *s, u
 	int err = target_live_identity(t->pid, &s->proc);
 
 	s->backend = "procfs";
-	return err ? err : procfs_read_regions(&s->proc, flags & BACKEND_ACCOUNTING, s);
+	if (!err)
+		err = procfs_read_regions(&s->proc, flags & BACKEND_ACCOUNTING, s);
+	return err ? err : backend_fill_extras(s, flags);
 }
 
 const struct vms_backend backend_procfs = {

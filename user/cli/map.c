@@ -23,7 +23,7 @@ struct map_args {
 	int n_targets;
 };
 
-enum { OPT_FAULTS = 0x100 };
+enum { OPT_FAULTS = 0x100, OPT_RESIDENT, OPT_PAGES, OPT_NO_COALESCE, OPT_INTERLEAVED, OPT_SUMMARY };
 
 static const struct argp_option map_options[] = {
 	{ "extended", 'x', NULL, 0, "Show RSS and dirty kB per mapping", 0 },
@@ -33,8 +33,17 @@ static const struct argp_option map_options[] = {
 	{ "show-path", 'p', NULL, 0, "Show the full path of mapped files", 0 },
 	{ "use-kernel-name", 'k', NULL, 0, "Show the kernel's names ([heap], [vdso], [anon:x])", 0 },
 	{ "range", 'A', "LOW[,HIGH]", 0, "Only mappings overlapping [LOW,HIGH] (hex)", 0 },
-	{ NULL, 'r', NULL, OPTION_HIDDEN, "Ignored (SunOS compatibility)", 0 },
-	{ "format", 'F', "FMT", 0, "pmap (default), json or csv", 1 },
+	{ "lgroup", 'L', NULL, 0, "illumos: NUMA node of each run of pages (numa_maps)", 2 },
+	{ "page-sizes", 's', NULL, 0, "illumos: page size of each run (4K, THP 2M, hugetlb)", 2 },
+	{ "swap", 'S', NULL, 0, "illumos: swap used and commit charge (VmFlags ac/nr) per mapping", 2 },
+	{ "reserved", 'r', NULL, 0, "illumos: only reserved ranges (PROT_NONE, MAP_NORESERVE)", 2 },
+	{ "shared-anon", 'a', NULL, 0, "illumos: count shared anonymous memory as Anon (and its swap)", 2 },
+	{ "resident", OPT_RESIDENT, NULL, 0, "vmmap -resident: VSIZE RSDNT DIRTY SWAP per region", 3 },
+	{ "pages", OPT_PAGES, NULL, 0, "vmmap -pages: sizes in pages", 3 },
+	{ "no-coalesce", OPT_NO_COALESCE, NULL, 0, "vmmap -noCoalesce: one row per region", 3 },
+	{ "interleaved", OPT_INTERLEAVED, NULL, 0, "vmmap -interleaved: one section in address order", 3 },
+	{ "summary", OPT_SUMMARY, NULL, 0, "vmmap -summary: same as --format vmmap-summary", 3 },
+	{ "format", 'F', "FMT", 0, "pmap (default), json, csv, vmmap, vmmap-summary, types or illumos", 1 },
 	{ "backend", 'B', "NAME", 0, "auto (default: the live model if started, else procfs), bpf, procfs or bpf-iter", 1 },
 	{ "faults", OPT_FAULTS, NULL, 0, "Add minor/major page faults per region (needs 'vmscope start --faults')", 1 },
 	CLI_COMMON_OPTIONS,
@@ -51,6 +60,27 @@ static error_t map_range(struct argp_state *state, struct format_opts *o, const 
 	return 0;
 }
 
+/* The seed tools' options go with their formats: illumos' choose the illumos table (from
+ * the default format), vmmap's need a vmmap format. */
+static error_t check_views(struct argp_state *state, struct map_args *a)
+{
+	const struct format_opts *o = &a->fmt;
+	bool il = o->il_lgroup || o->il_pagesize || o->il_swap || o->il_reserved || o->il_shared_anon;
+	bool vm = o->vm_resident || o->vm_pages || o->vm_no_coalesce || o->vm_interleaved;
+
+	if (il && !strcmp(a->format, "pmap"))
+		a->format = "illumos";
+	if (il && strcmp(a->format, "illumos"))
+		return cli_fail(state, "map: -L, -s, -S, -r and -a are illumos pmap's: they print the "
+				"illumos table (not with --format %s)", a->format);
+	if (!strcmp(a->format, "illumos") && (a->d || a->X))
+		return cli_fail(state, "map: the illumos table has -x, not -d, -X or -XX");
+	if (vm && strcmp(a->format, "vmmap") && strcmp(a->format, "vmmap-summary"))
+		return cli_fail(state, "map: -resident, -pages, -noCoalesce and -interleaved are "
+				"vmmap's: use them with --format vmmap or vmmap-summary");
+	return 0;
+}
+
 static error_t map_parse(int key, char *arg, struct argp_state *state)
 {
 	struct map_args *a = state->input;
@@ -63,9 +93,16 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 	case 'p': a->fmt.show_path = true; break;
 	case 'k': a->fmt.kernel_names = true; break;
 	case 'A': return map_range(state, &a->fmt, arg);
-	case 'r':
-		vms_err("option -r is ignored (SunOS compatibility)");
-		break;
+	case 'L': a->fmt.il_lgroup = true; break;
+	case 's': a->fmt.il_pagesize = true; break;
+	case 'S': a->fmt.il_swap = true; break;
+	case 'r': a->fmt.il_reserved = true; break;
+	case 'a': a->fmt.il_shared_anon = true; break;
+	case OPT_RESIDENT: a->fmt.vm_resident = true; break;
+	case OPT_PAGES: a->fmt.vm_pages = true; break;
+	case OPT_NO_COALESCE: a->fmt.vm_no_coalesce = true; break;
+	case OPT_INTERLEAVED: a->fmt.vm_interleaved = true; break;
+	case OPT_SUMMARY: a->format = "vmmap-summary"; break;
 	case 'F': a->format = arg; break;
 	case 'B': a->backend = arg; break;
 	case OPT_FAULTS: a->fmt.faults = true; break;
@@ -83,11 +120,37 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 					"(or use --format json or csv)");
 		if (!a->n_targets)
 			return cli_fail(state, "map: no process given (want PID, NAME or /proc/PID)");
-		break;
+		return check_views(state, a);
 	default:
 		return cli_default_key(key, arg, state);
 	}
 	return 0;
+}
+
+/* vmmap spells its options with one dash (-resident), which getopt would read as -r -e -s...:
+ * those exact words become their long options before argp sees them. Another word is left
+ * alone, and so is the argument of an option that takes one, and everything after "--". */
+static void translate_vmmap_words(int argc, char **argv)
+{
+	static const char *const words[][2] = {
+		{ "-resident", "--resident" }, { "-pages", "--pages" },
+		{ "-noCoalesce", "--no-coalesce" }, { "-interleaved", "--interleaved" },
+		{ "-summary", "--summary" },
+	};
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return;
+		if (!strcmp(argv[i], "-A") || !strcmp(argv[i], "-F") || !strcmp(argv[i], "-B") ||
+		    !strcmp(argv[i], "--range") || !strcmp(argv[i], "--format") ||
+		    !strcmp(argv[i], "--backend")) {
+			i++;
+			continue;
+		}
+		for (size_t w = 0; w < ARRAY_SIZE(words); w++)
+			if (!strcmp(argv[i], words[w][0]))
+				argv[i] = (char *)words[w][1];
+	}
 }
 
 static const struct argp map_argp = {
@@ -95,7 +158,8 @@ static const struct argp map_argp = {
 	.parser = map_parse,
 	.args_doc = "PID|NAME|/proc/PID...",
 	.doc = "Print the memory regions of processes. Output is byte-for-byte procps pmap's "
-	       "unless --format says otherwise.\v"
+	       "unless --format says otherwise. vmmap's -resident, -pages, -noCoalesce, "
+	       "-interleaved and -summary are accepted as vmmap spells them.\v"
 	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
 };
 
@@ -162,8 +226,12 @@ static int show_target(const struct vms_target *t, const struct map_args *a,
 		       struct format_state *st)
 {
 	struct vms_snapshot s;
+	unsigned needs = fmt->needs ? fmt->needs(&a->fmt) : 0;
 	unsigned flags = (fmt->needs_accounting(&a->fmt) ? BACKEND_ACCOUNTING : 0) |
-			 (a->fmt.faults ? BACKEND_FAULTS : 0);
+			 (a->fmt.faults ? BACKEND_FAULTS : 0) |
+			 (needs & FMT_NEED_THREADS ? BACKEND_THREADS : 0) |
+			 (needs & FMT_NEED_NUMA ? BACKEND_NUMA : 0) |
+			 (needs & FMT_NEED_PAGESIZES ? BACKEND_PAGESIZES : 0);
 	int err, rc = VMS_EXIT_OK;
 
 	snapshot_init(&s);
@@ -175,7 +243,8 @@ static int show_target(const struct vms_target *t, const struct map_args *a,
 			fmt->print_unreadable(stdout, &s);
 		if (err == -EINVAL && !t->path) {
 			vms_err("map: PID %d: unexpected format in /proc/%d/%s", (int)s.proc.pid,
-				(int)s.proc.pid, flags ? "smaps" : "maps");
+				(int)s.proc.pid, s.n && (flags & BACKEND_NUMA) ? "numa_maps"
+				: flags & BACKEND_ACCOUNTING ? "smaps" : "maps");
 			rc = VMS_EXIT_FAIL;
 		} else {
 			rc = target_report("map", t, &s, err);
@@ -204,6 +273,7 @@ int cmd_map(int argc, char **argv)
 	setlocale(LC_ALL, ""); /* procps escapes names and command lines per the locale */
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf)); /* tables of 60k rows: few large writes */
 	format_opts_init(&a.fmt);
+	translate_vmmap_words(argc, argv);
 	r = cli_parse(&map_argp, "map", argc, argv, &a);
 	if (r >= 0)
 		goto out;

@@ -26,6 +26,8 @@ void snapshot_free_regions(struct vms_snapshot *s)
 		free(s->regions[i].name);
 		free(s->regions[i].acct);
 		free(s->regions[i].vmflags);
+		free(s->regions[i].numa);
+		free(s->regions[i].psize);
 	}
 	free(s->regions);
 	s->regions = NULL;
@@ -66,6 +68,22 @@ struct vms_thread *snapshot_add_thread(struct vms_snapshot *s, int tid)
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	return t;
+}
+
+void run_add(struct vms_run **runs, uint32_t *n, uint64_t start, uint64_t end, uint64_t value)
+{
+	struct vms_run *last = *n ? &(*runs)[*n - 1] : NULL;
+
+	if (end <= start)
+		return;
+	if (last && last->end == start && last->value == value) {
+		last->end = end;
+		return;
+	}
+	/* grows by doubling: the count is a power of two whenever the array is full */
+	if ((*n & (*n - 1)) == 0)
+		*runs = xrealloc(*runs, (*n ? 2 * (size_t)*n : 1) * sizeof(**runs));
+	(*runs)[(*n)++] = (struct vms_run){ start, end, value };
 }
 
 int snapshot_acct_key(struct vms_snapshot *s, const char *key, bool is_kb)

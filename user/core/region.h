@@ -11,6 +11,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* A part of a region holding pages of one kind: [start, end) and a value (a NUMA node, a page
+ * size in kB), VMS_RUN_NONE where no page is resident. */
+struct vms_run {
+	uint64_t start, end;
+	uint64_t value;
+};
+#define VMS_RUN_NONE UINT64_MAX
+
 struct vms_region {
 	uint64_t start, end;
 	uint64_t offset;
@@ -22,6 +30,18 @@ struct vms_region {
 	char *vmflags;		/* smaps "VmFlags" ("rd wr mr mw me ac"), or NULL */
 	uint64_t faults_min, faults_maj;	/* page faults (`start --faults`) */
 	uint64_t faults_read, faults_write, faults_exec;	/* by access, if fault_access */
+	/* `map -L`: NUMA nodes of the pages (vms_run.value = node), NULL if not collected.
+	 * numa_exact: runs at their real addresses, page by page (move_pages); else only amounts
+	 * were known (numa_maps): one run per node, each starting at the region's start with
+	 * end - start = that node's bytes, then a VMS_RUN_NONE run for the rest. */
+	struct vms_run *numa;
+	uint32_t n_numa;
+	bool numa_exact;
+	/* `map -s`: page sizes (vms_run.value = page size in kB), NULL if not collected; exact
+	 * (PAGEMAP_SCAN) or amounts (smaps), as numa. */
+	struct vms_run *psize;
+	uint32_t n_psize;
+	bool psize_exact;
 };
 
 /* Accounting fields the formats need by name; indexes into acct_keys, -1 if absent. */
@@ -74,9 +94,12 @@ void snapshot_free(struct vms_snapshot *s);
 void snapshot_free_regions(struct vms_snapshot *s);
 /* Appends a zeroed region and returns it (name is NULL until set). */
 struct vms_region *snapshot_add(struct vms_snapshot *s);
-/* Returns the index of an accounting key, adding it at the end if new. */
 /* Appends a zeroed thread and returns it. */
 struct vms_thread *snapshot_add_thread(struct vms_snapshot *s, int tid);
+/* Appends a run to a run list (numa, psize), merging it into the last one when they touch and
+ * carry the same value. */
+void run_add(struct vms_run **runs, uint32_t *n, uint64_t start, uint64_t end, uint64_t value);
+/* Returns the index of an accounting key, adding it at the end if new. */
 int snapshot_acct_key(struct vms_snapshot *s, const char *key, bool is_kb);
 /* Value of a named accounting field for a region (0 when the kernel does not report it). */
 uint64_t region_acct(const struct vms_snapshot *s, const struct vms_region *r, enum vms_acct_field f);

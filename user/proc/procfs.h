@@ -50,4 +50,24 @@ int procfs_bpf_stats_enabled(void);
 /* The device minor of the kernel's internal shmem mount (SysV shm, memfd, shared anon). */
 unsigned procfs_shm_minor(void);
 
+/* The views' extras (procfs_views.c). Parsers: */
+/* Field `field` (1-based, as proc(5) numbers them) of a stat text, as an unsigned number. */
+int procfs_parse_stat_u64(const char *text, int field, uint64_t *out);
+/* The user stack pointer of a /proc/PID/task/TID/syscall text: 0, -ENODATA (running, or no
+ * sp), -EINVAL. */
+int procfs_parse_syscall_sp(const char *text, uint64_t *sp);
+/* A numa_maps text onto the regions of s (matched by start address): each region gets its
+ * per-node amounts (numa_exact false). 0 or -EINVAL (*bad_line: the 1-based line). */
+int procfs_parse_numa_maps(const char *text, struct vms_snapshot *s, size_t *bad_line);
+/* Readers: */
+/* s->threads: every thread of the process (main first), with its stack pointer where the
+ * kernel tells it (stat kstkesp, else syscall's sp). 0 or -errno. */
+int procfs_read_threads(pid_t pid, struct vms_snapshot *s);
+/* Each region's NUMA runs: numa_maps, then move_pages page by page for a region whose pages
+ * sit on several nodes (or for all, with VMSCOPE_NUMA_PER_PAGE=1). 0 or -errno. */
+int procfs_read_numa(pid_t pid, struct vms_snapshot *s);
+/* Each region's page-size runs: PAGEMAP_SCAN (6.7+), else amounts from smaps (s must carry
+ * accounting). 0 or -errno. */
+int procfs_read_pagesizes(pid_t pid, struct vms_snapshot *s);
+
 #endif

@@ -9,6 +9,10 @@ const struct vms_format *const vms_formats[] = {
 	&format_pmap,
 	&format_json,
 	&format_csv,
+	&format_vmmap,
+	&format_vmmap_summary,
+	&format_types,
+	&format_illumos,
 	NULL,
 };
 
@@ -33,4 +37,9 @@ bool region_in_range(const struct format_opts *o, const struct vms_region *r)
 void print_pmap_header(FILE *f, const struct vms_snapshot *s)
 {
 	fprintf(f, "%u:   %s\n", (unsigned)s->proc.pid, s->proc.cmdline ? s->proc.cmdline : "");
+}
+
+unsigned format_needs_threads(const struct format_opts *o)
+{
+	return FMT_NEED_THREADS;
 }

@@ -24,7 +24,21 @@ struct format_opts {
 	uint64_t range_low;	/* -A LOW[,HIGH]; everything when not given */
 	uint64_t range_high;
 	unsigned shm_minor;	/* device minor of SysV shm segments (procps labels them shmid=) */
+	/* macOS vmmap (--format vmmap, vmmap-summary) */
+	bool vm_resident;	/* -resident: VSIZE RSDNT DIRTY SWAP, where the default is VSIZE */
+	bool vm_pages;		/* -pages: sizes in pages instead of bytes */
+	bool vm_no_coalesce;	/* -noCoalesce: one row per region (adjacent alike ones merge) */
+	bool vm_interleaved;	/* -interleaved: one section in address order */
+	/* illumos pmap (--format illumos, which these options choose) */
+	bool il_lgroup;		/* -L: NUMA node per run */
+	bool il_pagesize;	/* -s: page size per run */
+	bool il_swap;		/* -S: swap used and commit charge */
+	bool il_reserved;	/* -r: only reserved ranges (PROT_NONE, MAP_NORESERVE) */
+	bool il_shared_anon;	/* -a: count shared anonymous memory as Anon (and its swap) */
 };
+
+/* What a format needs in the snapshot beyond the regions (vms_format.needs). */
+enum { FMT_NEED_THREADS = 1u << 0, FMT_NEED_NUMA = 1u << 1, FMT_NEED_PAGESIZES = 1u << 2 };
 
 /* State a format keeps from one process to the next (procps carries -X widths over). */
 struct format_state {
@@ -37,6 +51,8 @@ struct vms_format {
 	const char *summary;
 	/* Whether the snapshot must carry smaps accounting. */
 	bool (*needs_accounting)(const struct format_opts *o);
+	/* FMT_NEED_* bits (may be NULL: none). */
+	unsigned (*needs)(const struct format_opts *o);
 	/* Prints one process. */
 	void (*print)(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
 		      struct format_state *st);
@@ -50,6 +66,7 @@ extern const struct vms_format *const vms_formats[];
 const struct vms_format *format_find(const char *name);
 
 extern const struct vms_format format_pmap, format_json, format_csv;
+extern const struct vms_format format_vmmap, format_vmmap_summary, format_types, format_illumos;
 
 /* Shared helpers. */
 void format_opts_init(struct format_opts *o);
@@ -60,5 +77,7 @@ void print_pmap_header(FILE *f, const struct vms_snapshot *s);
 void pmap_ext_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
 		    struct format_state *st);
 void pmap_ext_finish(struct format_state *st);
+/* FMT_NEED_THREADS: for the formats that classify (stacks carry their thread). */
+unsigned format_needs_threads(const struct format_opts *o);
 
 #endif

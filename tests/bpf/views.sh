@@ -1,0 +1,52 @@
+#!/bin/bash
+# The seed tools' views are the same from every backend: tests/helpers/views read through the
+# live model (--backend bpf, after `vmscope start`) and through /proc gives identical JSON/CSV
+# kinds, vmmap report and summary, VMMap types and illumos tables (threads, NUMA and page sizes
+# come from /proc for both; the model backend reads smaps when a view needs accounting).
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+T=views
+if [ "$(id -u)" -ne 0 ]; then skip_bpf "$T: model and procfs views" "needs root"; exit 0; fi
+
+"$VMSCOPE" stop >/dev/null 2>&1
+start_bg "$TMPDIR_TEST/early.out" "$HELPERS/views" 2; early=$BG_PID # seeded at start
+if ! out=$("$VMSCOPE" start 2>&1); then
+	skip_bpf "$T: model and procfs views" "vmscope start failed: $out"
+	exit 0
+fi
+start_bg "$TMPDIR_TEST/late.out" "$HELPERS/views" 3; late=$BG_PID # followed from its birth
+for p in $early $late; do
+	stop_pid "$p" || fail "$T: stop helper $p"
+done
+
+# same_view NAME PID ARGS...: `map ARGS` through the model and through /proc, the backend's name
+# blanked, byte for byte; a fallback of the model to /proc (-v says so) is a failure.
+same_view() {
+	local name=$1 pid=$2 a b
+	shift 2
+	a=$("$VMSCOPE" map -v --backend bpf "$@" "$pid" 2>"$TMPDIR_TEST/v.err" |
+		sed -e 's/"backend": "bpf"/"backend": "-"/' -e 's/^Backend: .*/Backend: -/')
+	b=$("$VMSCOPE" map --backend procfs "$@" "$pid" 2>&1 |
+		sed -e 's/"backend": "procfs"/"backend": "-"/' -e 's/^Backend: .*/Backend: -/')
+	if grep -q 'reading /proc' "$TMPDIR_TEST/v.err"; then
+		fail "$T: $name (pid $pid)" "the model fell back to /proc: $(grep 'reading /proc' "$TMPDIR_TEST/v.err")"
+	elif [ -n "$a" ] && [ "$a" = "$b" ]; then
+		pass "$T: $name (pid $pid)"
+	else
+		fail "$T: $name (pid $pid)" "differs"
+		diff <(echo "$a") <(echo "$b") | head -n 8 | sed 's/^/    /'
+	fi
+}
+for p in $early $late; do
+	same_view "json (kinds, thread stacks)" "$p" --format json
+	same_view "csv" "$p" --format csv
+	same_view "illumos table (labels, tids)" "$p" -L
+	same_view "illumos -x -s -S -a" "$p" -x -s -S -a
+	same_view "vmmap" "$p" --format vmmap
+	same_view "vmmap-summary -pages" "$p" --format vmmap-summary -pages
+	same_view "types" "$p" --format types
+done
+n=$("$VMSCOPE" map --backend bpf -L "$late" | grep -o 'stack tid=[0-9]* \]$' | sort -u | wc -l)
+[ "$n" = 3 ] && pass "$T: the model's illumos table has the 3 thread stacks" || fail "$T: stacks through the model" "$n"
+"$VMSCOPE" stop >/dev/null
