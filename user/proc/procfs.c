@@ -624,11 +624,11 @@ const struct vms_region *procfs_gate_region(void)
 int procfs_bpf_stats_enabled(void)
 {
 	char *buf;
-	int v;
+	int err = read_file_at(AT_FDCWD, "/proc/sys/kernel/bpf_stats_enabled", &buf, NULL), on;
 
-	if (read_file("/proc/sys/kernel/bpf_stats_enabled", &buf, NULL))
-		return -1;
-	v = atoi(buf) > 0;
+	if (err)
+		return err;
+	on = buf[0] == '1';
 	free(buf);
-	return v;
+	return on;
 }

@@ -45,7 +45,7 @@ unsigned long long procfs_fd_memlock(int fd);
 /* The [vsyscall] gate page as this system's /proc shows it after the VMA tree of 64-bit
  * processes (it is not a VMA of the process), or NULL if there is none. */
 const struct vms_region *procfs_gate_region(void);
-/* kernel.bpf_stats_enabled: 1 (programs' run time is counted), 0, or -1 if unknown. */
+/* sysctl kernel.bpf_stats_enabled: 1 on, 0 off, -errno unknown. */
 int procfs_bpf_stats_enabled(void);
 /* The device minor of the kernel's internal shmem mount (SysV shm, memfd, shared anon). */
 unsigned procfs_shm_minor(void);
