@@ -708,10 +708,10 @@ EOF
 	fi
 	kill_pid $HP
 fi
-# ---- scenario 6: vmscope serve under 20 scrapers (bench/serve_load.sh) -----------------------
+[ $HAVE_MODEL = 1 ] && model_stop
+# ---- scenario 6: vmscope serve under 20 scrapers (bench/serve_load.sh; starts the model itself) ----
 # shellcheck source-path=SCRIPTDIR source=serve_load.sh
 . "$ROOT/bench/serve_load.sh"
-[ $HAVE_MODEL = 1 ] && model_stop
 
 # ==== report (bench/report.py) ===================================================================
 mkdir -p "$RESULTS" || die "cannot create $RESULTS"
