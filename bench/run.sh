@@ -478,6 +478,13 @@ row kmem 4 "kernel bytes per VMA" B "" "" "<=" 128 "<= 128 B/VMA (marginal)"
 comp kmem without "model, no helper"; comp kmem with "model + $NVMAS-VMA helper"
 row rss.map 4 "max RSS of a read ($NVMAS VMAs)" KiB "" "" "" "" "-"
 for r in bpf procfs pmap mapx pmapx; do comp rss.map "$r" "${READER_LABEL[$r]}"; done
+describe 2 "snapshots of the same target (procfs backend): save = smaps + encode + zlib + fsync, show -XX = read + decode"
+row snap.save 2 "snapshot save vs map -x (both read smaps)" s save mapx "<=" 1.5 "<= 1.5x"
+comp snap.save save "vmscope snapshot save"; comp snap.save mapx "vmscope map -x --backend procfs"
+row snap.show 2 "snapshot show -XX vs map -XX" s mapxx show ">=" 1 ">= 1x (a file is no slower than /proc)"
+comp snap.show show "vmscope snapshot show -XX FILE"; comp snap.show mapxx "vmscope map -XX --backend procfs"
+row snap.diff 2 "diff of two $NVMAS-VMA snapshots" s "" "" "" "" "-"
+comp snap.diff diff "vmscope diff A B"
 
 # ==== scenario 3 (event throughput) ==============================================================
 log "scenario 3: event throughput, map_flood $FLOOD x $REPS"
@@ -579,7 +586,8 @@ fi
 HP=$!; cleanup_pid $HP
 if ! wait_ready "$T/regions.out" $HP 60; then
 	why="the helper did not start: $(head -n1 "$T/regions.out")"
-	for r in map.bpf map.procfs mapx.smaps mapx.pmapx lock.held lock.wait lock.count kmem rss.map; do row_na "$r" "$why"; done
+	for r in map.bpf map.procfs mapx.smaps mapx.pmapx lock.held lock.wait lock.count kmem rss.map \
+		snap.save snap.show snap.diff; do row_na "$r" "$why"; done
 else
 	stop_pid $HP
 	nmaps=$(wc -l <"/proc/$HP/maps")
@@ -653,6 +661,25 @@ else
 		done
 	else
 		row_na rss.map "/usr/bin/time not installed (Debian package time)"
+	fi
+	# Snapshots of the big target (the file's size as an extra), interleaved like the reads.
+	snapfail() { for r in snap.save snap.show snap.diff; do row_na "$r" "$1"; done; }
+	if "$VMSCOPE" snapshot save --backend procfs -o "$T/big.vms" "$HP" >/dev/null 2>>"$T/stderr"; then
+		extra snap.save file_bytes "$(stat -c %s "$T/big.vms")"
+		for rep in $(seq "$MAP_REPS"); do
+			v=$(wall "$VMSCOPE" snapshot save --backend procfs -o "$T/big.vms" "$HP") &&
+				sample snap.save save "$v" || na snap.save save "failed: $(tail -n1 "$T/stderr")"
+			v=$(wall "$VMSCOPE" map -x --backend procfs "$HP") && sample snap.save mapx "$v" ||
+				na snap.save mapx "failed: $(tail -n1 "$T/stderr")"
+			v=$(wall "$VMSCOPE" snapshot show -XX "$T/big.vms") && sample snap.show show "$v" ||
+				na snap.show show "failed: $(tail -n1 "$T/stderr")"
+			v=$(wall "$VMSCOPE" map -XX --backend procfs "$HP") && sample snap.show mapxx "$v" ||
+				na snap.show mapxx "failed: $(tail -n1 "$T/stderr")"
+			v=$(wall "$VMSCOPE" diff "$T/big.vms" "$T/big.vms") && sample snap.diff diff "$v" ||
+				na snap.diff diff "failed: $(tail -n1 "$T/stderr")"
+		done
+	else
+		snapfail "snapshot save failed: $(tail -n1 "$T/stderr")"
 	fi
 	# The target's mmap_lock during each read, summed per reader pid (the reader is what takes the
 	# target's lock). The target's mm pointer is learned when it runs: SIGCONT makes it re-enter

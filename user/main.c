@@ -33,6 +33,9 @@ static const struct command {
 	{ "start", cmd_start, "pin the live kernel-side model under /sys/fs/bpf/vmscope" },
 	{ "stop", cmd_stop, "detach the live model and remove its pins" },
 	{ "status", cmd_status, "what the live model tracks, its memory and its losses" },
+	{ "snapshot", cmd_snapshot, "save regions to a file, show, export and import snapshots" },
+	{ "diff", cmd_diff, "what changed between two snapshots, over -d SECONDS, or a timeline" },
+	{ "strings", cmd_strings, "printable strings in a process's memory" },
 	{ "reconcile", cmd_reconcile, "compare the live model with /proc, count and repair divergences" },
 	{ "serve", cmd_serve, "export every process's regions to Prometheus and OTLP collectors" },
 };

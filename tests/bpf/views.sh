@@ -48,5 +48,6 @@ for p in $early $late; do
 	same_view "types" "$p" --format types
 done
 n=$("$VMSCOPE" map --backend bpf -L "$late" | grep -o 'stack tid=[0-9]* \]$' | sort -u | wc -l)
-[ "$n" = 3 ] && pass "$T: the model's illumos table has the 3 thread stacks" || fail "$T: stacks through the model" "$n"
+if [ "$n" = 3 ]; then pass "$T: the model's illumos table has the 3 thread stacks"
+else fail "$T: stacks through the model" "$n"; fi
 "$VMSCOPE" stop >/dev/null

@@ -33,7 +33,8 @@ want = ["churn.model", "churn.watch", "churn.strace", "churn.bpftrace",
         "py.model", "py.watch", "py.strace", "py.bpftrace",
         "faults.model", "faults.faults", "faults.perf", "faults.bpftrace",
         "map.bpf", "map.procfs", "mapx.smaps", "mapx.pmapx", "lock.held", "lock.wait", "lock.count",
-        "events", "kmem", "rss.map", "rss.watch", "start", "watch.attach"]
+        "events", "kmem", "rss.map", "rss.watch", "start", "watch.attach",
+        "snap.save", "snap.show", "snap.diff"]
 for w in want:
     if w not in rows:
         print(f"no row {w}")

@@ -44,3 +44,11 @@ if [ -x "$bin" ] && [ -z "$syms" ] && ! ldd "$bin" | grep -qE 'libbpf|libelf|lib
 else
 	fail "$T: the core-only unit test links nothing of libbpf" "$syms"
 fi
+
+# Snapshots: the codec is in the core, zlib is not (user/snapshot/ compresses; README "Snapshots").
+zsyms=$(nm -u "$lib" 2>/dev/null | grep -wE '(inflate|deflate|compress2?|uncompress|compressBound|inflateInit_|deflateInit_)' | head -n 3)
+if [ -s "$lib" ] && [ -z "$zsyms" ] && nm "$lib" 2>/dev/null | grep -q ' T snap_decode$'; then
+	pass "$T: the snapshot codec is in the core and uses no zlib symbol"
+else
+	fail "$T: the snapshot codec is in the core and uses no zlib symbol" "$zsyms"
+fi

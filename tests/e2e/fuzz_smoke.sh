@@ -28,7 +28,7 @@ if ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0
 fi
 
 # runs per target: a few seconds each here (procfs prints every format of each input)
-for t in procfs:1500 args:40000 names:40000 records:40000 render:30000 serve:800; do
+for t in procfs:1500 args:40000 names:40000 records:40000 render:30000 snapshot:60000 jsonimp:30000 serve:800; do
 	name=${t%%:*}
 	if [ -n "${FUZZ_SECONDS:-}" ]; then
 		args=(-max_total_time="$FUZZ_SECONDS")

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Builds the fuzz targets with clang (libFuzzer + ASan + UBSan) and runs them.
 #   tests/fuzz/run.sh OUTDIR [TARGET...] [-- libFuzzer args...]
-# Targets (tests/fuzz/fuzz_TARGET.c): procfs, args, names, records, render, serve; all by default.
+# Targets (tests/fuzz/fuzz_TARGET.c): procfs, args, names, records, render, snapshot, jsonimp,
+# serve; all by default.
 # Each input's first byte selects options (locale, flags), the rest is the data.
 # Seeds: tests/fuzz/corpus/TARGET/ (checked in, small files; it accumulates: keep what a long
 # run finds with `FUZZ_MERGE=1 tests/fuzz/run.sh OUTDIR TARGET -- -max_total_time=600`), plus
@@ -18,21 +19,24 @@ shift
 targets=()
 while [ $# -gt 0 ] && [ "$1" != -- ]; do targets+=("$1"); shift; done
 [ $# -gt 0 ] && shift
-[ ${#targets[@]} -gt 0 ] || targets=(procfs args names records render serve)
+[ ${#targets[@]} -gt 0 ] || targets=(procfs args names records render snapshot jsonimp serve)
 [ $# -gt 0 ] || set -- -max_total_time=20
 CLANG=${CLANG:-clang}
 mkdir -p "$out"
 
 # What each target links: plain C over text or bytes, no main, CLI or BPF skeletons.
+core="user/core/*.c user/core/*/*.c"
 sources() {
 	case $1 in
-	procfs) echo user/proc/*.c user/core/*.c user/core/format/*.c ;;
-	args) echo user/core/*.c ;;
-	names | records) echo user/kernel/contract.c user/kernel/vma_records.c user/core/*.c ;;
+	procfs) echo user/proc/*.c $core ;;
+	args) echo $core ;;
+	names | records) echo user/kernel/contract.c user/kernel/vma_records.c $core ;;
 	render) echo user/watch/render.c user/watch/render_text.c user/watch/render_json.c \
-		user/kernel/contract.c user/core/*.c ;;
+		user/kernel/contract.c $core ;;
+	snapshot) echo user/snapshot/file.c $core -lz ;;
+	jsonimp) echo $core ;;
 	serve) echo user/serve/metrics.c user/serve/prom.c user/serve/otlp_json.c user/serve/sample.c \
-		user/core/*.c ;;
+		$core ;;
 	*) echo "run.sh: unknown target '$1'" >&2; return 1 ;;
 	esac
 }

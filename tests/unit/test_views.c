@@ -2,7 +2,10 @@
 /*
  * The seed tools' views, their pure pieces: the classifier (types, thread stacks, arenas,
  * guards, .bss), share modes, max protections, the numa_maps parser on a two-node fixture
- * (tests/fixtures/numa2.*), the syscall/stat parsers, and the illumos -L table over it.
+ * (tests/fixtures/numa2.*), the syscall/stat parsers, and the illumos -L table over it; and
+ * golden texts of every view of a real process (tests/fixtures/views.*: the smaps, numa_maps
+ * and threads of tests/helpers/views with 2 threads, paths made stable) checked byte for byte
+ * against tests/fixtures/golden/ (VMS_GOLDEN_WRITE=1 rewrites them: review the diff).
  */
 #include "unit.h"
 
@@ -272,6 +275,88 @@ static void numa_maps_two_nodes(void **state)
 	free(numa);
 }
 
+/* The helper's snapshot: smaps, NUMA amounts, pid, startstack and threads (views.proc). */
+static void load_views(struct vms_snapshot *s)
+{
+	char *smaps = slurp("views.smaps"), *numa = slurp("views.numa_maps"), *proc = slurp("views.proc");
+	size_t bad = 0;
+
+	load_smaps(s, smaps);
+	assert_int_equal(procfs_parse_numa_maps(numa, s, &bad), 0);
+	for (char *line = strtok(proc, "\n"); line; line = strtok(NULL, "\n")) {
+		unsigned long long a, b;
+
+		if (sscanf(line, "pid %llu", &a) == 1)
+			set_proc(s, (pid_t)a, "/opt/t/views 2", 0);
+		else if (sscanf(line, "startstack %llx", &a) == 1)
+			s->proc.start_stack = a;
+		else if (sscanf(line, "thread %llu %llx", &a, &b) == 2)
+			snapshot_add_thread(s, (int)a)->sp = b;
+	}
+	s->proc.ppid = 1;
+	free(smaps);
+	free(numa);
+	free(proc);
+}
+
+static void golden(const char *name, char *got)
+{
+	char path[512], *want = NULL;
+	const char *dir = __FILE__, *slash = strrchr(dir, '/');
+	const char *w = getenv("VMS_GOLDEN_WRITE");
+
+	snprintf(path, sizeof(path), "%.*s/../fixtures/golden/%s", slash ? (int)(slash - dir) : 1,
+		 slash ? dir : ".", name);
+	if (w && !strcmp(w, "1")) {
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fputs(got, f);
+		fclose(f);
+	}
+	assert_int_equal(read_file(path, &want, NULL), 0);
+	expect_text(got, want);
+	free(want);
+}
+
+static void golden_views(void **state)
+{
+	static const struct {
+		const char *file;
+		const struct vms_format *fmt;
+		int mode; /* 1 -x */
+		bool resident, pages, no_coalesce, interleaved, L, S, r, a;
+	} views[] = {
+		{ "vmmap.txt", &format_vmmap, 0 },
+		{ "vmmap-resident-interleaved.txt", &format_vmmap, 0, true, false, false, true },
+		{ "vmmap-nocoalesce-pages.txt", &format_vmmap, 0, false, true, true },
+		{ "vmmap-summary.txt", &format_vmmap_summary, 0 },
+		{ "types.txt", &format_types, 0 },
+		{ "illumos.txt", &format_illumos, 0 },
+		{ "illumos-x-L-S-a.txt", &format_illumos, 1, .L = true, .S = true, .a = true },
+		{ "illumos-r.txt", &format_illumos, 0, .r = true },
+	};
+	struct vms_snapshot s;
+
+	load_views(&s);
+	for (size_t i = 0; i < ARRAY_SIZE(views); i++) {
+		struct format_opts o;
+
+		format_opts_init(&o);
+		o.mode = views[i].mode ? PMAP_EXTENDED : PMAP_DEFAULT;
+		o.vm_resident = views[i].resident;
+		o.vm_pages = views[i].pages;
+		o.vm_no_coalesce = views[i].no_coalesce;
+		o.vm_interleaved = views[i].interleaved;
+		o.il_lgroup = views[i].L;
+		o.il_swap = views[i].S;
+		o.il_reserved = views[i].r;
+		o.il_shared_anon = views[i].a;
+		golden(views[i].file, capture(views[i].fmt, &s, &o));
+	}
+	snapshot_free(&s);
+}
+
 static void syscall_and_stat(void **state)
 {
 	uint64_t v = 0;
@@ -315,6 +400,7 @@ int main(void)
 		cmocka_unit_test(thread_bounds),
 		cmocka_unit_test(share_modes_and_max),
 		cmocka_unit_test(numa_maps_two_nodes),
+		cmocka_unit_test(golden_views),
 		cmocka_unit_test(syscall_and_stat),
 		cmocka_unit_test(runs_merge),
 	};

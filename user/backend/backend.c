@@ -4,10 +4,13 @@
 #include "core/util.h"
 #include "proc/procfs.h"
 
+char backend_file_why[256];
+
 const struct vms_backend *const vms_backends[] = {
 	&backend_bpf_model,	/* first: `auto` uses the live model when it is running */
 	&backend_procfs,
 	&backend_bpf_iter,
+	&backend_snapshot,
 	NULL,
 };
 

@@ -18,6 +18,7 @@ enum {
 	BACKEND_THREADS = 1u << 2,	/* also fill s->threads (tids, stack pointers) */
 	BACKEND_NUMA = 1u << 3,		/* also fill each region's NUMA runs (map -L) */
 	BACKEND_PAGESIZES = 1u << 4,	/* also fill each region's page-size runs (map -s) */
+	BACKEND_ACCT_IF_ANY = 1u << 5,	/* with ACCOUNTING: a file without accounting is no error */
 };
 
 struct vms_backend {
@@ -44,5 +45,10 @@ const struct vms_backend *backend_auto(void);
 int backend_fill_extras(struct vms_snapshot *s, unsigned flags);
 
 extern const struct vms_backend backend_procfs, backend_bpf_iter, backend_bpf_model;
+extern const struct vms_backend backend_snapshot;
+
+/* A file backend's reason for its last failure ("corrupt snapshot: region 3: ..."), for
+ * target_report to print instead of a generic line; "" if none. */
+extern char backend_file_why[256];
 
 #endif

@@ -95,6 +95,11 @@ int target_report(const char *cmd, const struct vms_target *t, const struct vms_
 		vms_err("%s%s%s: zombie process, its address space is gone", PFX(cmd), who);
 		return VMS_EXIT_FAIL;
 	}
+	if (t->path && backend_file_why[0]) {
+		vms_err("%s%s%s: %s", PFX(cmd), who, backend_file_why);
+		backend_file_why[0] = '\0';
+		return VMS_EXIT_FAIL;
+	}
 	if (!found && !t->path)
 		vms_err("%s%s%s: cannot read its status: %s", PFX(cmd), who, proc_strerror(-err));
 	else

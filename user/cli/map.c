@@ -10,6 +10,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "core/format/format.h"
+#include "core/snapshot/codec.h"
 #include "model/live.h"
 #include "proc/procfs.h"
 #include "core/util.h"
@@ -21,6 +22,8 @@ struct map_args {
 	const char *backend;
 	char **targets;
 	int n_targets;
+	bool files;	/* snapshot show: the targets are snapshot files */
+	const char *cmd;	/* "map" or "snapshot show", for messages */
 };
 
 enum { OPT_FAULTS = 0x100, OPT_RESIDENT, OPT_PAGES, OPT_NO_COALESCE, OPT_INTERLEAVED, OPT_SUMMARY };
@@ -119,7 +122,8 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 			return cli_fail(state, "map: --faults adds columns to the default and -x tables only "
 					"(or use --format json or csv)");
 		if (!a->n_targets)
-			return cli_fail(state, "map: no process given (want PID, NAME or /proc/PID)");
+			return cli_fail(state, a->files ? "snapshot show: no snapshot file given"
+					       : "map: no process given (want PID, NAME or /proc/PID)");
 		return check_views(state, a);
 	default:
 		return cli_default_key(key, arg, state);
@@ -163,6 +167,15 @@ static const struct argp map_argp = {
 	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
 };
 
+static const struct argp show_argp = {
+	.options = map_options,
+	.parser = map_parse,
+	.args_doc = "FILE...",
+	.doc = "Print saved snapshots (vmscope snapshot save) exactly as map printed the process "
+	       "when it was saved, in any of map's formats and views.\v"
+	       "Exit status: 0 ok, 1 if a file cannot be read (one line says why).",
+};
+
 /* --faults: the counts are the live model's, kept only when it was started with --faults. */
 static bool faults_ready(const char *backend)
 {
@@ -196,6 +209,28 @@ static bool faults_ready(const char *backend)
 		return false;
 	}
 	return true;
+}
+
+const struct vms_backend *map_backend(const char *cmd, const char *name, bool faults)
+{
+	const struct vms_backend *be;
+	const char *why = "";
+
+	if (faults && !faults_ready(name))
+		return NULL;
+	if (!strcmp(name, "auto"))
+		return faults ? &backend_bpf_model : backend_auto();
+	be = backend_find(name);
+	if (!be) {
+		vms_err("%s: unknown backend '%s' (auto, %s)", cmd, name,
+			table_names(REGISTRY(vms_backends)));
+		return NULL;
+	}
+	if (be->available && be->available(&why)) {
+		vms_err("%s: backend '%s' is not available: %s", cmd, name, why);
+		return NULL;
+	}
+	return be;
 }
 
 /* A live process without regions has no address space left: a zombie when it was read, or one
@@ -247,19 +282,27 @@ static int show_target(const struct vms_target *t, const struct map_args *a,
 				: flags & BACKEND_ACCOUNTING ? "smaps" : "maps");
 			rc = VMS_EXIT_FAIL;
 		} else {
-			rc = target_report("map", t, &s, err);
+			rc = target_report(a->cmd, t, &s, err);
 		}
 		goto out;
 	}
-	fmt->print(stdout, &s, &a->fmt, st);
+	if (s.meta) { /* a saved snapshot: the shm device of the system it was taken on */
+		struct format_opts o = a->fmt;
+
+		o.shm_minor = s.meta->shm_minor;
+		fmt->print(stdout, &s, &o, st);
+	} else {
+		fmt->print(stdout, &s, &a->fmt, st);
+	}
 out:
 	snapshot_free(&s);
 	return rc;
 }
 
-int cmd_map(int argc, char **argv)
+/* map, and snapshot show (files: every target a snapshot file): one parser, one print path. */
+int map_main(const char *cmd, int argc, char **argv, bool files)
 {
-	struct map_args a = { .format = "pmap", .backend = "auto" };
+	struct map_args a = { .format = "pmap", .backend = "auto", .files = files, .cmd = cmd };
 	const struct vms_format *fmt;
 	const struct vms_backend *be;
 	struct format_state st = { 0 };
@@ -274,7 +317,7 @@ int cmd_map(int argc, char **argv)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf)); /* tables of 60k rows: few large writes */
 	format_opts_init(&a.fmt);
 	translate_vmmap_words(argc, argv);
-	r = cli_parse(&map_argp, "map", argc, argv, &a);
+	r = cli_parse(files ? &show_argp : &map_argp, cmd, argc, argv, &a);
 	if (r >= 0)
 		goto out;
 	a.fmt.mode = a.x ? PMAP_EXTENDED : a.d ? PMAP_DEVICE : a.X == 1 ? PMAP_X
@@ -286,34 +329,30 @@ int cmd_map(int argc, char **argv)
 		r = VMS_EXIT_FAIL;
 		goto out;
 	}
-	if (a.fmt.faults && !faults_ready(a.backend)) {
+	if (files) {
+		be = &backend_snapshot;
+		if (strcmp(a.backend, "auto")) {
+			vms_err("%s: --backend is for live processes (a snapshot is read as saved)", cmd);
+			r = VMS_EXIT_FAIL;
+			goto out;
+		}
+	} else if (!(be = map_backend("map", a.backend, a.fmt.faults))) {
 		r = VMS_EXIT_FAIL;
 		goto out;
-	}
-	if (!strcmp(a.backend, "auto")) {
-		be = a.fmt.faults ? &backend_bpf_model : backend_auto();
-	} else {
-		const char *why = "";
-
-		be = backend_find(a.backend);
-		if (!be) {
-			vms_err("map: unknown backend '%s' (auto, %s)", a.backend,
-				table_names(REGISTRY(vms_backends)));
-			r = VMS_EXIT_FAIL;
-			goto out;
-		}
-		if (be->available && be->available(&why)) {
-			vms_err("map: backend '%s' is not available: %s", a.backend, why);
-			r = VMS_EXIT_FAIL;
-			goto out;
-		}
 	}
 	a.fmt.shm_minor = procfs_shm_minor();
 
 	/* Every target first: as in procps, an impossible PID is a usage error (exit 1, no table).
 	 * After that the exit codes are pmap's too: 42 (not found) and 1 (failed) ORed, 43 for both. */
 	for (int i = 0; i < a.n_targets; i++) {
-		int parsed = target_parse("map", a.targets[i], &t, &n);
+		int parsed;
+
+		if (files) {
+			t = xrealloc(t, (n + 1) * sizeof(*t));
+			t[n++] = (struct vms_target){ .path = a.targets[i], .backend = &backend_snapshot };
+			continue;
+		}
+		parsed = target_parse("map", a.targets[i], &t, &n);
 
 		if (parsed == VMS_EXIT_FAIL)
 			usage = true;
@@ -336,4 +375,9 @@ int cmd_map(int argc, char **argv)
 out:
 	free(a.targets);
 	return r;
+}
+
+int cmd_map(int argc, char **argv)
+{
+	return map_main("map", argc, argv, false);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snapshot/codec.h"
 #include "util.h"
 
 static const char *const acct_names[ACCT__COUNT] = {
@@ -43,6 +44,7 @@ void snapshot_free(struct vms_snapshot *s)
 	free(s->acct_is_kb);
 	free(s->proc.cmdline);
 	free(s->threads);
+	snapmeta_free(s->meta);
 	snapshot_init(s);
 }
 

@@ -73,6 +73,8 @@ struct vms_thread {
 	uint64_t stack_low, stack_high;
 };
 
+struct vms_snapmeta;
+
 struct vms_snapshot {
 	struct vms_proc proc;
 	struct vms_thread *threads;	/* n_threads entries, main thread first when known */
@@ -86,6 +88,8 @@ struct vms_snapshot {
 	bool *acct_is_kb;	/* whether the key is printed with " kB" */
 	size_t n_keys;
 	int acct_idx[ACCT__COUNT];
+	struct vms_snapmeta *meta;	/* a saved snapshot's when and where (snapshot/codec.h);
+					 * NULL for a live read. Freed with the snapshot. */
 };
 
 void snapshot_init(struct vms_snapshot *s);

@@ -632,3 +632,15 @@ int procfs_bpf_stats_enabled(void)
 	free(buf);
 	return on;
 }
+
+char *procfs_boot_id(void)
+{
+	char *buf;
+	size_t len;
+
+	if (read_file("/proc/sys/kernel/random/boot_id", &buf, &len))
+		return NULL;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		buf[--len] = '\0';
+	return buf;
+}

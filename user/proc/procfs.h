@@ -49,6 +49,8 @@ const struct vms_region *procfs_gate_region(void);
 int procfs_bpf_stats_enabled(void);
 /* The device minor of the kernel's internal shmem mount (SysV shm, memfd, shared anon). */
 unsigned procfs_shm_minor(void);
+/* This boot's id (/proc/sys/kernel/random/boot_id, malloc'd), or NULL. */
+char *procfs_boot_id(void);
 
 /* The views' extras (procfs_views.c). Parsers: */
 /* Field `field` (1-based, as proc(5) numbers them) of a stat text, as an unsigned number. */
@@ -67,7 +69,7 @@ int procfs_read_threads(pid_t pid, struct vms_snapshot *s);
  * sit on several nodes (or for all, with VMSCOPE_NUMA_PER_PAGE=1). 0 or -errno. */
 int procfs_read_numa(pid_t pid, struct vms_snapshot *s);
 /* Each region's page-size runs: PAGEMAP_SCAN (6.7+), else amounts from smaps (s must carry
- * accounting). 0 or -errno. */
+ * accounting; VMSCOPE_PAGESIZES=smaps forces that). 0 or -errno. */
 int procfs_read_pagesizes(pid_t pid, struct vms_snapshot *s);
 
 #endif

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "format/format.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "util.h"
 
 const struct vms_format *const vms_formats[] = {
@@ -36,7 +38,13 @@ bool region_in_range(const struct format_opts *o, const struct vms_region *r)
 
 void print_pmap_header(FILE *f, const struct vms_snapshot *s)
 {
-	fprintf(f, "%u:   %s\n", (unsigned)s->proc.pid, s->proc.cmdline ? s->proc.cmdline : "");
+	/* a live cmdline comes escaped (procfs_render_cmdline), and escaping is idempotent; one
+	 * from a file (snapshot, core) may hold anything */
+	const char *c = s->proc.cmdline ? s->proc.cmdline : "";
+	char *esc = vms_escape_dup(c, strlen(c), VMS_ESC_CMDLINE);
+
+	fprintf(f, "%u:   %s\n", (unsigned)s->proc.pid, esc);
+	free(esc);
 }
 
 unsigned format_needs_threads(const struct format_opts *o)

@@ -24,6 +24,7 @@ struct format_opts {
 	uint64_t range_low;	/* -A LOW[,HIGH]; everything when not given */
 	uint64_t range_high;
 	unsigned shm_minor;	/* device minor of SysV shm segments (procps labels them shmid=) */
+	bool full;		/* json: every field of the snapshot, for `snapshot import` */
 	/* macOS vmmap (--format vmmap, vmmap-summary) */
 	bool vm_resident;	/* -resident: VSIZE RSDNT DIRTY SWAP, where the default is VSIZE */
 	bool vm_pages;		/* -pages: sizes in pages instead of bytes */

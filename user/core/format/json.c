@@ -5,10 +5,110 @@
 #include "format/format.h"
 #include "classify.h"
 #include "json.h"
+#include "snapshot/codec.h"
 
 static bool json_needs_accounting(const struct format_opts *o)
 {
-	return o->mode == PMAP_EXTENDED || o->mode == PMAP_X || o->mode == PMAP_XX;
+	return o->full || o->mode == PMAP_EXTENDED || o->mode == PMAP_X || o->mode == PMAP_XX;
+}
+
+/* --- full (snapshot export): what the contract's keys leave out, so that `snapshot import`
+ * rebuilds the snapshot exactly (docs/snapshot-format.md, "JSON"). */
+static void json_full_head(struct json_writer *w, const struct vms_snapshot *s)
+{
+	const struct vms_snapmeta *m = s->meta;
+	char state[2] = { s->proc.state, 0 };
+
+	json_key(w, "snapshot");
+	json_obj_begin(w);
+	json_kv_u64(w, "version", VMS_SNAP_MAJOR);
+	if (m) {
+		json_kv_str(w, "boot_id", m->boot_id);
+		json_kv_str(w, "kernel", m->kernel);
+		json_kv_str(w, "hostname", m->hostname);
+		json_kv_u64(w, "time_ns", m->time_ns);
+		json_kv_u64(w, "shm_minor", m->shm_minor);
+		json_kv_bool(w, "has_faults", m->has_faults);
+	}
+	json_kv_bool(w, "has_acct", s->has_acct);
+	json_kv_bool(w, "fault_access", s->fault_access);
+	json_obj_end(w);
+	json_key(w, "proc");
+	json_obj_begin(w);
+	json_kv_str(w, "state", state);
+	json_key(w, "ppid");
+	json_i64(w, s->proc.ppid);
+	json_kv_bool(w, "kernel_thread", s->proc.kernel_thread);
+	json_kv_u64(w, "start_time", s->proc.start_time);
+	json_kv_hex(w, "start_stack", s->proc.start_stack);
+	json_obj_end(w);
+	json_key(w, "acct_keys");
+	json_arr_begin(w);
+	for (size_t k = 0; k < s->n_keys; k++) {
+		json_obj_begin(w);
+		json_kv_str(w, "key", s->acct_keys[k]);
+		json_kv_bool(w, "kb", s->acct_is_kb[k]);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+	json_key(w, "threads");
+	json_arr_begin(w);
+	for (size_t i = 0; i < s->n_threads; i++) {
+		json_obj_begin(w);
+		json_key(w, "tid");
+		json_i64(w, s->threads[i].tid);
+		json_kv_hex(w, "sp", s->threads[i].sp);
+		json_kv_hex(w, "stack_low", s->threads[i].stack_low);
+		json_kv_hex(w, "stack_high", s->threads[i].stack_high);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+}
+
+/* {"exact": bool, "runs": [["0xSTART", "0xEND", VALUE or null], ...]} */
+static void json_full_runs(struct json_writer *w, const char *key, const struct vms_run *runs,
+			   uint32_t n, bool exact)
+{
+	json_key(w, key);
+	json_obj_begin(w);
+	json_kv_bool(w, "exact", exact);
+	json_key(w, "runs");
+	json_arr_begin(w);
+	for (uint32_t i = 0; i < n; i++) {
+		json_arr_begin(w);
+		json_hex(w, runs[i].start);
+		json_hex(w, runs[i].end);
+		if (runs[i].value == VMS_RUN_NONE)
+			json_null(w);
+		else
+			json_u64(w, runs[i].value);
+		json_arr_end(w);
+	}
+	json_arr_end(w);
+	json_obj_end(w);
+}
+
+static void json_full_region(struct json_writer *w, const struct vms_snapshot *s,
+			     const struct vms_region *r)
+{
+	if (r->acct) {
+		json_key(w, "acct");
+		json_arr_begin(w);
+		for (size_t k = 0; k < s->n_keys; k++)
+			json_u64(w, r->acct[k]);
+		json_arr_end(w);
+	}
+	if (r->vmflags)
+		json_kv_str(w, "vmflags", r->vmflags);
+	json_kv_u64(w, "faults_min", r->faults_min);
+	json_kv_u64(w, "faults_maj", r->faults_maj);
+	json_kv_u64(w, "faults_read", r->faults_read);
+	json_kv_u64(w, "faults_write", r->faults_write);
+	json_kv_u64(w, "faults_exec", r->faults_exec);
+	if (r->numa)
+		json_full_runs(w, "numa", r->numa, r->n_numa, r->numa_exact);
+	if (r->psize)
+		json_full_runs(w, "page_sizes", r->psize, r->n_psize, r->psize_exact);
 }
 
 static void json_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
@@ -24,6 +124,8 @@ static void json_print(FILE *f, const struct vms_snapshot *s, const struct forma
 	json_kv_str(&w, "comm", s->proc.comm);
 	json_kv_str(&w, "cmdline", s->proc.cmdline);
 	json_kv_str(&w, "backend", s->backend);
+	if (o->full)
+		json_full_head(&w, s);
 	json_key(&w, "regions");
 	json_arr_begin(&w);
 	for (size_t i = 0; i < s->n; i++) {
@@ -50,7 +152,9 @@ static void json_print(FILE *f, const struct vms_snapshot *s, const struct forma
 			json_kv_u64(&w, "swap_kb", region_acct(s, r, ACCT_SWAP));
 			json_kv_u64(&w, "locked_kb", region_acct(s, r, ACCT_LOCKED));
 		}
-		if (o->faults) {
+		if (o->full)
+			json_full_region(&w, s, r);
+		else if (o->faults) {
 			json_kv_u64(&w, "faults_min", r->faults_min);
 			json_kv_u64(&w, "faults_maj", r->faults_maj);
 			if (s->fault_access) {

@@ -287,9 +287,9 @@ static void vm_summary(FILE *f, const struct vms_snapshot *s, const struct vrow 
 			vm_size(w_swap, o, d), pct(w_swap, w), vm_size(unalloc, o, e), pct(unalloc, w));
 	}
 	fprintf(f, "%-31s %7s %8s %8s %8s %8s\n", "", "VIRTUAL", "RESIDENT", "DIRTY", "SWAPPED", "REGION");
-	fprintf(f, "%-31s %7s %8s %8s %8s %8s\n", "REGION TYPE", o->vm_pages ? "PAGES" : "SIZE",
+	fprintf(f, "%-31s %7s %8s %8s %8s %8s (non-coalesced)\n", "REGION TYPE",
 		o->vm_pages ? "PAGES" : "SIZE", o->vm_pages ? "PAGES" : "SIZE",
-		o->vm_pages ? "PAGES" : "SIZE", "COUNT (non-coalesced)");
+		o->vm_pages ? "PAGES" : "SIZE", o->vm_pages ? "PAGES" : "SIZE", "COUNT");
 	fprintf(f, "%-31s %7s %8s %8s %8s %8s\n", "===========", "=======", "========", "=====",
 		"=======", "=======");
 	for (size_t i = 0; i <= nt; i++) {
