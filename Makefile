@@ -149,7 +149,7 @@ $(POISON_HDRS):
 	$(Q)echo '#error "libvmscope-core must build without libbpf and BPF headers (Makefile: core)"' >$@
 
 # Every user object may include a skeleton; rebuild all of them when any BPF source changes.
-$(OUTPUT)/user/%.o: user/%.c $(SKELS) $(wildcard user/*.h user/*/*.h bpf/*.h) | check-deps
+$(OUTPUT)/user/%.o: user/%.c $(SKELS) $(wildcard user/*.h user/*/*.h user/*/*/*.h bpf/*.h) | check-deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -216,22 +216,36 @@ test-kernels:
 bench: all tests-build
 	$(Q)VMSCOPE=$(abspath $(BIN)) OUTPUT=$(abspath $(OUTPUT)) bench/run.sh
 
-# `make install` (DESTDIR, PREFIX as usual): the binary and the systemd unit vmscope.service,
-# which runs `vmscope start`, then `vmscope serve`, and `vmscope stop` on exit.
+# `make install [PREFIX=/usr/local] [DESTDIR=staging]`: the binary and the man page.
 PREFIX ?= /usr/local
-SBINDIR ?= $(PREFIX)/sbin
-SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
-.PHONY: install install-bin install-service
-install: install-bin install-service
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+.PHONY: install uninstall
+install: $(BIN)
+	$(call msg,INSTALL,$(DESTDIR)$(BINDIR)/vmscope $(DESTDIR)$(MANDIR)/man1/vmscope.1)
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(Q)install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/vmscope
+	$(Q)install -m 0644 vmscope.1 $(DESTDIR)$(MANDIR)/man1/vmscope.1
 
-install-bin: $(BIN)
-	install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/vmscope
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/vmscope $(DESTDIR)$(MANDIR)/man1/vmscope.1
+
+# ... and the systemd unit vmscope.service, which runs `vmscope start` (unless a model runs),
+# then `vmscope serve`, and `vmscope stop` on exit.
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+.PHONY: install-service uninstall-service
+install: install-service
+uninstall: uninstall-service
 
 install-service:
 	@mkdir -p $(OUTPUT_BASE)
-	sed -e 's|@BINDIR@|$(SBINDIR)|g' -e 's|@UNITDIR@|$(SYSTEMD_UNIT_DIR)|g' \
+	$(Q)sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@UNITDIR@|$(SYSTEMD_UNIT_DIR)|g' \
 		tools/systemd/vmscope.service.in >$(OUTPUT_BASE)/vmscope.service
-	install -D -m 0644 $(OUTPUT_BASE)/vmscope.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/vmscope.service
+	$(call msg,INSTALL,$(DESTDIR)$(SYSTEMD_UNIT_DIR)/vmscope.service)
+	$(Q)install -D -m 0644 $(OUTPUT_BASE)/vmscope.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/vmscope.service
+
+uninstall-service:
+	$(Q)rm -f $(DESTDIR)$(SYSTEMD_UNIT_DIR)/vmscope.service
 
 clean:
 	$(call msg,CLEAN)

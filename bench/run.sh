@@ -478,9 +478,10 @@ row kmem 4 "kernel bytes per VMA" B "" "" "<=" 128 "<= 128 B/VMA (marginal)"
 comp kmem without "model, no helper"; comp kmem with "model + $NVMAS-VMA helper"
 row rss.map 4 "max RSS of a read ($NVMAS VMAs)" KiB "" "" "" "" "-"
 for r in bpf procfs pmap mapx pmapx; do comp rss.map "$r" "${READER_LABEL[$r]}"; done
-describe 2 "snapshots of the same target (procfs backend): save = smaps + encode + zlib + fsync, show -XX = read + decode"
-row snap.save 2 "snapshot save vs map -x (both read smaps)" s save mapx "<=" 1.5 "<= 1.5x"
-comp snap.save save "vmscope snapshot save"; comp snap.save mapx "vmscope map -x --backend procfs"
+describe 2 "snapshots of the same target (procfs backend): save = smaps, numa_maps, pagemap, threads + encode + zlib + fsync;"
+describe 2 "  map -x -L -s reads the same /proc files; show -XX = read + decode"
+row snap.save 2 "snapshot save vs map -x -L -s (the same reads)" s save mapx "<=" 1.5 "<= 1.5x"
+comp snap.save save "vmscope snapshot save"; comp snap.save mapx "vmscope map -x -L -s --backend procfs"
 row snap.show 2 "snapshot show -XX vs map -XX" s mapxx show ">=" 1 ">= 1x (a file is no slower than /proc)"
 comp snap.show show "vmscope snapshot show -XX FILE"; comp snap.show mapxx "vmscope map -XX --backend procfs"
 row snap.diff 2 "diff of two $NVMAS-VMA snapshots" s "" "" "" "" "-"
@@ -666,17 +667,18 @@ else
 	snapfail() { for r in snap.save snap.show snap.diff; do row_na "$r" "$1"; done; }
 	if "$VMSCOPE" snapshot save --backend procfs -o "$T/big.vms" "$HP" >/dev/null 2>>"$T/stderr"; then
 		extra snap.save file_bytes "$(stat -c %s "$T/big.vms")"
+		snap_sample() { # ROW COMP CMD...: one timed run of CMD as a sample of COMP
+			local row=$1 c=$2 v
+			shift 2
+			if v=$(wall "$@"); then sample "$row" "$c" "$v"
+			else na "$row" "$c" "failed: $(tail -n1 "$T/stderr")"; fi
+		}
 		for rep in $(seq "$MAP_REPS"); do
-			v=$(wall "$VMSCOPE" snapshot save --backend procfs -o "$T/big.vms" "$HP") &&
-				sample snap.save save "$v" || na snap.save save "failed: $(tail -n1 "$T/stderr")"
-			v=$(wall "$VMSCOPE" map -x --backend procfs "$HP") && sample snap.save mapx "$v" ||
-				na snap.save mapx "failed: $(tail -n1 "$T/stderr")"
-			v=$(wall "$VMSCOPE" snapshot show -XX "$T/big.vms") && sample snap.show show "$v" ||
-				na snap.show show "failed: $(tail -n1 "$T/stderr")"
-			v=$(wall "$VMSCOPE" map -XX --backend procfs "$HP") && sample snap.show mapxx "$v" ||
-				na snap.show mapxx "failed: $(tail -n1 "$T/stderr")"
-			v=$(wall "$VMSCOPE" diff "$T/big.vms" "$T/big.vms") && sample snap.diff diff "$v" ||
-				na snap.diff diff "failed: $(tail -n1 "$T/stderr")"
+			snap_sample snap.save save "$VMSCOPE" snapshot save --backend procfs -o "$T/big.vms" "$HP"
+			snap_sample snap.save mapx "$VMSCOPE" map -x -L -s --backend procfs "$HP"
+			snap_sample snap.show show "$VMSCOPE" snapshot show -XX "$T/big.vms"
+			snap_sample snap.show mapxx "$VMSCOPE" map -XX --backend procfs "$HP"
+			snap_sample snap.diff diff "$VMSCOPE" diff "$T/big.vms" "$T/big.vms"
 		done
 	else
 		snapfail "snapshot save failed: $(tail -n1 "$T/stderr")"

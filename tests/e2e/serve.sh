@@ -330,12 +330,12 @@ forget_pid "$op"
 
 # ---- make install: the systemd unit ---------------------------------------------------------------
 root=$here/../..
-mkdir -p "$W/prefix/sbin"
-cp "$VMSCOPE" "$W/prefix/sbin/vmscope"
+mkdir -p "$W/prefix/bin"
+cp "$VMSCOPE" "$W/prefix/bin/vmscope"
 if make -s -C "$root" install-service PREFIX="$W/prefix" >"$W/install.log" 2>&1; then
 	unit=$W/prefix/lib/systemd/system/vmscope.service
-	if grep -qx "ExecStart=$W/prefix/sbin/vmscope serve" "$unit" && grep -q "^ExecStartPre=.*vmscope start'$" "$unit" \
-		&& grep -qx "ExecStopPost=$W/prefix/sbin/vmscope stop" "$unit"; then
+	if grep -qx "ExecStart=$W/prefix/bin/vmscope serve" "$unit" && grep -q "^ExecStartPre=.*vmscope start'$" "$unit" \
+		&& grep -qx "ExecStopPost=$W/prefix/bin/vmscope stop" "$unit"; then
 		pass "make install-service: vmscope.service runs start, then serve, stop on exit"
 	else fail "make install-service: vmscope.service runs start, then serve, stop on exit" "$(grep Exec "$unit")"; fi
 	if ! command -v systemd-analyze >/dev/null; then echo "SKIP: systemd-analyze verify -- no systemd-analyze"

@@ -32,6 +32,11 @@ if [ -z "$HR" ] || ! stop_pid "$HR"; then fail "$T: start and stop the regions h
 check "$T: snapshot save -o FILE PID writes the file and prints its path" \
 	test -s "$W/r.vms" -a "$(cat "$W/save.out")" = "$W/r.vms" -a ! -s "$W/save.err"
 
+# by NAME, without -o: COMM-PID-TIME.vms in the current directory, its name on stdout
+name=$(cd "$W" && "$VMSCOPE" snapshot save "${BE[@]}" "vmssn$$" 2>&1)
+check "$T: snapshot save NAME writes COMM-PID-TIME.vms here and prints it" \
+	test -s "$W/$name" -a -n "$(echo "$name" | grep -E "^vmssn$$-$HR-[0-9]{8}T[0-9]{6}Z\.vms\$")"
+
 # same_as_live PID FILE: every option set below (stdin) prints the same from FILE as live
 same_as_live() {
 	local opts bad="" n=0
@@ -210,7 +215,7 @@ tpid=$!
 sleep 0.45
 kill -USR1 "$HL"
 wait "$tpid"
-check "$T: snapshot save --every --count -o DIR writes the timeline" test "$(ls "$W/tl" | wc -l)" = 4
+check "$T: snapshot save --every --count -o DIR writes the timeline" test "$(find "$W/tl" -name "*.vms" | wc -l)" = 4
 "$VMSCOPE" diff "$W/tl" >"$W/tl.txt" 2>&1
 check "$T: diff DIR: private memory grew by 10240 kB" \
 	grep -qE '^private +[0-9]+ +[0-9]+ +\+10240 ' "$W/tl.txt"
@@ -298,6 +303,8 @@ d = json.loads(j); d["regions"][2]["perm"] = "rwzp"
 open(w + "/perm.json", "w").write(json.dumps(d))
 d = json.loads(j); d["regions"][2]["acct"].pop()
 open(w + "/acct.json", "w").write(json.dumps(d))
+d = json.loads(j); r = [x for x in d["regions"] if "numa" in x][0]; r["numa"]["runs"][0][1] = "0xfffffffffffff"
+open(w + "/runs.json", "w").write(json.dumps(d))
 open(w + "/badutf8.json", "wb").write(j.encode().replace(b'"comm": "', b'"comm": "\xff', 1))
 PY
 for f in trunc trunc_hdr flip version claims bomb bomb2 hostile; do
@@ -306,7 +313,7 @@ done
 one_error "snapshot show of a file that is no snapshot" "$VMSCOPE" snapshot show /etc/hostname
 one_error "snapshot show of a missing file" "$VMSCOPE" snapshot show "$W/missing.vms"
 one_error "diff with a corrupt snapshot" "$VMSCOPE" diff "$W/a.vms" "$W/flip.vms"
-for f in trunc deep ver badnum overlap perm acct badutf8; do
+for f in trunc deep ver badnum overlap perm acct runs badutf8; do
 	one_error "snapshot import $f.json" "$VMSCOPE" snapshot import "$W/$f.json" -o "$W/x.vms"
 done
 check "$T: a refused import writes no file" test ! -e "$W/x.vms"

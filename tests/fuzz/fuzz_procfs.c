@@ -6,7 +6,8 @@
  * of their rows, the whole-snapshot classification is region_kind()'s. The seed tools' views
  * (vmmap, vmmap-summary, types, illumos with -x -S -s -L -r -a) print it too, with no control
  * byte; text after a blank line is also read as numa_maps onto the regions before it (-L), and
- * the data goes to the syscall and stat-field parsers.
+ * the data goes to the syscall and stat-field parsers. The pictures (svg, html, picture) hold
+ * no control byte, and no name in svg or html became markup.
  * Options byte: 1 -p, 2 -k, 4 --faults, 8 shm minor 1, 16 C.UTF-8 locale, 32 zombie; its value
  * also picks the region -A and start_stack point at.
  */
@@ -138,6 +139,83 @@ static void print_all(struct vms_snapshot *s, uint8_t sel)
 	}
 }
 
+/* Markup (svg, html) holds a '<' only where a tag starts and a '&' only where an entity does:
+ * no name became markup. In svg also no '>' but where a tag ends (html's script compares). */
+static void check_markup(const char *what, const char *out, size_t len, bool gt)
+{
+	static const char *const entities[] = { "amp;", "lt;", "gt;", "quot;", "#39;" };
+	bool in_tag = false, in_script = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = out[i];
+
+		if (in_script) { /* html's own script: "a<c" */
+			in_script = strncmp(out + i, "</script>", 9) != 0;
+			if (in_script)
+				continue;
+		}
+		if (c == '<') {
+			FUZZ_CHECK(!in_tag && i + 1 < len && (out[i + 1] == '/' || out[i + 1] == '?' ||
+				   out[i + 1] == '!' || (out[i + 1] >= 'a' && out[i + 1] <= 'z')),
+				   "%s: a '<' that starts no tag at %zu: %.80s", what, i, out + i);
+			in_tag = true;
+			if (!strncmp(out + i, "<script>", 8)) { /* on to its end */
+				in_tag = false;
+				in_script = true;
+				i += 7;
+			}
+		} else if (c == '>') {
+			FUZZ_CHECK(in_tag || !gt, "%s: a '>' outside a tag at %zu: %.80s", what, i,
+				   out + (i > 40 ? i - 40 : 0));
+			in_tag = false;
+		} else if (c == '&') {
+			size_t k;
+
+			for (k = 0; k < sizeof(entities) / sizeof(entities[0]); k++)
+				if (!strncmp(out + i + 1, entities[k], strlen(entities[k])))
+					break;
+			FUZZ_CHECK(k < sizeof(entities) / sizeof(entities[0]),
+				   "%s: a '&' that starts no entity at %zu: %.80s", what, i, out + i);
+		}
+	}
+}
+
+/* The pictures: svg and html are valid UTF-8 without control bytes and well escaped; the
+ * terminal tiles hold no control byte (colours off); several processes share one document. */
+static void print_pictures(struct vms_snapshot *s, unsigned sel)
+{
+	static const struct vms_format *const fmts[] = { &format_svg, &format_html, &format_picture };
+	struct format_opts o;
+
+	for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+		struct format_state st = { 0 };
+		struct fuzz_out out;
+		long bad;
+
+		format_opts_init(&o);
+		o.show_path = sel & 1;
+		o.faults = sel & 4;
+		if (sel & 2 && s->n) {
+			o.range_low = s->regions[sel % s->n].start;
+			o.range_high = s->regions[sel % s->n].end;
+		}
+		fuzz_out_open(&out);
+		fmts[f]->print(out.f, s, &o, &st);
+		fmts[f]->print(out.f, s, &o, &st);
+		if (fmts[f]->finish)
+			fmts[f]->finish(out.f, &o, &st);
+		fuzz_out_close(&out);
+		bad = fuzz_first_control(out.buf, out.len);
+		FUZZ_CHECK(bad < 0, "%s: a control byte 0x%02x at %ld", fmts[f]->name,
+			   bad < 0 ? 0 : (unsigned char)out.buf[bad], bad);
+		if (fmts[f] != &format_picture) {
+			FUZZ_CHECK(fuzz_utf8_valid(out.buf, out.len), "%s: not valid UTF-8", fmts[f]->name);
+			check_markup(fmts[f]->name, out.buf, out.len, fmts[f] == &format_svg);
+		}
+		fuzz_out_free(&out);
+	}
+}
+
 /* The views, with the options the selector byte picks; their text holds no control byte. */
 static void print_views(struct vms_snapshot *s, uint8_t sel)
 {
@@ -208,6 +286,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!procfs_parse_maps(in.data, &s, NULL)) {
 		print_all(&s, in.opt);
 		print_views(&s, in.opt);
+		print_pictures(&s, in.opt);
 	}
 	snapshot_free(&s);
 

@@ -26,6 +26,7 @@ mkdir -p "$out"
 
 # What each target links: plain C over text or bytes, no main, CLI or BPF skeletons.
 core="user/core/*.c user/core/*/*.c"
+# shellcheck disable=SC2086 # $core: globs, expanded on purpose
 sources() {
 	case $1 in
 	procfs) echo user/proc/*.c $core ;;

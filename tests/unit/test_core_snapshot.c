@@ -67,6 +67,12 @@ static void sample(struct vms_snapshot *s)
 	add(s, 0x1000000, 0x1021000, "rw-p", 0, "[heap]")->faults_min = 12;
 	add(s, 0x7f0000000000, 0x7f0000100000, "rw-p", 0, "odd \x80 name\n")->faults_exec = 3;
 	add(s, 0x7ffd00000000, 0x7ffd00010000, "rw-p", 0, "[stack]");
+	/* the views' runs: NUMA amounts, exact page sizes with a hole */
+	run_add(&s->regions[1].numa, &s->regions[1].n_numa, 0x1000000, 0x1010000, 0);
+	run_add(&s->regions[1].numa, &s->regions[1].n_numa, 0x1000000, 0x1021000, VMS_RUN_NONE);
+	run_add(&s->regions[2].psize, &s->regions[2].n_psize, 0x7f0000000000, 0x7f0000001000, 4);
+	run_add(&s->regions[2].psize, &s->regions[2].n_psize, 0x7f0000001000, 0x7f0000100000, VMS_RUN_NONE);
+	s->regions[2].psize_exact = true;
 	s->meta = xcalloc(1, sizeof(*s->meta));
 	s->meta->backend = xstrdup("by-hand");
 	s->meta->boot_id = xstrdup("b00t");
@@ -116,6 +122,13 @@ static void assert_same(const struct vms_snapshot *a, const struct vms_snapshot 
 		assert_true((!x->vmflags && !y->vmflags) || !strcmp(x->vmflags, y->vmflags));
 		assert_int_equal(x->faults_min, y->faults_min);
 		assert_int_equal(x->faults_exec, y->faults_exec);
+		assert_int_equal(x->n_numa, y->n_numa);
+		assert_int_equal(x->numa_exact, y->numa_exact);
+		assert_memory_equal(x->numa, y->numa, x->n_numa * sizeof(*x->numa));
+		assert_int_equal(x->n_psize, y->n_psize);
+		assert_int_equal(x->psize_exact, y->psize_exact);
+		assert_memory_equal(x->psize, y->psize, x->n_psize * sizeof(*x->psize));
+		assert_true(!x->numa == !y->numa && !x->psize == !y->psize);
 	}
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend/backend.h"
 #include "cli/args.h"
@@ -18,6 +19,7 @@
 struct map_args {
 	struct format_opts fmt;
 	int x, X, d;
+	int color;		/* -1 auto (a terminal and no NO_COLOR), 0 --no-color, 1 --color */
 	const char *format;
 	const char *backend;
 	char **targets;
@@ -26,7 +28,8 @@ struct map_args {
 	const char *cmd;	/* "map" or "snapshot show", for messages */
 };
 
-enum { OPT_FAULTS = 0x100, OPT_RESIDENT, OPT_PAGES, OPT_NO_COALESCE, OPT_INTERLEAVED, OPT_SUMMARY };
+enum { OPT_FAULTS = 0x100, OPT_RESIDENT, OPT_PAGES, OPT_NO_COALESCE, OPT_INTERLEAVED, OPT_SUMMARY,
+       OPT_NO_COLOR, OPT_COLOR };
 
 static const struct argp_option map_options[] = {
 	{ "extended", 'x', NULL, 0, "Show RSS and dirty kB per mapping", 0 },
@@ -46,9 +49,11 @@ static const struct argp_option map_options[] = {
 	{ "no-coalesce", OPT_NO_COALESCE, NULL, 0, "vmmap -noCoalesce: one row per region", 3 },
 	{ "interleaved", OPT_INTERLEAVED, NULL, 0, "vmmap -interleaved: one section in address order", 3 },
 	{ "summary", OPT_SUMMARY, NULL, 0, "vmmap -summary: same as --format vmmap-summary", 3 },
-	{ "format", 'F', "FMT", 0, "pmap (default), json, csv, vmmap, vmmap-summary, types or illumos", 1 },
+	{ "format", 'F', "FMT", 0, "pmap (default), json, csv, vmmap, vmmap-summary, types, illumos, svg, html or picture ('help' lists them)", 1 },
 	{ "backend", 'B', "NAME", 0, "auto (default: the live model if started, else procfs), bpf, procfs or bpf-iter", 1 },
 	{ "faults", OPT_FAULTS, NULL, 0, "Add minor/major page faults per region (needs 'vmscope start --faults')", 1 },
+	{ "no-color", OPT_NO_COLOR, NULL, 0, "--format picture: no colours (the default off a terminal, or with NO_COLOR set)", 1 },
+	{ "color", OPT_COLOR, NULL, 0, "--format picture: colours even off a terminal (e.g. for less -R)", 1 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }
 };
@@ -109,6 +114,8 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 	case 'F': a->format = arg; break;
 	case 'B': a->backend = arg; break;
 	case OPT_FAULTS: a->fmt.faults = true; break;
+	case OPT_NO_COLOR: a->color = 0; break;
+	case OPT_COLOR: a->color = 1; break;
 	case ARGP_KEY_ARG:
 		a->targets = xrealloc(a->targets, (a->n_targets + 1) * sizeof(*a->targets));
 		a->targets[a->n_targets++] = arg;
@@ -121,7 +128,7 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 		if (a->fmt.faults && (a->d || a->X) && !strcmp(a->format, "pmap"))
 			return cli_fail(state, "map: --faults adds columns to the default and -x tables only "
 					"(or use --format json or csv)");
-		if (!a->n_targets)
+		if (!a->n_targets && strcmp(a->format, "help"))
 			return cli_fail(state, a->files ? "snapshot show: no snapshot file given"
 					       : "map: no process given (want PID, NAME or /proc/PID)");
 		return check_views(state, a);
@@ -302,7 +309,8 @@ out:
 /* map, and snapshot show (files: every target a snapshot file): one parser, one print path. */
 int map_main(const char *cmd, int argc, char **argv, bool files)
 {
-	struct map_args a = { .format = "pmap", .backend = "auto", .files = files, .cmd = cmd };
+	struct map_args a = { .format = "pmap", .backend = "auto", .files = files, .cmd = cmd,
+			      .color = -1 };
 	const struct vms_format *fmt;
 	const struct vms_backend *be;
 	struct format_state st = { 0 };
@@ -322,6 +330,12 @@ int map_main(const char *cmd, int argc, char **argv, bool files)
 		goto out;
 	a.fmt.mode = a.x ? PMAP_EXTENDED : a.d ? PMAP_DEVICE : a.X == 1 ? PMAP_X
 		   : a.X == 2 ? PMAP_XX : PMAP_DEFAULT;
+	if (!strcmp(a.format, "help")) {
+		for (const struct vms_format *const *f = vms_formats; *f; f++)
+			printf("%-10s %s\n", (*f)->name, (*f)->summary);
+		r = VMS_EXIT_OK;
+		goto out;
+	}
 	fmt = format_find(a.format);
 	if (!fmt) {
 		vms_err("map: unknown format '%s' (%s)", a.format,
@@ -341,6 +355,9 @@ int map_main(const char *cmd, int argc, char **argv, bool files)
 		goto out;
 	}
 	a.fmt.shm_minor = procfs_shm_minor();
+	/* https://no-color.org: a NO_COLOR that is set and not empty turns colours off */
+	a.fmt.color = a.color == 1 || (a.color == -1 && isatty(STDOUT_FILENO) &&
+				       !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]));
 
 	/* Every target first: as in procps, an impossible PID is a usage error (exit 1, no table).
 	 * After that the exit codes are pmap's too: 42 (not found) and 1 (failed) ORed, 43 for both. */

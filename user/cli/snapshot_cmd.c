@@ -20,6 +20,7 @@
 #include "core/format/format.h"
 #include "core/snapshot/json_import.h"
 #include "core/util.h"
+#include "model/live.h"
 #include "snapshot/file.h"
 
 enum { OPT_EVERY = 0x100, OPT_COUNT, OPT_FAULTS };
@@ -39,7 +40,8 @@ static const struct argp_option save_options[] = {
 	{ "every", OPT_EVERY, "SEC", 0, "A timeline: a snapshot every SEC seconds (with --count)", 0 },
 	{ "count", OPT_COUNT, "N", 0, "How many snapshots the timeline takes (default 10)", 0 },
 	{ "backend", 'B', "NAME", 0, "auto (default), bpf, procfs or bpf-iter, as for map", 1 },
-	{ "faults", OPT_FAULTS, NULL, 0, "Also save fault counts (needs 'vmscope start --faults')", 1 },
+	{ "faults", OPT_FAULTS, NULL, 0, "Also save fault counts (needs 'vmscope start --faults'; "
+	  "with --backend auto they are saved whenever the model counts them)", 1 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }
 };
@@ -90,12 +92,27 @@ static const struct argp save_argp = {
 	       "not found, 1 on other failures.",
 };
 
+/* Whether the live model runs and counts page faults: then `auto` saves them too ("fault
+ * counts when available"). Silent: without the model there are just none. */
+static bool model_counts_faults(void)
+{
+	struct live m;
+	bool yes;
+
+	if (live_open(&m))
+		return false;
+	yes = m.faults_source != VMS_FAULTS_OFF;
+	live_close(&m);
+	return yes;
+}
+
 static int save_one(const char *cmd, const struct vms_target *t, const struct save_args *a,
 		    const char *path)
 {
+	bool faults = a->faults || (!t->path && !strcmp(a->backend, "auto") && model_counts_faults());
 	/* everything any format may ask for, so that each prints from the file as it did live */
 	unsigned flags = BACKEND_ACCOUNTING | BACKEND_ACCT_IF_ANY | BACKEND_THREADS | BACKEND_NUMA |
-			 BACKEND_PAGESIZES | (a->faults ? BACKEND_FAULTS : 0);
+			 BACKEND_PAGESIZES | (faults ? BACKEND_FAULTS : 0);
 	struct vms_snapshot s;
 	char why[256], name[256];
 	int rc;
@@ -105,7 +122,7 @@ static int save_one(const char *cmd, const struct vms_target *t, const struct sa
 	if (rc)
 		goto out;
 	if (!s.meta)
-		snapmeta_fill_live(&s, a->faults);
+		snapmeta_fill_live(&s, faults);
 	if (!path) {
 		char comm[64], stamp[32];
 		time_t now = (time_t)(s.meta->time_ns / 1000000000ull);

@@ -15,6 +15,9 @@ const struct vms_format *const vms_formats[] = {
 	&format_vmmap_summary,
 	&format_types,
 	&format_illumos,
+	&format_svg,
+	&format_html,
+	&format_picture,
 	NULL,
 };
 

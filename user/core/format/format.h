@@ -23,6 +23,7 @@ struct format_opts {
 	bool faults;		/* --faults: fault counts per region */
 	uint64_t range_low;	/* -A LOW[,HIGH]; everything when not given */
 	uint64_t range_high;
+	bool color;		/* --format picture: ANSI colours (a terminal, no --no-color/NO_COLOR) */
 	unsigned shm_minor;	/* device minor of SysV shm segments (procps labels them shmid=) */
 	bool full;		/* json: every field of the snapshot, for `snapshot import` */
 	/* macOS vmmap (--format vmmap, vmmap-summary) */
@@ -68,6 +69,8 @@ const struct vms_format *format_find(const char *name);
 
 extern const struct vms_format format_pmap, format_json, format_csv;
 extern const struct vms_format format_vmmap, format_vmmap_summary, format_types, format_illumos;
+/* The pictures of the address space (picture.h). */
+extern const struct vms_format format_svg, format_html, format_picture;
 
 /* Shared helpers. */
 void format_opts_init(struct format_opts *o);
