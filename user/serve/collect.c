@@ -343,7 +343,8 @@ int collect_sample(const struct collect_opts *o, struct collect_sample *out)
 	if (o->cgroups)
 		for (size_t i = 0; i < out->n; i++)
 			out->p[i].cgroup = procfs_read_cgroup(out->p[i].pid);
-	qsort_r(out->p, out->n, sizeof(*out->p), cmp_measure, (void *)&o->measure);
+	if (out->n) /* out->p is NULL without a process (--require-model) */
+		qsort_r(out->p, out->n, sizeof(*out->p), cmp_measure, (void *)&o->measure);
 	if (o->smaps)
 		read_top_smaps(o, out);
 	out->h.seconds = now_s() - t0;
