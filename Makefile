@@ -71,7 +71,7 @@ SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 CORE_SRCS := $(sort $(shell find user/core -name '*.c'))
 CORE_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 LIBCORE := $(OUTPUT)/libvmscope-core.a
-USER_SRCS := $(sort $(filter-out user/core/%,$(shell find user -name '*.c')))
+USER_SRCS := $(sort $(filter-out user/core/% user/windows/%,$(shell find user -name '*.c')))
 # serve (libmicrohttpd, libcurl, protobuf-c) is left out of static builds (the kernel matrix's)
 ifeq ($(STATIC),1)
 USER_SRCS := $(filter-out user/serve/% user/cli/serve_cmd.c,$(USER_SRCS))
@@ -85,10 +85,11 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 # test_core_*: link libvmscope-core alone (the proof that a port can); the rest link everything.
 CORE_UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_core_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
-HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPER_SRCS := $(sort $(filter-out tests/helpers/win_%.c,$(wildcard tests/helpers/*.c)))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/helpers/%,$(HELPER_SRCS))
 
 .PHONY: all clean deps test test-unit test-e2e check-deps vmlinux tests-build bench helpers static test-kernels core
+.PHONY: windows check-win-deps
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -215,6 +216,52 @@ test-kernels:
 # bench/results/latest.json. BENCH_QUICK=1 for a smoke run. bench/run.sh builds its C helper itself.
 bench: all tests-build
 	$(Q)VMSCOPE=$(abspath $(BIN)) OUTPUT=$(abspath $(OUTPUT)) bench/run.sh
+
+# ---- Windows: `make windows` -> .output/windows/vmscope.exe (mingw-w64), never in `make` ----
+# The core library compiled for Windows plus user/windows (the backend and its CLI); nothing of
+# the Linux side but headers (backend/backend.h). Linked statically: the .exe needs no mingw DLL.
+# tests/helpers/win_*.c are the Windows test helpers (tests/e2e/windows.sh runs them under wine).
+WIN_CC ?= x86_64-w64-mingw32-gcc
+WIN_OUT := $(OUTPUT_BASE)/windows
+# mingw's C99 stdio (%zu, %llu) and POSIX's gmtime_r/localtime_r; gcc still checks printf formats
+# against msvcrt's (no %zu): -Wno-format here, the Linux build checks them.
+WIN_CFLAGS := -g -O2 $(WARN) -Wno-format -std=gnu11 -D_GNU_SOURCE -D__USE_MINGW_ANSI_STDIO=1 \
+	-D_POSIX_THREAD_SAFE_FUNCTIONS -D_WIN32_WINNT=0x0602 -DPSAPI_VERSION=2
+WIN_SRCS := $(sort $(wildcard user/windows/*.c))
+WIN_OBJS := $(patsubst %.c,$(WIN_OUT)/%.o,$(CORE_SRCS) $(WIN_SRCS))
+WIN_HELPERS := $(patsubst tests/helpers/%.c,$(WIN_OUT)/tests/helpers/%.exe,$(wildcard tests/helpers/win_*.c))
+WIN_BACKEND_OBJS := $(filter-out $(WIN_OUT)/user/windows/main.o,$(WIN_OBJS))
+
+windows: $(WIN_OUT)/vmscope.exe $(WIN_HELPERS)
+
+# The helper that links the backend itself (it reads its own working set).
+$(WIN_OUT)/tests/helpers/win_selfmap.exe: tests/helpers/win_selfmap.c $(WIN_BACKEND_OBJS) | check-win-deps
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(WIN_CC) $(WIN_CFLAGS) -Iuser -Iuser/core -static $^ -lpsapi -lntdll -o $@
+
+$(WIN_OUT)/vmscope.exe: $(WIN_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(WIN_CC) -static $^ -lpsapi -lntdll -o $@
+
+$(WIN_OUT)/user/core/%.o: user/core/%.c $(wildcard user/core/*.h user/core/*/*.h) $(POISON_HDRS) | check-win-deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(WIN_CC) $(WIN_CFLAGS) -I$(POISON) -Iuser/core -c $< -o $@
+
+$(WIN_OUT)/user/windows/%.o: user/windows/%.c $(wildcard user/windows/*.h user/core/*.h user/core/*/*.h user/backend/*.h) | check-win-deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(WIN_CC) $(WIN_CFLAGS) -I$(POISON) -Iuser -Iuser/core -c $< -o $@
+
+$(WIN_OUT)/tests/helpers/%.exe: tests/helpers/%.c | check-win-deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(WIN_CC) -g -O1 -Wall -D_WIN32_WINNT=0x0602 -static $< -lpsapi -o $@
+
+check-win-deps:
+	@command -v $(WIN_CC) >/dev/null 2>&1 || \
+		{ echo "missing $(WIN_CC) (run: make deps; Debian: gcc-mingw-w64-x86-64)" >&2; exit 1; }
 
 # `make install [PREFIX=/usr/local] [DESTDIR=staging]`: the binary and the man page.
 PREFIX ?= /usr/local

@@ -8,6 +8,7 @@ PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config li
       procps python3 jq util-linux coreutils findutils libclang-rt-14-dev
       bpftrace strace time linux-perf
       qemu-system-x86 busybox-static zstd xz-utils lz4 bc cpio
+      gcc-mingw-w64-x86-64 wine wine64
       libxml2-utils chromium fonts-dejavu-core groff-base man-db bsdutils
       libmicrohttpd-dev libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler
       protobuf-compiler prometheus curl"

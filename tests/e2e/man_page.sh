@@ -36,7 +36,8 @@ fi
 # The binary's own lists, against the page's source.
 "$VMSCOPE" --help >"$W/cmds" 2>&1
 "$VMSCOPE" map --format help >"$W/formats" 2>&1
-check "$T: map --format help: exit 0, lists formats" [ $? = 0 ] && [ -s "$W/formats" ]
+rc=$?
+check "$T: map --format help: exit 0, lists formats" test "$rc" = 0 -a -s "$W/formats"
 for c in $(awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } /^$/ && on > 1 { exit } on { on++ }' "$W/cmds"); do
 	"$VMSCOPE" "$c" --help >"$W/help-$c" 2>&1
 	echo "$c"

@@ -382,6 +382,16 @@ PYEOF
 else
 	fail "$T: picture A: borders at every boundary" "$(head -n 12 "$W/A.pic")"
 fi
+# the helper's threads (stopped: their stack pointers are known) each have a labelled stack
+missing="" nt=0
+for t in /proc/"$HA"/task/*; do
+	t=${t##*/}
+	[ "$t" = "$HA" ] && continue
+	nt=$((nt + 1))
+	grep -q "| \[stack tid=$t\] " "$W/A.pic" || missing="$missing $t"
+done
+check "$T: picture A: each of its $nt threads' stacks labelled [stack tid=N]${missing:+ (missing:$missing)}" \
+	test -z "$missing" -a "$nt" -ge 3
 script -qc "\"$VMSCOPE\" map -B procfs -F picture $HA" /dev/null </dev/null >"$W/tty.pic" 2>&1
 check "$T: picture on a tty: coloured" grep -q $'\033\\[48;5;' "$W/tty.pic"
 NO_COLOR=1 script -qc "\"$VMSCOPE\" map -B procfs -F picture $HA" /dev/null </dev/null >"$W/tty.pic" 2>&1

@@ -72,20 +72,10 @@ static error_t map_range(struct argp_state *state, struct format_opts *o, const 
  * the default format), vmmap's need a vmmap format. */
 static error_t check_views(struct argp_state *state, struct map_args *a)
 {
-	const struct format_opts *o = &a->fmt;
-	bool il = o->il_lgroup || o->il_pagesize || o->il_swap || o->il_reserved || o->il_shared_anon;
-	bool vm = o->vm_resident || o->vm_pages || o->vm_no_coalesce || o->vm_interleaved;
+	char why[200];
 
-	if (il && !strcmp(a->format, "pmap"))
-		a->format = "illumos";
-	if (il && strcmp(a->format, "illumos"))
-		return cli_fail(state, "map: -L, -s, -S, -r and -a are illumos pmap's: they print the "
-				"illumos table (not with --format %s)", a->format);
-	if (!strcmp(a->format, "illumos") && (a->d || a->X))
-		return cli_fail(state, "map: the illumos table has -x, not -d, -X or -XX");
-	if (vm && strcmp(a->format, "vmmap") && strcmp(a->format, "vmmap-summary"))
-		return cli_fail(state, "map: -resident, -pages, -noCoalesce and -interleaved are "
-				"vmmap's: use them with --format vmmap or vmmap-summary");
+	if (format_check_views(&a->fmt, &a->format, a->d || a->X, why, sizeof(why)))
+		return cli_fail(state, "map: %s", why);
 	return 0;
 }
 

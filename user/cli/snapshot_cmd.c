@@ -208,6 +208,7 @@ static int snapshot_save(int argc, char **argv)
 
 static int export_cmd(int argc, char **argv)
 {
+	const char *spec = NULL;
 	struct format_opts o;
 	struct format_state st = { 0 };
 	struct vms_target t;
@@ -215,21 +216,32 @@ static int export_cmd(int argc, char **argv)
 	int r;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("Usage: vmscope snapshot export FILE [--format json]\n"
+		printf("Usage: vmscope snapshot export FILE|PID [--format json]\n"
 		       "Print a snapshot (or a live PID) as JSON: map's JSON with every field of the\n"
 		       "snapshot added, which 'vmscope snapshot import' reads back.\n");
 		return VMS_EXIT_OK;
 	}
-	if (argc == 4 && (!strcmp(argv[2], "--format") || !strcmp(argv[2], "-F")) &&
-	    !strcmp(argv[3], "json"))
-		argc = 2;
-	else if (argc == 3 && !strcmp(argv[2], "--format=json"))
-		argc = 2;
-	if (argc != 2) {
-		vms_err("snapshot export: want FILE [--format json] (json is the only export format)");
+	for (int i = 1; i < argc; i++) {
+		bool fmt_next = (!strcmp(argv[i], "--format") || !strcmp(argv[i], "-F")) && i + 1 < argc;
+		const char *fmt = fmt_next ? argv[++i] : !strncmp(argv[i], "--format=", 9) ? argv[i] + 9 : NULL;
+
+		if (fmt && strcmp(fmt, "json")) {
+			vms_err("snapshot export: unknown format '%s' (json is the only export format)", fmt);
+			return VMS_EXIT_FAIL;
+		}
+		if (fmt)
+			continue;
+		if (spec || (argv[i][0] == '-' && argv[i][1])) {
+			vms_err("snapshot export: unexpected argument '%s' (want FILE|PID [--format json])", argv[i]);
+			return VMS_EXIT_FAIL;
+		}
+		spec = argv[i];
+	}
+	if (!spec) {
+		vms_err("snapshot export: want FILE|PID [--format json]");
 		return VMS_EXIT_FAIL;
 	}
-	r = cli_one_target("snapshot export", argv[1], &t);
+	r = cli_one_target("snapshot export", spec, &t);
 	if (r)
 		return r;
 	snapshot_init(&s);

@@ -9,9 +9,18 @@
 
 #define ARENA_HEAP_SIZE (64ull << 20)	/* glibc HEAP_MAX_SIZE on 64-bit: 2 * 32 MiB */
 
+bool region_name_is_win_path(const char *n)
+{
+	char d = (char)(n[0] | 0x20);
+
+	return (d >= 'a' && d <= 'z' && n[1] == ':' && n[2] == '\\') ||
+	       (n[0] == '\\' && n[1] == '\\') || !strncmp(n, "\\Device\\", 8);
+}
+
+/* Windows names a file whose identity it may not give (inode 0): the path is enough. */
 static bool is_file_backed(const struct vms_region *r)
 {
-	return r->inode != 0 && r->name[0] == '/';
+	return (r->inode != 0 && r->name[0] == '/') || region_name_is_win_path(r->name);
 }
 
 /* Anonymous memory with no name: what malloc arenas, thread stacks and their guards are. */
@@ -26,7 +35,8 @@ bool region_is_shmem(const struct vms_region *r)
 
 	if (r->perms[3] != 's')
 		return false;
-	if (!strncmp(n, "[anon_shmem:", 12))
+	/* Windows: a view of a pagefile-backed section is unnamed (Linux names every shared map) */
+	if (!strncmp(n, "[anon_shmem:", 12) || (r->inode == 0 && n[0] == '\0'))
 		return true;
 	return r->inode != 0 && (!strcmp(n, "/dev/zero (deleted)") || !strncmp(n, "/memfd:", 7) ||
 				 !strncmp(n, "/SYSV", 5) || !strncmp(n, "/dev/shm/", 9));
@@ -334,6 +344,10 @@ struct vms_class *region_classify(const struct vms_snapshot *s)
 		} else if (!strncmp(n, "[anon: glibc: malloc", 20)) {
 			c[i].type = VMS_T_HEAP;
 			c[i].arena = true;
+		} else if (!strncmp(n, "[stack:", 7)) { /* a thread's, by tid: Windows, Linux < 4.5 */
+			c[i].type = VMS_T_STACK;
+			c[i].tid = atoi(n + 7);
+			c[i].main_stack = s->n_threads && c[i].tid == s->threads[0].tid;
 		} else if (!strcmp(n, "[stack]") ||
 			   (n[0] == '\0' && s->proc.start_stack >= r->start && s->proc.start_stack < r->end)) {
 			c[i].type = VMS_T_STACK;

@@ -9,13 +9,16 @@
  *    "[anon: glibc: malloc...]" (glibc.mem.decorate_maps);
  *  - Stack: [stack], the region holding proc.start_stack, and the region holding each
  *    thread's stack pointer (or overlapping its known bounds), labelled with its tid;
+ *    "[stack:TID]" (Windows, and Linux before 4.5), labelled with TID;
  *  - Guard: an anonymous PROT_NONE region just below a stack (its guard) or next to [heap];
  *  - Shareable: a shared mapping of shmem: shared anonymous ("/dev/zero (deleted)"), memfd,
- *    SysV shm ("/SYSV..."), POSIX shm (/dev/shm/...), "[anon_shmem:...]";
+ *    SysV shm ("/SYSV..."), POSIX shm (/dev/shm/...), "[anon_shmem:...]"; an unnamed shared
+ *    region (Windows: a view of a pagefile-backed section);
  *  - Image: every mapping of a file that is mapped executable somewhere in the process (the
  *    executable and shared libraries: text, rodata, relro, data, alignment gaps), and the
  *    anonymous rw-p region starting right where an image's rw-p segment ends (its .bss);
- *  - Mapped File: every other file mapping (shared ones too);
+ *  - Mapped File: every other file mapping (shared ones too); Windows file names
+ *    (region_name_is_win_path()) are files too;
  *  - Private: every other anonymous region (PROT_NONE reservations included).
  */
 #ifndef VMS_CLASSIFY_H
@@ -71,5 +74,10 @@ bool region_max_prot(const struct vms_region *r, char out[4]);
 bool region_has_vmflag(const struct vms_region *r, const char *flag);
 /* Whether the region is a shared mapping of shmem (the Shareable test, by name). */
 bool region_is_shmem(const struct vms_region *r);
+
+/* Whether a region's name is a Windows file name: a drive path (C:\dir\file), a UNC path
+ * (\\server\share\file) or an NT device path (\Device\...): the last component follows the
+ * last backslash. No Linux name looks like one (files start with /, the rest with [ or memfd:). */
+bool region_name_is_win_path(const char *name);
 
 #endif

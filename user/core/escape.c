@@ -2,7 +2,10 @@
 #include "escape.h"
 
 #include <ctype.h>
+#ifndef _WIN32
 #include <langinfo.h>
+#endif
+#include <locale.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +13,25 @@
 
 #include "util.h"
 
+#ifdef _WIN32
+/* No nl_langinfo(): the C runtime's locale name ends in its code page ("English_United
+ * States.1252"; ".UTF-8" or ".65001" where the runtime has UTF-8 locales). */
+bool vms_locale_utf8(void)
+{
+	const char *name = setlocale(LC_CTYPE, NULL);
+	const char *cp = name ? strrchr(name, '.') : NULL;
+
+	return cp && (!strcasecmp(cp + 1, "UTF-8") || !strcasecmp(cp + 1, "utf8") ||
+		      !strcmp(cp + 1, "65001"));
+}
+#else
 bool vms_locale_utf8(void)
 {
 	const char *enc = nl_langinfo(CODESET);
 
 	return enc && !strcasecmp(enc, "UTF-8") && MB_CUR_MAX > 1;
 }
+#endif
 
 /* The length a first byte announces (procps' UTF_tab), or -1 if it cannot start a character. */
 static int lead_len(unsigned char c)

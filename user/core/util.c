@@ -92,12 +92,14 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+/* Not strndup(): the Windows C runtime has none. */
 char *xstrndup(const char *s, size_t n)
 {
-	char *p = strndup(s, n);
+	size_t len = strnlen(s, n);
+	char *p = xmalloc(len + 1);
 
-	if (!p)
-		oom();
+	memcpy(p, s, len);
+	p[len] = '\0';
 	return p;
 }
 
@@ -133,9 +135,8 @@ static int read_fd(int fd, char **buf, size_t *len)
 	return 0;
 }
 
-int read_file_at(int dirfd, const char *name, char **buf, size_t *len)
+static int read_opened(int fd, char **buf, size_t *len)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	int err;
 
 	if (fd < 0)
@@ -145,10 +146,23 @@ int read_file_at(int dirfd, const char *name, char **buf, size_t *len)
 	return err;
 }
 
+#ifdef _WIN32
+/* No openat() (nor /proc) there; O_BINARY: the bytes as they are, no \r\n rewriting. */
+int read_file(const char *path, char **buf, size_t *len)
+{
+	return read_opened(open(path, O_RDONLY | O_BINARY), buf, len);
+}
+#else
+int read_file_at(int dirfd, const char *name, char **buf, size_t *len)
+{
+	return read_opened(openat(dirfd, name, O_RDONLY | O_CLOEXEC), buf, len);
+}
+
 int read_file(const char *path, char **buf, size_t *len)
 {
 	return read_file_at(AT_FDCWD, path, buf, len);
 }
+#endif
 
 /* Not isdigit()/isxdigit(): the locale must not change what a number is. */
 static bool digit_in_base(char c, int base)
@@ -303,3 +317,66 @@ const char *table_names(const void *const *table)
 				      entry_name(table[i]));
 	return buf;
 }
+
+#ifdef _WIN32
+/* The Windows C runtime has no open_memstream(): a temporary file (in %TMP%, deleted when
+ * closed: "D"), read back into the buffer when closed. A few open at once are enough. */
+static struct { FILE *f; char **buf; size_t *len; } memstreams[8];
+
+FILE *vms_memstream(char **buf, size_t *len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(memstreams); i++) {
+		char *name;
+		FILE *f;
+
+		if (memstreams[i].f)
+			continue;
+		name = _tempnam(NULL, "vms");
+		f = name ? fopen(name, "w+bTD") : NULL;
+		free(name);
+		if (!f)
+			return NULL;
+		memstreams[i].f = f;
+		memstreams[i].buf = buf;
+		memstreams[i].len = len;
+		*buf = NULL;
+		*len = 0;
+		return f;
+	}
+	return NULL;
+}
+
+int vms_memstream_close(FILE *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(memstreams); i++) {
+		long n;
+		size_t got;
+		char *b;
+
+		if (memstreams[i].f != f)
+			continue;
+		memstreams[i].f = NULL;
+		if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+			fclose(f);
+			return EOF;
+		}
+		b = xmalloc((size_t)n + 1);
+		got = fread(b, 1, (size_t)n, f);
+		b[got] = '\0';
+		*memstreams[i].buf = b;
+		*memstreams[i].len = got;
+		return fclose(f);
+	}
+	return fclose(f);
+}
+#else
+FILE *vms_memstream(char **buf, size_t *len)
+{
+	return open_memstream(buf, len);
+}
+
+int vms_memstream_close(FILE *f)
+{
+	return fclose(f);
+}
+#endif

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -35,8 +36,16 @@ char *xstrndup(const char *s, size_t n);
 /* Reads a whole file (procfs files report size 0, so this grows as needed).
  * Returns 0 and a NUL-terminated malloc'd buffer, or -errno. */
 int read_file(const char *path, char **buf, size_t *len);
+#ifndef _WIN32
 /* Same, relative to a directory fd (e.g. an open /proc/PID). */
 int read_file_at(int dirfd, const char *name, char **buf, size_t *len);
+#endif
+
+/* open_memstream(3) (on Windows, which has none, a temporary file read back when closed):
+ * close it with vms_memstream_close(), then *buf (malloc'd, NUL-terminated) and *len hold
+ * what was written. NULL when it cannot be opened. */
+FILE *vms_memstream(char **buf, size_t *len);
+int vms_memstream_close(FILE *f);
 
 /* Parses an unsigned number in the given base; the whole string must be consumed. */
 int parse_u64(const char *s, int base, uint64_t *out);

@@ -2,6 +2,7 @@
 #include "format/format.h"
 
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "escape.h"
@@ -53,4 +54,29 @@ void print_pmap_header(FILE *f, const struct vms_snapshot *s)
 unsigned format_needs_threads(const struct format_opts *o)
 {
 	return FMT_NEED_THREADS;
+}
+
+int format_check_views(const struct format_opts *o, const char **format, bool d_or_X, char *why,
+		       size_t n)
+{
+	bool il = o->il_lgroup || o->il_pagesize || o->il_swap || o->il_reserved || o->il_shared_anon;
+	bool vm = o->vm_resident || o->vm_pages || o->vm_no_coalesce || o->vm_interleaved;
+
+	if (il && !strcmp(*format, "pmap"))
+		*format = "illumos";
+	if (il && strcmp(*format, "illumos")) {
+		snprintf(why, n, "-L, -s, -S, -r and -a are illumos pmap's: they print the illumos "
+			 "table (not with --format %s)", *format);
+		return -EINVAL;
+	}
+	if (!strcmp(*format, "illumos") && d_or_X) {
+		snprintf(why, n, "the illumos table has -x, not -d, -X or -XX");
+		return -EINVAL;
+	}
+	if (vm && strcmp(*format, "vmmap") && strcmp(*format, "vmmap-summary")) {
+		snprintf(why, n, "-resident, -pages, -noCoalesce and -interleaved are vmmap's: use them "
+			 "with --format vmmap or vmmap-summary");
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -81,6 +81,11 @@ void print_pmap_header(FILE *f, const struct vms_snapshot *s);
 void pmap_ext_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
 		    struct format_state *st);
 void pmap_ext_finish(struct format_state *st);
+/* map's rule for the views' options, for every CLI: -L -s -S -r -a print the illumos table
+ * (*format pmap becomes illumos), and not with another format or with -d/-X; vmmap's options
+ * need --format vmmap or vmmap-summary. 0, or -EINVAL with why[] the message. */
+int format_check_views(const struct format_opts *o, const char **format, bool d_or_X, char *why,
+		       size_t n);
 /* FMT_NEED_THREADS: for the formats that classify (stacks carry their thread). */
 unsigned format_needs_threads(const struct format_opts *o);
 

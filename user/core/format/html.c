@@ -174,13 +174,13 @@ static void html_print(FILE *f, const struct vms_snapshot *s, const struct forma
 	pic_summary(d->body, s, it, n);
 	fputs("</p>\n<div class=\"cols\">\n", d->body);
 	/* the drawing first (it tells the legend what it used), then its <svg> around it */
-	pic = open_memstream(&pic_buf, &pic_len);
+	pic = vms_memstream(&pic_buf, &pic_len);
 	if (!pic) {
 		vms_err("out of memory");
 		exit(VMS_EXIT_FAIL);
 	}
 	pic_svg_process(pic, s, o, 0, 0, true, &legend, &w, &h);
-	fclose(pic);
+	vms_memstream_close(pic);
 	lh = pic_svg_legend(NULL, &legend, s->has_acct, 0, 0, w - 16);
 	fprintf(d->body, "<div class=\"pic\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
 		"height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">\n", w, h + lh + 10, w, h + lh + 10);

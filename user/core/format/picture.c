@@ -16,6 +16,11 @@
 #include "escape.h"
 #include "util.h"
 
+#ifdef _WIN32
+/* the Windows C runtime has no wcwidth() (nor UTF-8 locales): a character is a column there */
+#define wcwidth(wc) 1
+#endif
+
 enum { ADDR_W = 18, INNER = 59, NAME_W = 32, RIGHT_W = 24 };
 
 static void border(FILE *f, uint64_t addr)

@@ -277,7 +277,7 @@ struct pic_doc *pic_doc_add(struct format_state *st, const struct vms_snapshot *
 
 	if (!d) {
 		d = st->priv = xcalloc(1, sizeof(*d));
-		d->body = open_memstream(&d->buf, &d->len);
+		d->body = vms_memstream(&d->buf, &d->len);
 		if (!d->body) {
 			vms_err("out of memory");
 			exit(VMS_EXIT_FAIL);
@@ -310,7 +310,7 @@ void pic_doc_title(FILE *f, const struct pic_doc *d)
 void pic_doc_close(struct pic_doc *d)
 {
 	if (d && d->body) {
-		fclose(d->body);
+		vms_memstream_close(d->body);
 		d->body = NULL;
 	}
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "format/format.h"
+#include "classify.h"
 #include "escape.h"
 #include "util.h"
 
@@ -20,16 +21,17 @@ static bool pmap_needs_accounting(const struct format_opts *o)
 static const char *mapping_name(const struct vms_snapshot *s, const struct vms_region *r,
 				const struct format_opts *o, const char *name, char *buf, size_t bufsz)
 {
+	char sep = region_name_is_win_path(name) ? '\\' : '/';
 	const char *cp;
 
 	if (r->dev_major == 0 && r->dev_minor == o->shm_minor && strstr(name, "/SYSV")) {
 		snprintf(buf, bufsz, "  [ shmid=0x%llx ]", (unsigned long long)r->inode);
 		return buf;
 	}
-	cp = strrchr(name, '/');
+	cp = strrchr(name, sep);
 	if (cp) {
 		if (o->show_path)
-			return strchr(name, '/');
+			return sep == '/' ? strchr(name, '/') : name;
 		return cp[1] ? cp + 1 : cp;
 	}
 	if (o->kernel_names && (cp = strrchr(name, ']')) && cp[1] == '\0' && (cp = strchr(name, '[')))

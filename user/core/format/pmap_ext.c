@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "format/format.h"
+#include "classify.h"
 #include "escape.h"
 #include "util.h"
 
@@ -158,7 +159,7 @@ void pmap_ext_print(FILE *f, const struct vms_snapshot *s, const struct format_o
 			fprintf(f, " %*s", w_flags, r->vmflags ? r->vmflags : "");
 		/* procps reads at most 127 bytes of the name here */
 		snprintf(desc, sizeof(desc), "%s", r->name);
-		base = strrchr(desc, '/');
+		base = strrchr(desc, region_name_is_win_path(desc) ? '\\' : '/');
 		base = o->show_path || !base ? desc : base + 1;
 		/* procps prints the name raw here, control characters and all: not vmscope */
 		shown = vms_escape_dup(base, strlen(base), VMS_ESC_TEXT);
