@@ -6,7 +6,7 @@ SUDO=
 export DEBIAN_FRONTEND=noninteractive
 PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config libcmocka-dev
       procps python3 jq util-linux coreutils findutils libclang-rt-14-dev
-      bpftrace strace time linux-perf
+      bpftrace strace time linux-perf gdb
       qemu-system-x86 busybox-static zstd xz-utils lz4 bc cpio
       gcc-mingw-w64-x86-64 wine wine64
       libxml2-utils chromium fonts-dejavu-core groff-base man-db bsdutils

@@ -28,13 +28,15 @@ if ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0
 fi
 
 # runs per target: a few seconds each here (procfs prints every format of each input)
-for t in procfs:1500 args:40000 names:40000 records:40000 render:30000 snapshot:60000 jsonimp:30000 serve:800; do
+# core: inputs are whole cores (tens of KB), so fewer runs, and at most 30 s whatever the machine
+for t in procfs:1500 args:40000 names:40000 records:40000 render:30000 snapshot:60000 jsonimp:30000 core:5000 serve:800; do
 	name=${t%%:*}
 	if [ -n "${FUZZ_SECONDS:-}" ]; then
 		args=(-max_total_time="$FUZZ_SECONDS")
 	else
 		args=(-runs="${FUZZ_RUNS:-${t#*:}}" -seed=1)
 	fi
+	[ "$name" = core ] && args+=(-max_total_time="${FUZZ_SECONDS:-30}")
 	tlog=$fuzzdir/fuzz_$name.log
 	rm -f "$fuzzdir/fuzz_$name"
 	"$here/../fuzz/run.sh" "$fuzzdir" "$name" -- "${args[@]}" -timeout=10 >"$tlog" 2>&1

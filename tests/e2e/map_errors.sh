@@ -66,7 +66,7 @@ err_case "$T: name is matched exactly, not as a prefix" 42 1 '' empty -- "$V" ma
 err_case "$T: two missing pids: two lines" 42 2 'no such process' empty -- "$V" map 999999999 999999998
 # an impossible PID among others is a usage error, as in pmap: exit 1, no table
 err_case "$T: a missing pid and pid 0: a usage error" 1 1 'not a possible PID' empty -- "$V" map 999999999 0
-err_case "$T: unknown backend lists every backend" 1 1 'auto, bpf, procfs, bpf-iter or snapshot' empty -- "$V" map -B nosuch $$
+err_case "$T: unknown backend lists every backend" 1 1 'auto, bpf, procfs, bpf-iter, core or snapshot' empty -- "$V" map -B nosuch $$
 # like procps, a number that cannot be a pid is a usage error (exit 1), named as given
 err_case "$T: huge pid names the argument, not a wrapped-around pid" 1 1 '4294967297' any -- "$V" map 4294967297
 

@@ -10,6 +10,7 @@ const struct vms_backend *const vms_backends[] = {
 	&backend_bpf_model,	/* first: `auto` uses the live model when it is running */
 	&backend_procfs,
 	&backend_bpf_iter,
+	&backend_core,		/* files only: `auto` never picks it for a process */
 	&backend_snapshot,
 	NULL,
 };

@@ -45,6 +45,7 @@ const struct vms_backend *backend_auto(void);
 int backend_fill_extras(struct vms_snapshot *s, unsigned flags);
 
 extern const struct vms_backend backend_procfs, backend_bpf_iter, backend_bpf_model;
+extern const struct vms_backend backend_core;
 extern const struct vms_backend backend_snapshot;
 
 /* A file backend's reason for its last failure ("corrupt snapshot: region 3: ..."), for

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "backend/bpf_off.h"
 #include "kernel/contract.h"
 #include "kernel/vma_reader.h"
 #include "proc/procfs.h"
@@ -22,13 +23,11 @@
 
 static int bpf_iter_available(const char **why)
 {
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		*why = "the kernel has no BTF (/sys/kernel/btf/vmlinux)";
-		return -ENOENT;
-	}
-	if (geteuid() != 0) {
-		*why = "loading BPF needs root (or CAP_BPF + CAP_PERFMON)";
-		return -EPERM;
+	const char *off = bpf_off_reason();
+
+	if (off) {
+		*why = off;
+		return access("/sys/kernel/btf/vmlinux", R_OK) ? -ENOENT : -EPERM;
 	}
 	*why = "";
 	return 0;

@@ -18,6 +18,7 @@ static void drop_accounting(struct vms_snapshot *s)
 		s->regions[i].vmflags = NULL;
 	}
 	s->has_acct = false;
+	s->acct_absent = false;
 }
 
 /* What a live backend leaves out when not asked: threads (a format that classifies without

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend/backend.h"
 #include "core/util.h"
@@ -53,6 +54,11 @@ int target_parse(const char *cmd, const char *spec, struct vms_target **v, size_
 		}
 	}
 	count = procfs_pids_by_name(spec, &pids);
+	if (count <= 0 && strchr(spec, '/') && !access(spec, F_OK)) {
+		/* a path no backend reads: say so rather than look for a process of that name */
+		vms_err("%s%s%s: not a file vmscope reads (it reads ELF core files)", PFX(cmd), spec);
+		return VMS_EXIT_FAIL;
+	}
 	if (count <= 0) {
 		vms_err("%s%sno process named '%s'", PFX(cmd), spec);
 		return VMS_EXIT_NOTFOUND;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend/bpf_off.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "features/features.h"
@@ -100,6 +101,9 @@ int cmd_features(int argc, char **argv)
 		vms_err("features: cannot run the probes: %s", strerror(-err));
 		return VMS_EXIT_FAIL;
 	}
+	if (bpf_off_reason()) /* the probes say it in detail; this says it once */
+		vms_err("features: BPF is off: %s; vmscope reads /proc (procfs backend)",
+			bpf_off_reason());
 	if (a.json)
 		print_json(&f);
 	else

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "backend/bpf_off.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "core/format/format.h"
@@ -50,7 +51,7 @@ static const struct argp_option map_options[] = {
 	{ "interleaved", OPT_INTERLEAVED, NULL, 0, "vmmap -interleaved: one section in address order", 3 },
 	{ "summary", OPT_SUMMARY, NULL, 0, "vmmap -summary: same as --format vmmap-summary", 3 },
 	{ "format", 'F', "FMT", 0, "pmap (default), json, csv, vmmap, vmmap-summary, types, illumos, svg, html or picture ('help' lists them)", 1 },
-	{ "backend", 'B', "NAME", 0, "auto (default: the live model if started, else procfs), bpf, procfs or bpf-iter", 1 },
+	{ "backend", 'B', "NAME", 0, "auto (default: the live model if started, else procfs; a core file: core), bpf, procfs, bpf-iter or core", 1 },
 	{ "faults", OPT_FAULTS, NULL, 0, "Add minor/major page faults per region (needs 'vmscope start --faults')", 1 },
 	{ "no-color", OPT_NO_COLOR, NULL, 0, "--format picture: no colours (the default off a terminal, or with NO_COLOR set)", 1 },
 	{ "color", OPT_COLOR, NULL, 0, "--format picture: colours even off a terminal (e.g. for less -R)", 1 },
@@ -120,7 +121,7 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 					"(or use --format json or csv)");
 		if (!a->n_targets && strcmp(a->format, "help"))
 			return cli_fail(state, a->files ? "snapshot show: no snapshot file given"
-					       : "map: no process given (want PID, NAME or /proc/PID)");
+					       : "map: no process given (want PID, NAME, /proc/PID or a core file)");
 		return check_views(state, a);
 	default:
 		return cli_default_key(key, arg, state);
@@ -157,10 +158,12 @@ static void translate_vmmap_words(int argc, char **argv)
 static const struct argp map_argp = {
 	.options = map_options,
 	.parser = map_parse,
-	.args_doc = "PID|NAME|/proc/PID...",
+	.args_doc = "PID|NAME|/proc/PID|CORE...",
 	.doc = "Print the memory regions of processes. Output is byte-for-byte procps pmap's "
 	       "unless --format says otherwise. vmmap's -resident, -pages, -noCoalesce, "
-	       "-interleaved and -summary are accepted as vmmap spells them.\v"
+	       "-interleaved and -summary are accepted as vmmap spells them. A core file (ELF, the "
+	       "kernel's or gdb's gcore) is read as the process it was: what a core does not "
+	       "record is shown as absent ('-', null, '?').\v"
 	       "Exit status: 0 ok, 42 if a PID or NAME was not found, 1 on other failures.",
 };
 
@@ -266,6 +269,15 @@ static int show_target(const struct vms_target *t, const struct map_args *a,
 			 (needs & FMT_NEED_PAGESIZES ? BACKEND_PAGESIZES : 0);
 	int err, rc = VMS_EXIT_OK;
 
+	if (!t->path != !be->claims) { /* a process to a file's backend, or the other way */
+		if (t->path)
+			vms_err("%s: %s: backend '%s' reads live processes, not files (use --backend "
+				"auto or %s)", a->cmd, t->path, be->name, t->backend->name);
+		else
+			vms_err("%s: PID %d: backend '%s' reads files, not live processes", a->cmd,
+				(int)t->pid, be->name);
+		return VMS_EXIT_FAIL;
+	}
 	snapshot_init(&s);
 	err = be->snapshot(t, &s, flags);
 	if (!err && s.n == 0 && !t->path)
@@ -283,6 +295,8 @@ static int show_target(const struct vms_target *t, const struct map_args *a,
 		}
 		goto out;
 	}
+	if (!t->path && !strcmp(a->backend, "auto"))
+		bpf_off_note(a->cmd, be); /* once, before the first table: why not BPF */
 	if (s.meta) { /* a saved snapshot: the shm device of the system it was taken on */
 		struct format_opts o = a->fmt;
 

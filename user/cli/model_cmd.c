@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/bpf_off.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "model/faults.h"
@@ -103,6 +104,11 @@ int cmd_start(int argc, char **argv)
 	r = cli_parse(&argp, "start", argc, argv, &a);
 	if (r >= 0)
 		return r;
+	if (bpf_off_reason()) { /* before any lock or pin: name what is missing */
+		vms_err("start: BPF is off: %s; no live model ('vmscope map' reads /proc without it)",
+			bpf_off_reason());
+		return VMS_EXIT_FAIL;
+	}
 	o = (struct loader_opts){ .lim = a.lim, .faults = a.faults };
 	err = live_start(&o, &info);
 	if (err == -ENOLCK) /* said */

@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "backend/target.h"
+#include "backend/bpf_off.h"
 #include "cli/commands.h"
 #include "proc/procfs.h"
 #include "kernel/mounts.h"
@@ -211,6 +212,12 @@ int cmd_watch(int argc, char **argv)
 		}
 		snprintf(cg, sizeof(cg), "%s/%s", root, a.o.cgroup);
 		a.o.cgroup = cg;
+	}
+	if (bpf_off_reason()) { /* no /proc fallback for events: name what is missing */
+		vms_err("watch: BPF is off: %s; watch needs BPF ('vmscope map' reads /proc without it)",
+			bpf_off_reason());
+		rc = VMS_EXIT_FAIL;
+		goto out;
 	}
 	rc = resolve_targets(&a);
 	if (rc != VMS_EXIT_OK)

@@ -20,7 +20,9 @@ bool region_name_is_win_path(const char *n)
 /* Windows names a file whose identity it may not give (inode 0): the path is enough. */
 static bool is_file_backed(const struct vms_region *r)
 {
-	return (r->inode != 0 && r->name[0] == '/') || region_name_is_win_path(r->name);
+	/* a core file knows a file by its name only (VMS_ABSENT_DEVINO) */
+	return ((r->inode != 0 || (r->absent & VMS_ABSENT_DEVINO)) && r->name[0] == '/') ||
+	       region_name_is_win_path(r->name);
 }
 
 /* Anonymous memory with no name: what malloc arenas, thread stacks and their guards are. */

@@ -297,7 +297,7 @@ void diff_compute(const struct vms_snapshot *a, const struct vms_snapshot *b, bo
 	size_t cap = 0, np, j = 0;
 
 	memset(d, 0, sizeof(*d));
-	d->acct = a->has_acct && b->has_acct;
+	d->acct = a->has_acct && b->has_acct && !a->acct_absent && !b->acct_absent; /* a core: none */
 	d->same_process = a->proc.pid == b->proc.pid && a->proc.start_time == b->proc.start_time &&
 			  (!a->meta || !b->meta || !a->meta->boot_id || !b->meta->boot_id ||
 			   str_eq(a->meta->boot_id, b->meta->boot_id));

@@ -120,3 +120,8 @@ uint64_t region_acct(const struct vms_snapshot *s, const struct vms_region *r, e
 		return 0;
 	return r->acct[i];
 }
+
+bool snapshot_acct_absent(const struct vms_snapshot *s, size_t key)
+{
+	return s->acct_absent && key < s->n_keys && strcmp(s->acct_keys[key], "Size");
+}

@@ -42,6 +42,17 @@ struct vms_region {
 	struct vms_run *psize;
 	uint32_t n_psize;
 	bool psize_exact;
+	unsigned absent;	/* VMS_ABSENT_*: what the backend cannot know of this region */
+};
+
+/*
+ * Absent fields: what a backend cannot give (a core file records no device or inode of its
+ * files, no page accounting). Formats show them as absent ('-' in tables, null in JSON, an empty
+ * CSV field), never as 0. A live process has none, and its output is unchanged. A permission
+ * character the backend cannot know is '?' in perms (a core file: README "Core files").
+ */
+enum {
+	VMS_ABSENT_DEVINO = 1u << 0,	/* dev and inode unknown */
 };
 
 /* Accounting fields the formats need by name; indexes into acct_keys, -1 if absent. */
@@ -83,6 +94,7 @@ struct vms_snapshot {
 	struct vms_region *regions;
 	size_t n, cap;
 	bool has_acct;
+	bool acct_absent;	/* accounting asked for, none known: every value but Size is absent */
 	bool fault_access;	/* the fault counts come split by access type too */
 	char **acct_keys;	/* smaps keys in the kernel's order ("Size", "Rss", ...) */
 	bool *acct_is_kb;	/* whether the key is printed with " kB" */
@@ -105,6 +117,12 @@ struct vms_thread *snapshot_add_thread(struct vms_snapshot *s, int tid);
 void run_add(struct vms_run **runs, uint32_t *n, uint64_t start, uint64_t end, uint64_t value);
 /* Returns the index of an accounting key, adding it at the end if new. */
 int snapshot_acct_key(struct vms_snapshot *s, const char *key, bool is_kb);
+/* Whether an accounting value is absent (acct_absent: all but Size); key: acct_keys index. */
+bool snapshot_acct_absent(const struct vms_snapshot *s, size_t key);
+static inline bool region_acct_absent(const struct vms_snapshot *s, enum vms_acct_field f)
+{
+	return s->acct_absent && f != ACCT_SIZE;
+}
 /* Value of a named accounting field for a region (0 when the kernel does not report it). */
 uint64_t region_acct(const struct vms_snapshot *s, const struct vms_region *r, enum vms_acct_field f);
 

@@ -51,13 +51,21 @@ static void csv_print(FILE *f, const struct vms_snapshot *s, const struct format
 
 		if (!region_in_range(o, r))
 			continue;
-		fprintf(f, "%d,0x%llx,0x%llx,%s,0x%llx,%02x:%02x,%llu,%s,", (int)s->proc.pid,
+		fprintf(f, "%d,0x%llx,0x%llx,%s,0x%llx,", (int)s->proc.pid,
 			(unsigned long long)r->start, (unsigned long long)r->end, r->perms,
-			(unsigned long long)r->offset, r->dev_major, r->dev_minor,
-			(unsigned long long)r->inode, kinds[i]);
+			(unsigned long long)r->offset);
+		/* absent (a core file's): an empty field, never 0 */
+		if (!(r->absent & VMS_ABSENT_DEVINO))
+			fprintf(f, "%02x:%02x,%llu", r->dev_major, r->dev_minor,
+				(unsigned long long)r->inode);
+		else
+			fputc(',', f);
+		fprintf(f, ",%s,", kinds[i]);
 		csv_field(f, r->name);
 		fprintf(f, ",%llu", (unsigned long long)(region_size(r) >> 10));
-		if (acct)
+		if (acct && s->acct_absent)
+			fputs(",,,,,,", f);
+		else if (acct)
 			fprintf(f, ",%llu,%llu,%llu,%llu,%llu,%llu",
 				(unsigned long long)region_acct(s, r, ACCT_RSS),
 				(unsigned long long)region_acct(s, r, ACCT_PSS),

@@ -100,7 +100,7 @@ static void table(FILE *f, const struct vms_snapshot *s, const struct format_opt
 	fprintf(f, "<div class=\"tbl\"><table class=\"regions\" data-pid=\"%d\"><thead><tr>"
 		"<th>Start</th><th>End</th><th class=\"n\">Size kB</th><th>Perm</th><th>Type</th>"
 		"<th>Name</th>", (int)s->proc.pid);
-	if (s->has_acct)
+	if (s->has_acct && !s->acct_absent) /* a core file: none to show */
 		fputs("<th class=\"n\">RSS kB</th><th class=\"n\">PSS kB</th><th class=\"n\">Dirty kB</th>"
 		      "<th class=\"n\">Swap kB</th>", f);
 	if (o->faults)
@@ -130,7 +130,7 @@ static void table(FILE *f, const struct vms_snapshot *s, const struct format_opt
 		fputs("\">", f);
 		markup_text(f, r->name, 0);
 		fputs("</td>", f);
-		if (s->has_acct) {
+		if (s->has_acct && !s->acct_absent) {
 			num_cell(f, region_acct(s, r, ACCT_RSS));
 			num_cell(f, region_acct(s, r, ACCT_PSS));
 			num_cell(f, region_acct(s, r, ACCT_SHARED_DIRTY) +
@@ -141,9 +141,14 @@ static void table(FILE *f, const struct vms_snapshot *s, const struct format_opt
 			num_cell(f, r->faults_min);
 			num_cell(f, r->faults_maj);
 		}
-		fprintf(f, "<td class=\"m\">%08llx</td><td class=\"m\">%02x:%02x</td>",
-			(unsigned long long)r->offset, r->dev_major, r->dev_minor);
-		num_cell(f, r->inode);
+		if (r->absent & VMS_ABSENT_DEVINO) { /* a core file's: unknown, never 0 */
+			fprintf(f, "<td class=\"m\">%08llx</td><td class=\"m\">-</td>"
+				"<td class=\"n\" data-v=\"0\">-</td>", (unsigned long long)r->offset);
+		} else {
+			fprintf(f, "<td class=\"m\">%08llx</td><td class=\"m\">%02x:%02x</td>",
+				(unsigned long long)r->offset, r->dev_major, r->dev_minor);
+			num_cell(f, r->inode);
+		}
 		fputs("</tr>\n", f);
 		row++;
 	}
@@ -181,10 +186,10 @@ static void html_print(FILE *f, const struct vms_snapshot *s, const struct forma
 	}
 	pic_svg_process(pic, s, o, 0, 0, true, &legend, &w, &h);
 	vms_memstream_close(pic);
-	lh = pic_svg_legend(NULL, &legend, s->has_acct, 0, 0, w - 16);
+	lh = pic_svg_legend(NULL, &legend, s->has_acct && !s->acct_absent, 0, 0, w - 16);
 	fprintf(d->body, "<div class=\"pic\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
 		"height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">\n", w, h + lh + 10, w, h + lh + 10);
-	pic_svg_legend(d->body, &legend, s->has_acct, 8, 8, w - 16);
+	pic_svg_legend(d->body, &legend, s->has_acct && !s->acct_absent, 8, 8, w - 16);
 	fprintf(d->body, "<g transform=\"translate(0,%.1f)\">\n", lh + 6);
 	fwrite(pic_buf, 1, pic_len, d->body);
 	fputs("</g></svg></div>\n", d->body);

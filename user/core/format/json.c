@@ -31,6 +31,8 @@ static void json_full_head(struct json_writer *w, const struct vms_snapshot *s)
 		json_kv_bool(w, "has_faults", m->has_faults);
 	}
 	json_kv_bool(w, "has_acct", s->has_acct);
+	if (s->acct_absent) /* a core file's: keys without values */
+		json_kv_bool(w, "acct_absent", true);
 	json_kv_bool(w, "fault_access", s->fault_access);
 	json_obj_end(w);
 	json_key(w, "proc");
@@ -138,12 +140,23 @@ static void json_print(FILE *f, const struct vms_snapshot *s, const struct forma
 		json_kv_hex(&w, "end", r->end);
 		json_kv_str(&w, "perm", r->perms);
 		json_kv_hex(&w, "offset", r->offset);
-		snprintf(dev, sizeof(dev), "%02x:%02x", r->dev_major, r->dev_minor);
-		json_kv_str(&w, "dev", dev);
-		json_kv_u64(&w, "inode", r->inode);
+		if (r->absent & VMS_ABSENT_DEVINO) { /* a core file's: unknown, never 0 */
+			json_kv_str(&w, "dev", NULL);
+			json_kv_str(&w, "inode", NULL);
+		} else {
+			snprintf(dev, sizeof(dev), "%02x:%02x", r->dev_major, r->dev_minor);
+			json_kv_str(&w, "dev", dev);
+			json_kv_u64(&w, "inode", r->inode);
+		}
 		json_kv_str(&w, "name", r->name);
 		json_kv_str(&w, "kind", kinds[i]);
-		if (s->has_acct) {
+		if (s->has_acct && s->acct_absent) {
+			static const char *const keys[] = { "rss_kb", "pss_kb", "anon_kb", "dirty_kb",
+							    "swap_kb", "locked_kb" };
+
+			for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+				json_kv_str(&w, keys[k], NULL);
+		} else if (s->has_acct) {
 			json_kv_u64(&w, "rss_kb", region_acct(s, r, ACCT_RSS));
 			json_kv_u64(&w, "pss_kb", region_acct(s, r, ACCT_PSS));
 			json_kv_u64(&w, "anon_kb", region_acct(s, r, ACCT_ANONYMOUS));

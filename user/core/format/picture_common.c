@@ -227,10 +227,13 @@ char *pic_maps_line(const struct vms_region *r)
 {
 	size_t cap = 128 + strlen(r->name);
 	char *line = xmalloc(cap);
-	int n = snprintf(line, cap, "%08llx-%08llx %s %08llx %02x:%02x %llu ",
-			 (unsigned long long)r->start, (unsigned long long)r->end, r->perms,
-			 (unsigned long long)r->offset, r->dev_major, r->dev_minor,
-			 (unsigned long long)r->inode);
+	int n = r->absent & VMS_ABSENT_DEVINO /* a core file's: unknown, never 0 */
+		? snprintf(line, cap, "%08llx-%08llx %s %08llx - - ", (unsigned long long)r->start,
+			   (unsigned long long)r->end, r->perms, (unsigned long long)r->offset)
+		: snprintf(line, cap, "%08llx-%08llx %s %08llx %02x:%02x %llu ",
+			   (unsigned long long)r->start, (unsigned long long)r->end, r->perms,
+			   (unsigned long long)r->offset, r->dev_major, r->dev_minor,
+			   (unsigned long long)r->inode);
 
 	/* the kernel pads the name to column 73 (show_vma_header_prefix, seq_pad) */
 	if (r->name[0]) {

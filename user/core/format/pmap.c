@@ -24,7 +24,8 @@ static const char *mapping_name(const struct vms_snapshot *s, const struct vms_r
 	char sep = region_name_is_win_path(name) ? '\\' : '/';
 	const char *cp;
 
-	if (r->dev_major == 0 && r->dev_minor == o->shm_minor && strstr(name, "/SYSV")) {
+	if (!(r->absent & VMS_ABSENT_DEVINO) && r->dev_major == 0 && r->dev_minor == o->shm_minor &&
+	    strstr(name, "/SYSV")) {
 		snprintf(buf, bufsz, "  [ shmid=0x%llx ]", (unsigned long long)r->inode);
 		return buf;
 	}
@@ -100,9 +101,13 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 
 			rss += rrss;
 			dirty += rdirty;
-			fprintf(f, "%016llx %7llu %7llu %7llu ", (unsigned long long)r->start,
-				(unsigned long long)(size >> 10), (unsigned long long)rrss,
-				(unsigned long long)rdirty);
+			if (region_acct_absent(s, ACCT_RSS)) /* a core file: '-', never 0 */
+				fprintf(f, "%016llx %7llu %7s %7s ", (unsigned long long)r->start,
+					(unsigned long long)(size >> 10), "-", "-");
+			else
+				fprintf(f, "%016llx %7llu %7llu %7llu ", (unsigned long long)r->start,
+					(unsigned long long)(size >> 10), (unsigned long long)rrss,
+					(unsigned long long)rdirty);
 			if (o->faults)
 				fprintf(f, "%7llu %7llu ", (unsigned long long)r->faults_min,
 					(unsigned long long)r->faults_maj);
@@ -110,9 +115,15 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 			break;
 		}
 		case PMAP_DEVICE:
-			fprintf(f, "%016llx %7llu %5s %016llx %03x:%05x %s\n", (unsigned long long)r->start,
-				(unsigned long long)(size >> 10), mode, (unsigned long long)r->offset,
-				r->dev_major, r->dev_minor, shown);
+			if (r->absent & VMS_ABSENT_DEVINO)
+				fprintf(f, "%016llx %7llu %5s %016llx %9s %s\n", (unsigned long long)r->start,
+					(unsigned long long)(size >> 10), mode,
+					(unsigned long long)r->offset, "-", shown);
+			else
+				fprintf(f, "%016llx %7llu %5s %016llx %03x:%05x %s\n",
+					(unsigned long long)r->start, (unsigned long long)(size >> 10),
+					mode, (unsigned long long)r->offset, r->dev_major, r->dev_minor,
+					shown);
 			break;
 		default:
 			fprintf(f, "%016llx %6lluK ", (unsigned long long)r->start,
@@ -130,8 +141,11 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 	case PMAP_EXTENDED:
 		fputs(o->faults ? "---------------- ------- ------- ------- ------- ------- \n"
 				: "---------------- ------- ------- ------- \n", f);
-		fprintf(f, "%-16s %7lld %7llu %7llu", "total kB", (long long)(total >> 10),
-			(unsigned long long)rss, (unsigned long long)dirty);
+		if (region_acct_absent(s, ACCT_RSS))
+			fprintf(f, "%-16s %7lld %7s %7s", "total kB", (long long)(total >> 10), "-", "-");
+		else
+			fprintf(f, "%-16s %7lld %7llu %7llu", "total kB", (long long)(total >> 10),
+				(unsigned long long)rss, (unsigned long long)dirty);
 		if (o->faults)
 			fprintf(f, " %7llu %7llu", (unsigned long long)fmin, (unsigned long long)fmaj);
 		fputc('\n', f);

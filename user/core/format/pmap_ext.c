@@ -97,8 +97,15 @@ void pmap_ext_print(FILE *f, const struct vms_snapshot *s, const struct format_o
 		w_addr = imax(w_addr, snprintf(tmp, sizeof(tmp), "%08llx", (unsigned long long)r->start));
 		w_perm = imax(w_perm, (int)strlen(r->perms));
 		w_off = imax(w_off, snprintf(tmp, sizeof(tmp), "%08llx", (unsigned long long)r->offset));
-		w_dev = imax(w_dev, snprintf(tmp, sizeof(tmp), "%02x:%02x", r->dev_major, r->dev_minor));
-		w_ino = imax(w_ino, snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)r->inode));
+		if (r->absent & VMS_ABSENT_DEVINO) { /* shown as '-' */
+			w_dev = imax(w_dev, 1);
+			w_ino = imax(w_ino, 1);
+		} else {
+			w_dev = imax(w_dev, snprintf(tmp, sizeof(tmp), "%02x:%02x", r->dev_major,
+						     r->dev_minor));
+			w_ino = imax(w_ino, snprintf(tmp, sizeof(tmp), "%llu",
+						     (unsigned long long)r->inode));
+		}
 		if (r->vmflags) {
 			has_vmflags = true;
 			w_flags = imax(w_flags, (int)strlen(r->vmflags));
@@ -144,16 +151,27 @@ void pmap_ext_print(FILE *f, const struct vms_snapshot *s, const struct format_o
 		fprintf(f, " %*s", w_perm, r->perms);
 		snprintf(tmp, sizeof(tmp), "%08llx", (unsigned long long)r->offset);
 		fprintf(f, " %*s", w_off, tmp);
-		snprintf(tmp, sizeof(tmp), "%02x:%02x", r->dev_major, r->dev_minor);
-		fprintf(f, " %*s", w_dev, tmp);
-		fprintf(f, " %*llu", w_ino, (unsigned long long)r->inode);
+		if (r->absent & VMS_ABSENT_DEVINO) {
+			fprintf(f, " %*s %*s", w_dev, "-", w_ino, "-");
+		} else {
+			snprintf(tmp, sizeof(tmp), "%02x:%02x", r->dev_major, r->dev_minor);
+			fprintf(f, " %*s", w_dev, tmp);
+			fprintf(f, " %*llu", w_ino, (unsigned long long)r->inode);
+		}
 		for (size_t c = 0; c < x->n; c++) {
 			unsigned long long v = 0;
+			bool absent = false;
 
 			for (size_t k = 0; k < s->n_keys; k++)
-				if (col_of_key[k] == (int)c && r->acct)
-					v = r->acct[k];
-			fprintf(f, " %*llu", x->cols[c].width, v);
+				if (col_of_key[k] == (int)c) {
+					absent = snapshot_acct_absent(s, k);
+					if (r->acct)
+						v = r->acct[k];
+				}
+			if (absent)
+				fprintf(f, " %*s", x->cols[c].width, "-");
+			else
+				fprintf(f, " %*llu", x->cols[c].width, v);
 		}
 		if (has_vmflags)
 			fprintf(f, " %*s", w_flags, r->vmflags ? r->vmflags : "");
@@ -178,8 +196,17 @@ void pmap_ext_print(FILE *f, const struct vms_snapshot *s, const struct format_o
 		}
 		fputc('\n', f);
 		fprintf(f, "%*s", gap, "");
-		for (size_t c = 0; c < x->n; c++)
-			fprintf(f, "%*llu ", x->cols[c].width, x->cols[c].total);
+		for (size_t c = 0; c < x->n; c++) {
+			bool absent = false;
+
+			for (size_t k = 0; k < s->n_keys; k++)
+				if (col_of_key[k] == (int)c)
+					absent = snapshot_acct_absent(s, k);
+			if (absent)
+				fprintf(f, "%*s ", x->cols[c].width, "-");
+			else
+				fprintf(f, "%*llu ", x->cols[c].width, x->cols[c].total);
+		}
 		fputs("KB \n", f);
 	}
 	for (size_t c = 0; c < x->n; c++)

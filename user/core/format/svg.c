@@ -72,7 +72,7 @@ static void draw_region(FILE *f, const struct vms_snapshot *s, const struct form
 	markup_text(f, line, 0);
 	fprintf(f, "</title><rect class=\"vb\" x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" "
 		"fill=\"%s\"/>", BAR_X, y, BAR_W, h, pic_color(it->kind)->fill);
-	if (s->has_acct) {
+	if (s->has_acct && !s->acct_absent) { /* a core file has no Rss: no strip */
 		/* the resident share, from the left */
 		uint64_t rss = region_acct(s, r, ACCT_RSS) << 10, sz = r->end - r->start;
 		double w = BAR_W * (rss >= sz ? 1.0 : (double)rss / (double)sz);
@@ -247,7 +247,7 @@ static void svg_print(FILE *f, const struct vms_snapshot *s, const struct format
 	d->width += w;
 	if (h > d->height)
 		d->height = h;
-	d->resident |= s->has_acct;
+	d->resident |= s->has_acct && !s->acct_absent;
 	st->n_done++;
 }
 

@@ -117,6 +117,8 @@ static void types_print(FILE *f, const struct vms_snapshot *s, const struct form
 			/* Free has a size, blocks and a largest block; nothing else applies */
 			if (t == VMS_T_FREE && k != C_SIZE && k != C_BLOCKS && k != C_LARGEST)
 				fprintf(f, " %*s", w, "");
+			else if (s->acct_absent && k != C_SIZE && k != C_BLOCKS && k != C_LARGEST)
+				fprintf(f, " %*s", w, "-"); /* a core file: no smaps, no VmFlags */
 			else
 				fprintf(f, " %*llu", w, (unsigned long long)x[k]);
 		}

@@ -126,6 +126,14 @@ static void free_rows(struct vrow *rows, size_t n)
 }
 
 /* vmmap's size strings: K below 10000K, then M and G with one decimal; pages with -pages. */
+static const char *vm_size(uint64_t bytes, const struct format_opts *o, char buf[24]);
+
+/* An amount from the accounting: '-' when the backend has none (a core file), never 0. */
+static const char *vm_amt(uint64_t bytes, bool absent, const struct format_opts *o, char buf[24])
+{
+	return absent ? "-" : vm_size(bytes, o, buf);
+}
+
 static const char *vm_size(uint64_t bytes, const struct format_opts *o, char buf[24])
 {
 	double kb = (double)bytes / 1024;
@@ -184,7 +192,10 @@ static void vm_header(FILE *f, const struct vms_snapshot *s)
 	fprintf(f, "Report Version:  7\n");
 	fprintf(f, "Analysis Tool:   vmscope\n");
 	fputc('\n', f);
-	fprintf(f, "Physical footprint:         %lluK\n", (unsigned long long)footprint);
+	if (s->acct_absent)
+		fputs("Physical footprint:         -\n", f);
+	else
+		fprintf(f, "Physical footprint:         %lluK\n", (unsigned long long)footprint);
 	fputs("----\n\n", f);
 	fprintf(f, "Virtual Memory Map of process %d (%s)\n", (int)s->proc.pid, comm);
 	fprintf(f, "Output report format:  2.4  -- %d-bit process\n", top > (1ull << 32) ? 64 : 32);
@@ -204,19 +215,20 @@ static void vm_section_header(FILE *f, const struct format_opts *o)
 		      "REGION DETAIL\n", f);
 }
 
-static void vm_row(FILE *f, const struct vrow *v, const struct format_opts *o)
+static void vm_row(FILE *f, const struct vrow *v, const struct format_opts *o, bool na)
 {
 	char a[24], b[24], c[24], d[24];
+	const char *sm = na ? "???" : vms_share_name(v->share); /* share modes need the pages */
 
 	fprintf(f, "%-22s %016llx-%016llx ", v->type, (unsigned long long)v->start,
 		(unsigned long long)v->end);
 	if (o->vm_resident)
 		fprintf(f, "[%6s %6s %6s %6s] %s/%s SM=%s          %s\n", vm_size(v->end - v->start, o, a),
-			vm_size(v->rss, o, b), vm_size(v->dirty, o, c), vm_size(v->swap, o, d), v->prt,
-			v->max, vms_share_name(v->share), v->detail);
+			vm_amt(v->rss, na, o, b), vm_amt(v->dirty, na, o, c), vm_amt(v->swap, na, o, d),
+			v->prt, v->max, sm, v->detail);
 	else
 		fprintf(f, "[%6s] %s/%s SM=%s  %s\n", vm_size(v->end - v->start, o, a), v->prt, v->max,
-			vms_share_name(v->share), v->detail);
+			sm, v->detail);
 }
 
 struct vtype {
@@ -273,14 +285,19 @@ static void vm_summary(FILE *f, const struct vms_snapshot *s, const struct vrow 
 	if (ro_res > ro) /* (Rss above the size: only in made-up input) */
 		ro_res = ro;
 	fprintf(f, "==== Summary for process %d\n", (int)s->proc.pid);
-	fprintf(f, "ReadOnly portion of Libraries: Total=%s resident=%s(%d%%) "
-		"swapped_out_or_unallocated=%s(%d%%)\n", vm_size(ro, o, a), vm_size(ro_res, o, b),
-		pct(ro_res, ro), vm_size(ro - ro_res, o, x), pct(ro - ro_res, ro));
-	{
+	if (s->acct_absent) { /* a core file: sizes only */
+		fprintf(f, "ReadOnly portion of Libraries: Total=%s resident=- "
+			"swapped_out_or_unallocated=-\n", vm_size(ro, o, a));
+		fprintf(f, "Writable regions: Total=%s written=- resident=- swapped_out=- "
+			"unallocated=-\n\n", vm_size(w, o, a));
+	} else {
 		/* written = dirty + swapped; unallocated = neither resident nor swapped */
 		uint64_t written = w_dirty + w_swap, used = w_res + w_swap;
 		uint64_t unalloc = used < w ? w - used : 0;
 
+		fprintf(f, "ReadOnly portion of Libraries: Total=%s resident=%s(%d%%) "
+			"swapped_out_or_unallocated=%s(%d%%)\n", vm_size(ro, o, a), vm_size(ro_res, o, b),
+			pct(ro_res, ro), vm_size(ro - ro_res, o, x), pct(ro - ro_res, ro));
 		fprintf(f, "Writable regions: Total=%s written=%s(%d%%) resident=%s(%d%%) "
 			"swapped_out=%s(%d%%) unallocated=%s(%d%%)\n\n", vm_size(w, o, a),
 			vm_size(written, o, b), pct(written, w), vm_size(w_res, o, x), pct(w_res, w),
@@ -299,7 +316,8 @@ static void vm_summary(FILE *f, const struct vms_snapshot *s, const struct vrow 
 			fprintf(f, "%-31s %7s %8s %8s %8s %8s\n", "===========", "=======", "========",
 				"=====", "=======", "=======");
 		fprintf(f, "%-31s %7s %8s %8s %8s %8u\n", v->type, vm_size(v->virt, o, a),
-			vm_size(v->rss, o, b), vm_size(v->dirty, o, x), vm_size(v->swap, o, d), v->count);
+			vm_amt(v->rss, s->acct_absent, o, b), vm_amt(v->dirty, s->acct_absent, o, x),
+			vm_amt(v->swap, s->acct_absent, o, d), v->count);
 		if (i < nt) {
 			tot.virt += v->virt;
 			tot.rss += v->rss;
@@ -325,7 +343,7 @@ static void vmmap_print(FILE *f, const struct vms_snapshot *s, const struct form
 			"interleaved)\n", (int)s->proc.pid);
 		vm_section_header(f, o);
 		for (size_t i = 0; i < n; i++)
-			vm_row(f, &rows[i], o);
+			vm_row(f, &rows[i], o, s->acct_absent);
 	} else {
 		for (int pass = 0; pass < 2; pass++) {
 			fprintf(f, "%s==== %s regions for process %d\n", pass ? "\n" : "",
@@ -333,7 +351,7 @@ static void vmmap_print(FILE *f, const struct vms_snapshot *s, const struct form
 			vm_section_header(f, o);
 			for (size_t i = 0; i < n; i++)
 				if (rows[i].writable == (pass == 1))
-					vm_row(f, &rows[i], o);
+					vm_row(f, &rows[i], o, s->acct_absent);
 		}
 	}
 	/* the modes vmscope gives; ZER and S/A have no Linux source */

@@ -19,13 +19,13 @@
 enum { REC_HEAD = 1, REC_PROC = 2, REC_KEY = 3, REC_THREAD = 4, REC_REGION = 5 };
 enum { H_BACKEND = 1, H_BOOT_ID, H_KERNEL, H_HOSTNAME, H_TIME_NS, H_SHM_MINOR, H_FLAGS,
        H_N_KEYS, H_N_THREADS, H_N_REGIONS };
-enum { HF_ACCT = 1, HF_FAULT_ACCESS = 2, HF_FAULTS = 4 };
+enum { HF_ACCT = 1, HF_FAULT_ACCESS = 2, HF_FAULTS = 4, HF_ACCT_ABSENT = 8 };
 enum { P_PID = 1, P_STATE, P_PPID, P_KTHREAD, P_START_TIME, P_START_STACK, P_COMM, P_CMDLINE };
 enum { K_NAME = 1, K_IS_KB };
 enum { T_TID = 1, T_SP, T_LOW, T_HIGH };
 enum { R_START = 1, R_END, R_OFFSET, R_INODE, R_DEV_MAJOR, R_DEV_MINOR, R_PERMS, R_NAME,
        R_ACCT, R_VMFLAGS, R_FAULTS_MIN, R_FAULTS_MAJ, R_FAULTS_READ, R_FAULTS_WRITE,
-       R_FAULTS_EXEC, R_NUMA, R_PSIZE };
+       R_FAULTS_EXEC, R_NUMA, R_PSIZE, R_ABSENT };
 #define MAX_RUNS (1u << 24)
 
 /* ---- buffers and the header ------------------------------------------------------------- */
@@ -188,7 +188,7 @@ void snap_encode(const struct vms_snapshot *s, struct vms_buf *out)
 	const struct vms_snapmeta *m = s->meta;
 	struct vms_buf b = { 0 }, acct = { 0 };
 	unsigned flags = (s->has_acct ? HF_ACCT : 0) | (s->fault_access ? HF_FAULT_ACCESS : 0) |
-			 (m->has_faults ? HF_FAULTS : 0);
+			 (m->has_faults ? HF_FAULTS : 0) | (s->acct_absent ? HF_ACCT_ABSENT : 0);
 
 	field_str(&b, H_BACKEND, s->backend);
 	field_str(&b, H_BOOT_ID, m->boot_id);
@@ -258,6 +258,8 @@ void snap_encode(const struct vms_snapshot *s, struct vms_buf *out)
 			field_runs(&b, &acct, R_NUMA, r->numa, r->n_numa, r->numa_exact);
 		if (r->psize)
 			field_runs(&b, &acct, R_PSIZE, r->psize, r->n_psize, r->psize_exact);
+		if (r->absent) /* what the backend did not know (a core file's dev and inode) */
+			field_u64(&b, R_ABSENT, r->absent);
 		record(out, REC_REGION, &b);
 	}
 	buf_free(&b);
@@ -390,6 +392,7 @@ static int dec_head(struct dec *d, struct cur *c, struct vms_snapmeta *m, uint64
 			d->s->has_acct = v & HF_ACCT;
 			d->s->fault_access = v & HF_FAULT_ACCESS;
 			m->has_faults = v & HF_FAULTS;
+			d->s->acct_absent = (v & HF_ACCT_ABSENT) && (v & HF_ACCT);
 			break;
 		case H_N_KEYS: r = val_u64(d, &f, &n[0]); break;
 		case H_N_THREADS: r = val_u64(d, &f, &n[1]); break;
@@ -503,10 +506,11 @@ static int dec_thread(struct dec *d, struct cur *c)
 	return 0;
 }
 
+/* '?': a character the backend could not know (a core file: README "Core files") */
 static bool perms_ok(const uint8_t *p)
 {
-	return (p[0] == 'r' || p[0] == '-') && (p[1] == 'w' || p[1] == '-') &&
-	       (p[2] == 'x' || p[2] == '-') && (p[3] == 'p' || p[3] == 's');
+	return (p[0] == 'r' || p[0] == '-' || p[0] == '?') && (p[1] == 'w' || p[1] == '-' || p[1] == '?') &&
+	       (p[2] == 'x' || p[2] == '-' || p[2] == '?') && (p[3] == 'p' || p[3] == 's' || p[3] == '?');
 }
 
 static int dec_acct(struct dec *d, const struct cur *f, struct vms_region *r)
@@ -595,6 +599,7 @@ static int dec_region(struct dec *d, struct cur *c)
 		case R_FAULTS_EXEC: rc = val_u64(d, &f, &r->faults_exec); break;
 		case R_NUMA: numa = f; have_numa = true; break;
 		case R_PSIZE: psize = f; have_psize = true; break;
+		case R_ABSENT: rc = val_u32(d, &f, VMS_ABSENT_DEVINO, &v); r->absent = (unsigned)v; break;
 		default: rc = 0;
 		}
 		if (rc)

@@ -166,9 +166,11 @@ static int head(struct imp *im, const struct json_val *root, struct vms_snapshot
 		return -EINVAL;
 	m->shm_minor = json_get(sn, "shm_minor") ? (uint32_t)v : ~0u;
 	if (get_bool(im, sn, "has_faults", &m->has_faults) || get_bool(im, sn, "has_acct", &b) ||
-	    get_bool(im, sn, "fault_access", &s->fault_access))
+	    get_bool(im, sn, "fault_access", &s->fault_access) ||
+	    get_bool(im, sn, "acct_absent", &s->acct_absent))
 		return -EINVAL;
 	s->has_acct = b;
+	s->acct_absent = s->acct_absent && b;
 	if (!pr)
 		return 0;
 	if (pr->type != JSON_OBJ)
@@ -284,16 +286,24 @@ static int region(struct imp *im, const struct json_val *o, struct vms_snapshot 
 	if (o->type != JSON_OBJ)
 		return ifail(im, "regions", "entry is not an object");
 	if (get_hex(im, o, "start", true, &r->start) || get_hex(im, o, "end", true, &r->end) ||
-	    get_hex(im, o, "offset", true, &r->offset) ||
-	    get_u64(im, o, "inode", true, UINT64_MAX, &r->inode))
+	    get_hex(im, o, "offset", true, &r->offset))
+		return -EINVAL;
+	/* null dev and inode: unknown to the backend (a core file's), never 0 */
+	if (json_get(o, "inode") && json_get(o, "inode")->type == JSON_NULL)
+		r->absent |= VMS_ABSENT_DEVINO;
+	else if (get_u64(im, o, "inode", true, UINT64_MAX, &r->inode))
 		return -EINVAL;
 	if (get_str(im, o, "perm", true, false, &str))
 		return -EINVAL;
 	if (strlen(str) != 4)
 		return ifail(im, "perm", "is not 4 characters");
 	memcpy(r->perms, str, 5);
-	if (get_str(im, o, "dev", true, false, &str))
+	if (get_str(im, o, "dev", true, r->absent & VMS_ABSENT_DEVINO, &str))
 		return -EINVAL;
+	if (!str)
+		str = "0:0"; /* absent, as the inode */
+	else if (r->absent & VMS_ABSENT_DEVINO)
+		return ifail(im, "dev", "is given but the inode is null");
 	if (strspn(str, "0123456789abcdef:") != strlen(str) ||
 	    sscanf(str, "%x:%x%c", &maj, &min, &c) != 2)
 		return ifail(im, "dev", "is not MAJOR:MINOR in hex");
