@@ -72,6 +72,11 @@ CORE_SRCS := $(sort $(shell find user/core -name '*.c'))
 CORE_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 LIBCORE := $(OUTPUT)/libvmscope-core.a
 USER_SRCS := $(sort $(filter-out user/core/% user/windows/%,$(shell find user -name '*.c')))
+# serve (libmicrohttpd, libcurl, protobuf-c) is left out of static builds (the kernel matrix's)
+ifeq ($(STATIC),1)
+USER_SRCS := $(filter-out user/serve/% user/cli/serve_cmd.c,$(USER_SRCS))
+override CFLAGS += -DVMS_NO_SERVE
+endif
 USER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 LIBVMSCOPE := $(OUTPUT)/libvmscope.a
@@ -93,6 +98,36 @@ all: $(BIN)
 $(BIN): $(USER_OBJS) $(LIBCORE)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# serve's libraries go into the vmscope binary only (not libvmscope.a's users, not the tests).
+# The OTLP protobuf code is generated at build time by protoc-c from the vendored
+# opentelemetry-proto files; protoc-c 1.4 refuses proto3 `optional` (six histogram fields
+# serve never sends; the wire format is the same), so it reads a copy without that keyword.
+ifneq ($(STATIC),1)
+OTLP_PROTO_DIR := third_party/opentelemetry-proto
+OTLP_PROTOS := opentelemetry/proto/common/v1/common.proto opentelemetry/proto/resource/v1/resource.proto \
+	opentelemetry/proto/metrics/v1/metrics.proto opentelemetry/proto/collector/metrics/v1/metrics_service.proto
+OTLP_GEN := $(OUTPUT)/otlp
+OTLP_PB_SRCS := $(patsubst %.proto,$(OTLP_GEN)/%.pb-c.c,$(OTLP_PROTOS))
+OTLP_PB_OBJS := $(OTLP_PB_SRCS:.c=.o)
+SERVE_LIBS := -lmicrohttpd -lcurl -lprotobuf-c
+override CFLAGS += -I$(OTLP_GEN)
+
+$(BIN): $(OTLP_PB_OBJS)
+$(BIN): LDLIBS += $(SERVE_LIBS)
+$(OUTPUT)/user/serve/otlp_pb.o: $(OTLP_PB_SRCS)
+
+$(OTLP_PB_SRCS) &: $(addprefix $(OTLP_PROTO_DIR)/,$(OTLP_PROTOS))
+	$(call msg,PROTOC-C,$(OTLP_GEN))
+	$(Q)rm -rf $(OTLP_GEN) && mkdir -p $(OTLP_GEN)/src
+	$(Q)cp -r $(OTLP_PROTO_DIR)/opentelemetry $(OTLP_GEN)/src/
+	$(Q)sed -i 's/^\( *\)optional /\1/' $(OTLP_GEN)/src/opentelemetry/proto/metrics/v1/metrics.proto
+	$(Q)protoc-c --c_out=$(OTLP_GEN) -I$(OTLP_GEN)/src $(OTLP_PROTOS)
+
+$(OTLP_GEN)/%.pb-c.o: $(OTLP_GEN)/%.pb-c.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -w -c $< -o $@
+endif
 
 # The portable library: the region model, formats, classification, JSON (README "Layout").
 core: $(LIBCORE)
@@ -241,6 +276,23 @@ install: $(BIN)
 
 uninstall:
 	$(Q)rm -f $(DESTDIR)$(BINDIR)/vmscope $(DESTDIR)$(MANDIR)/man1/vmscope.1
+
+# ... and the systemd unit vmscope.service, which runs `vmscope start` (unless a model runs),
+# then `vmscope serve`, and `vmscope stop` on exit.
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+.PHONY: install-service uninstall-service
+install: install-service
+uninstall: uninstall-service
+
+install-service:
+	@mkdir -p $(OUTPUT_BASE)
+	$(Q)sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@UNITDIR@|$(SYSTEMD_UNIT_DIR)|g' \
+		tools/systemd/vmscope.service.in >$(OUTPUT_BASE)/vmscope.service
+	$(call msg,INSTALL,$(DESTDIR)$(SYSTEMD_UNIT_DIR)/vmscope.service)
+	$(Q)install -D -m 0644 $(OUTPUT_BASE)/vmscope.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/vmscope.service
+
+uninstall-service:
+	$(Q)rm -f $(DESTDIR)$(SYSTEMD_UNIT_DIR)/vmscope.service
 
 clean:
 	$(call msg,CLEAN)

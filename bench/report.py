@@ -114,6 +114,7 @@ def version():
         return None
 
 SCEN = {1: "tracing overhead", 2: "reading a big map", 3: "event throughput", 4: "memory", 5: "start-up"}
+SCEN[6] = "fleet export (vmscope serve)"
 doc = dict(
     tool="vmscope bench", version=version(), git=M.get("git") or None,
     date=time.strftime("%Y-%m-%dT%H:%M:%S%z"), quick=M["quick"] == "1",
@@ -150,6 +151,8 @@ def fmt(v, unit):
         return f"{v/1024:.1f} MiB" if v >= 10240 else f"{v:.0f} KiB"
     if unit == "ev/s":
         return f"{v/1e6:.3f}M/s"
+    if unit == "scr/s":
+        return f"{v:.0f}/s"
     return f"{v:g} {unit}".strip()
 
 def headline(o):

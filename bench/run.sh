@@ -850,6 +850,9 @@ fi
 # shellcheck disable=SC2086 # pids
 kill_pid $ALL_PIDS
 [ $HAVE_MODEL = 1 ] && model_stop
+# ---- scenario 6: vmscope serve under 20 scrapers (bench/serve_load.sh; starts the model itself) ----
+# shellcheck source-path=SCRIPTDIR source=serve_load.sh
+. "$ROOT/bench/serve_load.sh"
 
 # ==== report (bench/report.py) ===================================================================
 mkdir -p "$RESULTS" || die "cannot create $RESULTS"

@@ -9,7 +9,9 @@ PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config li
       bpftrace strace time linux-perf gdb
       qemu-system-x86 busybox-static zstd xz-utils lz4 bc cpio
       gcc-mingw-w64-x86-64 wine wine64
-      libxml2-utils chromium fonts-dejavu-core groff-base man-db bsdutils"
+      libxml2-utils chromium fonts-dejavu-core groff-base man-db bsdutils
+      libmicrohttpd-dev libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler
+      protobuf-compiler prometheus curl"
 # shellcheck disable=SC2086
 if dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | grep -qv 'install ok installed' \
    || [ "$(dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | wc -l)" -ne "$(echo $PKGS | wc -w)" ]; then

@@ -13,6 +13,15 @@
 #define VMSCOPE_VERSION "0.1.0"
 #endif
 
+#ifdef VMS_NO_SERVE
+/* static builds (the kernel matrix's) leave serve and its libraries out (Makefile) */
+int cmd_serve(int argc, char **argv)
+{
+	vms_err("serve: not in this static build (make static leaves it out; 'make' builds it)");
+	return VMS_EXIT_FAIL;
+}
+#endif
+
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -28,6 +37,7 @@ static const struct command {
 	{ "diff", cmd_diff, "what changed between two snapshots, over -d SECONDS, or a timeline" },
 	{ "strings", cmd_strings, "printable strings in a process's memory" },
 	{ "reconcile", cmd_reconcile, "compare the live model with /proc, count and repair divergences" },
+	{ "serve", cmd_serve, "export every process's regions to Prometheus and OTLP collectors" },
 };
 
 static void usage(FILE *f)

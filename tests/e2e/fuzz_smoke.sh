@@ -29,7 +29,7 @@ fi
 
 # runs per target: a few seconds each here (procfs prints every format of each input)
 # core: inputs are whole cores (tens of KB), so fewer runs, and at most 30 s whatever the machine
-for t in procfs:1500 args:40000 names:40000 records:40000 render:30000 snapshot:60000 jsonimp:30000 core:5000; do
+for t in procfs:1500 args:40000 names:40000 records:40000 render:30000 snapshot:60000 jsonimp:30000 core:5000 serve:800; do
 	name=${t%%:*}
 	if [ -n "${FUZZ_SECONDS:-}" ]; then
 		args=(-max_total_time="$FUZZ_SECONDS")

@@ -2,7 +2,7 @@
 # Builds the fuzz targets with clang (libFuzzer + ASan + UBSan) and runs them.
 #   tests/fuzz/run.sh OUTDIR [TARGET...] [-- libFuzzer args...]
 # Targets (tests/fuzz/fuzz_TARGET.c): procfs, args, names, records, render, snapshot, jsonimp,
-# core; all by default.
+# core, serve; all by default.
 # Each input's first byte selects options (locale, flags), the rest is the data.
 # Seeds: tests/fuzz/corpus/TARGET/ (checked in, small files; it accumulates: keep what a long
 # run finds with `FUZZ_MERGE=1 tests/fuzz/run.sh OUTDIR TARGET -- -max_total_time=600`), plus
@@ -20,7 +20,7 @@ shift
 targets=()
 while [ $# -gt 0 ] && [ "$1" != -- ]; do targets+=("$1"); shift; done
 [ $# -gt 0 ] && shift
-[ ${#targets[@]} -gt 0 ] || targets=(procfs args names records render snapshot jsonimp core)
+[ ${#targets[@]} -gt 0 ] || targets=(procfs args names records render snapshot jsonimp core serve)
 [ $# -gt 0 ] || set -- -max_total_time=20
 CLANG=${CLANG:-clang}
 mkdir -p "$out"
@@ -38,6 +38,8 @@ sources() {
 	snapshot) echo user/snapshot/file.c $core -lz ;;
 	jsonimp) echo $core ;;
 	core) echo user/elfcore/*.c user/proc/procfs.c $core -lelf ;;
+	serve) echo user/serve/metrics.c user/serve/prom.c user/serve/otlp_json.c user/serve/sample.c \
+		$core ;;
 	*) echo "run.sh: unknown target '$1'" >&2; return 1 ;;
 	esac
 }

@@ -13,6 +13,7 @@ int cmd_stop(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_strings(int argc, char **argv);

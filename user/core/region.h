@@ -70,6 +70,7 @@ struct vms_proc {
 	bool kernel_thread;	/* has no user address space */
 	uint64_t start_time;	/* clock ticks after boot: with pid, identifies the process */
 	uint64_t start_stack;	/* an address in the main thread's stack (labels [ stack ]), or 0 */
+	uint64_t rss_pages;	/* the kernel's resident-page counter (Linux: stat), 0 if unknown */
 	char comm[64];
 	char *cmdline;		/* as procps prints it: argv joined by spaces, or "[comm]" */
 };

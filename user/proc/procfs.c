@@ -275,6 +275,7 @@ int procfs_parse_stat(const char *text, struct vms_proc *p)
 	p->kernel_thread = f[9] & PF_KTHREAD_FLAG;
 	p->start_time = f[22];
 	p->start_stack = f[28];
+	p->rss_pages = f[24];
 	return 0;
 }
 
