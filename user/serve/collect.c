@@ -4,10 +4,8 @@
  * model's maps, or /proc/PID/maps without a model) summed per region type, ranked by the
  * measure; then smaps for the top processes only, for resident and swap per type.
  *
- * Wiring point: read_all_model() reads the model process by process (live_read of each pid
- * /proc lists, /proc/PID/maps for one the model has no answer for). When the model gains an
- * all-process reader (`map --all` from the model: one batch read of its maps), it replaces that
- * loop; nothing else here changes.
+ * With a model, read_all_model() is one pass over it (backend_snapshot_all, as `map --all`):
+ * /proc gives only each process's stat line (identity, resident counter) and the pid list.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +18,7 @@
 #include <bpf/bpf.h>
 
 #include "serve/collect.h"
+#include "backend/backend.h"
 #include "core/classify.h"
 #include "core/util.h"
 #include "model/faults.h"
@@ -153,51 +152,53 @@ static void fill_faults(const struct faults_table *t, struct vms_snapshot *s)
 		faults_table_fill(t, from, to, s);
 }
 
-/* With a model: its regions of every tracked process, /proc/PID/stat for the identity. */
+struct model_pass {
+	struct collect_sample *out;
+	const struct faults_table *ft;	/* NULL: no fault counts */
+};
+
+static int model_one(void *ctx, struct vms_snapshot *s, int err)
+{
+	struct model_pass *c = ctx;
+	struct collect_proc *p;
+	bool model;
+
+	if (!err && s->proc.state == 'Z')
+		err = -EIDRM;
+	if (err) {
+		if (!gone(err))
+			count_error(c->out, s->proc.pid, "model", err);
+		return 0;
+	}
+	/* the backend says "procfs" for a process the model could not answer for */
+	model = !s->backend || strcmp(s->backend, "procfs");
+	if (c->ft)
+		fill_faults(c->ft, s);
+	p = add_proc(c->out, &s->proc);
+	sum_regions(s, p, false);
+	p->from_model = model;
+	c->out->h.fallbacks += !model;
+	return 0;
+}
+
+/* With a model: one pass over it for every process (map --all's reader, through the backend
+ * seam); a process it cannot answer for comes from /proc and is counted. The fault map is read
+ * once per collection, not once per process. */
 static void read_all_model(struct live *m, const struct collect_opts *o, struct collect_sample *out)
 {
 	struct faults_table ft = { 0 };
 	bool faults = o->faults && m->faults_source != VMS_FAULTS_OFF;
-	pid_t *pids;
-	/* every process /proc lists (a directory listing, no file of theirs): one the model does
-	 * not have (not seen yet in tier event-resync, or lost) is read from /proc and counted */
-	int np = procfs_all_pids(&pids);
-	size_t n = np > 0 ? (size_t)np : 0;
+	struct model_pass c = { out, NULL };
+	int err;
 
-	if (faults && faults_table_read(m->faults_fd, &ft))
-		faults = false;
+	if (faults && !faults_table_read(m->faults_fd, &ft))
+		c.ft = &ft;
 	out->h.faults_on = m->faults_source != VMS_FAULTS_OFF;
-	for (size_t i = 0; i < n; i++) {
-		struct vms_snapshot s;
-		bool model = true;
-		int err;
-
-		snapshot_init(&s);
-		err = identity(pids[i], &s.proc);
-		if (!err) {
-			err = live_read(m, &s);
-			if (err == -ENOENT || err == -EAGAIN || err == -ENODATA) {
-				/* as the bpf backend does: never a guess, this one from /proc */
-				snapshot_free_regions(&s);
-				model = false;
-				err = procfs_read_regions(&s.proc, false, &s);
-			}
-		}
-		if (!err) {
-			struct collect_proc *p;
-
-			if (faults)
-				fill_faults(&ft, &s);
-			p = add_proc(out, &s.proc);
-			sum_regions(&s, p, false);
-			p->from_model = model;
-			out->h.fallbacks += !model;
-		} else if (!gone(err)) {
-			count_error(out, pids[i], "model", err);
-		}
-		snapshot_free(&s);
+	err = backend_snapshot_all(&backend_bpf_model, BACKEND_NO_CMDLINE, model_one, &c);
+	if (err) {
+		out->h.errors++;
+		vms_debug("serve: the model's pass failed: %s", proc_strerror(-err));
 	}
-	free(pids);
 	faults_table_free(&ft);
 }
 
