@@ -207,6 +207,23 @@ if [ "$n_csv" -eq "$n_json" ] && head -n1 "$W/map.csv" | grep -q $'^pid,start,en
 else
 	fail "$T: --format csv has the JSON's regions, CRLF rows (stdout is binary)" "csv $n_csv, json $n_json"
 fi
+# Snapshots the Linux build reads: vmscope.exe's export, imported here into a .vms file, shows
+# the same regions as vmscope.exe's own JSON (the identity and every region, byte for byte).
+if wine_run "$EXE" snapshot export "$WPID" >"$W/export.json" 2>"$W/export.err" &&
+   "$VMSCOPE" snapshot import "$W/export.json" -o "$W/win.vms" 2>"$W/import.err" &&
+   "$VMSCOPE" snapshot show --format json "$W/win.vms" >"$W/win_show.json" 2>"$W/show.err" &&
+   python3 - "$W/map.json" "$W/win_show.json" <<'EOF2'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+keep = ("pid", "comm", "regions")
+sys.exit(0 if all(a[k] == b[k] for k in keep) and len(a["regions"]) > 10 else 1)
+EOF2
+then
+	pass "$T: snapshot export -> Linux snapshot import -> show: vmscope.exe's regions"
+else
+	fail "$T: snapshot export -> Linux snapshot import -> show: vmscope.exe's regions" \
+		"$(cat "$W/export.err" "$W/import.err" "$W/show.err" 2>/dev/null | head -c 300)"
+fi
 wine_run "$EXE" map -k "$WPID" >"$W/map.k" 2>&1
 wine_run "$EXE" map "$WPID" >"$W/map.pmap" 2>&1
 tid=$(jget "$W/helper.json" 'd["thread"]["tid"]')

@@ -16,6 +16,7 @@
 
 #include "backend/backend.h"
 #include "core/format/format.h"
+#include "core/snapshot/codec.h"
 #include "core/util.h"
 
 #ifndef VMSCOPE_VERSION
@@ -244,16 +245,41 @@ static int report(DWORD pid, const struct vms_snapshot *s, int err)
 	}
 }
 
+/* What `snapshot export` records of where and when (the Linux build's snapshot/meta.c reads
+ * boot id and uname, which Windows has not: its boot id stays unknown). */
+static struct vms_snapmeta *export_meta(void)
+{
+	struct vms_snapmeta *m = xcalloc(1, sizeof(*m));
+	char host[MAX_COMPUTERNAME_LENGTH + 1];
+	DWORD n = sizeof(host);
+	FILETIME ft;
+	uint64_t t;
+
+	m->backend = xstrdup("windows");
+	m->kernel = xstrdup("Windows");
+	if (GetComputerNameA(host, &n))
+		m->hostname = xstrdup(host);
+	GetSystemTimeAsFileTime(&ft);
+	/* 100 ns ticks since 1601 -> ns since 1970 */
+	t = ((uint64_t)ft.dwHighDateTime << 32 | ft.dwLowDateTime) - 116444736000000000ull;
+	m->time_ns = t * 100;
+	m->shm_minor = ~0u;
+	return m;
+}
+
 static int show(DWORD pid, const struct map_args *a, const struct vms_format *fmt,
 		struct format_state *st)
 {
 	struct vms_snapshot s;
-	unsigned flags = fmt->needs_accounting(&a->fmt) ? BACKEND_ACCOUNTING : 0;
+	/* an export holds the working set when asked (-x/-X): wine reads it of the caller only */
+	bool acct = fmt->needs_accounting(&a->fmt) && !(a->fmt.full && a->fmt.mode == PMAP_DEFAULT);
+	unsigned flags = acct ? BACKEND_ACCOUNTING : 0;
 	int err, rc = VMS_EXIT_OK;
 
 	snapshot_init(&s);
 	err = win_snapshot(pid, &s, flags);
-	/* `snapshot save` plugs in here: the same win_snapshot(), then the core's writer */
+	if (!err && a->fmt.full)
+		s.meta = export_meta();
 	if (err) {
 		if (s.proc.comm[0] && fmt->print_unreadable)
 			fmt->print_unreadable(stdout, &s);
@@ -265,7 +291,7 @@ static int show(DWORD pid, const struct map_args *a, const struct vms_format *fm
 	return rc;
 }
 
-static int cmd_map(int argc, char **argv)
+static int run_map(int argc, char **argv, bool export)
 {
 	struct map_args a = { .format = "pmap", .color = -1 };
 	const struct vms_format *fmt;
@@ -279,6 +305,10 @@ static int cmd_map(int argc, char **argv)
 	rc = parse_map(argc, argv, &a);
 	if (rc >= 0)
 		goto out;
+	if (export) { /* the JSON `vmscope snapshot import` reads back into a .vms file */
+		a.format = "json";
+		a.fmt.full = true;
+	}
 	/* https://no-color.org, as the Linux build */
 	a.fmt.color = a.color == 1 || (a.color == -1 && _isatty(_fileno(stdout)) &&
 				       !(getenv("NO_COLOR") && *getenv("NO_COLOR")));
@@ -308,13 +338,34 @@ out:
 	return rc;
 }
 
+static int cmd_map(int argc, char **argv)
+{
+	return run_map(argc, argv, false);
+}
+
+/* Only `snapshot export` here: the native .vms file is written on Linux from that JSON
+ * (`vmscope snapshot import`), so the Windows build links no zlib and no file writer. */
+static int cmd_snapshot(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "export"))
+		return run_map(argc - 1, argv + 1, true);
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("Usage: vmscope.exe snapshot export [map's options] PID|NAME...\n"
+		       "Print the JSON that `vmscope snapshot import FILE -o OUT.vms` turns into a\n"
+		       "snapshot on Linux (one line per process; map's options choose what it holds).\n");
+		return VMS_EXIT_OK;
+	}
+	vms_err("snapshot: only 'export' is here (save, show and import are the Linux build's)");
+	return VMS_EXIT_FAIL;
+}
+
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
 	{ "map", cmd_map, "print the regions of processes (pmap-compatible, JSON, CSV, ...)" },
-	/* `snapshot` goes here: { "snapshot", cmd_snapshot, ... } over win_snapshot() */
+	{ "snapshot", cmd_snapshot, "export: the JSON a Linux `vmscope snapshot import` reads" },
 };
 
 static void usage(FILE *f)
