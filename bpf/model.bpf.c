@@ -318,11 +318,15 @@ static __always_inline int resync_task(struct task_struct *task)
 			return err ? -EBUSY : 0;
 		}
 		s1 = (__u64)gen << 32 | (__u32)(VMS_STATE_CHANGES(s0) + 1);
+		/* busy from the publish until nr_vmas is the new set's: the per-process reader
+		 * counts against it (vms_dump_proc) */
+		__sync_fetch_and_add(&p->busy, 1);
 		if (walk_consistent(mm, seq0) &&
 		    __sync_val_compare_and_swap(&p->state, s0, s1) == s0) {
 			__u32 old_nr = VMS_STATE_GEN(s0) ? p->nr_vmas : 0;
 
 			p->nr_vmas = n;
+			__sync_fetch_and_add(&p->busy, -1);
 			/* clear only what was asked before this walk began */
 			__sync_fetch_and_and(&p->flags, ~(flags0 & (VMS_PROC_DIRTY | VMS_PROC_STACK |
 								   VMS_PROC_OVERFLOW)));
@@ -336,6 +340,7 @@ static __always_inline int resync_task(struct task_struct *task)
 			stat_inc(VMS_STAT_FULL_RESYNC);
 			return 0;
 		}
+		__sync_fetch_and_add(&p->busy, -1);
 		/* another change happened during the walk: this set may be torn or predate it */
 		stat_inc(VMS_STAT_CONCURRENT);
 		if (g)
@@ -698,10 +703,11 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 		stat_inc(VMS_STAT_CONCURRENT);
 		goto full_edited;
 	}
-	__sync_fetch_and_add(&p->busy, -1);
-	/* dropped keys that were stored again count in both */
+	/* dropped keys that were stored again count in both; still busy, so that no reader
+	 * takes the new state with the old count */
 	p->nr_vmas += added;
 	p->nr_vmas -= dropped < p->nr_vmas ? dropped : p->nr_vmas;
+	__sync_fetch_and_add(&p->busy, -1);
 	p->range_resyncs++;
 	g = global();
 	if (g)
@@ -1087,18 +1093,17 @@ static long dump_one(struct bpf_map *map, struct vms_vma_key *key, struct vms_vm
 	return 0;
 }
 
-SEC("syscall")
-int vms_dump(struct vms_dump_args *a)
+/* The buffer's lease (vms_dump_args): 0 if this run holds it now; else a->ret says why not,
+ * or the run was a release. */
+static __always_inline int take_buffer(struct vms_dump_args *a)
 {
-	INJECT_REFUSAL(VMS_INJECT_DUMP);
 	struct vms_global *g = global();
-	struct dump_ctx c = { .session = a->session, .tgid = a->tgid, .gen = a->gen };
 	__u64 now = bpf_ktime_get_ns(), holder;
 
 	a->sent = 0;
 	if (!g || !a->session) {
 		a->ret = -EINVAL;
-		return 0;
+		return 1;
 	}
 	holder = g->dump_session;
 	if (a->release) {
@@ -1106,19 +1111,81 @@ int vms_dump(struct vms_dump_args *a)
 		a->ret = holder == a->session ? 0 : -ESTALE;
 		if (holder == a->session)
 			__sync_val_compare_and_swap(&g->dump_session, holder, 0);
-		return 0;
+		return 1;
 	}
 	/* take the buffer: free, ours, or held past its lease by a reader that must have died */
 	if (holder != a->session &&
 	    ((holder && now - g->dump_since < VMS_DUMP_LEASE_NS) ||
 	     __sync_val_compare_and_swap(&g->dump_session, holder, a->session) != holder)) {
 		a->ret = -EBUSY;
-		return 0;
+		return 1;
 	}
 	g->dump_since = now;
+	return 0;
+}
+
+SEC("syscall")
+int vms_dump(struct vms_dump_args *a)
+{
+	INJECT_REFUSAL(VMS_INJECT_DUMP);
+	struct dump_ctx c = { .session = a->session, .tgid = a->tgid, .gen = a->gen };
+
+	if (take_buffer(a))
+		return 0;
 	bpf_for_each_map_elem(&vms_vmas, dump_one, &c, 0);
 	a->sent = c.sent;
 	a->ret = c.full ? -ENOSPC : 0;
+	return 0;
+}
+
+/*
+ * One process's entries, looked up at the starts of its VMAs in the kernel: a cost of its VMAs,
+ * where vms_dump walks every bucket of the map (about 2 ms at 131072 entries, longer than a busy
+ * process stays still). What is sent is the model's, never the kernel's; an entry at a start
+ * the kernel no longer has is missed, so the reader counts what came against the process's
+ * nr_vmas and walks the whole map on a shortfall (live_dump.c). -EAGAIN: the kernel's VMAs
+ * could not be walked (the reader walks the map).
+ */
+SEC("syscall")
+int vms_dump_proc(struct vms_dump_args *a)
+{
+	INJECT_REFUSAL(VMS_INJECT_DUMP | VMS_INJECT_BY_START);
+	struct vms_vma_key key = { .tgid = a->tgid, .gen = a->gen };
+	struct bpf_iter_task_vma it;
+	struct vm_area_struct *vma;
+	struct task_struct *task;
+	struct vms_dump_rec *rec;
+	struct vms_vma_ent *ent;
+	__u32 i = 0;
+	int err;
+
+	if (take_buffer(a))
+		return 0;
+	task = a->tgid ? bpf_task_from_pid(a->tgid) : NULL;
+	if (!task) {
+		a->ret = -EAGAIN;
+		return 0;
+	}
+	err = bpf_iter_task_vma_new(&it, task, 0);
+	while (!err && (vma = bpf_iter_task_vma_next(&it))) {
+		key.start = BPF_CORE_READ(vma, vm_start);
+		ent = bpf_map_lookup_elem(&vms_vmas, &key);
+		if (!ent)
+			continue;
+		rec = bpf_map_lookup_elem(&vms_dump_out, &i);
+		if (!rec) {
+			err = -ENOSPC;
+			break;
+		}
+		__builtin_memcpy(&rec->key, &key, sizeof(rec->key));
+		__builtin_memcpy(&rec->ent, ent, sizeof(rec->ent));
+		rec->session = a->session;
+		i++;
+	}
+	bpf_iter_task_vma_destroy(&it);
+	bpf_task_release(task);
+	a->sent = i;
+	a->ret = err ? -EAGAIN : 0;
 	return 0;
 }
 
@@ -1206,7 +1273,10 @@ int vms_publish(struct vms_publish_args *a)
 		goto garbage;
 	}
 	s1 = (__u64)a->gen << 32 | VMS_STATE_CHANGES(a->state0);
+	/* busy until nr_vmas is the new set's (see resync_task) */
+	__sync_fetch_and_add(&p->busy, 1);
 	if (__sync_val_compare_and_swap(&p->state, a->state0, s1) != a->state0) {
+		__sync_fetch_and_add(&p->busy, -1);
 		a->ret = -EAGAIN;
 		goto garbage;
 	}
@@ -1218,6 +1288,7 @@ int vms_publish(struct vms_publish_args *a)
 		}
 	}
 	p->nr_vmas = a->nr_vmas;
+	__sync_fetch_and_add(&p->busy, -1);
 	p->stack_start = a->stack_start;
 	if (a->gate)
 		__sync_fetch_and_or(&p->flags, VMS_PROC_GATE);

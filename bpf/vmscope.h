@@ -230,7 +230,8 @@ struct vms_info {
 #define VMS_INJECT_EVENT	0x2	/* tier event-resync's */
 #define VMS_INJECT_FAULTS	0x4	/* the fault-count programs */
 #define VMS_INJECT_ITER		0x8	/* the bpf-iter backend's */
-#define VMS_INJECT_DUMP		0x10	/* the model's reader (vms_dump) */
+#define VMS_INJECT_DUMP		0x10	/* the model's readers (vms_dump, vms_dump_proc) */
+#define VMS_INJECT_BY_START	0x20	/* its per-process reader only (vms_dump_proc) */
 
 struct vms_global {
 	__u64 next_gen;

@@ -77,6 +77,27 @@ for tier in kfunc-resync event-resync; do
 	fi
 done
 
+# ---- the per-process reader: one process is read at its VMA starts, not by a walk of the map;
+# refused alone, the model starts without it (one line) and a read walks the whole map. (Tier
+# kfunc-resync only: tier event-resync is for kernels without the kfunc VMA iterator.) ----
+"$VMSCOPE" stop >/dev/null 2>&1
+"$VMSCOPE" start >/dev/null 2>&1
+"$VMSCOPE" map -v --backend bpf "$hp" 2>"$TMPDIR_TEST/bs.err" >/dev/null
+if grep -q "read at the kernel's VMA starts" "$TMPDIR_TEST/bs.err"; then
+	pass "map PID reads the process at its VMA starts (the per-process reader)"
+else fail "map PID reads the process at its VMA starts (the per-process reader)" "$(grep debug "$TMPDIR_TEST/bs.err" | tail -n 3)"; fi
+"$VMSCOPE" stop >/dev/null 2>&1
+out=$(VMSCOPE_INJECT_REFUSAL=by-start "$VMSCOPE" start 2>&1); rc=$?
+if [ $rc -eq 0 ] && [ "$(echo "$out" | grep -c "per-process reader is off")" -eq 1 ] &&
+	[ ! -e "$PIN/progs/dump_proc" ] && [ -e "$PIN/progs/dump" ]; then
+	pass "a refused per-process reader: the model starts with the whole-map reader, said in one line"
+else fail "a refused per-process reader: the model starts with the whole-map reader, said in one line" "rc=$rc $out"; fi
+"$VMSCOPE" map -v --backend bpf "$hp" 2>"$TMPDIR_TEST/bs.err" >/dev/null
+if grep -q "reader run for one process" "$TMPDIR_TEST/bs.err" && ! grep -q "VMA starts" "$TMPDIR_TEST/bs.err"; then
+	pass "without it, map PID walks the whole map"
+else fail "without it, map PID walks the whole map" "$(grep debug "$TMPDIR_TEST/bs.err" | tail -n 3)"; fi
+check "map PID by the whole-map walk equals /proc" model_equals_proc "$hp"
+
 # ---- the reader refused: the model loads without it, reads go by batches ----
 "$VMSCOPE" stop >/dev/null 2>&1
 out=$(VMSCOPE_INJECT_REFUSAL=dump "$VMSCOPE" start 2>&1); rc=$?

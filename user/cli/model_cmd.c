@@ -150,7 +150,11 @@ int cmd_start(int argc, char **argv)
 	if (a.faults && info.plan.faults == VMS_FAULTS_OFF)
 		vms_err("start: page fault counts off, because %s", info.plan.faults_why);
 	if (info.plan.reader_why[0])
-		vms_err("start: the model's reader is off (reads copy the map by batches), because %s",
+		vms_err("start: %s, because %s",
+			info.plan.reader_off == 1
+				? "the model's per-process reader is off (a read of one process "
+				  "walks the whole map)"
+				: "the model's reader is off (reads copy the map by batches)",
 			info.plan.reader_why);
 	printf("vmscope: model pinned at %s: %llu processes, %llu VMAs seeded in %.3f s\n",
 	       pins_dir(), info.seeded_procs, info.seeded_vmas, info.seconds);

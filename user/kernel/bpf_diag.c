@@ -108,7 +108,7 @@ unsigned bpf_inject_refusal(void)
 	static const struct { const char *name; unsigned bit; } knobs[] = {
 		{ "kfunc-resync", VMS_INJECT_KFUNC }, { "event-resync", VMS_INJECT_EVENT },
 		{ "faults", VMS_INJECT_FAULTS }, { "bpf-iter", VMS_INJECT_ITER },
-		{ "dump", VMS_INJECT_DUMP },
+		{ "dump", VMS_INJECT_DUMP }, { "by-start", VMS_INJECT_BY_START },
 	};
 	const char *e = getenv("VMSCOPE_INJECT_REFUSAL");
 	unsigned v = 0;

@@ -97,7 +97,7 @@ int live_open(struct live *m)
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++)
 		*objs[i].fd = -1;
 	m->faults_fd = m->faults_lost_fd = -1;
-	m->dump_fd = m->dump_out_fd = -1;
+	m->dump_fd = m->dump_out_fd = m->dump_proc_fd = -1;
 	m->dump_out = NULL;
 	m->faults_source = VMS_FAULTS_OFF;
 	if (err)
@@ -129,6 +129,10 @@ int live_open(struct live *m)
 		close(m->dump_fd);
 		m->dump_fd = -1;
 	}
+	if (m->dump_fd >= 0) /* optional too: tier kfunc-resync only */
+		m->dump_proc_fd = pins_get("progs", "dump_proc", 0, 0);
+	if (m->dump_proc_fd < 0)
+		m->dump_proc_fd = -1;
 	return 0;
 }
 
@@ -137,7 +141,7 @@ void live_close(struct live *m)
 	live_dump_unmap(m);
 	int *fds[] = { &m->procs_fd, &m->vmas_fd, &m->names_fd, &m->stats_fd, &m->global_fd,
 		       &m->gc_fd, &m->resync_fd, &m->new_gen_fd, &m->publish_fd, &m->faults_fd,
-		       &m->faults_lost_fd, &m->dump_fd, &m->dump_out_fd };
+		       &m->faults_lost_fd, &m->dump_fd, &m->dump_out_fd, &m->dump_proc_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -341,9 +345,11 @@ int live_read(struct live *m, struct vms_snapshot *s)
 	struct live_names nc = { 0 };
 	uint32_t tgid = (uint32_t)s->proc.pid;
 	int err, ret;
+	bool by_start;
 	/* the kernel skipped some run of ours since the model was last verified whole: this
 	 * process may have missed a change, so it is resynced (once) before it is trusted */
 	bool verify = live_missed_runs() != m->info.verified_misses;
+	bool walk_all = false;	/* this pass walks the whole map (after a shortfall) */
 
 	if (verify)
 		vms_debug("PID %d: the kernel skipped runs of the model's programs: resyncing it "
@@ -358,17 +364,34 @@ int live_read(struct live *m, struct vms_snapshot *s)
 		c.tgid = tgid;
 		c.gen = VMS_STATE_GEN(pe.state);
 		c.n = 0;
-		err = pe.busy ? 0 : live_vmas(m, tgid, c.gen, collect_one, &c);
+		/* the per-process reader first, where there is one */
+		by_start = !walk_all;
+		walk_all = false;
+		err = pe.busy ? 0 : by_start ? live_proc_vmas(m, tgid, c.gen, collect_one, &c) : 1;
+		if (err == 1) {
+			by_start = false;
+			c.n = 0;
+			err = live_vmas(m, tgid, c.gen, collect_one, &c);
+		}
 		if (err)
 			goto out;
 		if (!pe.busy && !bpf_map_lookup_elem(m->procs_fd, &tgid, &pe2) && !pe2.busy &&
 		    pe2.state == pe.state && !(pe2.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW))) {
-			vms_debug("PID %u: model generation %u after %u changes (flags %#x; %llu full, "
-				  "%llu range resyncs), %zu VMAs", tgid, VMS_STATE_GEN(pe.state),
-				  VMS_STATE_CHANGES(pe.state), pe.flags,
-				  (unsigned long long)pe.full_resyncs,
-				  (unsigned long long)pe.range_resyncs, c.n);
-			break;
+			if (!by_start || c.n == pe2.nr_vmas) {
+				vms_debug("PID %u: model generation %u after %u changes (flags %#x; "
+					  "%llu full, %llu range resyncs), %zu VMAs%s", tgid,
+					  VMS_STATE_GEN(pe.state), VMS_STATE_CHANGES(pe.state), pe.flags,
+					  (unsigned long long)pe.full_resyncs,
+					  (unsigned long long)pe.range_resyncs, c.n,
+					  by_start ? " (read at the kernel's VMA starts)" : "");
+				break;
+			}
+			/* an entry at a start the kernel does not have (the model is wrong there, or
+			 * the process changed after the model's last event): only a walk of the
+			 * whole map finds it */
+			vms_debug("PID %u: %zu of the model's %u entries at the kernel's VMA starts: "
+				  "walking the whole map", tgid, c.n, pe2.nr_vmas);
+			walk_all = true;
 		}
 		if (pass + 1 == READ_PASSES) {
 			err = -EAGAIN;

@@ -25,6 +25,7 @@ struct live {
 	int gc_fd, resync_fd;		/* resync_fd: -1 in tier event-resync */
 	int new_gen_fd, publish_fd;
 	int dump_fd, dump_out_fd;	/* the model's reader and its buffer; -1: batches */
+	int dump_proc_fd;		/* its per-process reader; -1: none (walks of the map) */
 	void *dump_out;			/* the buffer, mapped at its first use */
 	size_t dump_out_bytes;
 	int faults_fd, faults_lost_fd;	/* -1 unless started with --faults */
@@ -56,6 +57,12 @@ void live_close(struct live *m);
  * batches of the whole map where there is none or another reader holds it. 0, the first non-zero cb result, or -errno. */
 int live_vmas(struct live *m, uint32_t tgid, uint32_t gen,
 	      int (*cb)(void *ctx, const void *key, const void *val), void *ctx);
+/* The entries of tgid's generation gen at the starts of its VMAs in the kernel, through the
+ * per-process reader (vms_dump_proc), in address order: 0, the first non-zero cb result,
+ * -errno, or 1 where that reader cannot answer (none, busy, or the walk failed). An entry at a
+ * start the kernel no longer has is not sent: the caller counts against nr_vmas. */
+int live_proc_vmas(struct live *m, uint32_t tgid, uint32_t gen,
+		   int (*cb)(void *ctx, const void *key, const void *val), void *ctx);
 /* Unmaps the reader's buffer (live_close does). */
 void live_dump_unmap(struct live *m);
 /* Reads the model of one process into s->regions (s->proc must be filled from /proc).

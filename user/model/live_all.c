@@ -253,10 +253,10 @@ int live_read_all(struct live *m, bool cmdline, live_all_cb cb, void *ctx)
 		else if (!r && p && p->clean)
 			r = live_fill(m, &nc, from->grouped + p->first, p->n,
 				      p->pe.flags & VMS_PROC_GATE, &s);
-		else if (!r && !p && ++alone)
-			r = live_read(m, &s);
+		else if (!r && (!p || m->dump_proc_fd >= 0) && ++alone)
+			r = live_read(m, &s); /* (with the per-process reader, cheap enough for any) */
 		else if (!r)
-			r = -EAGAIN; /* changing faster than a pass */
+			r = -EAGAIN; /* changing faster than a pass (and a read alone walks the map) */
 		err = cb(ctx, &s, r);
 		snapshot_free(&s);
 	}

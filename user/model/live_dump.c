@@ -38,8 +38,10 @@ static int run(int fd, struct vms_dump_args *a)
 }
 
 /* The records are copied out before they are handed on: cb may run long (a reader's
- * formatting), and a lease that ran out meanwhile would let another reader overwrite them. */
-static int dump(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, void *ctx)
+ * formatting), and a lease that ran out meanwhile would let another reader overwrite them.
+ * 1: this reader cannot answer (the caller reads another way). */
+static int dump(struct live *m, int prog_fd, uint32_t tgid, uint32_t gen, map_elem_cb cb,
+		void *ctx)
 {
 	struct vms_dump_args a = { .session = new_session(), .tgid = tgid, .gen = gen };
 	struct vms_dump_rec *copy = NULL;
@@ -53,9 +55,10 @@ static int dump(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, voi
 			return 1;
 		m->dump_out = p;
 	}
-	if (run(m->dump_fd, &a) || a.ret == -EBUSY)
+	if (run(prog_fd, &a) || a.ret == -EBUSY)
 		return 1; /* the program cannot run, or another reader has the buffer */
-	err = a.ret;
+	/* -EAGAIN of the run itself: the per-process reader could not walk the process's VMAs */
+	err = a.ret == -EAGAIN ? -ENOSPC : a.ret;
 	if (!err && a.sent > m->dump_out_bytes / sizeof(*copy))
 		err = -EPROTO;
 	if (!err) {
@@ -68,7 +71,7 @@ static int dump(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, voi
 		  !n ? "-" : copy[0].session == a.session ? "ours" : "another");
 	/* the release run writes its own answer into a */
 	a.release = 1;
-	if (run(m->dump_fd, &a) == 0 && a.ret && !err)
+	if (run(prog_fd, &a) == 0 && a.ret && !err)
 		err = -EAGAIN; /* taken over: what we copied is void */
 	if (err) {
 		free(copy);
@@ -84,7 +87,7 @@ static int dump(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, voi
 int live_vmas(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, void *ctx)
 {
 	if (m->dump_fd >= 0) {
-		int err = dump(m, tgid, gen, cb, ctx);
+		int err = dump(m, m->dump_fd, tgid, gen, cb, ctx);
 
 		if (err != 1)
 			return err;
@@ -92,6 +95,11 @@ int live_vmas(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, void 
 	}
 	return map_for_each_batch(m->vmas_fd, sizeof(struct vms_vma_key), sizeof(struct vms_vma_ent),
 				  cb, ctx);
+}
+
+int live_proc_vmas(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, void *ctx)
+{
+	return m->dump_proc_fd >= 0 && tgid ? dump(m, m->dump_proc_fd, tgid, gen, cb, ctx) : 1;
 }
 
 void live_dump_unmap(struct live *m)

@@ -36,6 +36,9 @@ enum {
 	/* the readers' iterator: if the verifier refuses only it, the tier loads without it and
 	 * readers copy the VMA map by batches (live.c) */
 	READER = 1 << 3,
+	/* the per-process reader (by the kernel's VMA starts): if only it is refused, readers
+	 * walk the whole map for one process too */
+	BY_START = 1 << 4,
 };
 static const struct prog_rule {
 	const char *name;
@@ -48,7 +51,7 @@ static const struct prog_rule {
 	{ "vms_sys_exit_ev", IN_EVENT }, { "vms_exec_ev", IN_EVENT }, { "vms_exit_ev", IN_EVENT },
 	{ "vms_gc_ev", IN_EVENT },
 	{ "vms_new_gen", IN_BOTH }, { "vms_publish", IN_BOTH }, { "vms_foreign_write", IN_BOTH },
-	{ "vms_dump", IN_BOTH | READER },
+	{ "vms_dump", IN_BOTH | READER }, { "vms_dump_proc", IN_KFUNC | READER | BY_START },
 	{ "vms_fault", IN_BOTH, "btf_trace_page_fault_user" },
 	{ "vms_fault_k", IN_BOTH, "btf_trace_page_fault_kernel" },
 	/* their keys move with the in-kernel range resync: tier kfunc-resync only */
@@ -71,7 +74,8 @@ struct loader {
 	unsigned inject;			/* VMS_INJECT_*: tests only */
 	uint64_t name_key[2];			/* the loaded model's name hash key */
 	bool event_only;			/* VMSCOPE_TIER=event-resync */
-	bool no_reader;				/* load without the READER program */
+	/* 0: every reader; 1: without the BY_START one; 2: without any READER program */
+	int no_reader;
 	struct btf *btf;
 	struct model_bpf *skel;
 	struct live_plan plan;
@@ -157,7 +161,8 @@ static int select_programs(struct loader *l, enum vms_tier tier, unsigned faults
 		}
 		bpf_program__set_autoload(p, (r->flags & tier_flag(tier)) &&
 					  (!(r->flags & FAULT_COUNTER) || faults != VMS_FAULTS_OFF) &&
-					  (!(r->flags & READER) || !l->no_reader) &&
+					  (!(r->flags & READER) || l->no_reader < 2) &&
+					  (!(r->flags & BY_START) || l->no_reader < 1) &&
 					  (!r->needs || has_type(l->btf, r->needs, BTF_KIND_TYPEDEF)));
 	}
 	return 0;
@@ -280,22 +285,24 @@ int loader_load(struct loader *l)
 			continue;
 		}
 		err = load_tier_or_without_faults(l, tier, &want, why[t], sizeof(why[t]));
-		if (err && !l->no_reader) {
-			/* the same without the readers' iterator: readers then use batches */
+		/* the same without the per-process reader, then without any: readers then walk
+		 * the whole map, then copy it by batches */
+		for (int level = 1; err && level <= 2; level++) {
 			char reader_why[VMS_WHY_MAX];
 			unsigned want2 = tier_counts_faults(tier) ? l->faults : VMS_FAULTS_OFF;
 
 			snprintf(reader_why, sizeof(reader_why), "%.250s", why[t]);
-			l->no_reader = true;
+			l->no_reader = level;
 			err = load_tier_or_without_faults(l, tier, &want2, why[t], sizeof(why[t]));
 			if (!err) {
 				want = want2;
+				plan->reader_off = level;
 				snprintf(plan->reader_why, sizeof(plan->reader_why),
 					 "the kernel refused it: %.220s", reader_why);
-			} else {
-				l->no_reader = false;
 			}
 		}
+		if (err)
+			l->no_reader = 0;
 		if (err) {
 			snprintf(plan->refused, sizeof(plan->refused), "tier %s did not load: %.220s",
 				 tier_name(tier), why[t]);

@@ -36,7 +36,8 @@ struct live_plan {
 	char refused[VMS_WHY_MAX];	/* "tier T did not load: WHY" when a better tier was refused */
 	unsigned faults;		/* enum vms_fault_source loaded (OFF when not asked or refused) */
 	char faults_why[VMS_WHY_MAX];	/* asked for and off: because ... */
-	char reader_why[VMS_WHY_MAX];	/* the readers' iterator did not load: because ... */
+	char reader_why[VMS_WHY_MAX];	/* a reader did not load: because ... */
+	int reader_off;			/* 1: the per-process reader only; 2: both readers */
 };
 
 struct loader;
