@@ -2,6 +2,9 @@
 #include "model/live.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 #include "proc/procfs.h"
 #include "kernel/bpf_diag.h"
 #include "kernel/map_batch.h"
+#include "core/escape.h"
 #include "core/sort.h"
 #include "core/util.h"
 #include "model/live_read.h"
@@ -229,6 +233,36 @@ void live_names_free(struct live_names *nc)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(nc->by_kind); i++)
 		u64map_free(&nc->by_kind[i], free_name);
+	u64map_free(&nc->ino_now, NULL);
+}
+
+/*
+ * The model names a file as it was when mapped. An unlink or a rename since changes /proc's
+ * name (" (deleted)", the new path) and no event says so: a path is checked against the inode
+ * it names now, from our root (cached per name and read) or else from the process's (a
+ * container's files), and a region whose path names another inode or none is stale.
+ */
+static bool path_current(struct live_names *nc, pid_t pid, const struct vms_vma_ent *v,
+			 const char *name)
+{
+	static const char deleted[] = " (deleted)";
+	size_t len = strlen(name);
+	uint64_t ino;
+	void **slot;
+
+	if (vms_vma_ent_kind(v->flags) != VMS_NAME_PATH || name[0] != '/' ||
+	    (len >= sizeof(deleted) - 1 && !strcmp(name + len - (sizeof(deleted) - 1), deleted)))
+		return true; /* not a path, or deleted already (it stays so) */
+	slot = u64map_slot(&nc->ino_now, v->name_id);
+	if (!*slot) {
+		struct stat st;
+
+		*slot = (void *)(fstatat(AT_FDCWD, name, &st, AT_NO_AUTOMOUNT) ? UINTPTR_MAX
+									  : (uintptr_t)st.st_ino + 1);
+	}
+	if ((uintptr_t)*slot == (uintptr_t)v->ino + 1)
+		return true;
+	return !procfs_root_ino(pid, name, &ino) && ino == v->ino;
 }
 
 static char name_missing[] = "";	/* cached: the id has no (usable) name */
@@ -276,6 +310,15 @@ int live_fill(struct live *m, struct live_names *nc, const struct live_vma *v, s
 
 		if (!name) {
 			err = -ENODATA;
+			break;
+		}
+		if (!path_current(nc, s->proc.pid, &e->v, name)) {
+			char *shown = vms_escape_dup(name, strlen(name), VMS_ESC_TEXT);
+
+			vms_debug("PID %d: %s was unlinked or renamed since it was mapped: "
+				  "resyncing", (int)s->proc.pid, shown);
+			free(shown);
+			err = -ESTALE;
 			break;
 		}
 		reg = snapshot_add(s);
@@ -338,7 +381,7 @@ static int published(struct live *m, struct vms_snapshot *s, bool verify, struct
 
 #define READ_PASSES 16	/* reads that overlapped a change are redone this often, then -EAGAIN */
 
-int live_read(struct live *m, struct vms_snapshot *s)
+static int read_once(struct live *m, struct vms_snapshot *s)
 {
 	struct vms_proc_ent pe, pe2;
 	struct collect c = { 0 };
@@ -403,6 +446,17 @@ out:
 	live_names_free(&nc);
 	free(c.v);
 	return err;
+}
+
+int live_read(struct live *m, struct vms_snapshot *s)
+{
+	int err = read_once(m, s);
+
+	/* a file unlinked or renamed since it was mapped: the kernel side names it again (or
+	 * /proc, in tier event-resync), once */
+	if (err == -ESTALE)
+		err = live_resync(m, s->proc.pid) ? -ENODATA : read_once(m, s);
+	return err == -ESTALE ? -ENODATA : err;
 }
 
 struct count_ctx {

@@ -20,12 +20,14 @@ struct live_vma {
  * share a few hundred names, and a lookup per region was most of a read's syscalls. */
 struct live_names {
 	struct u64map by_kind[VMS_NAME_ANON_SHMEM + 1];
+	struct u64map ino_now;	/* name id -> inode its path names now + 1 (UINTPTR_MAX: none) */
 };
 
 void live_names_free(struct live_names *nc);
 
 /* Appends the n VMAs (any order) to s as regions sorted by start, then the [vsyscall] gate page
- * if gate. 0, or -ENODATA: a name the kernel side could not build (the reader asks /proc). */
+ * if gate. 0, -ENODATA: a name the kernel side could not build (the reader asks /proc), or
+ * -ESTALE: a file was unlinked or renamed since it was mapped (no event says so: resync it). */
 int live_fill(struct live *m, struct live_names *nc, const struct live_vma *v, size_t n,
 	      bool gate, struct vms_snapshot *s);
 
