@@ -56,7 +56,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 32768);
 	__type(key, __u32);
 	__type(value, struct vms_thread_ent);
 } vms_threads SEC(".maps");
@@ -427,15 +427,24 @@ static __always_inline __u64 task_user_sp(struct task_struct *task)
 	return regs ? PT_REGS_SP_CORE(regs) : 0;
 }
 
-/* sched_process_fork, before the child first runs: a thread's initial sp; a new process's
- * sigaltstack, inherited from the thread that forked (a CLONE_VM child has none: copy_process
- * resets it). Either replaces whatever a reused tid left. */
-static __always_inline void thread_born(struct task_struct *child)
+/* sched_process_fork (current: the parent, in its clone call), before the child first runs: a
+ * thread's initial sp, unless clone was given no stack (the child then starts on the parent's
+ * sp, in the parent's stack); a new process's sigaltstack, inherited from the thread that
+ * forked (a CLONE_VM child has none: copy_process resets it). Either replaces whatever a reused
+ * tid left. */
+static __always_inline void thread_born(struct task_struct *parent, struct task_struct *child)
 {
-	if (child->tgid != child->pid)
-		thread_note(child, VMS_THR_CLONE, task_user_sp(child), false);
-	else
+	__u64 sp;
+
+	if (child->tgid == child->pid) {
 		thread_note(child, 0, 0, false);
+		return;
+	}
+	sp = task_user_sp(child);
+	if (sp == task_user_sp(parent))
+		thread_note(child, 0, 0, false);
+	else
+		thread_note(child, VMS_THR_CLONE, sp, false);
 }
 
 /* The current thread's sigaltstack may have changed (sys_sets_altstack()): its record again,
@@ -933,7 +942,7 @@ int BPF_PROG(vms_foreign_write, struct mm_struct *mm, bool write)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(vms_fork, struct task_struct *parent, struct task_struct *child)
 {
-	thread_born(child);
+	thread_born(parent, child);
 	/* threads share the mm: nothing new */
 	if (BPF_CORE_READ(child, tgid) != BPF_CORE_READ(child, pid))
 		return 0;
@@ -1397,7 +1406,7 @@ int BPF_PROG(vms_exec_ev, struct task_struct *task, pid_t old_pid, struct linux_
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(vms_fork_ev, struct task_struct *parent, struct task_struct *child)
 {
-	thread_born(child);
+	thread_born(parent, child);
 	return 0;
 }
 

@@ -31,7 +31,7 @@ static const struct argp_option start_options[] = {
 	{ "max-procs", 'P', "N", 0, "Processes the model can hold (default 32768)", 0 },
 	{ "max-vmas", 'M', "N", 0, "VMAs the model can hold (default 131072)", 0 },
 	{ "max-names", 'N', "N", 0, "Distinct names the model can hold (default 16384)", 0 },
-	{ "max-threads", 'T', "N", 0, "Threads whose stacks the model can label (default 65536)", 0 },
+	{ "max-threads", 'T', "N", 0, "Threads whose stacks the model can label (default 32768)", 0 },
 	{ "faults", 'f', NULL, 0, "Also count minor/major page faults per region (see 'map --faults')", 0 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }
