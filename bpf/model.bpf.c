@@ -51,6 +51,16 @@ struct {
 	__type(value, struct vms_name_ent);
 } vms_names SEC(".maps");
 
+/* Per thread (not per VMA): what labels its stacks (vmscope.h: vms_thread_ent). Sized by the
+ * loader; an entry goes when its thread exits. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, struct vms_thread_ent);
+} vms_threads SEC(".maps");
+
 /* Written by `vmscope start` only, read by `status`: the tier decision and its reasons. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -372,6 +382,106 @@ __noinline int resync_pid(__s32 pid)
 	return err;
 }
 
+/*
+ * ---- threads: what labels their stacks (vms_threads; both tiers) ----
+ * A thread's record holds the stack pointer it was created with and its sigaltstack, both read
+ * from the kernel's own state, never from user memory: the child's pt_regs at fork (before it
+ * first runs, sp is clone's stack argument as copy_thread set it) and task->sas_ss_sp/size
+ * after each call that may change them. A record with nothing to say is deleted, so a process
+ * without threads or alternate stacks costs no entry.
+ */
+
+/* Stores task's record: flags/sp (VMS_THR_CLONE or _SAMPLED, or 0) and its sigaltstack now.
+ * noexist: only if the tid has none (the seed: a hook's record is newer). */
+static __always_inline void thread_note(struct task_struct *task, __u32 flags, __u64 sp,
+					bool noexist)
+{
+	struct vms_thread_ent ent = {};
+	__u32 tid = BPF_CORE_READ(task, pid);
+
+	ent.tgid = BPF_CORE_READ(task, tgid);
+	ent.start_time = BPF_CORE_READ(task, start_boottime);
+	ent.flags = flags;
+	ent.sp = sp;
+	ent.alt_sp = BPF_CORE_READ(task, sas_ss_sp);
+	ent.alt_size = BPF_CORE_READ(task, sas_ss_size);
+	if (ent.alt_sp && ent.alt_size)
+		ent.flags |= VMS_THR_ALT;
+	else
+		ent.alt_sp = ent.alt_size = 0;
+	if (!ent.flags) {
+		if (!noexist)
+			bpf_map_delete_elem(&vms_threads, &tid);
+		return;
+	}
+	if (bpf_map_update_elem(&vms_threads, &tid, &ent, noexist ? BPF_NOEXIST : BPF_ANY) &&
+	    !(noexist && bpf_map_lookup_elem(&vms_threads, &tid)))
+		stat_inc(VMS_STAT_THREAD_FULL);
+}
+
+/* The user stack pointer in task's saved registers (bpf_task_pt_regs: tracing programs). */
+static __always_inline __u64 task_user_sp(struct task_struct *task)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+	return regs ? PT_REGS_SP_CORE(regs) : 0;
+}
+
+/* sched_process_fork (current: the parent, in its clone call), before the child first runs: a
+ * thread's initial sp, unless clone was given no stack (the child then starts on the parent's
+ * sp, in the parent's stack); a new process's sigaltstack, inherited from the thread that
+ * forked (a CLONE_VM child has none: copy_process resets it). Either replaces whatever a reused
+ * tid left. */
+static __always_inline void thread_born(struct task_struct *parent, struct task_struct *child)
+{
+	__u64 sp;
+
+	if (child->tgid == child->pid) {
+		thread_note(child, 0, 0, false);
+		return;
+	}
+	sp = task_user_sp(child);
+	if (sp == task_user_sp(parent))
+		thread_note(child, 0, 0, false);
+	else
+		thread_note(child, VMS_THR_CLONE, sp, false);
+}
+
+/* The current thread's sigaltstack may have changed (sys_sets_altstack()): its record again,
+ * with the stack pointer it had. */
+static __always_inline void altstack_changed(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tid = task->pid, flags = 0;
+	struct vms_thread_ent *e = bpf_map_lookup_elem(&vms_threads, &tid);
+	__u64 sp = 0;
+
+	if (e && e->tgid == task->tgid && e->start_time == task->start_boottime) {
+		flags = e->flags & (VMS_THR_CLONE | VMS_THR_SAMPLED);
+		sp = e->sp;
+	}
+	thread_note(task, flags, sp, false);
+}
+
+/* exec: the thread that execs is now the leader (old_pid: its tid before); the other threads
+ * exited. Its record is its sigaltstack as the kernel kept it, if any. */
+static __always_inline void thread_exec(struct task_struct *task, pid_t old_pid)
+{
+	__u32 old = old_pid;
+
+	if (old != task->pid)
+		bpf_map_delete_elem(&vms_threads, &old);
+	thread_note(task, 0, 0, false);
+}
+
+/* Every exit, of a thread or a leader: its record goes. */
+static __always_inline void thread_exit(struct task_struct *task)
+{
+	__u32 tid = task->pid;
+
+	bpf_map_delete_elem(&vms_threads, &tid);
+}
+
 /* ---- syscalls ---- */
 
 /* The syscalls that may change VMAs (syscalls.bpf.h) */
@@ -627,6 +737,10 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 
 	/* the number first: most syscalls are none of ours, and pay nothing more */
 	nr = SYS_NR(regs); /* a BTF pointer: a plain load, not a helper call */
+	if (sys_sets_altstack(nr)) {
+		altstack_changed();
+		return 0;
+	}
 	if (exit_untracked(nr))
 		return 0;
 	task = bpf_get_current_task_btf();
@@ -828,6 +942,7 @@ int BPF_PROG(vms_foreign_write, struct mm_struct *mm, bool write)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(vms_fork, struct task_struct *parent, struct task_struct *child)
 {
+	thread_born(parent, child);
 	/* threads share the mm: nothing new */
 	if (BPF_CORE_READ(child, tgid) != BPF_CORE_READ(child, pid))
 		return 0;
@@ -850,6 +965,7 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(vms_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	stat_inc(VMS_STAT_EXECS);
+	thread_exec(task, old_pid);
 	if (faults_on)
 		faults_after_exec(task->tgid);
 	resync_current(); /* a new mm: a new generation */
@@ -919,6 +1035,27 @@ static long gc_fault_nkeys(struct bpf_map *map, __u32 *tgid, __s64 *v, void *ctx
 }
 
 
+/* A thread record whose thread is gone (its exit was missed: the kernel skipped the hook). */
+static long gc_thread(struct bpf_map *map, __u32 *tid, struct vms_thread_ent *v, void *ctx)
+{
+	__u32 t = *tid;
+	struct vms_thread_ent *e = bpf_map_lookup_elem(&vms_threads, &t);
+	struct task_struct *task;
+	bool gone;
+
+	if (!e)
+		return 0;
+	task = bpf_task_from_pid(t);
+	gone = !task;
+	if (task) {
+		gone = task->start_boottime != e->start_time || task->tgid != e->tgid;
+		bpf_task_release(task);
+	}
+	if (gone)
+		bpf_map_delete_elem(&vms_threads, &t);
+	return 0;
+}
+
 static __always_inline void gc(bool sweep_procs)
 {
 	struct vms_global *g = global();
@@ -929,8 +1066,10 @@ static __always_inline void gc(bool sweep_procs)
 	/* one sweep at a time */
 	if (__sync_val_compare_and_swap(&g->gc_running, 0, 1) != 0)
 		return;
-	if (sweep_procs) /* bpf_task_from_pid: not in tier event-resync */
+	if (sweep_procs) { /* bpf_task_from_pid: not in tier event-resync */
 		bpf_for_each_map_elem(&vms_procs, gc_proc, NULL, 0);
+		bpf_for_each_map_elem(&vms_threads, gc_thread, NULL, 0);
+	}
 	bpf_for_each_map_elem(&vms_vmas, gc_one, &deleted, 0);
 	if (faults_on) {
 		bpf_for_each_map_elem(&vms_faults, gc_fault, NULL, 0);
@@ -1016,6 +1155,7 @@ static __always_inline void proc_exit(struct task_struct *task, bool kfunc_tier)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(vms_exit, struct task_struct *task)
 {
+	thread_exit(task);
 	proc_exit(task, true);
 	return 0;
 }
@@ -1051,6 +1191,26 @@ int vms_seed(struct bpf_iter__task *ctx)
 	if (!task || task->pid != task->tgid || (seed_tgid && task->tgid != seed_tgid))
 		return 0;
 	resync_pid(task->pid);
+	return 0;
+}
+
+/*
+ * Seeding the thread records (both tiers), after the hooks are attached: a thread older than
+ * the model has no creation record; its stack pointer saved at its last kernel entry stands for
+ * it (VMS_THR_SAMPLED), and its sigaltstack is the kernel's. A record a hook wrote meanwhile is
+ * newer, and kept.
+ */
+SEC("iter/task")
+int vms_seed_threads(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+
+	if (!task || !task->mm || (task->flags & PF_EXITING))
+		return 0;
+	if (task->pid != task->tgid)
+		thread_note(task, VMS_THR_SAMPLED, task_user_sp(task), true);
+	else
+		thread_note(task, 0, 0, true);
 	return 0;
 }
 
@@ -1209,6 +1369,10 @@ int BPF_PROG(vms_sys_exit_ev, struct pt_regs *regs, long ret)
 	struct vms_proc_ent *p;
 	__u32 tgid;
 
+	if (sys_sets_altstack(nr)) {
+		altstack_changed();
+		return 0;
+	}
 	if (!tracked_nr(nr))
 		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
@@ -1229,6 +1393,7 @@ int BPF_PROG(vms_exec_ev, struct task_struct *task, pid_t old_pid, struct linux_
 	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &tgid);
 
 	stat_inc(VMS_STAT_EXECS);
+	thread_exec(task, old_pid);
 	if (p) {
 		p->stack_start = 0;
 		invalidate(p);
@@ -1236,9 +1401,19 @@ int BPF_PROG(vms_exec_ev, struct task_struct *task, pid_t old_pid, struct linux_
 	return 0;
 }
 
+/* Tier event-resync has no process hook at fork (readers add a new process from /proc): only
+ * the thread records. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(vms_fork_ev, struct task_struct *parent, struct task_struct *child)
+{
+	thread_born(parent, child);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(vms_exit_ev, struct task_struct *task)
 {
+	thread_exit(task);
 	proc_exit(task, false);
 	return 0;
 }

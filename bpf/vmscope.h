@@ -82,6 +82,28 @@ struct vms_proc_ent {
 	__u32 pad;
 };
 
+/*
+ * What the model knows of one thread's stacks (vms_threads, keyed by tid), for the views'
+ * labels (`[ stack tid=N ]`, `[ altstack tid=N ]`): nothing per VMA. sp: with VMS_THR_CLONE the
+ * user stack pointer the kernel gave the thread at its creation (clone's/clone3's stack argument,
+ * as copy_thread set it; the stack lies below it); with VMS_THR_SAMPLED one it had when the model
+ * was started (the user sp saved at its last kernel entry), for a thread older than the model.
+ * The sigaltstack is the kernel's own (task->sas_ss_sp, sas_ss_size), read after every change.
+ * (tgid, start_time) tell a reused tid from the thread that had it.
+ */
+#define VMS_THR_CLONE		0x1	/* sp: the stack pointer it was created with */
+#define VMS_THR_SAMPLED		0x2	/* sp: one it had when the model started */
+#define VMS_THR_ALT		0x4	/* alt_sp, alt_size: its sigaltstack */
+
+struct vms_thread_ent {
+	__u32 tgid;
+	__u32 flags;
+	__u64 start_time;	/* the thread's start, ns since boot (task->start_boottime) */
+	__u64 sp;
+	__u64 alt_sp;
+	__u64 alt_size;
+};
+
 struct vms_vma_key {
 	__u32 tgid;
 	__u32 gen;
@@ -209,6 +231,7 @@ enum vms_stat {
 	VMS_STAT_LOST_ENTRY,	/* a VMA syscall's entry could not be recorded: marked dirty */
 	VMS_STAT_LOST_EXIT,	/* ... its exit found no recorded entry: marked dirty */
 	VMS_STAT_FAST_UNMAP,	/* range updates that were an unmap of one whole VMA (no re-read) */
+	VMS_STAT_THREAD_FULL,	/* a thread's record did not fit in vms_threads (its stack unlabelled) */
 	VMS_STAT__COUNT
 };
 
@@ -395,6 +418,7 @@ struct vms_fault_info {
 VMS_SIZE(vms_vma_rec, 48);
 VMS_OFF(vms_vma_rec, name_len, 44);	/* the name's bytes follow the record */
 VMS_SIZE(vms_proc_ent, 64);
+VMS_SIZE(vms_thread_ent, 40);
 VMS_SIZE(vms_vma_key, 16);
 VMS_OFF(vms_vma_key, tgid, 0);
 VMS_OFF(vms_vma_key, gen, 4);

@@ -678,6 +678,8 @@ int live_status(struct live *m, struct live_status *st)
 		st->faults_lost = percpu_sum(m->faults_lost_fd, 0, ncpu);
 		st->kernel_bytes += procfs_fd_memlock(m->faults_fd) + procfs_fd_memlock(m->faults_lost_fd);
 	}
+	live_thread_status(&st->thread_records, &st->thread_alts, &st->dead_thread_records,
+			   &st->kernel_bytes);
 	memset(&info, 0, sizeof(info));
 	if (!bpf_obj_get_info_by_fd(m->vmas_fd, &info, &info_len))
 		st->max_vmas = info.max_entries;

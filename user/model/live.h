@@ -92,6 +92,11 @@ void live_set_verified(int info_fd, unsigned long long misses0);
 /* Resyncs every tracked process; if the kernel skipped none of the model's runs meanwhile, the
  * model is verified again (readers trust it without resyncing first). */
 int live_verify_all(struct live *m);
+/* Adds what the model's thread records (vms_threads) know to s->threads (listed from /proc,
+ * with their start times): clone_sp, the sigaltstack, and a stack pointer sampled when the
+ * model started where /proc gave none. 0, or -errno: no model, or one that keeps no thread
+ * records (nothing added). */
+int live_fill_threads(struct vms_snapshot *s);
 /* Sweeps entries of dead generations now. */
 int live_gc(struct live *m);
 
@@ -105,6 +110,8 @@ struct live_status {
 	unsigned long long max_vmas;
 	unsigned long long fault_entries, faults_lost;	/* with --faults */
 	unsigned long long missed_runs;	/* program runs the kernel skipped (recursion) */
+	/* vms_threads: entries, those with a sigaltstack, those of threads no longer running */
+	unsigned long long thread_records, thread_alts, dead_thread_records;
 };
 int live_status(struct live *m, struct live_status *st);
 

@@ -39,4 +39,10 @@ static inline bool live_ent_clean(const struct vms_proc_ent *pe)
 	       !(pe->flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW | VMS_PROC_STACK));
 }
 
+/* The thread records (live_threads.c): how many, how many with a sigaltstack, how many of
+ * threads no longer running, and their map's kernel memory added to *kernel_bytes. 0, or
+ * -errno (none: a model without them). */
+int live_thread_status(unsigned long long *records, unsigned long long *alts,
+		       unsigned long long *dead, unsigned long long *kernel_bytes);
+
 #endif

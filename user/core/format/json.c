@@ -62,6 +62,10 @@ static void json_full_head(struct json_writer *w, const struct vms_snapshot *s)
 		json_kv_hex(w, "sp", s->threads[i].sp);
 		json_kv_hex(w, "stack_low", s->threads[i].stack_low);
 		json_kv_hex(w, "stack_high", s->threads[i].stack_high);
+		json_kv_hex(w, "clone_sp", s->threads[i].clone_sp);
+		json_kv_hex(w, "alt_sp", s->threads[i].alt_sp);
+		json_kv_hex(w, "alt_size", s->threads[i].alt_size);
+		json_kv_u64(w, "start_time", s->threads[i].start_time);
 		json_obj_end(w);
 	}
 	json_arr_end(w);

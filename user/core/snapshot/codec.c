@@ -22,7 +22,7 @@ enum { H_BACKEND = 1, H_BOOT_ID, H_KERNEL, H_HOSTNAME, H_TIME_NS, H_SHM_MINOR, H
 enum { HF_ACCT = 1, HF_FAULT_ACCESS = 2, HF_FAULTS = 4, HF_ACCT_ABSENT = 8 };
 enum { P_PID = 1, P_STATE, P_PPID, P_KTHREAD, P_START_TIME, P_START_STACK, P_COMM, P_CMDLINE };
 enum { K_NAME = 1, K_IS_KB };
-enum { T_TID = 1, T_SP, T_LOW, T_HIGH };
+enum { T_TID = 1, T_SP, T_LOW, T_HIGH, T_CLONE_SP, T_ALT_SP, T_ALT_SIZE, T_START_TIME };
 enum { R_START = 1, R_END, R_OFFSET, R_INODE, R_DEV_MAJOR, R_DEV_MINOR, R_PERMS, R_NAME,
        R_ACCT, R_VMFLAGS, R_FAULTS_MIN, R_FAULTS_MAJ, R_FAULTS_READ, R_FAULTS_WRITE,
        R_FAULTS_EXEC, R_NUMA, R_PSIZE, R_ABSENT };
@@ -224,6 +224,10 @@ void snap_encode(const struct vms_snapshot *s, struct vms_buf *out)
 		field_u64(&b, T_SP, t->sp);
 		field_u64(&b, T_LOW, t->stack_low);
 		field_u64(&b, T_HIGH, t->stack_high);
+		field_u64(&b, T_CLONE_SP, t->clone_sp);
+		field_u64(&b, T_ALT_SP, t->alt_sp);
+		field_u64(&b, T_ALT_SIZE, t->alt_size);
+		field_u64(&b, T_START_TIME, t->start_time);
 		record(out, REC_THREAD, &b);
 	}
 	for (size_t i = 0; i < s->n; i++) {
@@ -493,6 +497,10 @@ static int dec_thread(struct dec *d, struct cur *c)
 		case T_SP: r = val_u64(d, &f, &t.sp); break;
 		case T_LOW: r = val_u64(d, &f, &t.stack_low); break;
 		case T_HIGH: r = val_u64(d, &f, &t.stack_high); break;
+		case T_CLONE_SP: r = val_u64(d, &f, &t.clone_sp); break;
+		case T_ALT_SP: r = val_u64(d, &f, &t.alt_sp); break;
+		case T_ALT_SIZE: r = val_u64(d, &f, &t.alt_size); break;
+		case T_START_TIME: r = val_u64(d, &f, &t.start_time); break;
 		default: r = 0;
 		}
 		if (r)

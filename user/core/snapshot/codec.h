@@ -16,8 +16,8 @@
 
 #define VMS_SNAP_MAGIC "\x89VMSNAP\n"	/* 8 bytes: binary (0x89), "VMSNAP", a newline */
 #define VMS_SNAP_MAJOR 1		/* an incompatible change bumps it: readers refuse others */
-#define VMS_SNAP_MINOR 0		/* new optional records or fields: readers skip what they
-					 * do not know */
+#define VMS_SNAP_MINOR 1		/* new optional records or fields: readers skip what they
+					 * do not know (1: THREAD 5..8) */
 #define VMS_SNAP_HDR_LEN 24
 #define VMS_SNAP_FLAG_ZLIB 1u		/* the payload is one zlib stream (always, for now) */
 /* Bounds of a reader: the decompressed payload, and zlib's best ratio (~1032:1, a stream of

@@ -231,7 +231,11 @@ static int keys_threads(struct imp *im, const struct json_val *root, struct vms_
 		im->idx = i + 1;
 		if (get_i64(im, t, "tid", 0, INT32_MAX, &tid) || get_hex(im, t, "sp", false, &th.sp) ||
 		    get_hex(im, t, "stack_low", false, &th.stack_low) ||
-		    get_hex(im, t, "stack_high", false, &th.stack_high))
+		    get_hex(im, t, "stack_high", false, &th.stack_high) ||
+		    get_hex(im, t, "clone_sp", false, &th.clone_sp) ||
+		    get_hex(im, t, "alt_sp", false, &th.alt_sp) ||
+		    get_hex(im, t, "alt_size", false, &th.alt_size) ||
+		    get_u64(im, t, "start_time", false, UINT64_MAX, &th.start_time))
 			return -EINVAL;
 		th.tid = (int)tid;
 		*snapshot_add_thread(s, th.tid) = th;
