@@ -189,7 +189,7 @@ static void add_entry(struct vms_diff *d, size_t *cap, const struct vms_snapshot
 		      const struct vms_snapshot *b, const struct vms_region *ra,
 		      const struct vms_region *rb, const char *kind, unsigned by, bool all)
 {
-	struct diff_entry e = { ra, rb, NULL, kind, 0, ra && rb ? by : DIFF_BY_NONE, 0, 0, 0, 0 };
+	struct diff_entry e = { ra, rb, NULL, kind, 0, by, 0, 0, 0, 0 };
 
 	if (ra && rb) {
 		if (ra->start != rb->start)
@@ -216,7 +216,7 @@ static void add_entry(struct vms_diff *d, size_t *cap, const struct vms_snapshot
 	for (int i = 0; i < DIFF_N_WHAT; i++)
 		if (e.what & (1u << i))
 			d->n_what[i]++;
-	if (e.matched == DIFF_BY_MODEL)
+	if (e.matched == DIFF_BY_MODEL && ra && rb)
 		d->n_by_model++;
 	if (d->n == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
@@ -275,7 +275,8 @@ static void splits_and_merges(struct vms_diff *d, const struct vms_snapshot *a,
 			for (size_t j = 0; j < d->n; j++) /* the part that kept the start */
 				if (d->e[j].a == c && d->e[j].b && (d->e[j].what & DIFF_SHRUNK))
 					relabel(d, DIFF_SHRUNK, DIFF_SPLIT, &d->e[j]);
-		} else if (e->what == DIFF_REMOVED && (c = container(b, e->a))) {
+		} else if (e->what == DIFF_REMOVED && e->matched != DIFF_BY_MODEL &&
+			   (c = container(b, e->a))) {
 			relabel(d, DIFF_REMOVED, DIFF_MERGED | (strcmp(c->perms, e->a->perms) ? DIFF_PROT : 0), e);
 			e->from = c;
 			for (size_t j = 0; j < d->n; j++)
@@ -401,16 +402,18 @@ static ssize_t at_start(const struct vms_snapshot *s, uint64_t start)
  * region unmapped and mapped again at its address before it moves counts as the same.
  */
 static void model_pass(const struct vms_snapshot *a, const struct vms_snapshot *b,
-		       const struct diff_moves *mv, ssize_t *match_b, bool *used_a, unsigned *by)
+		       const struct diff_moves *mv, ssize_t *match_b, bool *used_a, unsigned *by,
+		       bool *gone_a)
 {
 	struct follow { size_t ai; uint64_t cur; bool gone; } *t;
-	bool *taken;
+	bool *taken, *followed;
 	size_t nt = 0;
 
 	if (!mv || !mv->n || !a->n || !b->n)
 		return;
 	t = xmalloc(mv->n * sizeof(*t));
 	taken = xcalloc(a->n, sizeof(*taken));
+	followed = xcalloc(a->n, sizeof(*followed));
 	for (size_t i = 0; i < mv->n; i++) {
 		const struct vms_snapmove *m = &mv->m[i];
 		uint64_t dend = m->new_start + m->new_len < m->new_start ? UINT64_MAX
@@ -422,6 +425,7 @@ static void model_pass(const struct vms_snapshot *a, const struct vms_snapshot *
 				k = (ssize_t)j;
 		if (k < 0 && (ai = at_start(a, m->old_start)) >= 0 && !taken[ai]) {
 			taken[ai] = true;
+			followed[ai] = true;
 			t[nt] = (struct follow){ (size_t)ai, m->old_start, false };
 			k = (ssize_t)nt++;
 		}
@@ -439,14 +443,21 @@ static void model_pass(const struct vms_snapshot *a, const struct vms_snapshot *
 		const struct vms_region *ra = &a->regions[t[j].ai];
 		ssize_t bi = t[j].gone ? -1 : at_start(b, t[j].cur);
 
+		if (t[j].gone)
+			gone_a[t[j].ai] = true;
 		if (bi < 0 || match_b[bi] >= 0 || used_a[t[j].ai] || !same_identity(ra, &b->regions[bi]))
 			continue;
 		match_b[bi] = (ssize_t)t[j].ai;
 		used_a[t[j].ai] = true;
 		by[bi] = DIFF_BY_MODEL;
 	}
+	/* replaced by a move's destination before any move of theirs: removed, for sure */
+	for (size_t i = 0; i < a->n; i++)
+		if (taken[i] && !followed[i])
+			gone_a[i] = true;
 	free(t);
 	free(taken);
+	free(followed);
 }
 
 void diff_compute(const struct vms_snapshot *a, const struct vms_snapshot *b, bool all,
@@ -470,6 +481,7 @@ void diff_compute_moves(const struct vms_snapshot *a, const struct vms_snapshot 
 	ssize_t *match_b = xmalloc((b->n ? b->n : 1) * sizeof(*match_b)); /* b -> a index */
 	unsigned *by = xcalloc(b->n ? b->n : 1, sizeof(*by));
 	bool *used_a = xcalloc(a->n ? a->n : 1, sizeof(*used_a));
+	bool *gone_a = xcalloc(a->n ? a->n : 1, sizeof(*gone_a)); /* the model says: removed */
 	const struct vms_region **pool = xmalloc((a->n ? a->n : 1) * sizeof(*pool));
 	size_t cap = 0, np, j = 0;
 
@@ -483,12 +495,12 @@ void diff_compute_moves(const struct vms_snapshot *a, const struct vms_snapshot 
 
 	for (size_t i = 0; i < b->n; i++)
 		match_b[i] = -1;
-	model_pass(a, b, mv, match_b, used_a, by);
+	model_pass(a, b, mv, match_b, used_a, by, gone_a);
 	/* 1: the same start (both lists are sorted by address) */
 	for (size_t i = 0; i < b->n; i++) {
 		while (j < a->n && a->regions[j].start < b->regions[i].start)
 			j++;
-		if (match_b[i] < 0 && j < a->n && !used_a[j] &&
+		if (match_b[i] < 0 && j < a->n && !used_a[j] && !gone_a[j] &&
 		    a->regions[j].start == b->regions[i].start &&
 		    same_identity(&a->regions[j], &b->regions[i])) {
 			match_b[i] = (ssize_t)j;
@@ -502,7 +514,7 @@ void diff_compute_moves(const struct vms_snapshot *a, const struct vms_snapshot 
 
 		np = 0;
 		for (size_t i = 0; i < a->n; i++)
-			if (!used_a[i] && is_file(&a->regions[i]) == !pass)
+			if (!used_a[i] && !gone_a[i] && is_file(&a->regions[i]) == !pass)
 				pool[np++] = &a->regions[i];
 		qsort(pool, np, sizeof(*pool), cmp);
 		for (size_t i = 0; i < b->n && np; i++) {
@@ -555,7 +567,8 @@ void diff_compute_moves(const struct vms_snapshot *a, const struct vms_snapshot 
 			  &b->regions[i], kb[i], by[i], all);
 	for (size_t i = 0; i < a->n; i++)
 		if (!used_a[i])
-			add_entry(d, &cap, a, b, &a->regions[i], NULL, ka[i], DIFF_BY_NONE, all);
+			add_entry(d, &cap, a, b, &a->regions[i], NULL, ka[i],
+				  gone_a[i] ? DIFF_BY_MODEL : DIFF_BY_NONE, all);
 	splits_and_merges(d, a, b);
 	if (d->n)
 		qsort(d->e, d->n, sizeof(*d->e), entry_cmp);
@@ -568,6 +581,7 @@ void diff_compute_moves(const struct vms_snapshot *a, const struct vms_snapshot 
 	free(match_b);
 	free(by);
 	free(used_a);
+	free(gone_a);
 	free(pool);
 }
 

@@ -65,7 +65,8 @@ struct diff_entry {
 					 * DIFF_MERGED without b: the region after it is part of */
 	const char *kind;		/* region_kinds() of b, else of a */
 	unsigned what;			/* DIFF_* */
-	unsigned matched;		/* enum diff_match (a and b set) */
+	unsigned matched;		/* enum diff_match (a and b set); DIFF_BY_MODEL without b:
+					 * removed, replaced by a move onto it (not merged) */
 	int64_t d_size;			/* bytes */
 	int64_t d_rss, d_dirty, d_swap;	/* kB */
 };
