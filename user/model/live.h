@@ -106,9 +106,9 @@ struct live_status {
 	unsigned long long kernel_bytes;
 	unsigned long long max_vmas;
 	unsigned long long fault_entries, faults_lost;	/* with --faults */
-	unsigned long long missed_runs;	/* program runs the kernel skipped (recursion) */
 	unsigned long long move_logs;	/* processes with a move log (-1: none in this tier) */
 	unsigned long long dead_move_logs;	/* ... that no longer run (exits free them) */
+	unsigned long long missed_runs;	/* program runs the kernel skipped (recursion) */
 };
 int live_status(struct live *m, struct live_status *st);
 

@@ -23,11 +23,12 @@ enum { HF_ACCT = 1, HF_FAULT_ACCESS = 2, HF_FAULTS = 4, HF_ACCT_ABSENT = 8 };
 enum { P_PID = 1, P_STATE, P_PPID, P_KTHREAD, P_START_TIME, P_START_STACK, P_COMM, P_CMDLINE };
 enum { K_NAME = 1, K_IS_KB };
 enum { T_TID = 1, T_SP, T_LOW, T_HIGH };
-enum { M_SEQ = 1, M_OLD_START, M_OLD_LEN, M_NEW_START, M_NEW_LEN, M_TIME_NS };
 enum { R_START = 1, R_END, R_OFFSET, R_INODE, R_DEV_MAJOR, R_DEV_MINOR, R_PERMS, R_NAME,
        R_ACCT, R_VMFLAGS, R_FAULTS_MIN, R_FAULTS_MAJ, R_FAULTS_READ, R_FAULTS_WRITE,
        R_FAULTS_EXEC, R_NUMA, R_PSIZE, R_ABSENT };
 #define MAX_RUNS (1u << 24)
+/* REC_MOVE's fields (1.1): one move of the model's log */
+enum { M_SEQ = 1, M_OLD_START, M_OLD_LEN, M_NEW_START, M_NEW_LEN, M_TIME_NS };
 
 /* ---- buffers and the header ------------------------------------------------------------- */
 
