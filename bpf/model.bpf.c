@@ -720,6 +720,66 @@ static __always_inline void faults_after(struct vms_op *op, long ret)
 	faults_fold(r.hi2);
 }
 
+/* ---- the move log (vmscope.h: vms_move_log): each mremap that moved, per process ---- */
+
+/* Sized by processes (the loader: an eighth of vms_procs), not VMAs; only a process that moved
+ * a range has an entry, freed at its exit or exec. Full: a move is not kept (diff sees the gap). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct vms_move_log);
+} vms_moves SEC(".maps");
+
+struct vms_move_log vms_moves_zero;	/* never written: a process's first log (too big for the stack) */
+
+/* A global function: the exit handler pays a call only for an mremap that moved. */
+__noinline int move_note(__u64 old_start, __u64 old_len, __u64 new_start, __u64 new_len)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, seq;
+	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &tgid);
+	struct vms_move_log *log;
+	struct vms_move *e;
+
+	if (!p)
+		return 0;
+	seq = __sync_fetch_and_add(&p->moves, 1) + 1;
+	log = bpf_map_lookup_elem(&vms_moves, &tgid);
+	if (!log || (log->start_time && log->start_time != p->start_time)) {
+		/* none yet, or a former process's of this pid (its exit was missed) */
+		bpf_map_update_elem(&vms_moves, &tgid, &vms_moves_zero, log ? BPF_ANY : BPF_NOEXIST);
+		log = bpf_map_lookup_elem(&vms_moves, &tgid);
+		if (!log)
+			return 0;
+	}
+	__sync_val_compare_and_swap(&log->start_time, 0, p->start_time);
+	if (log->start_time != p->start_time)
+		return 0;
+	e = &log->e[seq & (VMS_MOVES_N - 1)];
+	__sync_lock_test_and_set(&e->seq, 0);
+	e->old_start = old_start;
+	e->old_len = old_len;
+	e->new_start = new_start;
+	e->new_len = new_len;
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	__sync_lock_test_and_set(&e->seq, seq);
+	return 0;
+}
+
+/* An exec: the moves of the old image mean nothing to the new one. The count moves on (a diff
+ * across the exec then lacks that seq) and the log goes. */
+__noinline int moves_exec(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &tgid);
+
+	if (p)
+		__sync_fetch_and_add(&p->moves, 1);
+	bpf_map_delete_elem(&vms_moves, &tgid);
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -763,6 +823,9 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	 * shows up as a foreign write lock, see vms_foreign_write.) */
 	if (nr == NR_ioctl && ret == 0 && p && op->args[1] == UFFDIO_REGISTER)
 		__sync_fetch_and_or(&p->flags, VMS_PROC_UFFD);
+	/* the move log: an mremap that moved a range (old_len 0 copies one: no move) */
+	if (nr == NR_mremap && ret > 0 && (__u64)ret != op->args[0] && op->args[1] && p)
+		move_note(op->args[0], op->args[1], (__u64)ret, op->args[2]);
 	s0 = p ? p->state : 0;
 	if (!p || op->full || VMS_STATE_CHANGES(s0) != op->updates || !VMS_STATE_GEN(s0) ||
 	    p->start_time != task_start(task) || (p->flags & (VMS_PROC_STACK | VMS_PROC_DIRTY))) {
@@ -968,6 +1031,7 @@ int BPF_PROG(vms_exec, struct task_struct *task, pid_t old_pid, struct linux_bin
 	thread_exec(task, old_pid);
 	if (faults_on)
 		faults_after_exec(task->tgid);
+	moves_exec();
 	resync_current(); /* a new mm: a new generation */
 	return 0;
 }
@@ -1025,6 +1089,17 @@ static long gc_fault(struct bpf_map *map, struct vms_fault_key *key, struct vms_
 	return 0;
 }
 
+/* A move log of a process the model no longer has (an exit that raced with its creation). */
+static long gc_move(struct bpf_map *map, __u32 *tgid, struct vms_move_log *v, void *ctx)
+{
+	__u32 t = *tgid;
+	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &t);
+
+	if (!p || (v->start_time && v->start_time != p->start_time))
+		bpf_map_delete_elem(&vms_moves, &t);
+	return 0;
+}
+
 static long gc_fault_nkeys(struct bpf_map *map, __u32 *tgid, __s64 *v, void *ctx)
 {
 	__u32 t = *tgid;
@@ -1071,6 +1146,7 @@ static __always_inline void gc(bool sweep_procs)
 		bpf_for_each_map_elem(&vms_threads, gc_thread, NULL, 0);
 	}
 	bpf_for_each_map_elem(&vms_vmas, gc_one, &deleted, 0);
+	bpf_for_each_map_elem(&vms_moves, gc_move, NULL, 0);
 	if (faults_on) {
 		bpf_for_each_map_elem(&vms_faults, gc_fault, NULL, 0);
 		bpf_for_each_map_elem(&vms_faults_nkeys, gc_fault_nkeys, NULL, 0);
@@ -1148,6 +1224,7 @@ static __always_inline void proc_exit(struct task_struct *task, bool kfunc_tier)
 		__sync_fetch_and_add(&g->live, -(__s64)p->nr_vmas);
 	}
 	bpf_map_delete_elem(&vms_procs, &tgid);
+	bpf_map_delete_elem(&vms_moves, &tgid);
 	if (g && g->garbage > 1024 && g->garbage > g->live / 2)
 		gc(kfunc_tier);
 }

@@ -79,7 +79,8 @@ struct vms_proc_ent {
 	__u64 stack_start;	/* start of the [stack] VMA, to spot faults that grow it */
 	__u64 stale_gen;	/* tier event-resync: the generation invalidated last (garbage) */
 	__u32 busy;		/* range updates editing the published set in place right now */
-	__u32 pad;
+	__u32 moves;		/* tier kfunc-resync: mremap moves counted (the move log's seq);
+				 * an exec counts one, never logged */
 };
 
 /*
@@ -323,6 +324,28 @@ struct vms_dump_rec {
 	__u64 session;
 };
 
+/*
+ * The move log (tier kfunc-resync; vms_moves, keyed by tgid): the last VMS_MOVES_N mremap calls
+ * of a process that moved a range, so that `vmscope diff` follows a region moved between two
+ * snapshots (and resized too) instead of showing it removed + added. A move's seq is the
+ * process's vms_proc_ent.moves after it; its slot is seq % VMS_MOVES_N. A writer zeroes seq
+ * first and sets it last, so a reader's copy of a slot holds the move it names, or another seq.
+ */
+#define VMS_MOVES_N 64
+
+struct vms_move {
+	__u64 old_start, old_len;
+	__u64 new_start, new_len;
+	__u64 ts_ns;		/* bpf_ktime_get_boot_ns (CLOCK_BOOTTIME) */
+	__u32 seq;		/* 0: empty, or being written */
+	__u32 pad;
+};
+
+struct vms_move_log {
+	__u64 start_time;	/* the process's, as vms_proc_ent.start_time (0: being created) */
+	struct vms_move e[VMS_MOVES_N];
+};
+
 /* ---- vmscope watch (bpf/watch.bpf.c): region events through a ring buffer ---- */
 
 enum vms_ev_kind {
@@ -434,6 +457,9 @@ VMS_SIZE(vms_dump_args, 40);
 VMS_SIZE(vms_dump_rec, 64);
 VMS_SIZE(vms_new_gen_args, 4);
 VMS_SIZE(vms_publish_args, 48);
+VMS_SIZE(vms_move, 48);
+VMS_OFF(vms_move, seq, 40);		/* after the fields it vouches for (see above) */
+VMS_SIZE(vms_move_log, 8 + 48 * VMS_MOVES_N);
 VMS_SIZE(vms_event, 96);
 VMS_SIZE(vms_fault_key, 16);
 VMS_OFF(vms_fault_key, tgid, 0);

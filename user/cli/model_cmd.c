@@ -268,6 +268,12 @@ int cmd_status(int argc, char **argv)
 		json_kv_u64(&w, "fault_entries", st.fault_entries);
 		json_kv_u64(&w, "faults_lost", st.faults_lost);
 		json_kv_u64(&w, "missed_runs", st.missed_runs);
+		json_key(&w, "move_logs"); /* null: no move log in this tier */
+		if (st.move_logs == ~0ull)
+			json_null(&w);
+		else
+			json_u64(&w, st.move_logs);
+		json_kv_u64(&w, "dead_move_logs", st.dead_move_logs);
 		json_kv_bool(&w, "verified", st.missed_runs == info.verified_misses);
 		json_key(&w, "kernel_bytes_per_vma");
 		json_double(&w, st.vmas ? (double)st.kernel_bytes / st.vmas : 0);
@@ -310,6 +316,12 @@ int cmd_status(int argc, char **argv)
 	       st.thread_records, st.thread_alts, st.dead_thread_records);
 	printf("kernel memory      %llu bytes (%.1f per VMA)\n", st.kernel_bytes,
 	       st.vmas ? (double)st.kernel_bytes / st.vmas : 0.0);
+	if (st.move_logs == ~0ull)
+		printf("move log           none in this tier (diff matches moved regions by address)\n");
+	else
+		printf("move log           %llu processes (%llu no longer running): the last %d "
+		       "mremap moves of each, %zu bytes a process, in kernel memory\n", st.move_logs,
+		       st.dead_move_logs, VMS_MOVES_N, sizeof(struct vms_move_log));
 	printf("dirty / overflow   %llu / %llu processes%s\n", st.dirty_procs, st.overflow_procs,
 	       st.overflow_procs ? " (read from /proc until restarted with larger maps)" : "");
 	printf("garbage entries    %llu (%llu of exited processes), swept lazily\n", st.garbage_entries,

@@ -101,6 +101,7 @@ int live_open(struct live *m)
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++)
 		*objs[i].fd = -1;
 	m->faults_fd = m->faults_lost_fd = -1;
+	m->moves_fd = -1;
 	m->dump_fd = m->dump_out_fd = m->dump_proc_fd = -1;
 	m->dump_out = NULL;
 	m->faults_source = VMS_FAULTS_OFF;
@@ -118,6 +119,11 @@ int live_open(struct live *m)
 	}
 	live_open_faults(m);
 	live_open_info(m);
+	/* optional: tier kfunc-resync's, and a model started before it had none */
+	m->moves_fd = live_event_tier(m) ? -1 : pins_get("maps", "vms_moves", sizeof(__u32),
+							  sizeof(struct vms_move_log));
+	if (m->moves_fd < 0)
+		m->moves_fd = -1;
 	/* the reader: optional (refused by this kernel, or a model started before it existed) */
 	m->dump_fd = pins_get("progs", "dump", 0, 0);
 	m->dump_out_fd = m->dump_fd < 0 ? -1 : pins_get("maps", "vms_dump_out", sizeof(__u32),
@@ -145,7 +151,8 @@ void live_close(struct live *m)
 	live_dump_unmap(m);
 	int *fds[] = { &m->procs_fd, &m->vmas_fd, &m->names_fd, &m->stats_fd, &m->global_fd,
 		       &m->gc_fd, &m->resync_fd, &m->new_gen_fd, &m->publish_fd, &m->faults_fd,
-		       &m->faults_lost_fd, &m->dump_fd, &m->dump_out_fd, &m->dump_proc_fd };
+		       &m->faults_lost_fd, &m->dump_fd, &m->dump_out_fd, &m->dump_proc_fd,
+		       &m->moves_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -639,7 +646,7 @@ int live_status(struct live *m, struct live_status *st)
 	struct vms_proc_ent pe;
 	int ncpu = libbpf_num_possible_cpus(), err;
 	int fds[] = { m->procs_fd, m->vmas_fd, m->names_fd, m->stats_fd, m->global_fd,
-		      m->dump_out_fd };
+		      m->dump_out_fd, m->moves_fd };
 
 	memset(st, 0, sizeof(*st));
 	for (void *k = NULL; !bpf_map_get_next_key(m->procs_fd, k, &next); k = &key) {
@@ -684,5 +691,19 @@ int live_status(struct live *m, struct live_status *st)
 	if (!bpf_obj_get_info_by_fd(m->vmas_fd, &info, &info_len))
 		st->max_vmas = info.max_entries;
 	st->missed_runs = live_missed_runs();
+	st->move_logs = m->moves_fd < 0 ? ~0ull : 0;
+	if (m->moves_fd >= 0) {
+		__u32 mk = 0, mn;
+
+		static struct vms_move_log log;
+
+		for (void *k = NULL; !bpf_map_get_next_key(m->moves_fd, k, &mn); k = &mk) {
+			mk = mn;
+			st->move_logs++;
+			if (!bpf_map_lookup_elem(m->moves_fd, &mk, &log) &&
+			    !process_alive(mk, log.start_time))
+				st->dead_move_logs++;
+		}
+	}
 	return 0;
 }

@@ -186,6 +186,8 @@ static void set_limits(struct model_bpf *skel, const struct live_limits *lim)
 	/* fault keys are about one per VMA that faulted: as many as the model holds VMAs */
 	bpf_map__set_max_entries(skel->maps.vms_faults, bpf_map__max_entries(skel->maps.vms_vmas));
 	bpf_map__set_max_entries(skel->maps.vms_faults_nkeys, bpf_map__max_entries(skel->maps.vms_procs));
+	/* move logs (3 KiB each): only processes that moved a range by mremap have one */
+	bpf_map__set_max_entries(skel->maps.vms_moves, bpf_map__max_entries(skel->maps.vms_procs) / 8 + 1);
 }
 
 /* Opens, configures and loads one tier (with faults, or VMS_FAULTS_OFF); why gets the
