@@ -51,6 +51,16 @@ struct {
 	__type(value, struct vms_name_ent);
 } vms_names SEC(".maps");
 
+/* Per thread (not per VMA): what labels its stacks (vmscope.h: vms_thread_ent). Sized by the
+ * loader; an entry goes when its thread exits. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, struct vms_thread_ent);
+} vms_threads SEC(".maps");
+
 /* Written by `vmscope start` only, read by `status`: the tier decision and its reasons. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -372,6 +382,106 @@ __noinline int resync_pid(__s32 pid)
 	return err;
 }
 
+/*
+ * ---- threads: what labels their stacks (vms_threads; both tiers) ----
+ * A thread's record holds the stack pointer it was created with and its sigaltstack, both read
+ * from the kernel's own state, never from user memory: the child's pt_regs at fork (before it
+ * first runs, sp is clone's stack argument as copy_thread set it) and task->sas_ss_sp/size
+ * after each call that may change them. A record with nothing to say is deleted, so a process
+ * without threads or alternate stacks costs no entry.
+ */
+
+/* Stores task's record: flags/sp (VMS_THR_CLONE or _SAMPLED, or 0) and its sigaltstack now.
+ * noexist: only if the tid has none (the seed: a hook's record is newer). */
+static __always_inline void thread_note(struct task_struct *task, __u32 flags, __u64 sp,
+					bool noexist)
+{
+	struct vms_thread_ent ent = {};
+	__u32 tid = BPF_CORE_READ(task, pid);
+
+	ent.tgid = BPF_CORE_READ(task, tgid);
+	ent.start_time = BPF_CORE_READ(task, start_boottime);
+	ent.flags = flags;
+	ent.sp = sp;
+	ent.alt_sp = BPF_CORE_READ(task, sas_ss_sp);
+	ent.alt_size = BPF_CORE_READ(task, sas_ss_size);
+	if (ent.alt_sp && ent.alt_size)
+		ent.flags |= VMS_THR_ALT;
+	else
+		ent.alt_sp = ent.alt_size = 0;
+	if (!ent.flags) {
+		if (!noexist)
+			bpf_map_delete_elem(&vms_threads, &tid);
+		return;
+	}
+	if (bpf_map_update_elem(&vms_threads, &tid, &ent, noexist ? BPF_NOEXIST : BPF_ANY) &&
+	    !(noexist && bpf_map_lookup_elem(&vms_threads, &tid)))
+		stat_inc(VMS_STAT_THREAD_FULL);
+}
+
+/* The user stack pointer in task's saved registers (bpf_task_pt_regs: tracing programs). */
+static __always_inline __u64 task_user_sp(struct task_struct *task)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+	return regs ? PT_REGS_SP_CORE(regs) : 0;
+}
+
+/* sched_process_fork (current: the parent, in its clone call), before the child first runs: a
+ * thread's initial sp, unless clone was given no stack (the child then starts on the parent's
+ * sp, in the parent's stack); a new process's sigaltstack, inherited from the thread that
+ * forked (a CLONE_VM child has none: copy_process resets it). Either replaces whatever a reused
+ * tid left. */
+static __always_inline void thread_born(struct task_struct *parent, struct task_struct *child)
+{
+	__u64 sp;
+
+	if (child->tgid == child->pid) {
+		thread_note(child, 0, 0, false);
+		return;
+	}
+	sp = task_user_sp(child);
+	if (sp == task_user_sp(parent))
+		thread_note(child, 0, 0, false);
+	else
+		thread_note(child, VMS_THR_CLONE, sp, false);
+}
+
+/* The current thread's sigaltstack may have changed (sys_sets_altstack()): its record again,
+ * with the stack pointer it had. */
+static __always_inline void altstack_changed(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tid = task->pid, flags = 0;
+	struct vms_thread_ent *e = bpf_map_lookup_elem(&vms_threads, &tid);
+	__u64 sp = 0;
+
+	if (e && e->tgid == task->tgid && e->start_time == task->start_boottime) {
+		flags = e->flags & (VMS_THR_CLONE | VMS_THR_SAMPLED);
+		sp = e->sp;
+	}
+	thread_note(task, flags, sp, false);
+}
+
+/* exec: the thread that execs is now the leader (old_pid: its tid before); the other threads
+ * exited. Its record is its sigaltstack as the kernel kept it, if any. */
+static __always_inline void thread_exec(struct task_struct *task, pid_t old_pid)
+{
+	__u32 old = old_pid;
+
+	if (old != task->pid)
+		bpf_map_delete_elem(&vms_threads, &old);
+	thread_note(task, 0, 0, false);
+}
+
+/* Every exit, of a thread or a leader: its record goes. */
+static __always_inline void thread_exit(struct task_struct *task)
+{
+	__u32 tid = task->pid;
+
+	bpf_map_delete_elem(&vms_threads, &tid);
+}
+
 /* ---- syscalls ---- */
 
 /* The syscalls that may change VMAs (syscalls.bpf.h) */
@@ -610,6 +720,66 @@ static __always_inline void faults_after(struct vms_op *op, long ret)
 	faults_fold(r.hi2);
 }
 
+/* ---- the move log (vmscope.h: vms_move_log): each mremap that moved, per process ---- */
+
+/* Sized by processes (the loader: an eighth of vms_procs), not VMAs; only a process that moved
+ * a range has an entry, freed at its exit or exec. Full: a move is not kept (diff sees the gap). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct vms_move_log);
+} vms_moves SEC(".maps");
+
+struct vms_move_log vms_moves_zero;	/* never written: a process's first log (too big for the stack) */
+
+/* A global function: the exit handler pays a call only for an mremap that moved. */
+__noinline int move_note(__u64 old_start, __u64 old_len, __u64 new_start, __u64 new_len)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, seq;
+	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &tgid);
+	struct vms_move_log *log;
+	struct vms_move *e;
+
+	if (!p)
+		return 0;
+	seq = __sync_fetch_and_add(&p->moves, 1) + 1;
+	log = bpf_map_lookup_elem(&vms_moves, &tgid);
+	if (!log || (log->start_time && log->start_time != p->start_time)) {
+		/* none yet, or a former process's of this pid (its exit was missed) */
+		bpf_map_update_elem(&vms_moves, &tgid, &vms_moves_zero, log ? BPF_ANY : BPF_NOEXIST);
+		log = bpf_map_lookup_elem(&vms_moves, &tgid);
+		if (!log)
+			return 0;
+	}
+	__sync_val_compare_and_swap(&log->start_time, 0, p->start_time);
+	if (log->start_time != p->start_time)
+		return 0;
+	e = &log->e[seq & (VMS_MOVES_N - 1)];
+	__sync_lock_test_and_set(&e->seq, 0);
+	e->old_start = old_start;
+	e->old_len = old_len;
+	e->new_start = new_start;
+	e->new_len = new_len;
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	__sync_lock_test_and_set(&e->seq, seq);
+	return 0;
+}
+
+/* An exec: the moves of the old image mean nothing to the new one. The count moves on (a diff
+ * across the exec then lacks that seq) and the log goes. */
+__noinline int moves_exec(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &tgid);
+
+	if (p)
+		__sync_fetch_and_add(&p->moves, 1);
+	bpf_map_delete_elem(&vms_moves, &tgid);
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -627,6 +797,10 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 
 	/* the number first: most syscalls are none of ours, and pay nothing more */
 	nr = SYS_NR(regs); /* a BTF pointer: a plain load, not a helper call */
+	if (sys_sets_altstack(nr)) {
+		altstack_changed();
+		return 0;
+	}
 	if (exit_untracked(nr))
 		return 0;
 	task = bpf_get_current_task_btf();
@@ -649,6 +823,9 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	 * shows up as a foreign write lock, see vms_foreign_write.) */
 	if (nr == NR_ioctl && ret == 0 && p && op->args[1] == UFFDIO_REGISTER)
 		__sync_fetch_and_or(&p->flags, VMS_PROC_UFFD);
+	/* the move log: an mremap that moved a range (old_len 0 copies one: no move) */
+	if (nr == NR_mremap && ret > 0 && (__u64)ret != op->args[0] && op->args[1] && p)
+		move_note(op->args[0], op->args[1], (__u64)ret, op->args[2]);
 	s0 = p ? p->state : 0;
 	if (!p || op->full || VMS_STATE_CHANGES(s0) != op->updates || !VMS_STATE_GEN(s0) ||
 	    p->start_time != task_start(task) || (p->flags & (VMS_PROC_STACK | VMS_PROC_DIRTY))) {
@@ -828,6 +1005,7 @@ int BPF_PROG(vms_foreign_write, struct mm_struct *mm, bool write)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(vms_fork, struct task_struct *parent, struct task_struct *child)
 {
+	thread_born(parent, child);
 	/* threads share the mm: nothing new */
 	if (BPF_CORE_READ(child, tgid) != BPF_CORE_READ(child, pid))
 		return 0;
@@ -850,8 +1028,10 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(vms_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	stat_inc(VMS_STAT_EXECS);
+	thread_exec(task, old_pid);
 	if (faults_on)
 		faults_after_exec(task->tgid);
+	moves_exec();
 	resync_current(); /* a new mm: a new generation */
 	return 0;
 }
@@ -909,6 +1089,17 @@ static long gc_fault(struct bpf_map *map, struct vms_fault_key *key, struct vms_
 	return 0;
 }
 
+/* A move log of a process the model no longer has (an exit that raced with its creation). */
+static long gc_move(struct bpf_map *map, __u32 *tgid, struct vms_move_log *v, void *ctx)
+{
+	__u32 t = *tgid;
+	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &t);
+
+	if (!p || (v->start_time && v->start_time != p->start_time))
+		bpf_map_delete_elem(&vms_moves, &t);
+	return 0;
+}
+
 static long gc_fault_nkeys(struct bpf_map *map, __u32 *tgid, __s64 *v, void *ctx)
 {
 	__u32 t = *tgid;
@@ -918,6 +1109,27 @@ static long gc_fault_nkeys(struct bpf_map *map, __u32 *tgid, __s64 *v, void *ctx
 	return 0;
 }
 
+
+/* A thread record whose thread is gone (its exit was missed: the kernel skipped the hook). */
+static long gc_thread(struct bpf_map *map, __u32 *tid, struct vms_thread_ent *v, void *ctx)
+{
+	__u32 t = *tid;
+	struct vms_thread_ent *e = bpf_map_lookup_elem(&vms_threads, &t);
+	struct task_struct *task;
+	bool gone;
+
+	if (!e)
+		return 0;
+	task = bpf_task_from_pid(t);
+	gone = !task;
+	if (task) {
+		gone = task->start_boottime != e->start_time || task->tgid != e->tgid;
+		bpf_task_release(task);
+	}
+	if (gone)
+		bpf_map_delete_elem(&vms_threads, &t);
+	return 0;
+}
 
 static __always_inline void gc(bool sweep_procs)
 {
@@ -929,9 +1141,12 @@ static __always_inline void gc(bool sweep_procs)
 	/* one sweep at a time */
 	if (__sync_val_compare_and_swap(&g->gc_running, 0, 1) != 0)
 		return;
-	if (sweep_procs) /* bpf_task_from_pid: not in tier event-resync */
+	if (sweep_procs) { /* bpf_task_from_pid: not in tier event-resync */
 		bpf_for_each_map_elem(&vms_procs, gc_proc, NULL, 0);
+		bpf_for_each_map_elem(&vms_threads, gc_thread, NULL, 0);
+	}
 	bpf_for_each_map_elem(&vms_vmas, gc_one, &deleted, 0);
+	bpf_for_each_map_elem(&vms_moves, gc_move, NULL, 0);
 	if (faults_on) {
 		bpf_for_each_map_elem(&vms_faults, gc_fault, NULL, 0);
 		bpf_for_each_map_elem(&vms_faults_nkeys, gc_fault_nkeys, NULL, 0);
@@ -1009,6 +1224,7 @@ static __always_inline void proc_exit(struct task_struct *task, bool kfunc_tier)
 		__sync_fetch_and_add(&g->live, -(__s64)p->nr_vmas);
 	}
 	bpf_map_delete_elem(&vms_procs, &tgid);
+	bpf_map_delete_elem(&vms_moves, &tgid);
 	if (g && g->garbage > 1024 && g->garbage > g->live / 2)
 		gc(kfunc_tier);
 }
@@ -1016,6 +1232,7 @@ static __always_inline void proc_exit(struct task_struct *task, bool kfunc_tier)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(vms_exit, struct task_struct *task)
 {
+	thread_exit(task);
 	proc_exit(task, true);
 	return 0;
 }
@@ -1051,6 +1268,26 @@ int vms_seed(struct bpf_iter__task *ctx)
 	if (!task || task->pid != task->tgid || (seed_tgid && task->tgid != seed_tgid))
 		return 0;
 	resync_pid(task->pid);
+	return 0;
+}
+
+/*
+ * Seeding the thread records (both tiers), after the hooks are attached: a thread older than
+ * the model has no creation record; its stack pointer saved at its last kernel entry stands for
+ * it (VMS_THR_SAMPLED), and its sigaltstack is the kernel's. A record a hook wrote meanwhile is
+ * newer, and kept.
+ */
+SEC("iter/task")
+int vms_seed_threads(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+
+	if (!task || !task->mm || (task->flags & PF_EXITING))
+		return 0;
+	if (task->pid != task->tgid)
+		thread_note(task, VMS_THR_SAMPLED, task_user_sp(task), true);
+	else
+		thread_note(task, 0, 0, true);
 	return 0;
 }
 
@@ -1209,6 +1446,10 @@ int BPF_PROG(vms_sys_exit_ev, struct pt_regs *regs, long ret)
 	struct vms_proc_ent *p;
 	__u32 tgid;
 
+	if (sys_sets_altstack(nr)) {
+		altstack_changed();
+		return 0;
+	}
 	if (!tracked_nr(nr))
 		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
@@ -1229,6 +1470,7 @@ int BPF_PROG(vms_exec_ev, struct task_struct *task, pid_t old_pid, struct linux_
 	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &tgid);
 
 	stat_inc(VMS_STAT_EXECS);
+	thread_exec(task, old_pid);
 	if (p) {
 		p->stack_start = 0;
 		invalidate(p);
@@ -1236,9 +1478,19 @@ int BPF_PROG(vms_exec_ev, struct task_struct *task, pid_t old_pid, struct linux_
 	return 0;
 }
 
+/* Tier event-resync has no process hook at fork (readers add a new process from /proc): only
+ * the thread records. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(vms_fork_ev, struct task_struct *parent, struct task_struct *child)
+{
+	thread_born(parent, child);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(vms_exit_ev, struct task_struct *task)
 {
+	thread_exit(task);
 	proc_exit(task, false);
 	return 0;
 }

@@ -23,6 +23,8 @@ enum {
 	NR_io_setup = 206, NR_io_destroy = 207, NR_remap_file_pages = 216, NR_mbind = 237,
 	NR_mlock2 = 325, NR_pkey_mprotect = 329,
 	NR_set_mempolicy_home_node = 450, NR_map_shadow_stack = 453, NR_mseal = 462,
+	/* the model's thread records: the calls that change a thread's sigaltstack */
+	NR_rt_sigreturn = 15, NR_sigaltstack = 131,
 };
 
 /* di, si, dx, r10, r8; the number stays in orig_ax (ax gets the return value) */
@@ -41,6 +43,7 @@ enum {
 	NR_munlockall = 231, NR_madvise = 233, NR_remap_file_pages = 234, NR_mbind = 235,
 	NR_mlock2 = 284, NR_pkey_mprotect = 288,
 	NR_set_mempolicy_home_node = 450, NR_map_shadow_stack = 453, NR_mseal = 462,
+	NR_sigaltstack = 132, NR_rt_sigreturn = 139,
 };
 
 /* x0..x4; x0 gets the return value, orig_x0 keeps the first argument; the number: syscallno */
@@ -71,6 +74,14 @@ static __always_inline __u32 sys_followers(long nr)
 		return SYS_MODEL;
 	}
 	return 0;
+}
+
+/* The calls after which the model reads a thread's sigaltstack again (model.bpf.c): sigaltstack,
+ * and rt_sigreturn, which restores it from the signal frame (SS_AUTODISARM clears it while a
+ * handler runs on it; a handler may also edit the frame's uc_stack). */
+static __always_inline bool sys_sets_altstack(long nr)
+{
+	return nr == NR_sigaltstack || nr == NR_rt_sigreturn;
 }
 
 /* userfaultfd (un)registration splits and merges VMAs, of the mm the uffd was made for */

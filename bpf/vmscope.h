@@ -79,7 +79,30 @@ struct vms_proc_ent {
 	__u64 stack_start;	/* start of the [stack] VMA, to spot faults that grow it */
 	__u64 stale_gen;	/* tier event-resync: the generation invalidated last (garbage) */
 	__u32 busy;		/* range updates editing the published set in place right now */
-	__u32 pad;
+	__u32 moves;		/* tier kfunc-resync: mremap moves counted (the move log's seq);
+				 * an exec counts one, never logged */
+};
+
+/*
+ * What the model knows of one thread's stacks (vms_threads, keyed by tid), for the views'
+ * labels (`[ stack tid=N ]`, `[ altstack tid=N ]`): nothing per VMA. sp: with VMS_THR_CLONE the
+ * user stack pointer the kernel gave the thread at its creation (clone's/clone3's stack argument,
+ * as copy_thread set it; the stack lies below it); with VMS_THR_SAMPLED one it had when the model
+ * was started (the user sp saved at its last kernel entry), for a thread older than the model.
+ * The sigaltstack is the kernel's own (task->sas_ss_sp, sas_ss_size), read after every change.
+ * (tgid, start_time) tell a reused tid from the thread that had it.
+ */
+#define VMS_THR_CLONE		0x1	/* sp: the stack pointer it was created with */
+#define VMS_THR_SAMPLED		0x2	/* sp: one it had when the model started */
+#define VMS_THR_ALT		0x4	/* alt_sp, alt_size: its sigaltstack */
+
+struct vms_thread_ent {
+	__u32 tgid;
+	__u32 flags;
+	__u64 start_time;	/* the thread's start, ns since boot (task->start_boottime) */
+	__u64 sp;
+	__u64 alt_sp;
+	__u64 alt_size;
 };
 
 struct vms_vma_key {
@@ -209,6 +232,7 @@ enum vms_stat {
 	VMS_STAT_LOST_ENTRY,	/* a VMA syscall's entry could not be recorded: marked dirty */
 	VMS_STAT_LOST_EXIT,	/* ... its exit found no recorded entry: marked dirty */
 	VMS_STAT_FAST_UNMAP,	/* range updates that were an unmap of one whole VMA (no re-read) */
+	VMS_STAT_THREAD_FULL,	/* a thread's record did not fit in vms_threads (its stack unlabelled) */
 	VMS_STAT__COUNT
 };
 
@@ -298,6 +322,28 @@ struct vms_dump_rec {
 	struct vms_vma_key key;
 	struct vms_vma_ent ent;
 	__u64 session;
+};
+
+/*
+ * The move log (tier kfunc-resync; vms_moves, keyed by tgid): the last VMS_MOVES_N mremap calls
+ * of a process that moved a range, so that `vmscope diff` follows a region moved between two
+ * snapshots (and resized too) instead of showing it removed + added. A move's seq is the
+ * process's vms_proc_ent.moves after it; its slot is seq % VMS_MOVES_N. A writer zeroes seq
+ * first and sets it last, so a reader's copy of a slot holds the move it names, or another seq.
+ */
+#define VMS_MOVES_N 64
+
+struct vms_move {
+	__u64 old_start, old_len;
+	__u64 new_start, new_len;
+	__u64 ts_ns;		/* bpf_ktime_get_boot_ns (CLOCK_BOOTTIME) */
+	__u32 seq;		/* 0: empty, or being written */
+	__u32 pad;
+};
+
+struct vms_move_log {
+	__u64 start_time;	/* the process's, as vms_proc_ent.start_time (0: being created) */
+	struct vms_move e[VMS_MOVES_N];
 };
 
 /* ---- vmscope watch (bpf/watch.bpf.c): region events through a ring buffer ---- */
@@ -395,6 +441,7 @@ struct vms_fault_info {
 VMS_SIZE(vms_vma_rec, 48);
 VMS_OFF(vms_vma_rec, name_len, 44);	/* the name's bytes follow the record */
 VMS_SIZE(vms_proc_ent, 64);
+VMS_SIZE(vms_thread_ent, 40);
 VMS_SIZE(vms_vma_key, 16);
 VMS_OFF(vms_vma_key, tgid, 0);
 VMS_OFF(vms_vma_key, gen, 4);
@@ -410,6 +457,9 @@ VMS_SIZE(vms_dump_args, 40);
 VMS_SIZE(vms_dump_rec, 64);
 VMS_SIZE(vms_new_gen_args, 4);
 VMS_SIZE(vms_publish_args, 48);
+VMS_SIZE(vms_move, 48);
+VMS_OFF(vms_move, seq, 40);		/* after the fields it vouches for (see above) */
+VMS_SIZE(vms_move_log, 8 + 48 * VMS_MOVES_N);
 VMS_SIZE(vms_event, 96);
 VMS_SIZE(vms_fault_key, 16);
 VMS_OFF(vms_fault_key, tgid, 0);

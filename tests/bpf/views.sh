@@ -2,7 +2,8 @@
 # The seed tools' views are the same from every backend: tests/helpers/views read through the
 # live model (--backend bpf, after `vmscope start`) and through /proc gives identical JSON/CSV
 # kinds, vmmap report and summary, VMMap types and illumos tables (threads, NUMA and page sizes
-# come from /proc for both; the model backend reads smaps when a view needs accounting).
+# come from /proc for both, with the model's thread records for both; the model backend reads
+# smaps when a view needs accounting).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 

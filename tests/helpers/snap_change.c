@@ -11,6 +11,11 @@
  *   snap_change map10    prints "ready"; on SIGUSR1 maps and touches 10 MiB, prints "mapped".
  *   snap_change plant S  puts S in a malloc'd heap block, and S and S as UTF-16LE in an anonymous
  *                        mapping; prints "heap ADDR anon ADDR utf16 ADDR" and "ready".
+ *   snap_change moves K  maps R (1 MiB) at BASE; prints "ready"; on each SIGUSR1 moves R K times
+ *                        with mremap (MAYMOVE|FIXED), move i to BASE + i * 64 MiB at 3 MiB (i
+ *                        odd) or 2 MiB (i even), then prints "moved ADDR SIZE" (where R is now).
+ *   snap_change churn N  N children, each moves a region by mremap and exits (every third
+ *                        execs /bin/true after the move); prints "done FAILED" (tests/bpf/diff_events.sh)
  * Then waits until killed.
  */
 #include <signal.h>
@@ -18,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MB (1UL << 20)
@@ -112,8 +118,55 @@ int main(int argc, char **argv)
 		printf("heap %lx anon %lx utf16 %lx\nready\n", (unsigned long)(h + 8),
 		       (unsigned long)(a + 4096 + 3), (unsigned long)w);
 		fflush(stdout);
+	} else if (argc > 2 && !strcmp(argv[1], "moves")) {
+		int k = atoi(argv[2]);
+		char *r = map_at(BASE, MB, PROT_READ | PROT_WRITE);
+		size_t len = MB;
+
+		printf("ready\n");
+		fflush(stdout);
+		for (unsigned long i = 1;; ) {
+			wait_usr1();
+			for (int j = 0; j < k; j++, i++) {
+				size_t nlen = (i % 2 ? 3 : 2) * MB;
+				char *to = (char *)(BASE + i * 64 * MB);
+
+				if (mremap(r, len, nlen, MREMAP_MAYMOVE | MREMAP_FIXED, to) != to) {
+					perror("mremap");
+					return 1;
+				}
+				r = to;
+				len = nlen;
+			}
+			memset(r, 0x5a, len);
+			printf("moved %lx %zu\n", (unsigned long)r, len);
+			fflush(stdout);
+		}
+	} else if (argc > 2 && !strcmp(argv[1], "churn")) {
+		int n = atoi(argv[2]), failed = 0;
+
+		for (int i = 0; i < n; i++) {
+			pid_t pid = fork();
+			int st;
+
+			if (pid == 0) {
+				char *p = mmap(NULL, 2 * MB, PROT_READ | PROT_WRITE,
+					       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+				if (p == MAP_FAILED || mremap(p, MB, MB, MREMAP_MAYMOVE | MREMAP_FIXED,
+							      p + MB) != p + MB)
+					_exit(1);
+				if (i % 3 == 0)
+					execl("/bin/true", "true", (char *)NULL);
+				_exit(0);
+			}
+			if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+				failed++;
+		}
+		printf("done %d\n", failed);
+		return 0;
 	} else {
-		fprintf(stderr, "usage: snap_change script|map10|plant STRING\n");
+		fprintf(stderr, "usage: snap_change script|map10|plant STRING|moves K|churn N\n");
 		return 2;
 	}
 	for (;;)

@@ -63,6 +63,14 @@ static void sample(struct vms_snapshot *s)
 	snapshot_acct_key(s, "THPeligible", false);
 	snapshot_add_thread(s, 4242)->sp = 0x7ffd0000e000;
 	snapshot_add_thread(s, 4243)->stack_high = 0x7f0000100000;
+	{ /* what the live model adds (minor version 1) */
+		struct vms_thread *t = snapshot_add_thread(s, 4244);
+
+		t->clone_sp = 0x7f0000200000;
+		t->alt_sp = 0x7f0000300000;
+		t->alt_size = 0x10000;
+		t->start_time = 123456;
+	}
 	add(s, 0x400000, 0x401000, "r--p", 77, "/opt/port")->vmflags = xstrdup("rd mr mw me");
 	add(s, 0x1000000, 0x1021000, "rw-p", 0, "[heap]")->faults_min = 12;
 	add(s, 0x7f0000000000, 0x7f0000100000, "rw-p", 0, "odd \x80 name\n")->faults_exec = 3;

@@ -128,6 +128,78 @@ static void thread_bounds(void **state)
 	snapshot_free(&s);
 }
 
+/* What the live model adds (clone_sp, sigaltstacks), in the order classify.c trusts them. */
+static const char alt_layout[] =
+	"1000000-1001000 ---p 00000000 00:00 0\n"				/* 0 guard (201) */
+	"1001000-1041000 rw-p 00000000 00:00 0\n"				/* 1 stack 201 */
+	"1041000-1042000 ---p 00000000 00:00 0\n"				/* 2 guard (altstack) */
+	"1042000-1052000 rw-p 00000000 00:00 0\n"				/* 3 altstack 201 */
+	"1052000-1053000 ---p 00000000 00:00 0\n"				/* 4 private */
+	"1053000-1153000 rw-p 00000000 00:00 0\n"				/* 5 holds 202's */
+	"1153000-1155000 rw-p 00000000 00:00 0\n"				/* 6 altstack 200 */
+	"2000000-2100000 rw-p 00000000 00:00 0 [heap]\n"			/* 7 holds 203's */
+	"7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0 [stack]\n";		/* 8 main stack */
+
+static void clone_sp_and_altstacks(void **state)
+{
+	struct vms_snapshot s;
+	struct vms_thread *t;
+	struct vms_class *c;
+	struct format_opts o;
+	char *il;
+
+	load_maps(&s, alt_layout);
+	set_proc(&s, 200, "./app", 0x7ffd00020000ull);
+	t = snapshot_add_thread(&s, 200);
+	t->alt_sp = 0x1153000; /* a little larger than its region: labelled (page rounding) */
+	t->alt_size = 0x2800;
+	t = snapshot_add_thread(&s, 201);
+	t->clone_sp = 0x1041000; /* its region's end: the stack is the region below */
+	t->sp = 0x1042100;	 /* blocked in a handler on its altstack: stays the altstack */
+	t->alt_sp = 0x1042000;
+	t->alt_size = 0x10000;
+	t = snapshot_add_thread(&s, 202);
+	t->alt_sp = 0x1100000; /* 64 KiB of a 1 MiB region: not its region */
+	t->alt_size = 0x10000;
+	t = snapshot_add_thread(&s, 203);
+	t->alt_sp = 0x2000100; /* malloc'd: the heap stays the heap */
+	t->alt_size = 0x10000;
+	c = region_classify(&s);
+	assert_int_equal(c[1].type, VMS_T_STACK);
+	assert_int_equal(c[1].tid, 201);
+	assert_false(c[1].alt_stack);
+	assert_int_equal(c[0].type, VMS_T_GUARD);
+	assert_int_equal(c[0].tid, 201);
+	assert_int_equal(c[2].type, VMS_T_GUARD); /* below the altstack */
+	assert_int_equal(c[3].type, VMS_T_STACK);
+	assert_int_equal(c[3].tid, 201);
+	assert_true(c[3].alt_stack);
+	assert_int_equal(c[5].type, VMS_T_PRIVATE);
+	assert_int_equal(c[6].type, VMS_T_STACK);
+	assert_int_equal(c[6].tid, 200);
+	assert_true(c[6].alt_stack && !c[6].main_stack);
+	assert_int_equal(c[7].type, VMS_T_HEAP);
+	assert_true(c[8].main_stack && !c[8].alt_stack);
+	free(c);
+	format_opts_init(&o);
+	il = capture(&format_illumos, &s, &o);
+	assert_non_null(strstr(il, "0000000001001000     256 rw--- [ stack tid=201 ]\n"));
+	assert_non_null(strstr(il, "0000000001042000      64 rw--- [ altstack tid=201 ]\n"));
+	assert_non_null(strstr(il, "0000000001153000       8 rw--- [ altstack tid=200 ]\n"));
+	assert_null(strstr(il, "tid=202"));
+	free(il);
+	snapshot_free(&s);
+
+	/* the sp at its region's end, read as a current sp (not clone_sp), is the region above */
+	load_maps(&s, alt_layout);
+	set_proc(&s, 200, "./app", 0x7ffd00020000ull);
+	snapshot_add_thread(&s, 201)->sp = 0x1041000;
+	c = region_classify(&s);
+	assert_int_equal(c[1].type, VMS_T_PRIVATE);
+	free(c);
+	snapshot_free(&s);
+}
+
 static const char share_smaps[] =
 	"1000-3000 rw-p 00000000 00:00 0\n"
 	"Rss:                   8 kB\nShared_Clean:          0 kB\nShared_Dirty:          0 kB\n"
@@ -398,6 +470,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(classify_every_type),
 		cmocka_unit_test(thread_bounds),
+		cmocka_unit_test(clone_sp_and_altstacks),
 		cmocka_unit_test(share_modes_and_max),
 		cmocka_unit_test(numa_maps_two_nodes),
 		cmocka_unit_test(golden_views),

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "core/util.h"
+#include "model/live.h"
 #include "proc/procfs.h"
 
 char backend_file_why[256];
@@ -60,8 +61,13 @@ int backend_fill_extras(struct vms_snapshot *s, unsigned flags)
 {
 	int err = 0;
 
-	if (flags & BACKEND_THREADS)
+	if (flags & BACKEND_THREADS) {
 		err = procfs_read_threads(s->proc.pid, s);
+		/* what /proc cannot say (a running thread's stack, a sigaltstack), where the live
+		 * model runs: every live backend alike; without it, nothing more and no error */
+		if (!err)
+			live_fill_threads(s);
+	}
 	if (!err && (flags & BACKEND_NUMA))
 		err = procfs_read_numa(s->proc.pid, s);
 	if (!err && (flags & BACKEND_PAGESIZES))

@@ -52,7 +52,8 @@ int backend_snapshot_all(const struct vms_backend *be, unsigned flags, backend_a
 const struct vms_backend *backend_auto(void);
 
 /* What every backend adds the same way after its regions: threads, NUMA and page-size runs
- * (BACKEND_THREADS, _NUMA, _PAGESIZES), all from /proc. 0 or -errno. */
+ * (BACKEND_THREADS, _NUMA, _PAGESIZES), all from /proc; the threads with what the live model's
+ * thread records add, where it runs (live_fill_threads). 0 or -errno. */
 int backend_fill_extras(struct vms_snapshot *s, unsigned flags);
 
 extern const struct vms_backend backend_procfs, backend_bpf_iter, backend_bpf_model;

@@ -80,7 +80,8 @@ static int bpf_model_snapshot(const struct vms_target *t, struct vms_snapshot *s
 
 	if (!err && (flags & BACKEND_FAULTS))
 		err = fill_faults(s);
-	/* The model keeps VMAs only: threads, NUMA and page sizes come from /proc. */
+	/* Threads come from /proc with the model's thread records (backend_fill_extras, as for
+	 * every live backend), NUMA and page sizes from /proc. */
 	return err ? err : backend_fill_extras(s, flags);
 }
 

@@ -81,7 +81,9 @@ static const struct argp diff_argp = {
 	.doc = "Show what changed in a process's regions: added, removed, moved (mremap), grown, "
 	       "shrunk, protection changed, and RSS/dirty/swap deltas per region and per type, "
 	       "largest first. A and B are snapshot files (vmscope snapshot save) or live "
-	       "processes; DIR is a timeline (snapshot save --every).\v"
+	       "processes; DIR is a timeline (snapshot save --every). When the live model ran "
+	       "between A and B, its log of mremap moves matches a region moved (and resized) "
+	       "first.\v"
 	       "Exit status: 0 ok, 42 if a process was not found, 1 on other failures.",
 };
 

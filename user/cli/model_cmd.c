@@ -31,6 +31,7 @@ static const struct argp_option start_options[] = {
 	{ "max-procs", 'P', "N", 0, "Processes the model can hold (default 32768)", 0 },
 	{ "max-vmas", 'M', "N", 0, "VMAs the model can hold (default 131072)", 0 },
 	{ "max-names", 'N', "N", 0, "Distinct names the model can hold (default 16384)", 0 },
+	{ "max-threads", 'T', "N", 0, "Threads whose stacks the model can label (default 32768)", 0 },
 	{ "faults", 'f', NULL, 0, "Also count minor/major page faults per region (see 'map --faults')", 0 },
 	CLI_COMMON_OPTIONS,
 	{ 0 }
@@ -68,6 +69,7 @@ static error_t model_parse(int key, char *arg, struct argp_state *state)
 	case 'P': return parse_limit(state, arg, &a->lim.max_procs);
 	case 'M': return parse_limit(state, arg, &a->lim.max_vmas);
 	case 'N': return parse_limit(state, arg, &a->lim.max_names);
+	case 'T': return parse_limit(state, arg, &a->lim.max_threads);
 	case 'j': a->json = true; return 0;
 	case 'f': a->faults = true; return 0;
 	case 'q': a->rec.quiet = true; return 0;
@@ -190,7 +192,7 @@ static const char *const stat_names[VMS_STAT__COUNT] = {
 	[VMS_STAT_STACK_GROW] = "stack_grows", [VMS_STAT_CONCURRENT] = "concurrent_ops",
 	[VMS_STAT_FOREIGN] = "foreign_writes", [VMS_STAT_RECONCILED] = "reconciled", [VMS_STAT_DIVERGENCES] = "divergences",
 	[VMS_STAT_LOST_ENTRY] = "lost_entries", [VMS_STAT_LOST_EXIT] = "lost_exits",
-	[VMS_STAT_FAST_UNMAP] = "fast_unmaps",
+	[VMS_STAT_FAST_UNMAP] = "fast_unmaps", [VMS_STAT_THREAD_FULL] = "thread_map_full",
 };
 
 static void print_escaped(const char *label, const char *text)
@@ -251,6 +253,9 @@ int cmd_status(int argc, char **argv)
 		json_kv_u64(&w, "garbage_entries", st.garbage_entries);
 		json_kv_u64(&w, "dead_process_entries", st.dead_entries);
 		json_kv_u64(&w, "names", st.names);
+		json_kv_u64(&w, "thread_records", st.thread_records);
+		json_kv_u64(&w, "thread_altstacks", st.thread_alts);
+		json_kv_u64(&w, "dead_thread_records", st.dead_thread_records);
 		json_kv_u64(&w, "dead_processes", st.dead_procs);
 		json_kv_u64(&w, "dirty_processes", st.dirty_procs);
 		json_kv_u64(&w, "overflow_processes", st.overflow_procs);
@@ -263,6 +268,12 @@ int cmd_status(int argc, char **argv)
 		json_kv_u64(&w, "fault_entries", st.fault_entries);
 		json_kv_u64(&w, "faults_lost", st.faults_lost);
 		json_kv_u64(&w, "missed_runs", st.missed_runs);
+		json_key(&w, "move_logs"); /* null: no move log in this tier */
+		if (st.move_logs == ~0ull)
+			json_null(&w);
+		else
+			json_u64(&w, st.move_logs);
+		json_kv_u64(&w, "dead_move_logs", st.dead_move_logs);
 		json_kv_bool(&w, "verified", st.missed_runs == info.verified_misses);
 		json_key(&w, "kernel_bytes_per_vma");
 		json_double(&w, st.vmas ? (double)st.kernel_bytes / st.vmas : 0);
@@ -301,8 +312,16 @@ int cmd_status(int argc, char **argv)
 	printf("processes          %llu (%llu no longer running)\n", st.procs, st.dead_procs);
 	printf("VMAs               %llu (map holds %llu)\n", st.vmas, st.max_vmas);
 	printf("names              %llu\n", st.names);
+	printf("thread records     %llu (%llu with a sigaltstack, %llu no longer running)\n",
+	       st.thread_records, st.thread_alts, st.dead_thread_records);
 	printf("kernel memory      %llu bytes (%.1f per VMA)\n", st.kernel_bytes,
 	       st.vmas ? (double)st.kernel_bytes / st.vmas : 0.0);
+	if (st.move_logs == ~0ull)
+		printf("move log           none in this tier (diff matches moved regions by address)\n");
+	else
+		printf("move log           %llu processes (%llu no longer running): the last %d "
+		       "mremap moves of each, %zu bytes a process, in kernel memory\n", st.move_logs,
+		       st.dead_move_logs, VMS_MOVES_N, sizeof(struct vms_move_log));
 	printf("dirty / overflow   %llu / %llu processes%s\n", st.dirty_procs, st.overflow_procs,
 	       st.overflow_procs ? " (read from /proc until restarted with larger maps)" : "");
 	printf("garbage entries    %llu (%llu of exited processes), swept lazily\n", st.garbage_entries,

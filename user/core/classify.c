@@ -154,20 +154,50 @@ static bool set_stack(const struct vms_snapshot *s, struct vms_class *c, long i,
 	return true;
 }
 
-/* Thread stacks: the region holding each thread's sp, or overlapping its known bounds. */
+/* A sigaltstack's regions: the plain anonymous ones overlapping [alt_sp, alt_sp + alt_size)
+ * with at least half of their bytes inside it (a region much larger merely holds one: Go
+ * carves its signal stacks out of its heap arenas). */
+static void mark_altstack(const struct vms_snapshot *s, struct vms_class *c,
+			  const struct vms_thread *th)
+{
+	uint64_t lo = th->alt_sp, hi = th->alt_sp + th->alt_size;
+
+	if (!th->alt_size || hi < lo)
+		return;
+	for (long i = find_region(s, lo); i >= 0 && (size_t)i < s->n && s->regions[i].start < hi;
+	     i++) {
+		const struct vms_region *r = &s->regions[i];
+		uint64_t in = (r->end < hi ? r->end : hi) - (r->start > lo ? r->start : lo);
+
+		if (in * 2 >= region_size(r) && set_stack(s, c, i, th->tid)) {
+			c[i].main_stack = false;
+			c[i].alt_stack = true;
+		}
+	}
+}
+
+/* Thread stacks, by what is surest first (a region takes the first): each thread's known
+ * bounds; the region below the sp it was created with (a stack holds the bytes below its
+ * initial sp, which may be the region's end); its sigaltstack; the region holding a stack
+ * pointer it had lately (which may be on the sigaltstack, or a coroutine's stack). */
 static void mark_thread_stacks(const struct vms_snapshot *s, struct vms_class *c)
 {
 	for (size_t t = 0; t < s->n_threads; t++) {
 		const struct vms_thread *th = &s->threads[t];
 
-		if (th->sp)
-			set_stack(s, c, find_region(s, th->sp), th->tid);
 		if (th->stack_high > th->stack_low) {
 			for (long i = find_region(s, th->stack_low); i >= 0 && (size_t)i < s->n &&
 			     s->regions[i].start < th->stack_high; i++)
 				set_stack(s, c, i, th->tid);
 		}
+		if (th->clone_sp)
+			set_stack(s, c, find_region(s, th->clone_sp - 1), th->tid);
 	}
+	for (size_t t = 0; t < s->n_threads; t++)
+		mark_altstack(s, c, &s->threads[t]);
+	for (size_t t = 0; t < s->n_threads; t++)
+		if (s->threads[t].sp)
+			set_stack(s, c, find_region(s, s->threads[t].sp), s->threads[t].tid);
 }
 
 /* glibc arena heaps (classify.h): from each 64 MiB-aligned rw-p start, the adjacent rw-p and

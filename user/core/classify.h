@@ -7,8 +7,10 @@
  *    private rw-p/---p regions that starts rw-p at a 64 MiB-aligned address and ends exactly
  *    64 MiB later (HEAP_MAX_SIZE on 64-bit), PROT_NONE tail included; regions glibc names
  *    "[anon: glibc: malloc...]" (glibc.mem.decorate_maps);
- *  - Stack: [stack], the region holding proc.start_stack, and the region holding each
- *    thread's stack pointer (or overlapping its known bounds), labelled with its tid;
+ *  - Stack: [stack], the region holding proc.start_stack, and each thread's stack labelled
+ *    with its tid: the regions overlapping its known bounds, the region below the sp it was
+ *    created with (clone_sp), the region holding a stack pointer it had lately; and its
+ *    sigaltstack (alt_stack): the anonymous regions at least half inside [alt_sp, +alt_size);
  *    "[stack:TID]" (Windows, and Linux before 4.5), labelled with TID;
  *  - Guard: an anonymous PROT_NONE region just below a stack (its guard) or next to [heap];
  *  - Shareable: a shared mapping of shmem: shared anonymous ("/dev/zero (deleted)"), memfd,
@@ -48,6 +50,7 @@ struct vms_class {
 	int tid;		/* Stack, and the Guard below one: the thread (the pid for the main
 				 * stack); 0 if not known */
 	bool main_stack;	/* [stack] / start_stack / the main thread's */
+	bool alt_stack;		/* Stack: the thread's sigaltstack (tid: whose) */
 	bool arena;		/* Heap: a glibc arena heap (not [heap]) */
 	bool bss;		/* Image: the anonymous .bss after an image's data */
 	enum vms_share share;

@@ -14,6 +14,7 @@
 
 const char *const diff_kinds[DIFF_N_KINDS] = { "image", "mapped-file", "private", "shareable",
 					       "heap", "stack", "guard", "vdso", "system" };
+static const char *const match_names[] = { "", "address", "file", "size", "model" };
 static const char *const what_names[DIFF_N_WHAT] = { "added", "removed", "moved", "grown",
 						     "shrunk", "prot", "resident", "split",
 						     "merged" };
@@ -186,9 +187,9 @@ void diff_type_sums(const struct vms_snapshot *s, struct diff_type t[DIFF_N_KIND
 
 static void add_entry(struct vms_diff *d, size_t *cap, const struct vms_snapshot *a,
 		      const struct vms_snapshot *b, const struct vms_region *ra,
-		      const struct vms_region *rb, const char *kind, bool all)
+		      const struct vms_region *rb, const char *kind, unsigned by, bool all)
 {
-	struct diff_entry e = { ra, rb, NULL, kind, 0, 0, 0, 0, 0 };
+	struct diff_entry e = { ra, rb, NULL, kind, 0, by, 0, 0, 0, 0 };
 
 	if (ra && rb) {
 		if (ra->start != rb->start)
@@ -215,6 +216,8 @@ static void add_entry(struct vms_diff *d, size_t *cap, const struct vms_snapshot
 	for (int i = 0; i < DIFF_N_WHAT; i++)
 		if (e.what & (1u << i))
 			d->n_what[i]++;
+	if (e.matched == DIFF_BY_MODEL && ra && rb)
+		d->n_by_model++;
 	if (d->n == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
 		d->e = xrealloc(d->e, *cap * sizeof(*d->e));
@@ -272,7 +275,8 @@ static void splits_and_merges(struct vms_diff *d, const struct vms_snapshot *a,
 			for (size_t j = 0; j < d->n; j++) /* the part that kept the start */
 				if (d->e[j].a == c && d->e[j].b && (d->e[j].what & DIFF_SHRUNK))
 					relabel(d, DIFF_SHRUNK, DIFF_SPLIT, &d->e[j]);
-		} else if (e->what == DIFF_REMOVED && (c = container(b, e->a))) {
+		} else if (e->what == DIFF_REMOVED && e->matched != DIFF_BY_MODEL &&
+			   (c = container(b, e->a))) {
 			relabel(d, DIFF_REMOVED, DIFF_MERGED | (strcmp(c->perms, e->a->perms) ? DIFF_PROT : 0), e);
 			e->from = c;
 			for (size_t j = 0; j < d->n; j++)
@@ -287,30 +291,221 @@ static bool str_eq(const char *x, const char *y)
 	return x && y && !strcmp(x, y);
 }
 
+/* ---- the model's events ------------------------------------------------------------------------ */
+
+static bool has_pos(const struct vms_snapshot *s)
+{
+	return s->meta && s->meta->model_id;
+}
+
+void diff_moves_free(struct diff_moves *mv)
+{
+	free(mv->m);
+	mv->m = NULL;
+	mv->n = 0;
+}
+
+int diff_events(const struct vms_snapshot *a, const struct vms_snapshot *b, struct diff_moves *mv,
+		char *why, size_t len)
+{
+	const struct vms_snapshot *later;
+	uint64_t lo, hi, need;
+	size_t first = 0, got = 0;
+	bool back;
+
+	mv->m = NULL;
+	mv->n = 0;
+	why[0] = '\0';
+	if (!has_pos(a) && !has_pos(b))
+		return 0;
+	if (!has_pos(a) || !has_pos(b)) {
+		snprintf(why, len, "the %s snapshot was taken without the live model tracking the process",
+			 has_pos(a) ? "second" : "first");
+		return 0;
+	}
+	if (a->proc.pid != b->proc.pid || a->proc.start_time != b->proc.start_time ||
+	    !a->meta->boot_id || !b->meta->boot_id || strcmp(a->meta->boot_id, b->meta->boot_id)) {
+		snprintf(why, len, "the snapshots are not of the same process");
+		return -1;
+	}
+	if (a->meta->model_id != b->meta->model_id) {
+		snprintf(why, len, "the live model was restarted between the snapshots (its log is another)");
+		return -1;
+	}
+	back = a->meta->move_seq > b->meta->move_seq;
+	later = back ? a : b;
+	lo = back ? b->meta->move_seq : a->meta->move_seq;
+	hi = later->meta->move_seq;
+	need = hi - lo;
+	for (size_t i = 0; i < later->meta->n_moves; i++) { /* seq ascending (the codec checks) */
+		uint64_t q = later->meta->moves[i].seq;
+
+		if (q <= lo)
+			first = i + 1;
+		else if (q <= hi)
+			got++;
+	}
+	if (got != need) {
+		snprintf(why, len, "%llu moves between the snapshots, the model's log kept %zu of them "
+			 "(it keeps a process's last 64, and an exec empties it)",
+			 (unsigned long long)need, got);
+		return -1;
+	}
+	if (!need)
+		return 1;
+	mv->m = xmalloc(need * sizeof(*mv->m));
+	for (size_t i = 0; i < need; i++) {
+		const struct vms_snapmove *m = &later->meta->moves[back ? first + need - 1 - i : first + i];
+
+		mv->m[i] = *m;
+		if (back) { /* undone, newest first */
+			mv->m[i].old_start = m->new_start;
+			mv->m[i].old_len = m->new_len;
+			mv->m[i].new_start = m->old_start;
+			mv->m[i].new_len = m->old_len;
+		}
+	}
+	mv->n = need;
+	return 1;
+}
+
+/* The index of the first region of s starting at or above start (s->n: none). */
+static size_t from_start(const struct vms_snapshot *s, uint64_t start)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (s->regions[mid].start < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The index of the region of s starting at start, or -1. */
+static ssize_t at_start(const struct vms_snapshot *s, uint64_t start)
+{
+	size_t i = from_start(s, start);
+
+	return i < s->n && s->regions[i].start == start ? (ssize_t)i : -1;
+}
+
+/*
+ * Pass 0: the regions of a the moves carried. A move takes the region that starts at its old
+ * address then: one followed so far, else the region of a starting there (once: a region of a
+ * moved away, its address taken again by a new mapping, is not the one moved next). A move's
+ * destination ends what was there (MREMAP_FIXED). A region of a followed to the start of a region
+ * of b of its kind (anonymous, or the same file) is matched with it. Unmaps are not logged: a
+ * region unmapped and mapped again at its address before it moves counts as the same.
+ */
+static void model_pass(const struct vms_snapshot *a, const struct vms_snapshot *b,
+		       const struct diff_moves *mv, ssize_t *match_b, bool *used_a, unsigned *by,
+		       bool *gone_a)
+{
+	struct follow { size_t ai; uint64_t cur; bool gone; } *t;
+	bool *taken, *followed;
+	size_t nt = 0;
+
+	if (!mv || !mv->n || !a->n || !b->n)
+		return;
+	t = xmalloc(mv->n * sizeof(*t));
+	taken = xcalloc(a->n, sizeof(*taken));
+	followed = xcalloc(a->n, sizeof(*followed));
+	for (size_t i = 0; i < mv->n; i++) {
+		const struct vms_snapmove *m = &mv->m[i];
+		uint64_t dend = m->new_start + m->new_len < m->new_start ? UINT64_MAX
+									  : m->new_start + m->new_len;
+		ssize_t k = -1, ai;
+
+		for (size_t j = 0; j < nt && k < 0; j++)
+			if (!t[j].gone && t[j].cur == m->old_start)
+				k = (ssize_t)j;
+		if (k < 0 && (ai = at_start(a, m->old_start)) >= 0 && !taken[ai]) {
+			taken[ai] = true;
+			followed[ai] = true;
+			t[nt] = (struct follow){ (size_t)ai, m->old_start, false };
+			k = (ssize_t)nt++;
+		}
+		for (size_t j = 0; j < nt; j++) /* what the destination replaced */
+			if ((ssize_t)j != k && t[j].cur >= m->new_start && t[j].cur < dend)
+				t[j].gone = true;
+		/* the regions of a there: gone by then */
+		for (size_t x = from_start(a, m->new_start); x < a->n && a->regions[x].start < dend; x++)
+			if (k < 0 || x != t[k].ai)
+				taken[x] = true;
+		if (k >= 0)
+			t[k].cur = m->new_start;
+	}
+	for (size_t j = 0; j < nt; j++) {
+		const struct vms_region *ra = &a->regions[t[j].ai];
+		ssize_t bi = t[j].gone ? -1 : at_start(b, t[j].cur);
+
+		if (t[j].gone)
+			gone_a[t[j].ai] = true;
+		if (bi < 0 || match_b[bi] >= 0 || used_a[t[j].ai] || !same_identity(ra, &b->regions[bi]))
+			continue;
+		match_b[bi] = (ssize_t)t[j].ai;
+		used_a[t[j].ai] = true;
+		by[bi] = DIFF_BY_MODEL;
+	}
+	/* replaced by a move's destination before any move of theirs: removed, for sure */
+	for (size_t i = 0; i < a->n; i++)
+		if (taken[i] && !followed[i])
+			gone_a[i] = true;
+	free(t);
+	free(taken);
+	free(followed);
+}
+
 void diff_compute(const struct vms_snapshot *a, const struct vms_snapshot *b, bool all,
 		  struct vms_diff *d)
 {
+	struct diff_moves mv;
+	char why[sizeof(d->events_why)];
+	int ev = diff_events(a, b, &mv, why, sizeof(why));
+
+	diff_compute_moves(a, b, ev > 0 ? &mv : NULL, all, d);
+	d->events = ev;
+	d->n_moves = mv.n;
+	snprintf(d->events_why, sizeof(d->events_why), "%s", why);
+	diff_moves_free(&mv);
+}
+
+void diff_compute_moves(const struct vms_snapshot *a, const struct vms_snapshot *b,
+			const struct diff_moves *mv, bool all, struct vms_diff *d)
+{
 	const char **ka = region_kinds(a), **kb = region_kinds(b);
 	ssize_t *match_b = xmalloc((b->n ? b->n : 1) * sizeof(*match_b)); /* b -> a index */
+	unsigned *by = xcalloc(b->n ? b->n : 1, sizeof(*by));
 	bool *used_a = xcalloc(a->n ? a->n : 1, sizeof(*used_a));
+	bool *gone_a = xcalloc(a->n ? a->n : 1, sizeof(*gone_a)); /* the model says: removed */
 	const struct vms_region **pool = xmalloc((a->n ? a->n : 1) * sizeof(*pool));
 	size_t cap = 0, np, j = 0;
 
 	memset(d, 0, sizeof(*d));
+	d->events = mv ? 1 : 0;
+	d->n_moves = mv ? mv->n : 0;
 	d->acct = a->has_acct && b->has_acct && !a->acct_absent && !b->acct_absent; /* a core: none */
 	d->same_process = a->proc.pid == b->proc.pid && a->proc.start_time == b->proc.start_time &&
 			  (!a->meta || !b->meta || !a->meta->boot_id || !b->meta->boot_id ||
 			   str_eq(a->meta->boot_id, b->meta->boot_id));
 
+	for (size_t i = 0; i < b->n; i++)
+		match_b[i] = -1;
+	model_pass(a, b, mv, match_b, used_a, by, gone_a);
 	/* 1: the same start (both lists are sorted by address) */
 	for (size_t i = 0; i < b->n; i++) {
-		match_b[i] = -1;
 		while (j < a->n && a->regions[j].start < b->regions[i].start)
 			j++;
-		if (j < a->n && a->regions[j].start == b->regions[i].start &&
+		if (match_b[i] < 0 && j < a->n && !used_a[j] && !gone_a[j] &&
+		    a->regions[j].start == b->regions[i].start &&
 		    same_identity(&a->regions[j], &b->regions[i])) {
 			match_b[i] = (ssize_t)j;
 			used_a[j] = true;
+			by[i] = DIFF_BY_ADDRESS;
 		}
 	}
 	/* 2 and 3: moves; the unmatched of a sorted by the key, each b bsearches its first */
@@ -319,7 +514,7 @@ void diff_compute(const struct vms_snapshot *a, const struct vms_snapshot *b, bo
 
 		np = 0;
 		for (size_t i = 0; i < a->n; i++)
-			if (!used_a[i] && is_file(&a->regions[i]) == !pass)
+			if (!used_a[i] && !gone_a[i] && is_file(&a->regions[i]) == !pass)
 				pool[np++] = &a->regions[i];
 		qsort(pool, np, sizeof(*pool), cmp);
 		for (size_t i = 0; i < b->n && np; i++) {
@@ -362,16 +557,18 @@ void diff_compute(const struct vms_snapshot *a, const struct vms_snapshot *b, bo
 			if (best) {
 				match_b[i] = best - a->regions;
 				used_a[best - a->regions] = true;
+				by[i] = pass ? DIFF_BY_SIZE : DIFF_BY_FILE;
 			}
 		}
 	}
 
 	for (size_t i = 0; i < b->n; i++)
 		add_entry(d, &cap, a, b, match_b[i] >= 0 ? &a->regions[match_b[i]] : NULL,
-			  &b->regions[i], kb[i], all);
+			  &b->regions[i], kb[i], by[i], all);
 	for (size_t i = 0; i < a->n; i++)
 		if (!used_a[i])
-			add_entry(d, &cap, a, b, &a->regions[i], NULL, ka[i], all);
+			add_entry(d, &cap, a, b, &a->regions[i], NULL, ka[i],
+				  gone_a[i] ? DIFF_BY_MODEL : DIFF_BY_NONE, all);
 	splits_and_merges(d, a, b);
 	if (d->n)
 		qsort(d->e, d->n, sizeof(*d->e), entry_cmp);
@@ -382,7 +579,9 @@ void diff_compute(const struct vms_snapshot *a, const struct vms_snapshot *b, bo
 	free(ka);
 	free(kb);
 	free(match_b);
+	free(by);
 	free(used_a);
+	free(gone_a);
 	free(pool);
 }
 
@@ -449,8 +648,15 @@ void diff_print_text(FILE *f, const struct vms_snapshot *a, const struct vms_sna
 		elapsed(a, b), d->same_process ? "" : "  [not the same process]");
 	free(comm);
 	fprintf(f, "%u added, %u removed, %u moved, %u grown, %u shrunk, %u protection changed, "
-		"%u resident only, %u split, %u merged\n\n", d->n_what[0], d->n_what[1], d->n_what[2],
+		"%u resident only, %u split, %u merged\n", d->n_what[0], d->n_what[1], d->n_what[2],
 		d->n_what[3], d->n_what[4], d->n_what[5], d->n_what[6], d->n_what[7], d->n_what[8]);
+	if (d->events > 0 && d->n_moves)
+		fprintf(f, "The model's events: %zu move%s by mremap between the snapshots, %u region%s "
+			"followed by them\n", d->n_moves, d->n_moves == 1 ? "" : "s", d->n_by_model,
+			d->n_by_model == 1 ? "" : "s");
+	else if (d->events < 0)
+		fprintf(f, "The model's events were not used: %s\n", d->events_why);
+	fputc('\n', f);
 	if (d->n) {
 		fprintf(f, "%-16s %-16s %10s %10s %9s %9s %9s %-4s  %s\n", "Change", "Address",
 			"Kbytes", "dKbytes", "dRSS", "dDirty", "dSwap", "Perm", "Mapping");
@@ -467,7 +673,8 @@ void diff_print_text(FILE *f, const struct vms_snapshot *a, const struct vms_sna
 			signed_kb(f, 9, e->d_swap, d->acct);
 			fprintf(f, " %-4s  %s", r->perms, name[0] ? name : "[anon]");
 			if (e->what & DIFF_MOVED)
-				fprintf(f, " (from %" PRIx64 ")", e->a->start);
+				fprintf(f, " (from %" PRIx64 ")%s", e->a->start,
+					e->matched == DIFF_BY_MODEL ? " (followed by the model's events)" : "");
 			if (e->a && e->b && (e->what & DIFF_PROT))
 				fprintf(f, " (was %s)", e->a->perms);
 			if (e->a && e->b && (e->what & (DIFF_GROWN | DIFF_SHRUNK | DIFF_SPLIT | DIFF_MERGED)))
@@ -535,6 +742,13 @@ void diff_print_json(FILE *f, const struct vms_snapshot *a, const struct vms_sna
 	json_double(&w, elapsed(a, b));
 	json_kv_bool(&w, "same_process", d->same_process);
 	json_kv_bool(&w, "accounting", d->acct);
+	json_key(&w, "model_events");
+	json_obj_begin(&w);
+	json_kv_bool(&w, "used", d->events > 0);
+	json_kv_u64(&w, "moves", d->n_moves);
+	json_kv_u64(&w, "matched", d->n_by_model);
+	json_kv_str(&w, "why", d->events_why[0] ? d->events_why : NULL);
+	json_obj_end(&w);
 	json_key(&w, "summary");
 	json_obj_begin(&w);
 	for (int i = 0; i < DIFF_N_WHAT; i++)
@@ -562,6 +776,7 @@ void diff_print_json(FILE *f, const struct vms_snapshot *a, const struct vms_sna
 			json_kv_hex(&w, "old_start", e->a->start);
 			json_kv_hex(&w, "old_end", e->a->end);
 			json_kv_str(&w, "old_perm", e->a->perms);
+			json_kv_str(&w, "matched", match_names[e->matched]);
 		}
 		if (e->from) { /* split off it, or merged into it */
 			json_kv_hex(&w, "from_start", e->from->start);

@@ -82,6 +82,11 @@ struct vms_thread {
 	int tid;
 	uint64_t sp;
 	uint64_t stack_low, stack_high;
+	/* Linux, from the live model's thread records (user/model/live_threads.c): */
+	uint64_t clone_sp;		/* the sp it was created with (clone's stack argument): its
+					 * stack holds the bytes below it */
+	uint64_t alt_sp, alt_size;	/* its sigaltstack [alt_sp, alt_sp + alt_size) */
+	uint64_t start_time;		/* clock ticks after boot: with tid, the thread's identity */
 };
 
 struct vms_snapmeta;

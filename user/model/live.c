@@ -2,6 +2,9 @@
 #include "model/live.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include "proc/procfs.h"
 #include "kernel/bpf_diag.h"
 #include "kernel/map_batch.h"
+#include "core/escape.h"
 #include "core/sort.h"
 #include "core/util.h"
 #include "model/live_read.h"
@@ -123,6 +127,7 @@ int live_open(struct live *m)
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++)
 		*objs[i].fd = -1;
 	m->faults_fd = m->faults_lost_fd = -1;
+	m->moves_fd = -1;
 	m->dump_fd = m->dump_out_fd = m->dump_proc_fd = -1;
 	m->dump_out = NULL;
 	m->dump_out_mapped = 0;
@@ -142,6 +147,11 @@ int live_open(struct live *m)
 	err = 0;
 	live_open_faults(m, &d);
 	open_info(m, &d);
+	/* optional: tier kfunc-resync's, and a model started before it had none */
+	m->moves_fd = live_event_tier(m) ? -1 : get(&d, "maps", "vms_moves", sizeof(__u32),
+						     sizeof(struct vms_move_log));
+	if (m->moves_fd < 0)
+		m->moves_fd = -1;
 	/* the reader: optional (refused by this kernel, or a model started before it existed) */
 	m->dump_fd = get(&d, "progs", "dump", 0, 0);
 	m->dump_out_fd = m->dump_fd < 0 ? -1 : get(&d, "maps", "vms_dump_out", sizeof(__u32),
@@ -174,7 +184,8 @@ void live_close(struct live *m)
 	live_dump_unmap(m);
 	int *fds[] = { &m->procs_fd, &m->vmas_fd, &m->names_fd, &m->stats_fd, &m->global_fd,
 		       &m->gc_fd, &m->resync_fd, &m->new_gen_fd, &m->publish_fd, &m->faults_fd,
-		       &m->faults_lost_fd, &m->dump_fd, &m->dump_out_fd, &m->dump_proc_fd };
+		       &m->faults_lost_fd, &m->dump_fd, &m->dump_out_fd, &m->dump_proc_fd,
+		       &m->moves_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -262,6 +273,36 @@ void live_names_free(struct live_names *nc)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(nc->by_kind); i++)
 		u64map_free(&nc->by_kind[i], free_name);
+	u64map_free(&nc->ino_now, NULL);
+}
+
+/*
+ * The model names a file as it was when mapped. An unlink or a rename since changes /proc's
+ * name (" (deleted)", the new path) and no event says so: a path is checked against the inode
+ * it names now, from our root (cached per name and read) or else from the process's (a
+ * container's files), and a region whose path names another inode or none is stale.
+ */
+static bool path_current(struct live_names *nc, pid_t pid, const struct vms_vma_ent *v,
+			 const char *name)
+{
+	static const char deleted[] = " (deleted)";
+	size_t len = strlen(name);
+	uint64_t ino;
+	void **slot;
+
+	if (vms_vma_ent_kind(v->flags) != VMS_NAME_PATH || name[0] != '/' ||
+	    (len >= sizeof(deleted) - 1 && !strcmp(name + len - (sizeof(deleted) - 1), deleted)))
+		return true; /* not a path, or deleted already (it stays so) */
+	slot = u64map_slot(&nc->ino_now, v->name_id);
+	if (!*slot) {
+		struct stat st;
+
+		*slot = (void *)(fstatat(AT_FDCWD, name, &st, AT_NO_AUTOMOUNT) ? UINTPTR_MAX
+									  : (uintptr_t)st.st_ino + 1);
+	}
+	if ((uintptr_t)*slot == (uintptr_t)v->ino + 1)
+		return true;
+	return !procfs_root_ino(pid, name, &ino) && ino == v->ino;
 }
 
 static char name_missing[] = "";	/* cached: the id has no (usable) name */
@@ -309,6 +350,15 @@ int live_fill(struct live *m, struct live_names *nc, const struct live_vma *v, s
 
 		if (!name) {
 			err = -ENODATA;
+			break;
+		}
+		if (!path_current(nc, s->proc.pid, &e->v, name)) {
+			char *shown = vms_escape_dup(name, strlen(name), VMS_ESC_TEXT);
+
+			vms_debug("PID %d: %s was unlinked or renamed since it was mapped: "
+				  "resyncing", (int)s->proc.pid, shown);
+			free(shown);
+			err = -ESTALE;
 			break;
 		}
 		reg = snapshot_add(s);
@@ -371,7 +421,7 @@ static int published(struct live *m, struct vms_snapshot *s, bool verify, struct
 
 #define READ_PASSES 16	/* reads that overlapped a change are redone this often, then -EAGAIN */
 
-int live_read(struct live *m, struct vms_snapshot *s)
+static int read_once(struct live *m, struct vms_snapshot *s)
 {
 	struct vms_proc_ent pe, pe2;
 	struct collect c = { 0 };
@@ -436,6 +486,17 @@ out:
 	live_names_free(&nc);
 	free(c.v);
 	return err;
+}
+
+int live_read(struct live *m, struct vms_snapshot *s)
+{
+	int err = read_once(m, s);
+
+	/* a file unlinked or renamed since it was mapped: the kernel side names it again (or
+	 * /proc, in tier event-resync), once */
+	if (err == -ESTALE)
+		err = live_resync(m, s->proc.pid) ? -ENODATA : read_once(m, s);
+	return err == -ESTALE ? -ENODATA : err;
 }
 
 struct count_ctx {
@@ -616,7 +677,7 @@ int live_status(struct live *m, struct live_status *st)
 	struct vms_proc_ent pe;
 	int ncpu = libbpf_num_possible_cpus(), err;
 	int fds[] = { m->procs_fd, m->vmas_fd, m->names_fd, m->stats_fd, m->global_fd,
-		      m->dump_out_fd };
+		      m->dump_out_fd, m->moves_fd };
 
 	memset(st, 0, sizeof(*st));
 	for (void *k = NULL; !bpf_map_get_next_key(m->procs_fd, k, &next); k = &key) {
@@ -655,9 +716,25 @@ int live_status(struct live *m, struct live_status *st)
 		st->faults_lost = percpu_sum(m->faults_lost_fd, 0, ncpu);
 		st->kernel_bytes += procfs_fd_memlock(m->faults_fd) + procfs_fd_memlock(m->faults_lost_fd);
 	}
+	live_thread_status(&st->thread_records, &st->thread_alts, &st->dead_thread_records,
+			   &st->kernel_bytes);
 	memset(&info, 0, sizeof(info));
 	if (!bpf_obj_get_info_by_fd(m->vmas_fd, &info, &info_len))
 		st->max_vmas = info.max_entries;
 	st->missed_runs = live_missed_runs();
+	st->move_logs = m->moves_fd < 0 ? ~0ull : 0;
+	if (m->moves_fd >= 0) {
+		__u32 mk = 0, mn;
+
+		static struct vms_move_log log;
+
+		for (void *k = NULL; !bpf_map_get_next_key(m->moves_fd, k, &mn); k = &mk) {
+			mk = mn;
+			st->move_logs++;
+			if (!bpf_map_lookup_elem(m->moves_fd, &mk, &log) &&
+			    !process_alive(mk, log.start_time))
+				st->dead_move_logs++;
+		}
+	}
 	return 0;
 }

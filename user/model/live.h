@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "core/region.h"
+#include "core/snapshot/codec.h"
 #include "vmscope.h"
 
 /* Whether a model is pinned under pins_dir(): 1, 0, or -EPERM when the pin dir or what is
@@ -30,6 +31,7 @@ struct live {
 	size_t dump_out_bytes;
 	size_t dump_out_mapped;		/* bytes of it mapped (live_dump.c maps what runs send) */
 	int faults_fd, faults_lost_fd;	/* -1 unless started with --faults */
+	int moves_fd;			/* the move log (vms_moves); -1: none (a model without it) */
 	unsigned faults_source;		/* enum vms_fault_source */
 	unsigned faults_cpus;
 	struct vms_info info;		/* what start decided, and why */
@@ -93,6 +95,11 @@ void live_set_verified(int info_fd, unsigned long long misses0);
 /* Resyncs every tracked process; if the kernel skipped none of the model's runs meanwhile, the
  * model is verified again (readers trust it without resyncing first). */
 int live_verify_all(struct live *m);
+/* Adds what the model's thread records (vms_threads) know to s->threads (listed from /proc,
+ * with their start times): clone_sp, the sigaltstack, and a stack pointer sampled when the
+ * model started where /proc gave none. 0, or -errno: no model, or one that keeps no thread
+ * records (nothing added). */
+int live_fill_threads(struct vms_snapshot *s);
 /* Sweeps entries of dead generations now. */
 int live_gc(struct live *m);
 
@@ -105,7 +112,11 @@ struct live_status {
 	unsigned long long kernel_bytes;
 	unsigned long long max_vmas;
 	unsigned long long fault_entries, faults_lost;	/* with --faults */
+	unsigned long long move_logs;	/* processes with a move log (-1: none in this tier) */
+	unsigned long long dead_move_logs;	/* ... that no longer run (exits free them) */
 	unsigned long long missed_runs;	/* program runs the kernel skipped (recursion) */
+	/* vms_threads: entries, those with a sigaltstack, those of threads no longer running */
+	unsigned long long thread_records, thread_alts, dead_thread_records;
 };
 int live_status(struct live *m, struct live_status *st);
 
@@ -117,6 +128,22 @@ struct live_prog_stat {
 };
 /* The model's hooks (links/) and syscall programs (progs/): *n of them, malloc'd. */
 struct live_prog_stat *live_prog_stats(size_t *n);
+
+/* The model's position for a process, for snapshots (`vmscope diff` follows mremap moves with
+ * it; core/snapshot/codec.h): the instance's id (from its random name key: a restarted model
+ * has another; the key itself stays secret), the process's move count and its start time as
+ * the model keys it. 0, -ENOENT (not tracked), -ENOTSUP (no move log: tier event-resync, or a
+ * model started before it), or -errno. */
+struct live_movepos {
+	uint64_t model_id;
+	uint32_t seq;
+	uint64_t start_ns;
+};
+int live_move_pos(struct live *m, pid_t pid, struct live_movepos *pos);
+/* The moves of pid's log up to pos->seq (at most VMS_MOVES_N, seq ascending, CLOCK_REALTIME
+ * stamps) into out[VMS_MOVES_N]: how many, or -errno. A slot being rewritten is left out. */
+int live_move_log(struct live *m, pid_t pid, const struct live_movepos *pos,
+		  struct vms_snapmove *out);
 
 /* Process start time as the model keys it (ns since boot), from /proc/PID/stat ticks. */
 uint64_t live_start_time_ns(uint64_t ticks);

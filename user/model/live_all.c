@@ -119,6 +119,8 @@ static double ms_since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+#define ALONE_MAX 16	/* changed processes read alone rather than by a second pass */
+
 static void all_free(struct all_ctx *c)
 {
 	u64map_free(&c->by_tgid, NULL);
@@ -207,6 +209,10 @@ int live_read_all(struct live *m, bool cmdline, live_all_cb cb, void *ctx)
 	t1 = ms_since(&t0);
 	if (!err && !event) {
 		second_pass_set(m, &c, &c2, trusted);
+		/* a few, with the per-process reader: each read alone costs its own VMAs, where
+		 * a pass walks the whole map again */
+		if (c2.np <= ALONE_MAX && m->dump_proc_fd >= 0)
+			all_free(&c2);
 		again = c2.np;
 		if (c2.np)
 			err = read_pass(m, &c2);
@@ -250,10 +256,12 @@ int live_read_all(struct live *m, bool cmdline, live_all_cb cb, void *ctx)
 			p = NULL; /* a pid the model has for an older process: ask on its own */
 		if (!r && s.proc.pid == self)
 			r = -EAGAIN; /* this reader maps memory as it reads: /proc, once */
-		else if (!r && p && p->clean)
+		else if (!r && p && p->clean) {
 			r = live_fill(m, &nc, from->grouped + p->first, p->n,
 				      p->pe.flags & VMS_PROC_GATE, &s);
-		else if (!r && (!p || m->dump_proc_fd >= 0) && ++alone)
+			if (r == -ESTALE && ++alone)
+				r = live_read(m, &s); /* a name went stale: resynced, read alone */
+		} else if (!r && (!p || m->dump_proc_fd >= 0) && ++alone)
 			r = live_read(m, &s); /* (with the per-process reader, cheap enough for any) */
 		else if (!r)
 			r = -EAGAIN; /* changing faster than a pass (and a read alone walks the map) */

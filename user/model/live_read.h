@@ -20,12 +20,14 @@ struct live_vma {
  * share a few hundred names, and a lookup per region was most of a read's syscalls. */
 struct live_names {
 	struct u64map by_kind[VMS_NAME_ANON_SHMEM + 1];
+	struct u64map ino_now;	/* name id -> inode its path names now + 1 (UINTPTR_MAX: none) */
 };
 
 void live_names_free(struct live_names *nc);
 
 /* Appends the n VMAs (any order) to s as regions sorted by start, then the [vsyscall] gate page
- * if gate. 0, or -ENODATA: a name the kernel side could not build (the reader asks /proc). */
+ * if gate. 0, -ENODATA: a name the kernel side could not build (the reader asks /proc), or
+ * -ESTALE: a file was unlinked or renamed since it was mapped (no event says so: resync it). */
 int live_fill(struct live *m, struct live_names *nc, const struct live_vma *v, size_t n,
 	      bool gate, struct vms_snapshot *s);
 
@@ -36,5 +38,11 @@ static inline bool live_ent_clean(const struct vms_proc_ent *pe)
 	return VMS_STATE_GEN(pe->state) && !pe->busy &&
 	       !(pe->flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW | VMS_PROC_STACK));
 }
+
+/* The thread records (live_threads.c): how many, how many with a sigaltstack, how many of
+ * threads no longer running, and their map's kernel memory added to *kernel_bytes. 0, or
+ * -errno (none: a model without them). */
+int live_thread_status(unsigned long long *records, unsigned long long *alts,
+		       unsigned long long *dead, unsigned long long *kernel_bytes);
 
 #endif

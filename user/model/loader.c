@@ -50,6 +50,9 @@ static const struct prog_rule {
 	{ "vms_resync", IN_KFUNC }, { "vms_seed", IN_KFUNC },
 	{ "vms_sys_exit_ev", IN_EVENT }, { "vms_exec_ev", IN_EVENT }, { "vms_exit_ev", IN_EVENT },
 	{ "vms_gc_ev", IN_EVENT },
+	/* the thread records (their stacks' labels): vms_fork_ev is tier event-resync's only
+	 * fork hook; tier kfunc-resync's vms_fork records them too */
+	{ "vms_fork_ev", IN_EVENT }, { "vms_seed_threads", IN_BOTH },
 	{ "vms_new_gen", IN_BOTH }, { "vms_publish", IN_BOTH }, { "vms_foreign_write", IN_BOTH },
 	{ "vms_dump", IN_BOTH | READER }, { "vms_dump_proc", IN_KFUNC | READER | BY_START },
 	{ "vms_fault", IN_BOTH, "btf_trace_page_fault_user" },
@@ -178,9 +181,13 @@ static void set_limits(struct model_bpf *skel, const struct live_limits *lim)
 	bpf_map__set_max_entries(skel->maps.vms_dump_out, bpf_map__max_entries(skel->maps.vms_vmas));
 	if (lim->max_names)
 		bpf_map__set_max_entries(skel->maps.vms_names, lim->max_names);
+	if (lim->max_threads)
+		bpf_map__set_max_entries(skel->maps.vms_threads, lim->max_threads);
 	/* fault keys are about one per VMA that faulted: as many as the model holds VMAs */
 	bpf_map__set_max_entries(skel->maps.vms_faults, bpf_map__max_entries(skel->maps.vms_vmas));
 	bpf_map__set_max_entries(skel->maps.vms_faults_nkeys, bpf_map__max_entries(skel->maps.vms_procs));
+	/* move logs (3 KiB each): only processes that moved a range by mremap have one */
+	bpf_map__set_max_entries(skel->maps.vms_moves, bpf_map__max_entries(skel->maps.vms_procs) / 8 + 1);
 }
 
 /* Opens, configures and loads one tier (with faults, or VMS_FAULTS_OFF); why gets the
@@ -437,14 +444,15 @@ int loader_pin(struct loader *l)
 	return err ? err : save_plan(l);
 }
 
-/* Runs the seeding iterator (vms_seed) once over every task; its output is empty. */
-static int seed_in_kernel(struct model_bpf *skel)
+/* Runs a seeding iterator (vms_seed, vms_seed_threads) once over every task; its output is
+ * empty. */
+static int seed_in_kernel(struct bpf_program *prog)
 {
 	struct bpf_link *link;
 	char buf[4096];
 	int fd, err = 0;
 
-	link = bpf_program__attach_iter(skel->progs.vms_seed, NULL);
+	link = bpf_program__attach_iter(prog, NULL);
 	if (!link)
 		return -errno;
 	fd = bpf_iter_create(bpf_link__fd(link));
@@ -491,7 +499,12 @@ static int seed_from_proc(void)
 int loader_seed(struct loader *l)
 {
 	unsigned long long misses0 = live_missed_runs();
-	int err = l->plan.tier == VMS_TIER_EVENT_RESYNC ? seed_from_proc() : seed_in_kernel(l->skel);
+	int err = l->plan.tier == VMS_TIER_EVENT_RESYNC ? seed_from_proc()
+						       : seed_in_kernel(l->skel->progs.vms_seed);
+
+	/* the threads older than the model: both tiers, in the kernel (vms_seed_threads) */
+	if (!err && !sigstop_requested())
+		err = seed_in_kernel(l->skel->progs.vms_seed_threads);
 
 	if (!err) /* the seed resynced every process */
 		live_set_verified(bpf_map__fd(l->skel->maps.vms_info), misses0);

@@ -22,6 +22,7 @@ struct live_limits {
 	uint32_t max_procs;	/* 0: defaults */
 	uint32_t max_vmas;
 	uint32_t max_names;
+	uint32_t max_threads;	/* thread records (their stacks' labels) */
 };
 
 struct loader_opts {

@@ -666,3 +666,27 @@ char *procfs_boot_id(void)
 		buf[--len] = '\0';
 	return buf;
 }
+
+int procfs_root_ino(pid_t pid, const char *path, uint64_t *ino)
+{
+	char root[64];
+	struct stat st;
+	int dfd;
+
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+	dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	/* relative to that root: the leading '/' would start from ours */
+	while (*path == '/')
+		path++;
+	if (fstatat(dfd, *path ? path : ".", &st, AT_NO_AUTOMOUNT)) {
+		int err = -errno;
+
+		close(dfd);
+		return err;
+	}
+	close(dfd);
+	*ino = st.st_ino;
+	return 0;
+}

@@ -48,6 +48,8 @@ unsigned long long procfs_fd_memlock(int fd);
 /* The [vsyscall] gate page as this system's /proc shows it after the VMA tree of 64-bit
  * processes (it is not a VMA of the process), or NULL if there is none. */
 const struct vms_region *procfs_gate_region(void);
+/* The inode number PATH names now, resolved in pid's root (/proc/PID/root): 0 or -errno. */
+int procfs_root_ino(pid_t pid, const char *path, uint64_t *ino);
 /* sysctl kernel.bpf_stats_enabled: 1 on, 0 off, -errno unknown. */
 int procfs_bpf_stats_enabled(void);
 /* The device minor of the kernel's internal shmem mount (SysV shm, memfd, shared anon). */

@@ -223,27 +223,30 @@ static int cmp_thread(const void *a, const void *b)
 }
 
 /* kstkesp (stat field 29) is 0 unless the thread is dumping core on current kernels; a thread
- * blocked in the kernel shows its user sp in `syscall` (that file needs ptrace access). */
-static uint64_t thread_sp(int pid, int tid)
+ * blocked in the kernel shows its user sp in `syscall` (that file needs ptrace access). The
+ * start time (field 22) tells the live model's record of the tid from a former thread's. */
+static void thread_sp(int pid, struct vms_thread *t)
 {
 	char path[64], *buf;
 	uint64_t sp = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, t->tid);
 	if (!read_file(path, &buf, NULL)) {
 		if (procfs_parse_stat_u64(buf, 29, &sp))
 			sp = 0;
+		if (procfs_parse_stat_u64(buf, 22, &t->start_time))
+			t->start_time = 0;
 		free(buf);
 	}
-	if (sp)
-		return sp;
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
-	if (!read_file(path, &buf, NULL)) {
-		if (procfs_parse_syscall_sp(buf, &sp))
-			sp = 0;
-		free(buf);
+	if (!sp) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, t->tid);
+		if (!read_file(path, &buf, NULL)) {
+			if (procfs_parse_syscall_sp(buf, &sp))
+				sp = 0;
+			free(buf);
+		}
 	}
-	return sp;
+	t->sp = sp;
 }
 
 int procfs_read_threads(pid_t pid, struct vms_snapshot *s)
@@ -261,7 +264,7 @@ int procfs_read_threads(pid_t pid, struct vms_snapshot *s)
 
 		if (parse_u64(e->d_name, 10, &tid) || !tid || tid > 0x7fffffff)
 			continue;
-		snapshot_add_thread(s, (int)tid)->sp = thread_sp((int)pid, (int)tid);
+		thread_sp((int)pid, snapshot_add_thread(s, (int)tid));
 	}
 	closedir(d);
 	if (s->n_threads)

@@ -54,6 +54,10 @@ static char *il_name(const struct vms_snapshot *s, const struct vms_class *c, si
 	case VMS_T_HEAP:
 		return xstrdup("[ heap ]");
 	case VMS_T_STACK:
+		if (c[i].alt_stack) { /* illumos' label for a thread's alternate signal stack */
+			snprintf(buf, sizeof(buf), "[ altstack tid=%d ]", c[i].tid);
+			return xstrdup(buf);
+		}
 		if (c[i].main_stack || !c[i].tid)
 			return xstrdup("[ stack ]");
 		snprintf(buf, sizeof(buf), "[ stack tid=%d ]", c[i].tid);

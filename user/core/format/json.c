@@ -29,6 +29,28 @@ static void json_full_head(struct json_writer *w, const struct vms_snapshot *s)
 		json_kv_u64(w, "time_ns", m->time_ns);
 		json_kv_u64(w, "shm_minor", m->shm_minor);
 		json_kv_bool(w, "has_faults", m->has_faults);
+		if (m->model_id) { /* the live model's position and move log (codec.h) */
+			json_key(w, "model");
+			json_obj_begin(w);
+			json_kv_hex(w, "id", m->model_id);
+			json_kv_u64(w, "move_seq", m->move_seq);
+			json_key(w, "moves");
+			json_arr_begin(w);
+			for (size_t i = 0; i < m->n_moves; i++) {
+				const struct vms_snapmove *mv = &m->moves[i];
+
+				json_obj_begin(w);
+				json_kv_u64(w, "seq", mv->seq);
+				json_kv_hex(w, "old_start", mv->old_start);
+				json_kv_hex(w, "old_len", mv->old_len);
+				json_kv_hex(w, "new_start", mv->new_start);
+				json_kv_hex(w, "new_len", mv->new_len);
+				json_kv_u64(w, "time_ns", mv->time_ns);
+				json_obj_end(w);
+			}
+			json_arr_end(w);
+			json_obj_end(w);
+		}
 	}
 	json_kv_bool(w, "has_acct", s->has_acct);
 	if (s->acct_absent) /* a core file's: keys without values */
@@ -62,6 +84,10 @@ static void json_full_head(struct json_writer *w, const struct vms_snapshot *s)
 		json_kv_hex(w, "sp", s->threads[i].sp);
 		json_kv_hex(w, "stack_low", s->threads[i].stack_low);
 		json_kv_hex(w, "stack_high", s->threads[i].stack_high);
+		json_kv_hex(w, "clone_sp", s->threads[i].clone_sp);
+		json_kv_hex(w, "alt_sp", s->threads[i].alt_sp);
+		json_kv_hex(w, "alt_size", s->threads[i].alt_size);
+		json_kv_u64(w, "start_time", s->threads[i].start_time);
 		json_obj_end(w);
 	}
 	json_arr_end(w);

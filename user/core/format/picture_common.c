@@ -217,7 +217,8 @@ const char *pic_label(const struct vms_region *r, const struct vms_class *c,
 	if (r->name[0])
 		return r->name;
 	if (c && c->tid && !c->main_stack && (c->type == VMS_T_STACK || c->type == VMS_T_GUARD)) {
-		snprintf(buf, cap, "[%s tid=%d]", c->type == VMS_T_STACK ? "stack" : "guard", c->tid);
+		snprintf(buf, cap, "[%s tid=%d]", c->type != VMS_T_STACK ? "guard"
+			 : c->alt_stack ? "altstack" : "stack", c->tid);
 		return buf;
 	}
 	return "[anon]";

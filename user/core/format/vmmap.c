@@ -4,7 +4,8 @@
  * classifier's types. REGION TYPE names (README "vmmap"): image segments __TEXT (x), __DATA
  * (writable, .bss too), __DATA_CONST (read-only: rodata, relro, headers), __GAP (ld.so's ---p
  * alignment holes); "mapped file", "shared memory", MALLOC heap (brk), MALLOC arena and MALLOC
- * arena reserve (glibc's heaps and their PROT_NONE tails), Stack (detail "thread TID"), STACK
+ * arena reserve (glibc's heaps and their PROT_NONE tails), Stack (detail "thread TID", a
+ * sigaltstack "signal stack of thread TID"), STACK
  * GUARD, MALLOC guard page, VM_ALLOCATE (other anonymous memory; "(reserved)" when PROT_NONE),
  * and vdso/vvar/vsyscall. PRT/MAX: current protection / VmFlags mr mw me (VM_MAYREAD/WRITE/
  * EXEC: what mprotect could still grant). SM=: classify.h's share modes.
@@ -61,7 +62,8 @@ static char *vm_detail(const struct vms_snapshot *s, const struct vms_class *c, 
 	char buf[64];
 
 	if (c[i].type == VMS_T_STACK && c[i].tid) {
-		snprintf(buf, sizeof(buf), "thread %d%s", c[i].tid, c[i].main_stack ? " (main)" : "");
+		snprintf(buf, sizeof(buf), "%sthread %d%s", c[i].alt_stack ? "signal stack of " : "",
+			 c[i].tid, c[i].main_stack ? " (main)" : "");
 		return xstrdup(buf);
 	}
 	if (c[i].type == VMS_T_GUARD && c[i].tid) {

@@ -16,17 +16,19 @@
 #include "escape.h"
 #include "util.h"
 
-enum { REC_HEAD = 1, REC_PROC = 2, REC_KEY = 3, REC_THREAD = 4, REC_REGION = 5 };
+enum { REC_HEAD = 1, REC_PROC = 2, REC_KEY = 3, REC_THREAD = 4, REC_REGION = 5, REC_MOVE = 6 };
 enum { H_BACKEND = 1, H_BOOT_ID, H_KERNEL, H_HOSTNAME, H_TIME_NS, H_SHM_MINOR, H_FLAGS,
-       H_N_KEYS, H_N_THREADS, H_N_REGIONS };
+       H_N_KEYS, H_N_THREADS, H_N_REGIONS, H_MODEL_ID, H_MOVE_SEQ, H_N_MOVES };
 enum { HF_ACCT = 1, HF_FAULT_ACCESS = 2, HF_FAULTS = 4, HF_ACCT_ABSENT = 8 };
 enum { P_PID = 1, P_STATE, P_PPID, P_KTHREAD, P_START_TIME, P_START_STACK, P_COMM, P_CMDLINE };
 enum { K_NAME = 1, K_IS_KB };
-enum { T_TID = 1, T_SP, T_LOW, T_HIGH };
+enum { T_TID = 1, T_SP, T_LOW, T_HIGH, T_CLONE_SP, T_ALT_SP, T_ALT_SIZE, T_START_TIME };
 enum { R_START = 1, R_END, R_OFFSET, R_INODE, R_DEV_MAJOR, R_DEV_MINOR, R_PERMS, R_NAME,
        R_ACCT, R_VMFLAGS, R_FAULTS_MIN, R_FAULTS_MAJ, R_FAULTS_READ, R_FAULTS_WRITE,
        R_FAULTS_EXEC, R_NUMA, R_PSIZE, R_ABSENT };
 #define MAX_RUNS (1u << 24)
+/* REC_MOVE's fields (1.1): one move of the model's log */
+enum { M_SEQ = 1, M_OLD_START, M_OLD_LEN, M_NEW_START, M_NEW_LEN, M_TIME_NS };
 
 /* ---- buffers and the header ------------------------------------------------------------- */
 
@@ -200,6 +202,11 @@ void snap_encode(const struct vms_snapshot *s, struct vms_buf *out)
 	field_u64(&b, H_N_KEYS, s->n_keys);
 	field_u64(&b, H_N_THREADS, s->n_threads);
 	field_u64(&b, H_N_REGIONS, s->n);
+	if (m->model_id) {
+		field_u64(&b, H_MODEL_ID, m->model_id);
+		field_u64(&b, H_MOVE_SEQ, m->move_seq);
+		field_u64(&b, H_N_MOVES, m->n_moves);
+	}
 	record(out, REC_HEAD, &b);
 
 	field_u64(&b, P_PID, (uint64_t)(uint32_t)s->proc.pid);
@@ -224,7 +231,22 @@ void snap_encode(const struct vms_snapshot *s, struct vms_buf *out)
 		field_u64(&b, T_SP, t->sp);
 		field_u64(&b, T_LOW, t->stack_low);
 		field_u64(&b, T_HIGH, t->stack_high);
+		field_u64(&b, T_CLONE_SP, t->clone_sp);
+		field_u64(&b, T_ALT_SP, t->alt_sp);
+		field_u64(&b, T_ALT_SIZE, t->alt_size);
+		field_u64(&b, T_START_TIME, t->start_time);
 		record(out, REC_THREAD, &b);
+	}
+	for (size_t i = 0; m->model_id && i < m->n_moves; i++) {
+		const struct vms_snapmove *mv = &m->moves[i];
+
+		field_u64(&b, M_SEQ, mv->seq);
+		field_u64(&b, M_OLD_START, mv->old_start);
+		field_u64(&b, M_OLD_LEN, mv->old_len);
+		field_u64(&b, M_NEW_START, mv->new_start);
+		field_u64(&b, M_NEW_LEN, mv->new_len);
+		field_u64(&b, M_TIME_NS, mv->time_ns);
+		record(out, REC_MOVE, &b);
 	}
 	for (size_t i = 0; i < s->n; i++) {
 		const struct vms_region *r = &s->regions[i];
@@ -314,6 +336,7 @@ struct dec {
 	size_t whylen;
 	const char *where;	/* "region 12", ... */
 	size_t idx;
+	size_t moves_cap;
 };
 
 static int bad(struct dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -369,7 +392,7 @@ static int val_str(struct dec *d, const struct cur *f, size_t max, char **out)
 #define WORD_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
 
 
-static int dec_head(struct dec *d, struct cur *c, struct vms_snapmeta *m, uint64_t n[3])
+static int dec_head(struct dec *d, struct cur *c, struct vms_snapmeta *m, uint64_t n[4])
 {
 	struct cur f;
 	uint64_t tag, v;
@@ -397,6 +420,9 @@ static int dec_head(struct dec *d, struct cur *c, struct vms_snapmeta *m, uint64
 		case H_N_KEYS: r = val_u64(d, &f, &n[0]); break;
 		case H_N_THREADS: r = val_u64(d, &f, &n[1]); break;
 		case H_N_REGIONS: r = val_u64(d, &f, &n[2]); break;
+		case H_MODEL_ID: r = val_u64(d, &f, &m->model_id); break;
+		case H_MOVE_SEQ: r = val_u32(d, &f, UINT32_MAX, &m->move_seq); break;
+		case H_N_MOVES: r = val_u32(d, &f, VMS_SNAP_MAX_MOVES, &n[3]); break;
 		default: r = 0; /* a newer writer's field */
 		}
 		if (r)
@@ -493,6 +519,10 @@ static int dec_thread(struct dec *d, struct cur *c)
 		case T_SP: r = val_u64(d, &f, &t.sp); break;
 		case T_LOW: r = val_u64(d, &f, &t.stack_low); break;
 		case T_HIGH: r = val_u64(d, &f, &t.stack_high); break;
+		case T_CLONE_SP: r = val_u64(d, &f, &t.clone_sp); break;
+		case T_ALT_SP: r = val_u64(d, &f, &t.alt_sp); break;
+		case T_ALT_SIZE: r = val_u64(d, &f, &t.alt_size); break;
+		case T_START_TIME: r = val_u64(d, &f, &t.start_time); break;
 		default: r = 0;
 		}
 		if (r)
@@ -503,6 +533,43 @@ static int dec_thread(struct dec *d, struct cur *c)
 	if (!t.tid)
 		return bad(d, "no thread id");
 	*snapshot_add_thread(d->s, t.tid) = t;
+	return 0;
+}
+
+/* A move of the model's log: seqs ascend, none after the snapshot's position (at most HEAD's
+ * count, itself at most VMS_SNAP_MAX_MOVES; the array grows with the records read). */
+static int dec_move(struct dec *d, struct cur *c)
+{
+	struct vms_snapmeta *m = d->s->meta;
+	struct vms_snapmove mv = { 0 };
+	uint64_t tag;
+	struct cur f;
+	int r;
+
+	while ((r = next_tlv(c, &tag, &f)) == 0) {
+		switch (tag) {
+		case M_SEQ: r = val_u32(d, &f, UINT32_MAX, &mv.seq); break;
+		case M_OLD_START: r = val_u64(d, &f, &mv.old_start); break;
+		case M_OLD_LEN: r = val_u64(d, &f, &mv.old_len); break;
+		case M_NEW_START: r = val_u64(d, &f, &mv.new_start); break;
+		case M_NEW_LEN: r = val_u64(d, &f, &mv.new_len); break;
+		case M_TIME_NS: r = val_u64(d, &f, &mv.time_ns); break;
+		default: r = 0;
+		}
+		if (r)
+			return r;
+	}
+	if (r < 0)
+		return bad(d, "malformed record");
+	if (!m->model_id)
+		return bad(d, "a move without the model's position");
+	if (!mv.seq || mv.seq > m->move_seq || (m->n_moves && mv.seq <= m->moves[m->n_moves - 1].seq))
+		return bad(d, "moves out of order, or after the snapshot's position");
+	if (m->n_moves == d->moves_cap) {
+		d->moves_cap = d->moves_cap ? d->moves_cap * 2 : 16;
+		m->moves = xrealloc(m->moves, d->moves_cap * sizeof(*m->moves));
+	}
+	m->moves[m->n_moves++] = mv;
 	return 0;
 }
 
@@ -629,7 +696,7 @@ int snap_decode(const uint8_t *p, size_t len, struct vms_snapshot *s, char *why,
 	struct vms_snapmeta *m = xcalloc(1, sizeof(*m));
 	struct dec d = { .s = s, .why = why, .whylen = whylen };
 	struct cur c = { p, p + len }, body;
-	uint64_t tag, n[3] = { 0 };
+	uint64_t tag, n[4] = { 0 };
 	bool head = false, proc = false;
 	int r;
 
@@ -649,6 +716,8 @@ int snap_decode(const uint8_t *p, size_t len, struct vms_snapshot *s, char *why,
 			}
 			head = true;
 			r = dec_head(&d, &body, m, n);
+			if (!r && n[3] && !m->model_id)
+				r = bad(&d, "moves without the model's position");
 			break;
 		case REC_PROC:
 			proc = true;
@@ -664,6 +733,11 @@ int snap_decode(const uint8_t *p, size_t len, struct vms_snapshot *s, char *why,
 			d.idx = s->n_threads + 1;
 			r = s->n_threads >= n[1] ? bad(&d, "more threads than announced")
 						 : dec_thread(&d, &body);
+			break;
+		case REC_MOVE:
+			d.where = "move";
+			d.idx = m->n_moves + 1;
+			r = m->n_moves >= n[3] ? bad(&d, "more moves than announced") : dec_move(&d, &body);
 			break;
 		case REC_REGION:
 			d.where = "region";
@@ -683,7 +757,8 @@ int snap_decode(const uint8_t *p, size_t len, struct vms_snapshot *s, char *why,
 			r = bad(&d, "empty");
 		else if (!proc)
 			r = bad(&d, "no process record");
-		else if (s->n_keys != n[0] || s->n_threads != n[1] || s->n != n[2])
+		else if (s->n_keys != n[0] || s->n_threads != n[1] || s->n != n[2] ||
+			 m->n_moves != n[3])
 			r = bad(&d, "truncated: %zu of %llu regions, %zu of %llu threads", s->n,
 				(unsigned long long)n[2], s->n_threads, (unsigned long long)n[1]);
 		else if (s->has_acct && !s->n_keys)
@@ -719,6 +794,7 @@ void snapmeta_free(struct vms_snapmeta *m)
 	free(m->boot_id);
 	free(m->kernel);
 	free(m->hostname);
+	free(m->moves);
 	free(m);
 }
 
@@ -736,5 +812,10 @@ struct vms_snapmeta *snapmeta_dup(const struct vms_snapmeta *m)
 	c->boot_id = dup_or_null(m->boot_id);
 	c->kernel = dup_or_null(m->kernel);
 	c->hostname = dup_or_null(m->hostname);
+	c->moves = NULL;
+	if (m->n_moves) {
+		c->moves = xmalloc(m->n_moves * sizeof(*c->moves));
+		memcpy(c->moves, m->moves, m->n_moves * sizeof(*c->moves));
+	}
 	return c;
 }

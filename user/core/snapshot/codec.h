@@ -16,8 +16,8 @@
 
 #define VMS_SNAP_MAGIC "\x89VMSNAP\n"	/* 8 bytes: binary (0x89), "VMSNAP", a newline */
 #define VMS_SNAP_MAJOR 1		/* an incompatible change bumps it: readers refuse others */
-#define VMS_SNAP_MINOR 0		/* new optional records or fields: readers skip what they
-					 * do not know */
+#define VMS_SNAP_MINOR 1		/* new optional records or fields: readers skip what they
+					 * do not know (1: THREAD 5..8, HEAD 11..13, MOVE) */
 #define VMS_SNAP_HDR_LEN 24
 #define VMS_SNAP_FLAG_ZLIB 1u		/* the payload is one zlib stream (always, for now) */
 /* Bounds of a reader: the decompressed payload, and zlib's best ratio (~1032:1, a stream of
@@ -26,6 +26,15 @@
 #define VMS_SNAP_MAX_RAW (256u << 20)
 #define VMS_SNAP_MAX_RATIO 1100u
 #define VMS_SNAP_MAX_KEYS 512
+#define VMS_SNAP_MAX_MOVES 4096	/* move records a reader takes (a writer writes at most 64) */
+
+/* One mremap that moved a range, from the live model's move log (bpf/vmscope.h vms_move). */
+struct vms_snapmove {
+	uint64_t seq;		/* the process's moves counted after it (1, 2, ...) */
+	uint64_t old_start, old_len;
+	uint64_t new_start, new_len;
+	uint64_t time_ns;	/* CLOCK_REALTIME (0: unknown) */
+};
 
 /* Where and when a snapshot was taken: what the region list itself does not say. */
 struct vms_snapmeta {
@@ -37,6 +46,14 @@ struct vms_snapmeta {
 	uint64_t time_ns;	/* CLOCK_REALTIME when it was taken */
 	uint32_t shm_minor;	/* the system's shmem device minor (pmap's shmid= labels) */
 	bool has_faults;	/* fault counts were asked for and are in the regions */
+	/* The live model's position when it was taken (0: no model, or not tracking it): which
+	 * instance (a restarted model has another id), how many moves of the process it had
+	 * counted, and the last of them it kept, seq ascending, all <= move_seq. `vmscope diff`
+	 * follows regions moved between two snapshots with them (diff.h). */
+	uint64_t model_id;
+	uint64_t move_seq;
+	struct vms_snapmove *moves;
+	size_t n_moves;
 	uint16_t major, minor;	/* the format version it was read from */
 };
 

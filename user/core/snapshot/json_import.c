@@ -123,6 +123,50 @@ static char *dup_opt(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
+/* "model": {"id": "0x..", "move_seq": N, "moves": [{"seq", "old_start" ...}]}: the codec checks
+ * the order and the bounds */
+static int model(struct imp *im, const struct json_val *sn, struct vms_snapmeta *m)
+{
+	const struct json_val *mo = json_get(sn, "model"), *a;
+	int err;
+
+	if (!mo)
+		return 0;
+	if (mo->type != JSON_OBJ)
+		return ifail(im, "model", "is not an object");
+	if (get_hex(im, mo, "id", true, &m->model_id) ||
+	    get_u64(im, mo, "move_seq", true, UINT32_MAX, &m->move_seq))
+		return -EINVAL;
+	if (!m->model_id)
+		return ifail(im, "id", "is 0 (no model: leave \"model\" out)");
+	a = get_arr(im, mo, "moves", false, &err);
+	if (err)
+		return err;
+	if (a && a->n > VMS_SNAP_MAX_MOVES)
+		return ifail(im, "moves", "holds too many moves");
+	if (a && a->n)
+		m->moves = xcalloc(a->n, sizeof(*m->moves));
+	im->where = "move";
+	for (size_t i = 0; a && i < a->n; i++) {
+		const struct json_val *o = &a->items[i];
+		struct vms_snapmove *mv = &m->moves[i];
+
+		im->idx = i + 1;
+		if (o->type != JSON_OBJ)
+			return ifail(im, "moves", "holds something that is not an object");
+		if (get_u64(im, o, "seq", true, UINT32_MAX, &mv->seq) ||
+		    get_hex(im, o, "old_start", true, &mv->old_start) ||
+		    get_hex(im, o, "old_len", true, &mv->old_len) ||
+		    get_hex(im, o, "new_start", true, &mv->new_start) ||
+		    get_hex(im, o, "new_len", true, &mv->new_len) ||
+		    get_u64(im, o, "time_ns", false, UINT64_MAX, &mv->time_ns))
+			return -EINVAL;
+		m->n_moves++;
+	}
+	im->where = NULL;
+	return 0;
+}
+
 static int head(struct imp *im, const struct json_val *root, struct vms_snapshot *s)
 {
 	struct vms_snapmeta *m = s->meta;
@@ -171,6 +215,8 @@ static int head(struct imp *im, const struct json_val *root, struct vms_snapshot
 		return -EINVAL;
 	s->has_acct = b;
 	s->acct_absent = s->acct_absent && b;
+	if (model(im, sn, m))
+		return -EINVAL;
 	if (!pr)
 		return 0;
 	if (pr->type != JSON_OBJ)
@@ -231,7 +277,11 @@ static int keys_threads(struct imp *im, const struct json_val *root, struct vms_
 		im->idx = i + 1;
 		if (get_i64(im, t, "tid", 0, INT32_MAX, &tid) || get_hex(im, t, "sp", false, &th.sp) ||
 		    get_hex(im, t, "stack_low", false, &th.stack_low) ||
-		    get_hex(im, t, "stack_high", false, &th.stack_high))
+		    get_hex(im, t, "stack_high", false, &th.stack_high) ||
+		    get_hex(im, t, "clone_sp", false, &th.clone_sp) ||
+		    get_hex(im, t, "alt_sp", false, &th.alt_sp) ||
+		    get_hex(im, t, "alt_size", false, &th.alt_size) ||
+		    get_u64(im, t, "start_time", false, UINT64_MAX, &th.start_time))
 			return -EINVAL;
 		th.tid = (int)tid;
 		*snapshot_add_thread(s, th.tid) = th;
