@@ -100,6 +100,10 @@ $(BIN): $(USER_OBJS) $(LIBCORE)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # serve's libraries go into the vmscope binary only (not libvmscope.a's users, not the tests).
+# libcurl and libmicrohttpd are not linked: serve dlopen's them when it pushes or listens
+# (user/serve/lazy.c), so that no other command pays the loader for libcurl's ~30 libraries
+# (their -dev packages give the headers). protobuf-c has no dependencies and costs nothing
+# measurable at start: it stays linked. (dlopen is in glibc's libc since 2.34: no -ldl.)
 # The OTLP protobuf code is generated at build time by protoc-c from the vendored
 # opentelemetry-proto files; protoc-c 1.4 refuses proto3 `optional` (six histogram fields
 # serve never sends; the wire format is the same), so it reads a copy without that keyword.
@@ -110,7 +114,7 @@ OTLP_PROTOS := opentelemetry/proto/common/v1/common.proto opentelemetry/proto/re
 OTLP_GEN := $(OUTPUT)/otlp
 OTLP_PB_SRCS := $(patsubst %.proto,$(OTLP_GEN)/%.pb-c.c,$(OTLP_PROTOS))
 OTLP_PB_OBJS := $(OTLP_PB_SRCS:.c=.o)
-SERVE_LIBS := -lmicrohttpd -lcurl -lprotobuf-c
+SERVE_LIBS := -lprotobuf-c
 override CFLAGS += -I$(OTLP_GEN)
 
 $(BIN): $(OTLP_PB_OBJS)

@@ -849,6 +849,54 @@ else
 fi
 # shellcheck disable=SC2086 # pids
 kill_pid $ALL_PIDS
+
+# ---- a small process, and the start-up: with ~40 VMAs a read is mostly the reader's own start ----
+SMALL_RUNS=20
+log "scenario 2: map of a small process; scenario 5: process start ($SMALL_RUNS runs per sample) x $MAP_REPS"
+describe 2 "small: 'regions many 20' (about 40 VMAs, stopped), the model running; a sample is the wall time of"
+describe 2 "  $SMALL_RUNS runs in a row / $SMALL_RUNS: a read this short is mostly the reader's exec, loader and set-up"
+row map.small 2 "map of a small process: bpf vs pmap" s pmap bpf ">=" 1 ">= 1x (not slower than pmap)"
+comp map.small bpf "vmscope map --backend bpf"; comp map.small procfs "vmscope map --backend procfs"
+comp map.small pmap "pmap"
+describe 5 "process start: vmscope --version against /bin/true (the floor: exec of a program linking libc"
+describe 5 "  only), $SMALL_RUNS runs per sample, the model running (its hooks see every syscall of both)"
+row startup 5 "process start: vmscope --version" s version true "" "" "-"
+comp startup version "vmscope --version"; comp startup true "/bin/true (exec floor)"
+# wall_n N CMD...: the mean wall time of N runs of CMD in a row, stdout discarded; fails with it.
+wall_n() {
+	local n=$1 t0 t1 i
+	shift
+	t0=$EPOCHREALTIME
+	for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>>"$T/stderr" || return 1; done
+	t1=$EPOCHREALTIME
+	awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "%.7f\n", (b - a) / n }'
+}
+"$HELPERS/regions" many 20 >"$T/small.out" 2>&1 &
+SP=$!; cleanup_pid $SP
+if ! wait_ready "$T/small.out" $SP 30; then
+	row_na map.small "the helper did not start: $(head -n1 "$T/small.out")"
+else
+	stop_pid $SP
+	extra map.small target_vmas "$(wc -l <"/proc/$SP/maps")"
+	[ $HAVE_MODEL = 1 ] || na map.small bpf "$MODEL_WHY"
+	[ $HAVE_PMAP = 1 ] || na map.small pmap "procps pmap not installed"
+	if [ $HAVE_PMAP = 1 ] && [ $HAVE_MODEL = 1 ] &&
+	   ! cmp -s <(pmap "$SP" 2>/dev/null) <("$VMSCOPE" map --backend bpf "$SP" 2>/dev/null); then
+		extra map.small note "vmscope map --backend bpf output differs from pmap's"
+	fi
+	declare -A SMALL_CMD=([bpf]="$VMSCOPE map --backend bpf $SP" [procfs]="$VMSCOPE map --backend procfs $SP"
+		[pmap]="pmap $SP" [version]="$VMSCOPE --version" [true]="/bin/true")
+	for rep in $(seq "$MAP_REPS"); do
+		for r in bpf procfs pmap version true; do
+			case $r in bpf) [ $HAVE_MODEL = 1 ] || continue ;; pmap) [ $HAVE_PMAP = 1 ] || continue ;; esac
+			row=map.small; case $r in version|true) row=startup ;; esac
+			# shellcheck disable=SC2086
+			if v=$(wall_n "$SMALL_RUNS" ${SMALL_CMD[$r]}); then sample "$row" "$r" "$v"
+			else na "$row" "$r" "failed: $(tail -n1 "$T/stderr")"; fi
+		done
+	done
+fi
+kill_pid $SP
 [ $HAVE_MODEL = 1 ] && model_stop
 # ---- scenario 6: vmscope serve under 20 scrapers (bench/serve_load.sh; starts the model itself) ----
 # shellcheck source-path=SCRIPTDIR source=serve_load.sh

@@ -11,6 +11,7 @@ PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config li
       gcc-mingw-w64-x86-64 wine wine64
       libxml2-utils chromium fonts-dejavu-core groff-base man-db bsdutils
       libmicrohttpd-dev libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler
+      libmicrohttpd12 libcurl4 libprotobuf-c1
       protobuf-compiler prometheus curl"
 # shellcheck disable=SC2086
 if dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | grep -qv 'install ok installed' \

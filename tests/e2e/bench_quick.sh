@@ -34,7 +34,7 @@ want = ["churn.model", "churn.watch", "churn.strace", "churn.bpftrace",
         "faults.model", "faults.faults", "faults.perf", "faults.bpftrace",
         "map.bpf", "map.procfs", "mapx.smaps", "mapx.pmapx", "lock.held", "lock.wait", "lock.count",
         "events", "kmem", "rss.map", "rss.watch", "start", "watch.attach",
-        "snap.save", "snap.show", "snap.diff"]
+        "snap.save", "snap.show", "snap.diff", "map.small", "startup"]
 for w in want:
     if w not in rows:
         print(f"no row {w}")
@@ -73,14 +73,14 @@ for i in sys.argv[2:]:
         print(f"{i}: {r and r.get('na_reason')}")
 PY
 }
-out=$(na_rows churn.strace map.procfs)
+out=$(na_rows churn.strace map.procfs startup)
 if [ -z "$out" ]; then pass "the rows that need no BPF were measured (strace, procfs)"
 elif ! command -v strace >/dev/null; then echo "SKIP: the rows that need no BPF were measured -- strace not installed"
 else fail "the rows that need no BPF were measured (strace, procfs)" "$out"; fi
 if [ "$(id -u)" -ne 0 ]; then
 	skip_bpf "the model, watch, bpftrace and mmap_lock rows were measured" "needs root"
 else
-	out=$(na_rows churn.model gcc.model py.model map.bpf mapx.smaps kmem start churn.bpftrace lock.held \
+	out=$(na_rows churn.model gcc.model py.model map.bpf map.small mapx.smaps kmem start churn.bpftrace lock.held \
 		churn.watch gcc.watch py.watch events rss.watch watch.attach)
 	if [ -z "$out" ]; then pass "the model, watch, bpftrace and mmap_lock rows were measured"
 	elif [ "${VMSCOPE_REQUIRE_BPF:-0}" = 1 ]; then

@@ -328,6 +328,53 @@ wait_exit "$op" 10
 check "SIGTERM ends serve with status 0 while it pushes OTLP" test "${WAIT_RC:-1}" -eq 0
 forget_pid "$op"
 
+# ---- libcurl and libmicrohttpd: loaded (dlopen) only when serve pushes or listens ----------------------
+# Linked, libcurl's ~30 libraries made every `vmscope map` pay the dynamic loader (user/serve/lazy.c).
+libs=$(ldd "$VMSCOPE" 2>&1)
+if ! echo "$libs" | grep -Eq 'libcurl|libmicrohttpd|libgnutls|libssl|libkrb5'; then
+	pass "ldd vmscope: neither libcurl nor libmicrohttpd (nor their TLS/Kerberos libraries)"
+else fail "ldd vmscope: neither libcurl nor libmicrohttpd" "$(echo "$libs" | grep -E 'curl|microhttpd|gnutls|ssl|krb5' | head -3)"; fi
+# a dir that shadows both with what cannot be loaded: empty files ("file too short"), and real
+# libraries of another name (zlib: loads, has no curl_*/MHD_* symbol)
+mkdir -p "$W/lib_empty" "$W/lib_other" "$W/lib_nomhd"
+: >"$W/lib_empty/libcurl.so.4"; : >"$W/lib_empty/libmicrohttpd.so.12"; : >"$W/lib_nomhd/libmicrohttpd.so.12"
+zlib=$(echo "$libs" | sed -n 's/^[[:space:]]*libz\.so\.1 => \([^ ]*\) .*/\1/p')
+cp "$zlib" "$W/lib_other/libcurl.so.4" && cp "$zlib" "$W/lib_other/libmicrohttpd.so.12"
+out=$(LD_LIBRARY_PATH=$W/lib_empty "$VMSCOPE" --version 2>&1); rc=$?
+check "without a loadable libcurl/libmicrohttpd, vmscope --version runs (exit 0)" test $rc -eq 0 -a "${out#vmscope }" != "$out"
+LD_LIBRARY_PATH=$W/lib_empty "$VMSCOPE" serve --once >/dev/null 2>"$W/lazy_once.err"; rc=$?
+check "without them, serve --once runs (it needs neither)" test $rc -eq 0
+# serve_refuses LIBDIR WHAT PATTERN ARGS...: serve exits 1 with one line matching PATTERN
+serve_refuses() {
+	local dir=$1 what=$2 pat=$3 out rc
+	shift 3
+	out=$(LD_LIBRARY_PATH=$dir timeout 10 "$VMSCOPE" serve "$@" </dev/null 2>&1 >/dev/null); rc=$?
+	if [ $rc -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -Eq "$pat"; then
+		pass "$what: one line, exit 1 ($out)"
+	else fail "$what: one line, exit 1" "rc=$rc $out"; fi
+}
+curl_line='^vmscope: serve: cannot load libcurl\.so\.4 \(apt-get install libcurl4\): '
+mhd_line='^vmscope: serve: cannot load libmicrohttpd\.so\.12 \(apt-get install libmicrohttpd12\): '
+serve_refuses "$W/lib_empty" "--otlp with a libcurl.so.4 that cannot load" "${curl_line}.*file too short" \
+	--listen 127.0.0.1:0 --otlp http://127.0.0.1:9/v1/metrics
+serve_refuses "$W/lib_other" "--otlp with a libcurl.so.4 without curl_*" "${curl_line}.*undefined symbol: curl_" \
+	--listen none --otlp http://127.0.0.1:9/v1/metrics
+serve_refuses "$W/lib_empty" "--listen with a libmicrohttpd.so.12 that cannot load" "${mhd_line}.*file too short" \
+	--listen 127.0.0.1:0
+serve_refuses "$W/lib_other" "--listen with a libmicrohttpd.so.12 without MHD_*" "${mhd_line}.*undefined symbol: MHD_" \
+	--listen 127.0.0.1:0
+# pushing only (--listen none) needs libcurl, never libmicrohttpd
+LD_LIBRARY_PATH=$W/lib_nomhd "$VMSCOPE" serve --listen none --otlp http://127.0.0.1:9/v1/metrics \
+	--interval 0.2 </dev/null >/dev/null 2>"$W/lazy_push.err" &
+lp=$!
+cleanup_pid "$lp"
+sleep 1
+if kill -0 "$lp" 2>/dev/null && ! grep -q microhttpd "$W/lazy_push.err"; then
+	kill -TERM "$lp"; wait_exit "$lp" 5
+	check "--listen none --otlp runs without a loadable libmicrohttpd (SIGTERM: exit 0)" test "${WAIT_RC:-1}" -eq 0
+else fail "--listen none --otlp runs without a loadable libmicrohttpd" "$(head -3 "$W/lazy_push.err")"; fi
+forget_pid "$lp"
+
 # ---- make install: the systemd unit ---------------------------------------------------------------
 root=$here/../..
 mkdir -p "$W/prefix/bin"

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* vmscope map: the regions of processes, as pmap tables, JSON or CSV. */
 #include <errno.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,7 +393,6 @@ int map_main(const char *cmd, int argc, char **argv, bool files)
 
 	static char outbuf[1 << 16];
 
-	setlocale(LC_ALL, ""); /* procps escapes names and command lines per the locale */
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf)); /* tables of 60k rows: few large writes */
 	format_opts_init(&a.fmt);
 	translate_vmmap_words(argc, argv);

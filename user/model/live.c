@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,20 +49,39 @@ const char *live_open_why(int err)
 	return strerror(-err);
 }
 
+/* The subdirs of the pin dir live_open() takes its pins from, each opened (and checked) once
+ * for all of them: -2 until its first pin. */
+struct subs {
+	int maps, progs;
+};
+
+/* pins_get(sub, ...) of one live_open(); d NULL: a pins_get of its own. */
+static int get(struct subs *d, const char *sub, const char *name, __u32 key, __u32 value)
+{
+	int *fd;
+
+	if (!d)
+		return pins_get(sub, name, key, value);
+	fd = !strcmp(sub, "maps") ? &d->maps : &d->progs;
+	if (*fd == -2)
+		*fd = pins_open_sub(sub);
+	return *fd < 0 ? *fd : pins_get_at(*fd, sub, name, key, value);
+}
+
 /* vms_faults_info names the fault source that runs (VMS_FAULTS_OFF: none, as when it is
  * missing). */
-static void live_open_faults(struct live *m)
+static void live_open_faults(struct live *m, struct subs *d)
 {
 	struct vms_fault_info fi = { 0 };
 	__u32 zero = 0;
-	int info_fd = pins_get("maps", "vms_faults_info", sizeof(zero), sizeof(fi));
+	int info_fd = get(d, "maps", "vms_faults_info", sizeof(zero), sizeof(fi));
 
 	if (info_fd < 0)
 		return;
 	if (!bpf_map_lookup_elem(info_fd, &zero, &fi) && fi.source != VMS_FAULTS_OFF) {
-		m->faults_fd = pins_get("maps", "vms_faults", sizeof(struct vms_fault_key),
-					sizeof(struct vms_fault_ent));
-		m->faults_lost_fd = pins_get("maps", "vms_faults_lost", sizeof(zero), sizeof(__u64));
+		m->faults_fd = get(d, "maps", "vms_faults", sizeof(struct vms_fault_key),
+				   sizeof(struct vms_fault_ent));
+		m->faults_lost_fd = get(d, "maps", "vms_faults_lost", sizeof(zero), sizeof(__u64));
 		if (m->faults_fd >= 0 && m->faults_lost_fd >= 0) {
 			m->faults_source = fi.source;
 			m->faults_cpus = fi.ncpus;
@@ -70,16 +90,21 @@ static void live_open_faults(struct live *m)
 	close(info_fd);
 }
 
-void live_open_info(struct live *m)
+static void open_info(struct live *m, struct subs *d)
 {
 	__u32 zero = 0;
-	int fd = pins_get("maps", "vms_info", sizeof(zero), sizeof(m->info));
+	int fd = get(d, "maps", "vms_info", sizeof(zero), sizeof(m->info));
 
 	memset(&m->info, 0, sizeof(m->info));
 	if (fd >= 0) {
 		bpf_map_lookup_elem(fd, &zero, &m->info);
 		close(fd);
 	}
+}
+
+void live_open_info(struct live *m)
+{
+	open_info(m, NULL);
 }
 
 int live_open(struct live *m)
@@ -96,6 +121,7 @@ int live_open(struct live *m)
 		{ &m->publish_fd, "progs", "publish" },
 		{ &m->resync_fd, "progs", "resync" },	/* last: only in tier kfunc-resync */
 	};
+	struct subs d = { -2, -2 };
 	int err = pins_check();
 
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++)
@@ -104,30 +130,32 @@ int live_open(struct live *m)
 	m->moves_fd = -1;
 	m->dump_fd = m->dump_out_fd = m->dump_proc_fd = -1;
 	m->dump_out = NULL;
+	m->dump_out_mapped = 0;
 	m->faults_source = VMS_FAULTS_OFF;
 	if (err)
 		return err;
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++) {
-		err = *objs[i].fd = pins_get(objs[i].sub, objs[i].name, objs[i].key, objs[i].value);
+		err = *objs[i].fd = get(&d, objs[i].sub, objs[i].name, objs[i].key, objs[i].value);
 		if (err == -ENOENT && objs[i].fd == &m->resync_fd)
 			break;
 		if (err < 0) {
 			*objs[i].fd = -1;
 			live_close(m);
-			return err;
+			goto out;
 		}
 	}
-	live_open_faults(m);
-	live_open_info(m);
+	err = 0;
+	live_open_faults(m, &d);
+	open_info(m, &d);
 	/* optional: tier kfunc-resync's, and a model started before it had none */
-	m->moves_fd = live_event_tier(m) ? -1 : pins_get("maps", "vms_moves", sizeof(__u32),
-							  sizeof(struct vms_move_log));
+	m->moves_fd = live_event_tier(m) ? -1 : get(&d, "maps", "vms_moves", sizeof(__u32),
+						     sizeof(struct vms_move_log));
 	if (m->moves_fd < 0)
 		m->moves_fd = -1;
 	/* the reader: optional (refused by this kernel, or a model started before it existed) */
-	m->dump_fd = pins_get("progs", "dump", 0, 0);
-	m->dump_out_fd = m->dump_fd < 0 ? -1 : pins_get("maps", "vms_dump_out", sizeof(__u32),
-							 sizeof(struct vms_dump_rec));
+	m->dump_fd = get(&d, "progs", "dump", 0, 0);
+	m->dump_out_fd = m->dump_fd < 0 ? -1 : get(&d, "maps", "vms_dump_out", sizeof(__u32),
+						   sizeof(struct vms_dump_rec));
 	if (m->dump_out_fd >= 0) {
 		struct bpf_map_info mi = { 0 };
 		__u32 len = sizeof(mi);
@@ -140,10 +168,15 @@ int live_open(struct live *m)
 		m->dump_fd = -1;
 	}
 	if (m->dump_fd >= 0) /* optional too: tier kfunc-resync only */
-		m->dump_proc_fd = pins_get("progs", "dump_proc", 0, 0);
+		m->dump_proc_fd = get(&d, "progs", "dump_proc", 0, 0);
 	if (m->dump_proc_fd < 0)
 		m->dump_proc_fd = -1;
-	return 0;
+out:
+	if (d.maps >= 0)
+		close(d.maps);
+	if (d.progs >= 0)
+		close(d.progs);
+	return err;
 }
 
 void live_close(struct live *m)
@@ -538,28 +571,26 @@ unsigned long long live_missed_runs(void)
 {
 	unsigned long long sum = 0;
 	struct dirent *e;
-	char path[512];
+	int dfd = pins_open_sub("links"), lfd, pfd;
 	DIR *d;
 
-	/* links/ holds the hooks that follow VMA changes, and only them (see pins.h) */
-	pins_path(path, sizeof(path), "links", NULL);
-	d = opendir(path);
-	while (d && (e = readdir(d))) {
-		struct bpf_link_info li = { 0 };
-		__u32 ll = sizeof(li);
-		int lfd, pfd;
-
-		if (e->d_name[0] == '.' || (lfd = pins_get("links", e->d_name, 0, 0)) < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(lfd, &li, &ll) && li.prog_id &&
-		    (pfd = bpf_prog_get_fd_by_id(li.prog_id)) >= 0) {
-			sum += bpf_prog_misses(pfd);
-			close(pfd);
-		}
+	/* links/ holds the hooks that follow VMA changes, and only them (see pins.h); listed
+	 * through a second fd of the checked dir (closedir closes it) */
+	if (dfd < 0)
+		return 0;
+	lfd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	d = lfd < 0 ? NULL : fdopendir(lfd);
+	if (!d && lfd >= 0)
 		close(lfd);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || (pfd = pins_link_prog_at(dfd, "links", e->d_name)) < 0)
+			continue;
+		sum += bpf_prog_misses(pfd);
+		close(pfd);
 	}
 	if (d)
 		closedir(d);
+	close(dfd);
 	return sum;
 }
 

@@ -29,6 +29,7 @@ struct live {
 	int dump_proc_fd;		/* its per-process reader; -1: none (walks of the map) */
 	void *dump_out;			/* the buffer, mapped at its first use */
 	size_t dump_out_bytes;
+	size_t dump_out_mapped;		/* bytes of it mapped (live_dump.c maps what runs send) */
 	int faults_fd, faults_lost_fd;	/* -1 unless started with --faults */
 	int moves_fd;			/* the move log (vms_moves); -1: none (a model without it) */
 	unsigned faults_source;		/* enum vms_fault_source */

@@ -37,6 +37,30 @@ static int run(int fd, struct vms_dump_args *a)
 	return bpf_prog_test_run_opts(fd, &opts) ? -errno : 0;
 }
 
+/* Maps at least the first need bytes of the reader's buffer (kept for the next runs). The
+ * kernel fills every page of a mapping of a BPF array when it is made: all of the buffer (8 MiB
+ * for 131,072 entries) cost a `map` of a 40-VMA process more than the rest of its read, so only
+ * what a run sent is mapped, grown by doubling. 0, or -errno. */
+static int map_out(struct live *m, size_t need)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), len;
+	void *p;
+
+	if (need <= m->dump_out_mapped)
+		return 0;
+	len = m->dump_out_mapped * 2 > need ? m->dump_out_mapped * 2 : need;
+	len = (len + page - 1) / page * page;
+	if (len > m->dump_out_bytes)
+		len = m->dump_out_bytes;
+	live_dump_unmap(m);
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, m->dump_out_fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	m->dump_out = p;
+	m->dump_out_mapped = len;
+	return 0;
+}
+
 /* The records are copied out before they are handed on: cb may run long (a reader's
  * formatting), and a lease that ran out meanwhile would let another reader overwrite them.
  * 1: this reader cannot answer (the caller reads another way). */
@@ -48,23 +72,19 @@ static int dump(struct live *m, int prog_fd, uint32_t tgid, uint32_t gen, map_el
 	size_t n = 0;
 	int err;
 
-	if (!m->dump_out) {
-		void *p = mmap(NULL, m->dump_out_bytes, PROT_READ, MAP_SHARED, m->dump_out_fd, 0);
-
-		if (p == MAP_FAILED)
-			return 1;
-		m->dump_out = p;
-	}
 	if (run(prog_fd, &a) || a.ret == -EBUSY)
 		return 1; /* the program cannot run, or another reader has the buffer */
 	/* -EAGAIN of the run itself: the per-process reader could not walk the process's VMAs */
 	err = a.ret == -EAGAIN ? -ENOSPC : a.ret;
 	if (!err && a.sent > m->dump_out_bytes / sizeof(*copy))
 		err = -EPROTO;
+	if (!err && a.sent && map_out(m, a.sent * sizeof(*copy)))
+		err = -ENOSPC; /* cannot be mapped: read another way */
 	if (!err) {
 		n = a.sent;
 		copy = xmalloc((n ? n : 1) * sizeof(*copy));
-		memcpy(copy, m->dump_out, n * sizeof(*copy));
+		if (n)
+			memcpy(copy, m->dump_out, n * sizeof(*copy));
 	}
 	vms_debug("model: reader run for %s: ret %d, %zu records (first of session %s)",
 		  tgid ? "one process" : "every process", a.ret, n,
@@ -105,6 +125,7 @@ int live_proc_vmas(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, 
 void live_dump_unmap(struct live *m)
 {
 	if (m->dump_out)
-		munmap(m->dump_out, m->dump_out_bytes);
+		munmap(m->dump_out, m->dump_out_mapped);
 	m->dump_out = NULL;
+	m->dump_out_mapped = 0;
 }

@@ -277,6 +277,7 @@ static const char *const kind_names[] = {
 static int get_pin(int at, const char *name, const char *path, enum pins_kind kind)
 {
 	char via[64 + NAME_MAX];
+	enum pins_kind got;
 	struct stat st;
 	int fd;
 
@@ -291,21 +292,24 @@ static int get_pin(int at, const char *name, const char *path, enum pins_kind ki
 	if (fd < 0)
 		return errno == EINVAL || errno == EACCES || errno == EPERM
 		       ? refuse("%s is not a BPF object: refusing it", path) : -errno;
-	if (pins_kind(fd) == PINS_NONE || (kind != PINS_NONE && pins_kind(fd) != kind)) {
+	got = pins_kind(fd);
+	if (got == PINS_NONE || (kind != PINS_NONE && got != kind)) {
 		close(fd);
 		return refuse("%s is not a %s: refusing it", path, kind_names[kind]);
 	}
 	return fd;
 }
 
-/* The name of a BPF object (a link: its program's), into buf[BPF_OBJ_NAME_LEN]. */
-static int obj_name(int fd, char *buf)
+/* The name of a BPF object (a link: its program's), into buf[BPF_OBJ_NAME_LEN]. kind: what
+ * the fd is, when the caller knows (PINS_NONE: found out here). */
+static int obj_name(int fd, enum pins_kind kind, char *buf)
 {
 	union { struct bpf_map_info map; struct bpf_prog_info prog; struct bpf_link_info link; } i;
 	__u32 len = sizeof(i);
-	enum pins_kind kind = pins_kind(fd);
 	int pfd, err;
 
+	if (kind == PINS_NONE)
+		kind = pins_kind(fd);
 	memset(&i, 0, sizeof(i));
 	if (kind == PINS_NONE || bpf_obj_get_info_by_fd(fd, &i, &len))
 		return -EINVAL;
@@ -317,7 +321,7 @@ static int obj_name(int fd, char *buf)
 		pfd = bpf_prog_get_fd_by_id(i.link.prog_id);
 		if (pfd < 0)
 			return -errno;
-		err = obj_name(pfd, buf);
+		err = obj_name(pfd, PINS_PROG, buf);
 		close(pfd);
 		return err;
 	}
@@ -325,12 +329,13 @@ static int obj_name(int fd, char *buf)
 	return 0;
 }
 
-/* Whether a BPF object is vmscope's: a map or program named vms_*, a link of one. */
-static bool pins_is_ours(int fd)
+/* Whether a BPF object (of kind, or PINS_NONE: any) is vmscope's: a map or program named
+ * vms_*, a link of one. */
+static bool pins_is_ours(int fd, enum pins_kind kind)
 {
 	char name[BPF_OBJ_NAME_LEN];
 
-	return !obj_name(fd, name) && !strncmp(name, "vms_", 4);
+	return !obj_name(fd, kind, name) && !strncmp(name, "vms_", 4);
 }
 
 /*
@@ -429,7 +434,7 @@ static bool is_pinned_as(int fd, enum pins_kind kind, const char *name, __u32 ke
 	__u32 len = sizeof(i);
 
 	if (kind == PINS_LINK)
-		return pins_is_ours(fd);
+		return pins_is_ours(fd, PINS_LINK);
 	memset(&i, 0, sizeof(i));
 	if (bpf_obj_get_info_by_fd(fd, &i, &len))
 		return false;
@@ -444,21 +449,24 @@ static bool is_pinned_as(int fd, enum pins_kind kind, const char *name, __u32 ke
 		!strncmp(i.prog.name, want[1], BPF_OBJ_NAME_LEN));
 }
 
-int pins_get(const char *sub, const char *name, __u32 key_size, __u32 value_size)
+int pins_open_sub(const char *sub)
+{
+	char path[PINS_DIR_MAX + 16];
+
+	pins_path(path, sizeof(path), sub, NULL);
+	return open_ours(AT_FDCWD, path, path);
+}
+
+int pins_get_at(int sub_fd, const char *sub, const char *name, __u32 key_size, __u32 value_size)
 {
 	/* what each subdir holds (pins.h) */
 	enum pins_kind kind = !strcmp(sub, "maps") ? PINS_MAP : !strcmp(sub, "progs") ? PINS_PROG
 			      : PINS_LINK;
 	char path[PINS_DIR_MAX + 80];
-	int dfd, fd;
+	int fd;
 
-	pins_path(path, sizeof(path), sub, NULL);
-	dfd = open_ours(AT_FDCWD, path, path);
-	if (dfd < 0)
-		return dfd;
 	pins_path(path, sizeof(path), sub, name);
-	fd = get_pin(dfd, name, path, kind);
-	close(dfd);
+	fd = get_pin(sub_fd, name, path, kind);
 	if (fd >= 0 && !is_pinned_as(fd, kind, name, key_size, value_size)) {
 		close(fd);
 		fd = refuse("%s is a %s, but not vmscope's: refusing it", path, kind_names[kind]);
@@ -466,11 +474,45 @@ int pins_get(const char *sub, const char *name, __u32 key_size, __u32 value_size
 	return fd;
 }
 
+int pins_get(const char *sub, const char *name, __u32 key_size, __u32 value_size)
+{
+	int dfd = pins_open_sub(sub), fd;
+
+	if (dfd < 0)
+		return dfd;
+	fd = pins_get_at(dfd, sub, name, key_size, value_size);
+	close(dfd);
+	return fd;
+}
+
+int pins_link_prog_at(int sub_fd, const char *sub, const char *name)
+{
+	struct bpf_link_info li;
+	char path[PINS_DIR_MAX + 80], pname[BPF_OBJ_NAME_LEN];
+	__u32 len = sizeof(li);
+	int fd, pfd;
+
+	pins_path(path, sizeof(path), sub, name);
+	fd = get_pin(sub_fd, name, path, PINS_LINK);
+	if (fd < 0)
+		return fd;
+	memset(&li, 0, sizeof(li));
+	pfd = bpf_obj_get_info_by_fd(fd, &li, &len) ? -errno : bpf_prog_get_fd_by_id(li.prog_id);
+	close(fd);
+	if (pfd < 0)
+		return pfd;
+	if (obj_name(pfd, PINS_PROG, pname) || strncmp(pname, "vms_", 4)) {
+		close(pfd);
+		return refuse("%s is a %s, but not vmscope's: refusing it", path, kind_names[PINS_LINK]);
+	}
+	return pfd;
+}
+
 /* Unpins NAME (path) under the dir fd at if it is a vmscope pin: 0, or -EPERM (left alone). */
 static int remove_pin(int at, const char *name, const char *path)
 {
 	int fd = get_pin(at, name, path, PINS_NONE);
-	bool ours = fd >= 0 && pins_is_ours(fd);
+	bool ours = fd >= 0 && pins_is_ours(fd, PINS_NONE);
 
 	if (fd >= 0)
 		close(fd);

@@ -49,6 +49,14 @@ int pins_make(void);
  * map of that name (and key and value sizes, 0: any) in maps/, a program in progs/, a link of a
  * vmscope program in links/ and faults/. An fd, -ENOENT, -EPERM (refused), or -errno. */
 int pins_get(const char *sub, const char *name, __u32 key_size, __u32 value_size);
+/* pins_get in two steps, for a reader that opens several pins of one subdir (each pins_get
+ * opens and checks the subdir: 3 syscalls, which the model's tracepoints make dearer): the
+ * subdir, checked as pins_get does (an fd, -ENOENT, -EPERM), then each pin under it. */
+int pins_open_sub(const char *sub);
+int pins_get_at(int sub_fd, const char *sub, const char *name, __u32 key_size, __u32 value_size);
+/* The program of the link pinned as SUB/NAME under sub_fd (checked as pins_get does; the
+ * program must be vmscope's): a program fd, -ENOENT, -EPERM (refused), or -errno. */
+int pins_link_prog_at(int sub_fd, const char *sub, const char *name);
 
 /* Removes everything under the pin dir and the dir: unpinning the links detaches the
  * programs, the maps go with their last reference. Only vmscope pins in dirs of ours are

@@ -13,11 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <microhttpd.h>
-
 #include "serve/http.h"
+#include "serve/lazy.h"
 #include "serve/prom.h"
 #include "core/util.h"
+
+static const struct lazy_mhd *mhd;	/* libmicrohttpd, loaded by http_start */
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -31,11 +32,11 @@ static const char INDEX[] = "vmscope: metrics at /metrics\n";
 
 static struct MHD_Response *text_response(const char *t, const char *type)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(t), (void *)t,
-								 MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r = mhd->create_response_from_buffer(strlen(t), (void *)t,
+								  MHD_RESPMEM_PERSISTENT);
 
 	if (r)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+		mhd->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	return r;
 }
 
@@ -61,21 +62,21 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	}
 	if (!get) {
 		atomic_fetch_add(&h->refused, 1);
-		return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, h->bad_method);
+		return mhd->queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, h->bad_method);
 	}
 	if (!strcmp(url, "/"))
-		return MHD_queue_response(c, MHD_HTTP_OK, h->index);
+		return mhd->queue_response(c, MHD_HTTP_OK, h->index);
 	if (strcmp(url, "/metrics")) {
 		atomic_fetch_add(&h->refused, 1);
-		return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, h->not_found);
+		return mhd->queue_response(c, MHD_HTTP_NOT_FOUND, h->not_found);
 	}
 	/* the lock only keeps the response from being replaced while it is queued */
 	pthread_mutex_lock(&h->lock);
 	if (h->metrics) {
-		ret = MHD_queue_response(c, MHD_HTTP_OK, h->metrics);
+		ret = mhd->queue_response(c, MHD_HTTP_OK, h->metrics);
 		atomic_fetch_add(&h->scrapes, 1);
 	} else {
-		ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, h->not_ready);
+		ret = mhd->queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, h->not_ready);
 	}
 	pthread_mutex_unlock(&h->lock);
 	return ret;
@@ -92,9 +93,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 struct http_server *http_start(const struct http_opts *o)
 {
-	struct http_server *h = xcalloc(1, sizeof(*h));
+	struct http_server *h;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_ERROR_LOG;
 
+	if (!mhd && !(mhd = lazy_mhd()))
+		return NULL;
+	h = xcalloc(1, sizeof(*h));
 	if (o->addr->sa_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	pthread_mutex_init(&h->lock, NULL);
@@ -103,20 +107,20 @@ struct http_server *http_start(const struct http_opts *o)
 	h->bad_method = text_response("method not allowed: GET or HEAD\n", "text/plain; charset=utf-8");
 	h->not_ready = text_response("no collection yet\n", "text/plain; charset=utf-8");
 	if (h->bad_method)
-		MHD_add_response_header(h->bad_method, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		mhd->add_response_header(h->bad_method, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	if (h->not_ready)
-		MHD_add_response_header(h->not_ready, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		mhd->add_response_header(h->not_ready, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	errno = 0;
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, h,
-				MHD_OPTION_SOCK_ADDR, o->addr,
-				MHD_OPTION_THREAD_POOL_SIZE, o->threads,
-				MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns,
-				MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->conn_memory,
-				MHD_OPTION_LISTEN_BACKLOG_SIZE, 128u,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				MHD_OPTION_END);
+	h->d = mhd->start_daemon(flags, 0, NULL, NULL, answer, h,
+				 MHD_OPTION_SOCK_ADDR, o->addr,
+				 MHD_OPTION_THREAD_POOL_SIZE, o->threads,
+				 MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+				 MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns,
+				 MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
+				 MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->conn_memory,
+				 MHD_OPTION_LISTEN_BACKLOG_SIZE, 128u,
+				 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				 MHD_OPTION_END);
 	if (!h->d || !h->index || !h->not_found || !h->bad_method || !h->not_ready) {
 		int err = errno;
 
@@ -129,7 +133,7 @@ struct http_server *http_start(const struct http_opts *o)
 
 unsigned http_port(struct http_server *h)
 {
-	const union MHD_DaemonInfo *i = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	const union MHD_DaemonInfo *i = mhd->get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 
 	return i ? i->port : 0;
 }
@@ -138,17 +142,17 @@ int http_publish(struct http_server *h, const char *text, size_t len)
 {
 	struct MHD_Response *r, *old;
 
-	r = MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
+	r = mhd->create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return -ENOMEM;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_CONTENT_TYPE);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	mhd->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_CONTENT_TYPE);
+	mhd->add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	pthread_mutex_lock(&h->lock);
 	old = h->metrics;
 	h->metrics = r;
 	pthread_mutex_unlock(&h->lock);
 	if (old)
-		MHD_destroy_response(old); /* freed when its last client is done */
+		mhd->destroy_response(old); /* freed when its last client is done */
 	return 0;
 }
 
@@ -163,17 +167,17 @@ void http_stop(struct http_server *h)
 	if (!h)
 		return;
 	if (h->d)
-		MHD_stop_daemon(h->d);
+		mhd->stop_daemon(h->d);
 	if (h->metrics)
-		MHD_destroy_response(h->metrics);
+		mhd->destroy_response(h->metrics);
 	if (h->index)
-		MHD_destroy_response(h->index);
+		mhd->destroy_response(h->index);
 	if (h->not_found)
-		MHD_destroy_response(h->not_found);
+		mhd->destroy_response(h->not_found);
 	if (h->bad_method)
-		MHD_destroy_response(h->bad_method);
+		mhd->destroy_response(h->bad_method);
 	if (h->not_ready)
-		MHD_destroy_response(h->not_ready);
+		mhd->destroy_response(h->not_ready);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

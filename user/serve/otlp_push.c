@@ -14,10 +14,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
+#include "serve/lazy.h"
 #include "serve/otlp.h"
 #include "core/util.h"
+
+static const struct lazy_curl *cu;	/* libcurl, loaded by otlp_start */
 
 struct otlp_pusher {
 	struct otlp_opts o;
@@ -44,14 +45,14 @@ static int post(struct otlp_pusher *p, const void *buf, size_t len, char *why, s
 	long code = 0;
 	CURLcode rc;
 
-	curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, buf);
-	curl_easy_setopt(p->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	rc = curl_easy_perform(p->curl);
+	cu->easy_setopt(p->curl, CURLOPT_POSTFIELDS, buf);
+	cu->easy_setopt(p->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	rc = cu->easy_perform(p->curl);
 	if (rc != CURLE_OK) {
-		snprintf(why, wl, "%s", curl_easy_strerror(rc));
+		snprintf(why, wl, "%s", cu->easy_strerror(rc));
 		return 1;
 	}
-	curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, &code);
+	cu->easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (code >= 200 && code < 300)
 		return 0;
 	snprintf(why, wl, "HTTP %ld", code);
@@ -132,35 +133,37 @@ struct otlp_pusher *otlp_start(const struct otlp_opts *o)
 {
 	struct otlp_pusher *p;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+	if (!cu && !(cu = lazy_curl()))
+		return NULL;
+	if (cu->global_init(CURL_GLOBAL_DEFAULT)) {
 		vms_err("serve: otlp: cannot initialize libcurl");
 		return NULL;
 	}
 	p = xcalloc(1, sizeof(*p));
 	p->o = *o;
-	p->curl = curl_easy_init();
+	p->curl = cu->easy_init();
 	if (!p->curl) {
 		vms_err("serve: otlp: cannot initialize libcurl");
 		free(p);
 		return NULL;
 	}
-	p->headers = curl_slist_append(NULL, o->json ? "Content-Type: application/json"
-						     : "Content-Type: application/x-protobuf");
-	curl_easy_setopt(p->curl, CURLOPT_URL, o->url);
-	curl_easy_setopt(p->curl, CURLOPT_HTTPHEADER, p->headers);
-	curl_easy_setopt(p->curl, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
-	curl_easy_setopt(p->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(o->timeout_s * 1000));
-	curl_easy_setopt(p->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(p->curl, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(p->curl, CURLOPT_USERAGENT, "vmscope");
-	curl_easy_setopt(p->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(p->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	p->headers = cu->slist_append(NULL, o->json ? "Content-Type: application/json"
+						      : "Content-Type: application/x-protobuf");
+	cu->easy_setopt(p->curl, CURLOPT_URL, o->url);
+	cu->easy_setopt(p->curl, CURLOPT_HTTPHEADER, p->headers);
+	cu->easy_setopt(p->curl, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
+	cu->easy_setopt(p->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(o->timeout_s * 1000));
+	cu->easy_setopt(p->curl, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(p->curl, CURLOPT_WRITEFUNCTION, discard);
+	cu->easy_setopt(p->curl, CURLOPT_USERAGENT, "vmscope");
+	cu->easy_setopt(p->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(p->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	if (pthread_create(&p->thread, NULL, run, p)) {
 		vms_err("serve: otlp: cannot start its thread");
-		curl_easy_cleanup(p->curl);
-		curl_slist_free_all(p->headers);
+		cu->easy_cleanup(p->curl);
+		cu->slist_free_all(p->headers);
 		free(p);
 		return NULL;
 	}
@@ -200,10 +203,10 @@ void otlp_stop(struct otlp_pusher *p)
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
 	free(p->pending);
-	curl_easy_cleanup(p->curl);
-	curl_slist_free_all(p->headers);
+	cu->easy_cleanup(p->curl);
+	cu->slist_free_all(p->headers);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
 	free(p);
-	curl_global_cleanup();
+	cu->global_cleanup();
 }

@@ -53,6 +53,33 @@ static void pmap_mode_str(const struct vms_region *r, char out[6])
 	out[5] = '\0';
 }
 
+/* The fault columns: "%7llu %7llu ". */
+static char *put_faults(char *p, const struct vms_region *r)
+{
+	p = fast_dec(p, r->faults_min, 7);
+	*p++ = ' ';
+	p = fast_dec(p, r->faults_maj, 7);
+	*p++ = ' ';
+	return p;
+}
+
+/* A row: its fields (line up to p), the mapping's name and a newline, in one fwrite when the
+ * name fits the line's buffer (cap bytes). */
+static void put_row(FILE *f, char *line, char *p, size_t cap, const char *shown)
+{
+	size_t n = strlen(shown);
+
+	if ((size_t)(p - line) + n + 1 > cap) {
+		fwrite(line, 1, (size_t)(p - line), f);
+		fwrite(shown, 1, n, f);
+		fputc('\n', f);
+		return;
+	}
+	p = fast_str(p, shown, n);
+	*p++ = '\n';
+	fwrite(line, 1, (size_t)(p - line), f);
+}
+
 static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
 		       struct format_state *st)
 {
@@ -76,7 +103,7 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 	for (size_t i = 0; i < s->n; i++) {
 		const struct vms_region *r = &s->regions[i];
 		uint64_t size = region_size(r);
-		char mode[6], buf[64], *name;
+		char mode[6], buf[64], line[512], *name, *p;
 		const char *shown;
 
 		if (r->end - 1 < o->range_low)
@@ -95,6 +122,10 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 		name = fast_plain(r->name, NULL) ? NULL /* nothing to escape */
 			: vms_escape_dup(r->name, strlen(r->name), VMS_ESC_BYTES);
 		shown = mapping_name(s, r, o, name ? name : r->name, buf, sizeof(buf));
+		/* each row without printf (60,000 rows: printf's parsing was most of the time), as
+		 * procps' "%016llx %7llu ..." formats; one fwrite per row */
+		p = fast_hex(line, r->start, 16);
+		*p++ = ' ';
 		switch (o->mode) {
 		case PMAP_EXTENDED: {
 			uint64_t rrss = region_acct(s, r, ACCT_RSS);
@@ -103,52 +134,46 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 
 			rss += rrss;
 			dirty += rdirty;
-			if (region_acct_absent(s, ACCT_RSS)) /* a core file: '-', never 0 */
-				fprintf(f, "%016llx %7llu %7s %7s ", (unsigned long long)r->start,
-					(unsigned long long)(size >> 10), "-", "-");
-			else
-				fprintf(f, "%016llx %7llu %7llu %7llu ", (unsigned long long)r->start,
-					(unsigned long long)(size >> 10), (unsigned long long)rrss,
-					(unsigned long long)rdirty);
+			p = fast_dec(p, size >> 10, 7);
+			if (region_acct_absent(s, ACCT_RSS)) { /* a core file: '-', never 0 */
+				p = fast_str(p, "       -       - ", 17);
+			} else {
+				*p++ = ' ';
+				p = fast_dec(p, rrss, 7);
+				*p++ = ' ';
+				p = fast_dec(p, rdirty, 7);
+				*p++ = ' ';
+			}
 			if (o->faults)
-				fprintf(f, "%7llu %7llu ", (unsigned long long)r->faults_min,
-					(unsigned long long)r->faults_maj);
-			fprintf(f, "%5s %s\n", mode, shown);
+				p = put_faults(p, r);
 			break;
 		}
 		case PMAP_DEVICE:
-			if (r->absent & VMS_ABSENT_DEVINO)
-				fprintf(f, "%016llx %7llu %5s %016llx %9s %s\n", (unsigned long long)r->start,
-					(unsigned long long)(size >> 10), mode,
-					(unsigned long long)r->offset, "-", shown);
-			else
-				fprintf(f, "%016llx %7llu %5s %016llx %03x:%05x %s\n",
-					(unsigned long long)r->start, (unsigned long long)(size >> 10),
-					mode, (unsigned long long)r->offset, r->dev_major, r->dev_minor,
-					shown);
-			break;
-		default: {
-			/* "%016llx %6lluK [%7llu %7llu ]%s %s\n" without printf */
-			char line[128], *p = line;
-
-			p = fast_hex(p, r->start, 16);
+			p = fast_dec(p, size >> 10, 7);
 			*p++ = ' ';
+			p = fast_str(p, mode, 5);
+			*p++ = ' ';
+			p = fast_hex(p, r->offset, 16);
+			*p++ = ' ';
+			if (r->absent & VMS_ABSENT_DEVINO) {
+				p = fast_str(p, "        -", 9);
+			} else {
+				p = fast_hex(p, r->dev_major, 3);
+				*p++ = ':';
+				p = fast_hex(p, r->dev_minor, 5);
+			}
+			break;
+		default:
 			p = fast_dec(p, size >> 10, 6);
 			*p++ = 'K';
 			*p++ = ' ';
-			if (o->faults) {
-				p = fast_dec(p, r->faults_min, 7);
-				*p++ = ' ';
-				p = fast_dec(p, r->faults_maj, 7);
-				*p++ = ' ';
-			}
-			p = fast_str(p, mode, strlen(mode));
-			*p++ = ' ';
-			fwrite(line, 1, (size_t)(p - line), f);
-			fputs(shown, f);
-			fputc('\n', f);
+			if (o->faults)
+				p = put_faults(p, r);
 		}
-		}
+		if (o->mode != PMAP_DEVICE)
+			p = fast_str(p, mode, 5);
+		*p++ = ' ';
+		put_row(f, line, p, sizeof(line), shown);
 		free(name);
 	}
 	if (o->quiet)
