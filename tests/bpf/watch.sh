@@ -151,6 +151,32 @@ fi
 check "watch: a header row" grep -q '^TIME  *PID  *TID  *COMM  *EVENT  *RANGE  *SIZE  *PERM  *NAME$' "$T/t.txt"
 check "watch: aligned lines with human sizes" grep -qE "^[0-9:.]+ +$other +$other other_seq +map +[0-9a-f]+-[0-9a-f]+ +12K r--p +\[anon\]$" "$T/t.txt"
 check "watch: no color codes when stdout is not a terminal" [ "$(grep -c $'\033' "$T/t.txt")" = 0 ]
+# on_tty OUT CMD...: CMD with its stdout on a pseudo-terminal, what it wrote there into OUT
+on_tty() {
+	python3 - "$@" <<'PY'
+import os, pty, subprocess, sys
+m, s = pty.openpty()
+p = subprocess.Popen(sys.argv[2:], stdout=s, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+os.close(s)
+data = b""
+while True:
+    try:
+        b = os.read(m, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+    data += b
+p.wait()
+open(sys.argv[1], "wb").write(data)
+PY
+}
+on_tty "$T/tty.txt" "$VMSCOPE" watch -p "$other" --duration 0.5
+check "watch: colors by event kind on a terminal" grep -q $'\033\[' "$T/tty.txt"
+on_tty "$T/tty2.txt" env NO_COLOR=1 "$VMSCOPE" watch -p "$other" --duration 0.5
+if [ "$(grep -c $'\033' "$T/tty2.txt")" = 0 ] && grep -q " map " "$T/tty2.txt"; then
+	pass "watch: no colors on a terminal with NO_COLOR set (its events still shown)"
+else fail "watch: no colors on a terminal with NO_COLOR set (its events still shown)" "$(head -c 200 "$T/tty2.txt" | od -c | head -n 3)"; fi
 
 # ---- 7. loss is counted and reported, nothing crashes ----
 start_bg "$T/flood.out" "$FLOOD" 300000; flood=$BG_PID

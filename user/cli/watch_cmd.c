@@ -222,7 +222,9 @@ int cmd_watch(int argc, char **argv)
 	rc = resolve_targets(&a);
 	if (rc != VMS_EXIT_OK)
 		goto out;
+	/* https://no-color.org: a NO_COLOR that is set and not empty turns colours off, as in map */
 	a.o.color = a.color == 0 ? false : isatty(STDOUT_FILENO) &&
+		    !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]) &&
 		    (!a.o.format || a.o.format->colors);
 	rc = watch_run(&a.o);
 out:
