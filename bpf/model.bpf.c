@@ -20,6 +20,7 @@
 #include "faults.bpf.h"
 
 #define MAX_OLD		64	/* VMA starts remembered per op; more means a full resync */
+#define LOOKUPS_MAX	3	/* VMAs an op's entry looks up one by one before it walks */
 
 /* (tgid, generation) travel as one argument to the global functions */
 #define TG(tgid, gen) ((__u64)(tgid) << 32 | (gen))
@@ -201,25 +202,29 @@ __noinline int store_vma_at(__u64 tg, __u64 vma_addr)
 {
 	struct vm_area_struct *vma = rdonly_cast(vma_addr, struct vm_area_struct);
 	struct vms_vma_key key = { .tgid = tg >> 32, .gen = (__u32)tg };
-	struct vms_vma_ent ent = {};
+	struct vms_vma_ent ent = {}, *old;
 	struct mm_struct *mm;
 	struct scratch *s;
 	struct file *file;
 	__u32 flags, kind;
-	bool is_new, full = false;
-	int is;
+	bool full = false;
+	int is, err;
 
 	if (!vma)
 		return -1;
+	/* plain loads through the cast (no helper call per field): a fault reads 0, and a
+	 * walk that raced is judged by walk_consistent() */
 	mm = vma->vm_mm;
-	key.start = BPF_CORE_READ(vma, vm_start);
-	ent.end = BPF_CORE_READ(vma, vm_end);
-	flags = vma_perm_flags(BPF_CORE_READ(vma, vm_flags));
-	file = BPF_CORE_READ(vma, vm_file);
+	key.start = vma->vm_start;
+	ent.end = vma->vm_end;
+	flags = vma_perm_flags(vma->vm_flags);
+	file = vma->vm_file;
 	if (file) {
-		ent.pgoff = (__u64)BPF_CORE_READ(vma, vm_pgoff) << PAGE_SHIFT;
-		ent.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-		ent.ino = BPF_CORE_READ(file, f_inode, i_ino);
+		struct inode *inode = file->f_inode;
+
+		ent.pgoff = (__u64)vma->vm_pgoff << PAGE_SHIFT;
+		ent.dev = inode->i_sb->s_dev;
+		ent.ino = inode->i_ino;
 	}
 	s = scratch();
 	if (s) {
@@ -243,12 +248,24 @@ __noinline int store_vma_at(__u64 tg, __u64 vma_addr)
 	if (flags & VMS_VMA_UNNAMED)
 		stat_inc(VMS_STAT_UNNAMED);
 	ent.flags = vms_vma_ent_flags(flags, kind);
-	is_new = !bpf_map_lookup_elem(&vms_vmas, &key);
-	if (bpf_map_update_elem(&vms_vmas, &key, &ent, BPF_ANY)) {
-		stat_inc(VMS_STAT_MAP_FULL);
-		return -1;
+	/* A key that exists is written in place: an update of a no-prealloc hash allocates a new
+	 * element and frees the old one after RCU. Readers copying it meanwhile see the process
+	 * busy or its change count moved, and read again. */
+	old = bpf_map_lookup_elem(&vms_vmas, &key);
+	if (old) {
+		__builtin_memcpy(old, &ent, sizeof(ent));
+		return 0;
 	}
-	return is_new;
+	err = bpf_map_update_elem(&vms_vmas, &key, &ent, BPF_NOEXIST);
+	if (!err)
+		return 1;
+	if (err == -EEXIST && (old = bpf_map_lookup_elem(&vms_vmas, &key))) {
+		/* stored meanwhile by another thread's change */
+		__builtin_memcpy(old, &ent, sizeof(ent));
+		return 0;
+	}
+	stat_inc(VMS_STAT_MAP_FULL);
+	return -1;
 }
 
 
@@ -523,11 +540,23 @@ __noinline int exit_unpaired(long nr, __u64 a0, __u64 a1)
 	return 0;
 }
 
+struct bounds {
+	__u64 start, end;
+};
+
+static long bounds_cb(struct task_struct *task, struct vm_area_struct *vma, struct bounds *b)
+{
+	b->start = vma->vm_start;
+	b->end = vma->vm_end;
+	return 0;
+}
+
 /* Remembers the starts of the VMAs overlapping [lo, hi) and widens [elo, ehi) to cover them. */
 static __noinline int remember_old(struct task_struct *task, struct vms_op *op, __u64 lo, __u64 hi)
 {
 	struct bpf_iter_task_vma it;
 	struct vm_area_struct *vma;
+	struct bounds b = {};
 	int err;
 
 	__u32 seq0;
@@ -535,10 +564,32 @@ static __noinline int remember_old(struct task_struct *task, struct vms_op *op, 
 	if (!op || hi <= lo)
 		return 0;
 	seq0 = mm_seq(BPF_CORE_READ(task, mm));
+	/* The common cases, a range over one VMA or a few without a hole between them, with a
+	 * lookup each and no iterator set-up; else (a hole, more VMAs) the walk below */
+	if (op->n_old == 0) {
+		__u64 at = lo;
+
+		for (int i = 0; i < LOOKUPS_MAX; i++) {
+			if (bpf_find_vma(task, at, bounds_cb, &b, 0))
+				break;
+			op->old[i & (MAX_OLD - 1)] = b.start;
+			if (i == 0)
+				op->elo = b.start;
+			at = b.end;
+			if (at >= hi) {
+				if (!walk_consistent(BPF_CORE_READ(task, mm), seq0))
+					break;
+				op->n_old = i + 1;
+				op->ehi = at;
+				return 0;
+			}
+		}
+		op->elo = ~0ULL; /* (n_old is still 0: the walk starts afresh) */
+	}
 	err = bpf_iter_task_vma_new(&it, task, lo);
 	if (!err) {
 		while ((vma = bpf_iter_task_vma_next(&it))) {
-			__u64 start = BPF_CORE_READ(vma, vm_start), end = BPF_CORE_READ(vma, vm_end);
+			__u64 start = vma->vm_start, end = vma->vm_end;	/* plain loads */
 
 			if (start >= hi)
 				break;
@@ -650,7 +701,7 @@ __noinline int store_range(__u64 tg, __u64 lo, __u64 hi)
 		while ((vma = bpf_iter_task_vma_next(&it))) {
 			/* up to and including a VMA starting at hi: its key was dropped as a
 			 * boundary (it may have merged), so it is stored again if it still is */
-			if (BPF_CORE_READ(vma, vm_start) > hi)
+			if (vma->vm_start > hi)
 				break;
 			r = store_vma_at(TG(tgid, gen), ptr_to_u64(vma));
 			if (r < 0) {
@@ -780,6 +831,171 @@ __noinline int moves_exec(void)
 	return 0;
 }
 
+/* ---- fast paths: the one VMA a change left, found with one lookup, no walk ---- */
+
+struct span_ctx {
+	__u64 tg, lo, hi;
+	__u64 start, end;	/* the VMA that holds [lo, hi) now */
+	int added;		/* store_vma_at()'s answer; -2: none holds [lo, hi) */
+};
+
+static long span_cb(struct task_struct *task, struct vm_area_struct *vma, struct span_ctx *c)
+{
+	c->start = vma->vm_start;
+	c->end = vma->vm_end;
+	if (c->start <= c->lo && c->end >= c->hi)
+		c->added = store_vma_at(c->tg, ptr_to_u64(vma));
+	return 0;
+}
+
+/*
+ * A fresh mmap of [lo, hi) (into a hole): it touched no VMA but the two it may have merged with.
+ * The VMA holding lo now is [start, end) with start <= lo and end >= hi; it is stored (in place
+ * when its key exists: the previous VMA it merged into). The next VMA, if it merged, loses its
+ * key at hi. Returns the keys added (0 or 1), *dropped counts the dropped ones; -1: nothing stored, the
+ * slow path decides; -2: stored, but a writer of the mm ran meanwhile (bpf_find_vma's VMA may
+ * be stale since the 2026 rework): the caller resyncs.
+ */
+__noinline int store_span(__u64 tg, __u64 lo, __u64 hi, __u32 *dropped)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct span_ctx c = { .tg = tg, .lo = lo, .hi = hi, .added = -2 };
+	__u32 seq0;
+
+	if (!dropped || hi <= lo)
+		return -1;
+	seq0 = mm_seq(task->mm);
+	if (bpf_find_vma(task, lo, span_cb, &c, 0) || c.added < 0)
+		return -1;
+	if (!walk_consistent(task->mm, seq0))
+		return -2;
+	if (c.end > hi)
+		drop_key(tg >> 32, (__u32)tg, hi, dropped);
+	return c.added;
+}
+
+/*
+ * The pieces of a VMA [elo, ehi) that a change split, outside the range it changed: they keep the
+ * VMA's entry (its name, flags, file), with their own bounds and the file offset moved along.
+ * Only for names that do not depend on where the VMA is: [heap] and [stack] (and the other
+ * strings) are named from the mm, so a split of those takes the slow path.
+ */
+static __always_inline bool splittable(const struct vms_vma_ent *e)
+{
+	return vms_vma_ent_kind(e->flags) != VMS_NAME_STRING;
+}
+
+/* Stores [start, ehi), the tail of the VMA whose entry was orig at elo. 1: a new key, -1: failed. */
+static __always_inline int store_tail(__u64 tg, const struct vms_vma_ent *orig, __u64 elo,
+				      __u64 start, __u64 ehi)
+{
+	struct vms_vma_key key = { .tgid = tg >> 32, .gen = (__u32)tg, .start = start };
+	struct vms_vma_ent tail = *orig;
+
+	tail.end = ehi;
+	if (orig->dev || orig->ino) /* a file's: vm_pgoff moves with the start */
+		tail.pgoff += start - elo;
+	if (bpf_map_update_elem(&vms_vmas, &key, &tail, BPF_NOEXIST)) {
+		stat_inc(VMS_STAT_MAP_FULL);
+		return -1;
+	}
+	return 1;
+}
+
+/* A change of [lo, hi) that met one VMA, [elo, ehi), as the entry saw it (global functions
+ * take five arguments at most) */
+struct in_one {
+	__u64 tg, lo, hi, elo, ehi;
+	__u64 last;	/* the start of the last VMA the change met (elo if one) */
+};
+
+/*
+ * An mprotect of [lo, hi) inside one VMA: the VMA that holds [lo, hi) now is stored (as
+ * store_span: it may have merged with a neighbour when lo == elo or hi == ehi); what is left of
+ * [elo, ehi) in front of it and behind it keeps the old entry. Returns as store_span.
+ */
+__noinline int protect_in_one(const struct in_one *a, __u32 *dropped)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vms_vma_key key = {};
+	struct span_ctx c = { .added = -2 };
+	struct vms_vma_ent orig, *e0;
+	int added;
+	__u32 seq0;
+
+	if (!a || !dropped || a->hi <= a->lo || a->lo < a->elo || a->hi > a->ehi)
+		return -1;
+	key.tgid = a->tg >> 32;
+	key.gen = (__u32)a->tg;
+	key.start = a->elo;
+	e0 = bpf_map_lookup_elem(&vms_vmas, &key);
+	if (!e0 || e0->end != a->ehi || !splittable(e0))
+		return -1;
+	orig = *e0;
+	c.tg = a->tg;
+	c.lo = a->lo;
+	c.hi = a->hi;
+	seq0 = mm_seq(task->mm);
+	if (bpf_find_vma(task, a->lo, span_cb, &c, 0) || c.added < 0)
+		return -1;
+	if (!walk_consistent(task->mm, seq0))
+		return -2;
+	added = c.added;
+	if (c.start > a->elo) {		/* the front piece: [elo, start) */
+		e0 = bpf_map_lookup_elem(&vms_vmas, &key);
+		if (!e0)
+			return -2;
+		e0->end = c.start;
+	} else if (c.start < a->elo) {	/* merged into the one before */
+		drop_key(key.tgid, key.gen, a->elo, dropped);
+	}
+	if (c.end < a->ehi) {		/* the back piece: [end, ehi) */
+		if (store_tail(a->tg, &orig, a->elo, c.end, a->ehi) < 0)
+			return -2;
+		added++;
+	} else if (c.end > a->ehi) {	/* merged with the one after */
+		drop_key(key.tgid, key.gen, a->ehi, dropped);
+	}
+	return added;
+}
+
+/*
+ * An munmap of [lo, hi) that met the VMAs from elo (the first) to last, which end at ehi, as the
+ * entry saw them: an unmap merges nothing, so what is left is known without reading the kernel:
+ * [elo, lo) under the first's key, and [hi, ehi) under a new key with the last one's entry. The
+ * keys of the VMAs between the first and the last are the caller's to drop. Returns the keys
+ * added; -1: the slow path decides (nothing done); -2: partly done, the caller resyncs.
+ */
+__noinline int unmap_span(const struct in_one *a, __u32 *dropped)
+{
+	struct vms_vma_key key = {};
+	struct vms_vma_ent last, *e;
+
+	if (!a || !dropped || a->hi <= a->lo || a->hi <= a->elo || a->lo >= a->ehi ||
+	    a->last < a->elo)
+		return -1;
+	key.tgid = a->tg >> 32;
+	key.gen = (__u32)a->tg;
+	key.start = a->last;
+	e = bpf_map_lookup_elem(&vms_vmas, &key);
+	if (!e || e->end != a->ehi || (a->hi < a->ehi && !splittable(e)))
+		return -1;
+	last = *e;
+	key.start = a->elo;
+	e = bpf_map_lookup_elem(&vms_vmas, &key);
+	if (!e || (a->elo < a->lo && !splittable(e)))
+		return -1;
+	if (a->elo < a->lo)
+		e->end = a->lo;
+	else
+		drop_key(key.tgid, key.gen, a->elo, dropped);
+	if (a->last != a->elo)
+		drop_key(key.tgid, key.gen, a->last, dropped);
+	if (a->hi < a->ehi)
+		return store_tail(a->tg, &last, a->last, a->hi, a->ehi) < 0 ? -2 : 1;
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -792,7 +1008,7 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	__u32 tgid, gen, dropped = 0;
 	__u64 elo, ehi, s0;
 	int added, added2 = 0;
-	bool fast;
+	bool fast, whole;
 	long nr;
 
 	/* the number first: most syscalls are none of ours, and pay nothing more */
@@ -840,19 +1056,48 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	elo = op->elo < r.lo ? op->elo : r.lo;
 	ehi = op->ehi > r.hi ? op->ehi : r.hi;
 
+	/* the entry saw whole VMAs from lo to hi: the first starts at lo and the last ends at hi */
+	whole = op->n_old && op->old[0] == op->lo && op->elo == op->lo && op->ehi == op->hi;
+
 	/* readers: the published set is edited in place until the change count moves (or, on
 	 * failure, a full resync publishes a new generation or marks the process dirty) */
 	__sync_fetch_and_add(&p->busy, 1);
+	/* Fast paths: a fresh mmap (it replaced nothing), an mprotect inside one VMA (one lookup
+	 * of the VMA that holds the range now), an munmap inside one VMA (no lookup). */
+	added = -1;
+	if (nr == NR_mmap && ret >= 0 && !op->n_old)
+		added = store_span(TG(tgid, gen), r.lo, r.hi, &dropped);
+	else if (nr == NR_mprotect && ret == 0 && op->n_old == 1) {
+		struct in_one a = { TG(tgid, gen), op->lo, op->hi, op->elo, op->ehi, op->elo };
+
+		added = protect_in_one(&a, &dropped);
+	} else if (nr == NR_munmap && ret == 0 && op->n_old && op->old[0] == op->elo) {
+		struct in_one a = { TG(tgid, gen), op->lo, op->hi, op->elo, op->ehi,
+				    op->old[(op->n_old - 1) & (MAX_OLD - 1)] };
+
+		added = unmap_span(&a, &dropped);
+		if (added >= 0) /* the VMAs between the first and the last */
+			for (__u32 i = 1; i < MAX_OLD; i++) {
+				if (i + 1 >= op->n_old)
+					break;
+				drop_key(tgid, gen, op->old[i], &dropped);
+			}
+	}
+	if (added >= 0) {
+		stat_inc(VMS_STAT_FAST_SPAN);
+		goto complete;
+	}
+	if (added == -2)
+		goto full_edited;
 	for (__u32 i = 0; i < MAX_OLD; i++) {
 		if (i >= op->n_old)
 			break;
 		drop_key(tgid, gen, op->old[i], &dropped);
 	}
-	/* Fast path: an unmap of exactly one whole VMA, as the entry saw it (one VMA, from lo to
-	 * hi). It is gone and nothing else moved (an unmap merges nothing): its key is dropped
-	 * above, and no VMA is read again. */
-	fast = nr == NR_munmap && ret == 0 && op->n_old == 1 && op->old[0] == op->lo &&
-	       op->elo == op->lo && op->ehi == op->hi;
+	/* Fast path: an unmap of whole VMAs only, as the entry saw them (the first from lo, the
+	 * last to hi). They are gone and nothing else moved (an unmap merges nothing): their keys
+	 * are dropped above, and no VMA is read again. */
+	fast = nr == NR_munmap && ret == 0 && whole;
 	if (!fast) {
 		/* the boundaries: a key there may have merged or split (those of op->old are
 		 * dropped already, and a call without a second range has none) */
@@ -873,6 +1118,7 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 		added = 0;
 		stat_inc(VMS_STAT_FAST_UNMAP);
 	}
+complete:
 	/* Complete the change only if nothing was published or completed meanwhile; else the
 	 * update may have gone to a generation that is no longer current: redo it whole. */
 	if (__sync_val_compare_and_swap(&p->state, s0, (s0 & ~0xffffffffULL) |

@@ -231,8 +231,10 @@ enum vms_stat {
 	VMS_STAT_DIVERGENCES,	/* ... and found different (then resynced) */
 	VMS_STAT_LOST_ENTRY,	/* a VMA syscall's entry could not be recorded: marked dirty */
 	VMS_STAT_LOST_EXIT,	/* ... its exit found no recorded entry: marked dirty */
-	VMS_STAT_FAST_UNMAP,	/* range updates that were an unmap of one whole VMA (no re-read) */
+	VMS_STAT_FAST_UNMAP,	/* unmaps of whole VMAs that unmap_span() could not take (no re-read) */
 	VMS_STAT_THREAD_FULL,	/* a thread's record did not fit in vms_threads (its stack unlabelled) */
+	VMS_STAT_FAST_SPAN,	/* range updates of one VMA found with one lookup (a fresh mmap, an
+				 * mprotect of a whole VMA, merged or not): no walk */
 	VMS_STAT__COUNT
 };
 

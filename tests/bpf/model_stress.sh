@@ -224,7 +224,7 @@ echo "    ops ${done_ops:-?} batches $batches compared $compared mismatches $mis
 	echo "    NOTE: the model was stopped or restarted during the run (not by this test)"
 # Informational: what the model did meanwhile (counter deltas over the run).
 if "$VMSCOPE" status --json >"$T/status1.json" 2>/dev/null; then
-	python3 - "$T/status0.json" "$T/status1.json" <<'EOF'
+	python3 - "$T/status0.json" "$T/status1.json" "$T/fast_spans" <<'EOF'
 import json, sys
 try:
     a = json.load(open(sys.argv[1]))["counters"]
@@ -232,10 +232,12 @@ except Exception:
     a = {}
 b = json.load(open(sys.argv[2]))
 c = b["counters"]
-keys = ["events", "range_resyncs", "full_resyncs", "lock_busy", "concurrent_ops", "map_full",
-        "unnamed", "stack_grows", "forks", "execs", "exits"]
+keys = ["events", "range_resyncs", "fast_spans", "fast_unmaps", "full_resyncs", "lock_busy",
+        "concurrent_ops", "map_full", "unnamed", "stack_grows", "forks", "execs", "exits"]
 print("    model counters over the run: " +
       " ".join("%s %d" % (k, c[k] - a.get(k, 0)) for k in keys if k in c))
+with open(sys.argv[3], "w") as f:
+    f.write("%d\n" % (c.get("fast_spans", 0) - a.get("fast_spans", 0)))
 print("    model now: processes %d vmas %d dirty %d overflow %d garbage %d" %
       (b["processes"], b["vmas"], b["dirty_processes"], b["overflow_processes"], b["garbage_entries"]))
 EOF
@@ -251,6 +253,16 @@ if [ "$ok" = 1 ]; then
 	pass "$NAME: helper ran $done_ops ops with $THREADS threads, $children forks, $exec_children exec"
 else
 	fail "$NAME: helper ran to the end" "exit $rc, ops ${done_ops:-none}, $errors protocol errors"
+fi
+# The one-lookup paths of the exit handler (store_span, protect_in_one, unmap_in_one) must be
+# among what was compared: a stress run that never takes them tests only the walk.
+if [ "$(jget "$T/status0.json" "d['tier']" 2>/dev/null)" = kfunc-resync ]; then
+	spans=$(cat "$T/fast_spans" 2>/dev/null || echo 0)
+	if [ "${spans:-0}" -gt 0 ]; then
+		pass "$NAME: the exit handler's one-lookup paths were taken ($spans times) and compared"
+	else
+		fail "$NAME: the exit handler's one-lookup paths were taken" "fast_spans ${spans:-none}"
+	fi
 fi
 if [ -n "$EXCLUDE" ]; then
 	fail "$NAME: model == /proc at every quiescent point (seed $SEED)" \

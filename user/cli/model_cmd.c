@@ -193,6 +193,7 @@ static const char *const stat_names[VMS_STAT__COUNT] = {
 	[VMS_STAT_FOREIGN] = "foreign_writes", [VMS_STAT_RECONCILED] = "reconciled", [VMS_STAT_DIVERGENCES] = "divergences",
 	[VMS_STAT_LOST_ENTRY] = "lost_entries", [VMS_STAT_LOST_EXIT] = "lost_exits",
 	[VMS_STAT_FAST_UNMAP] = "fast_unmaps", [VMS_STAT_THREAD_FULL] = "thread_map_full",
+	[VMS_STAT_FAST_SPAN] = "fast_spans",
 };
 
 static void print_escaped(const char *label, const char *text)
