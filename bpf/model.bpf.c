@@ -856,7 +856,7 @@ static long span_cb(struct task_struct *task, struct vm_area_struct *vma, struct
  * slow path decides; -2: stored, but a writer of the mm ran meanwhile (bpf_find_vma's VMA may
  * be stale since the 2026 rework): the caller resyncs.
  */
-__noinline int store_span(__u64 tg, __u64 lo, __u64 hi, __u32 *dropped)
+static __always_inline int store_span(__u64 tg, __u64 lo, __u64 hi, __u32 *dropped)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct span_ctx c = { .tg = tg, .lo = lo, .hi = hi, .added = -2 };
@@ -902,8 +902,9 @@ static __always_inline int store_tail(__u64 tg, const struct vms_vma_ent *orig, 
 	return 1;
 }
 
-/* A change of [lo, hi) that met one VMA, [elo, ehi), as the entry saw it (global functions
- * take five arguments at most) */
+/* A change of [lo, hi) and the VMAs it met at the entry, [elo, ehi). The fast paths are inlined
+ * into the exit program: as functions of their own, the exit program, they, bpf_find_vma's
+ * callback and store_vma_at() passed the 512 bytes of stack that 6.12 counts over a call chain. */
 struct in_one {
 	__u64 tg, lo, hi, elo, ehi;
 	__u64 last;	/* the start of the last VMA the change met (elo if one) */
@@ -914,7 +915,7 @@ struct in_one {
  * store_span: it may have merged with a neighbour when lo == elo or hi == ehi); what is left of
  * [elo, ehi) in front of it and behind it keeps the old entry. Returns as store_span.
  */
-__noinline int protect_in_one(const struct in_one *a, __u32 *dropped)
+static __always_inline int protect_in_one(const struct in_one *a, __u32 *dropped)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vms_vma_key key = {};
@@ -966,7 +967,7 @@ __noinline int protect_in_one(const struct in_one *a, __u32 *dropped)
  * keys of the VMAs between the first and the last are the caller's to drop. Returns the keys
  * added; -1: the slow path decides (nothing done); -2: partly done, the caller resyncs.
  */
-__noinline int unmap_span(const struct in_one *a, __u32 *dropped)
+static __always_inline int unmap_span(const struct in_one *a, __u32 *dropped)
 {
 	struct vms_vma_key key = {};
 	struct vms_vma_ent last, *e;
