@@ -81,6 +81,16 @@ check "every counter of 'vmscope status' is exported${missing:+ (missing:$missin
 if grep -q '^vmscope_bpf_program_runs_total{program="sys_enter"}' "$W/m.txt"; then
 	pass "per-program run counts, named as pinned"
 else fail "per-program run counts, named as pinned" "$(grep -m2 bpf_program "$W/m.txt")"; fi
+# every program of the model: its hooks (links/), fault handlers (faults/, one per CPU: one name)
+# and the syscall programs readers run (progs/: dump, resync, gc...)
+missing=""
+for f in "$VMSCOPE_PIN_DIR"/links/* "$VMSCOPE_PIN_DIR"/faults/* "$VMSCOPE_PIN_DIR"/progs/*; do
+	[ -e "$f" ] || continue
+	name=$(basename "$f")
+	case $f in */faults/*) name=$(echo "$name" | sed 's/_[0-9]*$//') ;; esac
+	grep -q "^vmscope_bpf_program_runs_total{program=\"${name:0:31}\"}" "$W/m.txt" || missing="$missing $name"
+done
+check "every pinned program of the model has its run counts (missing:${missing:- none})" test -z "$missing"
 # run time is counted only while kernel.bpf_stats_enabled=1 (a sysctl: restored afterwards)
 old=$(cat /proc/sys/kernel/bpf_stats_enabled)
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
@@ -90,6 +100,10 @@ echo "$old" >/proc/sys/kernel/bpf_stats_enabled
 rt=$(grep '^vmscope_bpf_program_run_time_seconds_total{program="sys_enter"}' "$W/s.txt" | awk '{ print ($2 > 0) }')
 check "with bpf_stats_enabled: run time of sys_enter > 0, vmscope_bpf_stats_enabled 1" \
 	test "${rt:-0}" = 1 -a "$(metric "$W/s.txt" vmscope_bpf_stats_enabled)" = 1
+dr=$(grep '^vmscope_bpf_program_runs_total{program="dump"}' "$W/s.txt" | awk '{ print ($2 > 0) }')
+if [ -e "$VMSCOPE_PIN_DIR/progs/dump" ]; then
+	check "with bpf_stats_enabled: the reader program dump ran (serve's own collection)" test "${dr:-0}" = 1
+fi
 
 # the files serve opens: the model's pins and /proc/PID/stat, never a tracked process's maps
 strace -f -y -qq -e trace=openat -o "$W/strace.txt" "$VMSCOPE" serve --once --no-smaps --top 10000 >/dev/null 2>&1

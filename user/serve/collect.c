@@ -203,10 +203,11 @@ static void read_all_model(struct live *m, const struct collect_opts *o, struct 
 }
 
 /* Run time and count of the model's programs (kernel.bpf_stats_enabled=1 counts them), found
- * through their pinned links. */
+ * through their pinned links (hooks, fault handlers) and pinned programs (the syscall programs
+ * readers run: resync, dump, gc...). */
 static void read_progs(struct collect_health *h)
 {
-	static const char *const subs[] = { "links", "faults" };
+	static const char *const subs[] = { "links", "faults", "progs" };
 
 	for (size_t d = 0; d < ARRAY_SIZE(subs); d++) {
 		char dir[512];
@@ -229,8 +230,11 @@ static void read_progs(struct collect_health *h)
 			lfd = pins_get(subs[d], e->d_name, 0, 0);
 			if (lfd < 0)
 				continue;
-			if (bpf_obj_get_info_by_fd(lfd, &li, &ll) ||
-			    (pfd = bpf_prog_get_fd_by_id(li.prog_id)) < 0) {
+			if (d == 2) { /* a program, not a link */
+				pfd = lfd;
+				lfd = -1;
+			} else if (bpf_obj_get_info_by_fd(lfd, &li, &ll) ||
+				   (pfd = bpf_prog_get_fd_by_id(li.prog_id)) < 0) {
 				close(lfd);
 				continue;
 			}
@@ -259,7 +263,8 @@ static void read_progs(struct collect_health *h)
 				}
 			}
 			close(pfd);
-			close(lfd);
+			if (lfd >= 0)
+				close(lfd);
 		}
 		closedir(dp);
 	}
