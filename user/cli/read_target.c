@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "backend/bpf_off.h"
 #include "cli/commands.h"
 #include "core/util.h"
 #include "model/live.h"
@@ -114,6 +115,8 @@ int cli_read_target(const char *cmd, const struct vms_target *t, const char *bac
 			break;
 	}
 	if (!err) {
+		if (!strcmp(backend, "auto"))
+			bpf_off_note(cmd, be); /* once, as map: why not BPF */
 		if (!s->meta)
 			snapmeta_fill_live(s, flags & BACKEND_FAULTS);
 		if (pos)
