@@ -36,9 +36,60 @@ snap_live() {
 	"$VMSCOPE" map -F json --backend procfs "$pid" >"$1/live.json"
 	"$VMSCOPE" map --backend procfs "$pid" >"$1/live.pmap"
 	"$VMSCOPE" map -F illumos --backend procfs "$pid" >"$1/live.il"
+	"$VMSCOPE" snapshot save -o "$1/live.vms" --backend procfs "$pid" >/dev/null
 	cat "/proc/$pid/smaps" >"$1/smaps"
 	tids=$(ls "/proc/$pid/task" | tr '\n' ' ')
 	grep -q '^main ' "$1/out" || echo "main $pid" >>"$1/out"
+}
+
+# diff_live WRITER DIR CORE [LABEL]: `diff LIVE_SNAPSHOT CORE` and `diff CORE LIVE_SNAPSHOT` (the snapshot
+# taken just before the dump) show nothing changed: what a core does not know ('?' perms, files
+# by name alone, no start time) is no change. gdb's cores: only the anonymous dd regions it
+# leaves out are listed, as removed (or added, the other way). The core's time is its dump's.
+diff_live() {
+	local d=$2
+	if "$VMSCOPE" diff --json "$d/live.vms" "$3" >"$d/$1.diff.json" 2>"$d/$1.diff.err" &&
+	   "$VMSCOPE" diff --json "$3" "$d/live.vms" >"$d/$1.rdiff.json" 2>>"$d/$1.diff.err" &&
+	   "$VMSCOPE" diff "$3" "$d/live.vms" >"$d/$1.diff.txt" 2>>"$d/$1.diff.err"; then
+		python3 - "$1" "$d/$1.diff.json" "$d/$1.rdiff.json" "$d/$1.diff.txt" "$d/smaps" ${4:+"$4"} <<'EOF'
+import json, sys
+writer, fwd, rev, txt, smaps = sys.argv[1:6]
+tag = writer + (", " + sys.argv[6] if len(sys.argv) > 6 else "")
+flags, cur = {}, None
+for line in open(smaps, errors="surrogateescape"):
+    f = line.split()
+    if f and "-" in f[0] and ":" not in f[0]:
+        cur = (int(f[0].split("-")[0], 16), f[5] if len(f) > 5 else "")
+    elif line.startswith("VmFlags:") and cur:
+        flags[cur[0]] = (f[1:], cur[1])
+def fine(r, what):  # gdb: an anonymous dd region it did not write
+    fl, name = flags.get(int(r["start"], 16), ([], "?"))
+    return (writer == "gdb" and r["change"] == [what] and "dd" in fl
+            and not name.startswith("/"))
+bad = []
+for path, what in ((fwd, "removed"), (rev, "added")):
+    d = json.load(open(path))
+    s = d["summary"]
+    core = d["after" if what == "removed" else "before"]
+    if not d["same_process"]:
+        bad.append("%s: not the same process" % what)
+    if core["start_time"] is not None or core["boot_id"] is not None:
+        bad.append("%s: the core's start_time/boot_id %s/%s, not null" % (what, core["start_time"], core["boot_id"]))
+    if what == "removed" and not d["seconds"] > 0:
+        bad.append("the core is not after the live snapshot (%s s)" % d["seconds"])
+    bad += ["%s: %s %s %s %s" % (what, r["change"], r["start"], r["perm"], r["name"])
+            for r in d["regions"] if not fine(r, what)]
+    if any(v for k, v in s.items() if k != what):
+        bad.append("%s: summary %s" % (what, s))
+first = open(txt).readline()
+if "not the same process" in first:
+    bad.append("text: " + first.strip())
+print(("FAIL" if bad else "PASS") + ": core (%s): diff with the live snapshot taken before the dump: "
+      "nothing changed, both ways" % tag + (" -- " + "; ".join(bad[:4]) if bad else ""))
+EOF
+	else
+		fail "core ($1): diff LIVE_SNAPSHOT CORE" "$(head -n 2 "$d/$1.diff.err")"
+	fi
 }
 
 compare() { # compare WRITER DIR CORE [LABEL]
@@ -59,6 +110,7 @@ else
 		snap_live "$d"
 		if timeout 120 gcore -o "$d/core" "$pid" >"$d/gcore.log" 2>&1 && [ -s "$d/core.$pid" ]; then
 			compare gdb "$d" "$d/core.$pid"
+			diff_live gdb "$d" "$d/core.$pid"
 		else
 			fail "core (gdb): gcore wrote a core" "$(tail -n 2 "$d/gcore.log")"
 		fi
@@ -100,14 +152,15 @@ else
 	d=$TMPDIR_TEST/regions
 	if start_helper "$d" "$HELPERS/regions" --dir "$d/files" all; then
 		kernel_dump "$d"
-		[ -n "$kcore" ] && compare kernel "$d" "$kcore" "every region kind"
+		[ -n "$kcore" ] && compare kernel "$d" "$kcore" "every region kind" &&
+			diff_live kernel "$d" "$kcore" "every region kind"
 	else
 		fail "core (kernel): the regions helper started" "$(head -n 2 "$d/out")"
 	fi
 	d=$TMPDIR_TEST/kernel
 	if start_helper "$d" "$helper" --dir "$d/files"; then
 		kernel_dump "$d"
-		[ -n "$kcore" ] && compare kernel "$d" "$kcore"
+		[ -n "$kcore" ] && compare kernel "$d" "$kcore" && diff_live kernel "$d" "$kcore"
 	else
 		fail "core (kernel): the helper started" "$(head -n 2 "$d/err")"
 	fi

@@ -98,6 +98,8 @@ int cli_read_target(const char *cmd, const struct vms_target *t, const char *bac
 		return VMS_EXIT_FAIL;
 	if (t->path) {
 		err = be->snapshot(t, s, flags);
+		if (!err && !s->meta)
+			snapmeta_fill_file(s, t->path); /* a core: its dump's time, not now */
 		return err ? target_report(cmd, t, s, err) : VMS_EXIT_OK;
 	}
 	open = !live_open(&m);
