@@ -278,6 +278,20 @@ one_error() { # one_error NAME EXPECT_RE CMD...
 one_error "a PID with --backend core" "backend 'core' reads files" "$VMSCOPE" map --backend core $$
 one_error "an ELF executable with --backend core" "not a file vmscope reads" \
 	"$VMSCOPE" map --backend core /bin/true
+"$VMSCOPE" map "$TMPDIR_TEST/no/such.core" >/dev/null 2>"$TMPDIR_TEST/e.err"
+rc=$?
+if [ "$rc" = 42 ] && [ "$(wc -l <"$TMPDIR_TEST/e.err")" = 1 ] &&
+   grep -q 'no such file, nor a process of that name' "$TMPDIR_TEST/e.err"; then
+	pass "core errors: a path that does not exist: one line, exit 42 (not found)"
+else
+	fail "core errors: a path that does not exist: one line, exit 42 (not found)" "exit $rc: $(head -n 2 "$TMPDIR_TEST/e.err")"
+fi
+if [ -n "$kcore" ] && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	# a core nobody may not read: says so, never "not a core"
+	cp "$kcore" "$TMPDIR_TEST/private.core" && chmod 600 "$TMPDIR_TEST/private.core" && chmod 755 "$TMPDIR_TEST"
+	one_error "a core it may not read (as nobody): why" "private.core: cannot open it: Permission denied" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups -- "$VMSCOPE" map "$TMPDIR_TEST/private.core"
+fi
 if [ -n "$kcore" ]; then
 	one_error "a core with --backend procfs" "reads live processes, not files" \
 		"$VMSCOPE" map --backend procfs "$kcore"
