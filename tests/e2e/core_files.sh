@@ -318,7 +318,8 @@ EOF
 	"$VMSCOPE" map "$TMPDIR_TEST/cut.notes" >"$TMPDIR_TEST/cut.pmap" 2>&1
 	same_bytes "core: cut right after its notes, the map is whole" "$d/core.pmap" "$TMPDIR_TEST/cut.pmap"
 	# Hostile: NT_FILE claims 2^60 entries, a zero page size, more entries than names; notes of
-	# 1 TiB; a program header table past the end; PN_XNUM without its section.
+	# 1 TiB; a program header table past the end; PN_XNUM without its section; a note whose
+	# descsz or namesz runs past the notes; no NT_FILE, no NT_PRPSINFO (all would be made up).
 	python3 - "$kcore" "$TMPDIR_TEST" <<'EOF'
 import struct, sys
 src, out = sys.argv[1:3]
@@ -332,6 +333,16 @@ for i in range(phnum):
         while o < off + fsz:
             nsz, dsz, typ = struct.unpack_from("<III", d, o)
             desc = o + 12 + ((nsz + 3) & ~3)
+            if o == off:  # the first note's sizes past the end of the notes
+                for name, at in (("descsz", 4), ("namesz", 0)):
+                    e = bytearray(d)
+                    struct.pack_into("<I", e, o + at, 0xfffffff0)
+                    open(f"{out}/hostile.{name}", "wb").write(e)
+            for t, name in ((0x46494c45, "nofile"), (3, "nopsinfo")):
+                if typ == t:  # the note renamed: a core without it
+                    e = bytearray(d)
+                    struct.pack_into("<I", e, o + 8, 0x7777)
+                    open(f"{out}/hostile.{name}", "wb").write(e)
             if typ == 0x46494c45:
                 for name, at, val in (("count", 0, 1 << 60), ("page", 8, 0), ("names", 0, 3000)):
                     e = bytearray(d)
@@ -352,7 +363,7 @@ e = bytearray(d)
 struct.pack_into("<H", e, 56, 0xffff)  # PN_XNUM without the section that holds the count
 open(f"{out}/hostile.xnum", "wb").write(e)
 EOF
-	for h in count page names notes phoff xnum; do
+	for h in count page names notes phoff xnum descsz namesz nofile nopsinfo; do
 		one_error "hostile: $h" "malformed" "$VMSCOPE" map "$TMPDIR_TEST/hostile.$h"
 	done
 fi
