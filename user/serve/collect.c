@@ -19,6 +19,7 @@
 
 #include "serve/collect.h"
 #include "backend/backend.h"
+#include "backend/bpf_off.h"
 #include "core/classify.h"
 #include "core/util.h"
 #include "model/faults.h"
@@ -336,10 +337,15 @@ int collect_sample(const struct collect_opts *o, struct collect_sample *out)
 		live_close(&m);
 		read_progs(&out->h);
 	} else {
+		const char *off = err == -ENOENT ? bpf_off_reason() : NULL;
+
 		out->h.source = "procfs";
-		snprintf(out->h.why, sizeof(out->h.why), "%s",
-			 err == -ENOENT ? "no live model is running ('vmscope start' starts one)"
-					: live_open_why(err));
+		if (off) /* no model because there can be none here: say why BPF is off */
+			snprintf(out->h.why, sizeof(out->h.why), "BPF is off: %s", off);
+		else
+			snprintf(out->h.why, sizeof(out->h.why), "%s",
+				 err == -ENOENT ? "no live model is running ('vmscope start' starts one)"
+						: live_open_why(err));
 		if (!o->model_only)
 			read_all_procfs(o, out);
 	}
