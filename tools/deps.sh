@@ -12,7 +12,8 @@ PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config li
       libxml2-utils chromium fonts-dejavu-core groff-base man-db bsdutils
       libmicrohttpd-dev libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler
       libmicrohttpd12 libcurl4 libprotobuf-c1
-      protobuf-compiler prometheus curl"
+      protobuf-compiler prometheus curl
+      python3-protobuf systemd iproute2"
 # shellcheck disable=SC2086
 if dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | grep -qv 'install ok installed' \
    || [ "$(dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | wc -l)" -ne "$(echo $PKGS | wc -w)" ]; then

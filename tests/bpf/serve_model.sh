@@ -50,16 +50,61 @@ for m in vmscope_model_vma_capacity vmscope_model_vmas vmscope_model_processes; 
 	check "model health: $m ($v > 0)" test "${v:-0}" -gt 0
 done
 for m in vmscope_model_divergences_total vmscope_model_map_full_total vmscope_model_missed_runs_total \
-	 vmscope_model_lost_faults_total; do
+	 vmscope_model_lost_faults_total vmscope_model_thread_map_full_total; do
 	check "model health: $m exported" test -n "$(metric "$W/m.txt" $m)"
 done
 check "losses by stage: vmscope_model_lost_events_total{stage=\"entry\"}" \
 	test -n "$(metric "$W/m.txt" vmscope_model_lost_events_total 'stage="entry"')"
 check "region events by kind: vmscope_region_events_total{kind=\"fork\"}" \
 	test -n "$(metric "$W/m.txt" vmscope_region_events_total 'kind="fork"')"
+# every counter of `vmscope status` reaches the exposition (a counter added to the model and
+# forgotten here is a loss nobody sees): status's name -> the sample that carries it ("names",
+# the name map's entries, is a state and no counter)
+"$VMSCOPE" status >"$W/status.txt" 2>&1
+missing=""
+while read -r pair; do
+	grep -q "^${pair%%:*} " "$W/status.txt" || missing="$missing ${pair%%:*}(not in status)"
+	grep -qF "${pair#*:}" "$W/m.txt" || missing="$missing ${pair#*:}"
+done <<'PAIRS'
+events:vmscope_region_events_total{kind="vma_change"}
+forks:vmscope_region_events_total{kind="fork"}
+execs:vmscope_region_events_total{kind="exec"}
+exits:vmscope_region_events_total{kind="exit"}
+stack_grows:vmscope_region_events_total{kind="stack_grow"}
+range_resyncs:vmscope_model_resyncs_total{scope="range"}
+full_resyncs:vmscope_model_resyncs_total{scope="full"}
+map_full:vmscope_model_map_full_total
+divergences:vmscope_model_divergences_total
+lost_entries:vmscope_model_lost_events_total{stage="entry"}
+lost_exits:vmscope_model_lost_events_total{stage="exit"}
+thread_map_full:vmscope_model_thread_map_full_total
+lock_busy:op="lock_busy"
+unnamed:op="unnamed"
+gc_runs:op="gc_runs"
+gc_deleted:op="gc_deleted"
+concurrent_ops:op="concurrent_ops"
+foreign_writes:op="foreign_writes"
+reconciled:op="reconciled"
+fast_unmaps:op="fast_unmaps"
+missed_runs:vmscope_model_missed_runs_total
+PAIRS
+extra=$(awk 'NF == 2 && $1 ~ /^[a-z_]+$/ && $2 ~ /^[0-9]+$/ { print $1 }' "$W/status.txt" | grep -vxE \
+	'events|forks|execs|exits|stack_grows|range_resyncs|full_resyncs|map_full|divergences|lost_entries|lost_exits|thread_map_full|lock_busy|unnamed|gc_runs|gc_deleted|concurrent_ops|foreign_writes|reconciled|fast_unmaps|missed_runs|names' | tr '\n' ' ')
+check "every counter of 'vmscope status' is exported${missing:+ (missing:$missing)}${extra:+ (status has new: $extra)}" \
+	test -z "$missing$extra"
 if grep -q '^vmscope_bpf_program_runs_total{program="sys_enter"}' "$W/m.txt"; then
 	pass "per-program run counts, named as pinned"
 else fail "per-program run counts, named as pinned" "$(grep -m2 bpf_program "$W/m.txt")"; fi
+# every program of the model: its hooks (links/), fault handlers (faults/, one per CPU: one name)
+# and the syscall programs readers run (progs/: dump, resync, gc...)
+missing=""
+for f in "$VMSCOPE_PIN_DIR"/links/* "$VMSCOPE_PIN_DIR"/faults/* "$VMSCOPE_PIN_DIR"/progs/*; do
+	[ -e "$f" ] || continue
+	name=$(basename "$f")
+	case $f in */faults/*) name=$(echo "$name" | sed 's/_[0-9]*$//') ;; esac
+	grep -q "^vmscope_bpf_program_runs_total{program=\"${name:0:31}\"}" "$W/m.txt" || missing="$missing $name"
+done
+check "every pinned program of the model has its run counts (missing:${missing:- none})" test -z "$missing"
 # run time is counted only while kernel.bpf_stats_enabled=1 (a sysctl: restored afterwards)
 old=$(cat /proc/sys/kernel/bpf_stats_enabled)
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
@@ -69,15 +114,31 @@ echo "$old" >/proc/sys/kernel/bpf_stats_enabled
 rt=$(grep '^vmscope_bpf_program_run_time_seconds_total{program="sys_enter"}' "$W/s.txt" | awk '{ print ($2 > 0) }')
 check "with bpf_stats_enabled: run time of sys_enter > 0, vmscope_bpf_stats_enabled 1" \
 	test "${rt:-0}" = 1 -a "$(metric "$W/s.txt" vmscope_bpf_stats_enabled)" = 1
+dr=$(grep '^vmscope_bpf_program_runs_total{program="dump"}' "$W/s.txt" | awk '{ print ($2 > 0) }')
+if [ -e "$VMSCOPE_PIN_DIR/progs/dump" ]; then
+	check "with bpf_stats_enabled: the reader program dump ran (serve's own collection)" test "${dr:-0}" = 1
+fi
 
 # the files serve opens: the model's pins and /proc/PID/stat, never a tracked process's maps
-strace -f -y -qq -e trace=openat -o "$W/strace.txt" "$VMSCOPE" serve --once --no-smaps --top 10000 >/dev/null 2>&1
+# (LeakSanitizer cannot run under ptrace: off for the straced runs of an ASan build)
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -y -qq -e trace=openat -o "$W/strace.txt" "$VMSCOPE" serve --once --no-smaps --top 10000 >/dev/null 2>&1
 n=$(grep -c "/proc/$hp/stat\"" "$W/strace.txt")
 m=$(grep -cE "/proc/${hp}[^ ]*>?, \"(maps|smaps)\"|/proc/$hp/(maps|smaps)" "$W/strace.txt")
 if [ "$n" -ge 1 ] && [ "$m" -eq 0 ]; then pass "serve --no-smaps on the model never opens the helper's maps or smaps (its stat: $n)"
 else fail "serve --no-smaps on the model never opens the helper's maps or smaps" "stat $n, maps $m"; fi
-all=$(grep -cE '</proc/[0-9]+>, "s?maps"|/proc/[0-9]+/s?maps"' "$W/strace.txt")
-echo "    /proc/PID/maps files opened by serve on the model: $all (of processes the model lost track of)"
+# maps of other processes: only those the model had no answer for (serve itself, new since the
+# model saw it) or could not read (counted as errors), never one per process
+"$VMSCOPE" serve --once --no-smaps --top 10000 >"$W/st.txt" 2>/dev/null
+procs_opened() { sed -nE "s/.*(<\/proc\/([0-9]+)>, \"$1\"|\"\/proc\/([0-9]+)\/$1\").*/\2\3/p" "$2" | sort -u | wc -l; }
+all=$(procs_opened maps "$W/strace.txt")
+nproc_=$(metric "$W/st.txt" vmscope_processes)
+bound=$(( $(metric "$W/st.txt" vmscope_model_fallback_processes) + $(metric "$W/st.txt" vmscope_collect_errors_total) + 2 ))
+check "serve on the model opens /proc/PID/maps of $all of $nproc_ processes (<= fallbacks + errors + 2 = $bound)" \
+	test "$all" -le "$bound" -a "$all" -lt "${nproc_:-0}"
+# with smaps (the default): smaps of the --top processes only
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -y -qq -e trace=openat -o "$W/strace2.txt" "$VMSCOPE" serve --once --top 5 >/dev/null 2>&1
+sm=$(procs_opened smaps "$W/strace2.txt")
+check "serve --top 5 on the model opens /proc/PID/smaps of $sm processes (<= 5)" test "$sm" -ge 1 -a "$sm" -le 5
 "$VMSCOPE" stop >/dev/null 2>&1
 check "the model is gone: serve says so and falls back to /proc" \
 	sh -c "'$VMSCOPE' serve --once 2>&1 >/dev/null | grep -q 'no live model is running'"

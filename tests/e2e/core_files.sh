@@ -36,9 +36,60 @@ snap_live() {
 	"$VMSCOPE" map -F json --backend procfs "$pid" >"$1/live.json"
 	"$VMSCOPE" map --backend procfs "$pid" >"$1/live.pmap"
 	"$VMSCOPE" map -F illumos --backend procfs "$pid" >"$1/live.il"
+	"$VMSCOPE" snapshot save -o "$1/live.vms" --backend procfs "$pid" >/dev/null
 	cat "/proc/$pid/smaps" >"$1/smaps"
 	tids=$(ls "/proc/$pid/task" | tr '\n' ' ')
 	grep -q '^main ' "$1/out" || echo "main $pid" >>"$1/out"
+}
+
+# diff_live WRITER DIR CORE [LABEL]: `diff LIVE_SNAPSHOT CORE` and `diff CORE LIVE_SNAPSHOT` (the snapshot
+# taken just before the dump) show nothing changed: what a core does not know ('?' perms, files
+# by name alone, no start time) is no change. gdb's cores: only the anonymous dd regions it
+# leaves out are listed, as removed (or added, the other way). The core's time is its dump's.
+diff_live() {
+	local d=$2
+	if "$VMSCOPE" diff --json "$d/live.vms" "$3" >"$d/$1.diff.json" 2>"$d/$1.diff.err" &&
+	   "$VMSCOPE" diff --json "$3" "$d/live.vms" >"$d/$1.rdiff.json" 2>>"$d/$1.diff.err" &&
+	   "$VMSCOPE" diff "$3" "$d/live.vms" >"$d/$1.diff.txt" 2>>"$d/$1.diff.err"; then
+		python3 - "$1" "$d/$1.diff.json" "$d/$1.rdiff.json" "$d/$1.diff.txt" "$d/smaps" ${4:+"$4"} <<'EOF'
+import json, sys
+writer, fwd, rev, txt, smaps = sys.argv[1:6]
+tag = writer + (", " + sys.argv[6] if len(sys.argv) > 6 else "")
+flags, cur = {}, None
+for line in open(smaps, errors="surrogateescape"):
+    f = line.split()
+    if f and "-" in f[0] and ":" not in f[0]:
+        cur = (int(f[0].split("-")[0], 16), f[5] if len(f) > 5 else "")
+    elif line.startswith("VmFlags:") and cur:
+        flags[cur[0]] = (f[1:], cur[1])
+def fine(r, what):  # gdb: an anonymous dd region it did not write
+    fl, name = flags.get(int(r["start"], 16), ([], "?"))
+    return (writer == "gdb" and r["change"] == [what] and "dd" in fl
+            and not name.startswith("/"))
+bad = []
+for path, what in ((fwd, "removed"), (rev, "added")):
+    d = json.load(open(path))
+    s = d["summary"]
+    core = d["after" if what == "removed" else "before"]
+    if not d["same_process"]:
+        bad.append("%s: not the same process" % what)
+    if core["start_time"] is not None or core["boot_id"] is not None:
+        bad.append("%s: the core's start_time/boot_id %s/%s, not null" % (what, core["start_time"], core["boot_id"]))
+    if what == "removed" and not d["seconds"] > 0:
+        bad.append("the core is not after the live snapshot (%s s)" % d["seconds"])
+    bad += ["%s: %s %s %s %s" % (what, r["change"], r["start"], r["perm"], r["name"])
+            for r in d["regions"] if not fine(r, what)]
+    if any(v for k, v in s.items() if k != what):
+        bad.append("%s: summary %s" % (what, s))
+first = open(txt).readline()
+if "not the same process" in first:
+    bad.append("text: " + first.strip())
+print(("FAIL" if bad else "PASS") + ": core (%s): diff with the live snapshot taken before the dump: "
+      "nothing changed, both ways" % tag + (" -- " + "; ".join(bad[:4]) if bad else ""))
+EOF
+	else
+		fail "core ($1): diff LIVE_SNAPSHOT CORE" "$(head -n 2 "$d/$1.diff.err")"
+	fi
 }
 
 compare() { # compare WRITER DIR CORE [LABEL]
@@ -59,6 +110,7 @@ else
 		snap_live "$d"
 		if timeout 120 gcore -o "$d/core" "$pid" >"$d/gcore.log" 2>&1 && [ -s "$d/core.$pid" ]; then
 			compare gdb "$d" "$d/core.$pid"
+			diff_live gdb "$d" "$d/core.$pid"
 		else
 			fail "core (gdb): gcore wrote a core" "$(tail -n 2 "$d/gcore.log")"
 		fi
@@ -100,14 +152,15 @@ else
 	d=$TMPDIR_TEST/regions
 	if start_helper "$d" "$HELPERS/regions" --dir "$d/files" all; then
 		kernel_dump "$d"
-		[ -n "$kcore" ] && compare kernel "$d" "$kcore" "every region kind"
+		[ -n "$kcore" ] && compare kernel "$d" "$kcore" "every region kind" &&
+			diff_live kernel "$d" "$kcore" "every region kind"
 	else
 		fail "core (kernel): the regions helper started" "$(head -n 2 "$d/out")"
 	fi
 	d=$TMPDIR_TEST/kernel
 	if start_helper "$d" "$helper" --dir "$d/files"; then
 		kernel_dump "$d"
-		[ -n "$kcore" ] && compare kernel "$d" "$kcore"
+		[ -n "$kcore" ] && compare kernel "$d" "$kcore" && diff_live kernel "$d" "$kcore"
 	else
 		fail "core (kernel): the helper started" "$(head -n 2 "$d/err")"
 	fi
@@ -205,8 +258,8 @@ assert all(r["size_kb"] != "" for r in rows)
 	else
 		fail "core: snapshot save CORE" "$(head -n 2 "$d/save.err")"
 	fi
-	out=$("$VMSCOPE" map --backend core "$kcore" 2>&1 | head -n 1)
-	check "core: --backend core CORE reads it" [ "$out" = "$(head -n 1 "$d/core.pmap")" ]
+	"$VMSCOPE" map --backend core "$kcore" >"$d/bcore.pmap" 2>&1
+	same_bytes "core: --backend core CORE reads it (the table map CORE prints)" "$d/core.pmap" "$d/bcore.pmap"
 fi
 
 # One line and exit 1 for whatever is not a readable core; never a crash.
@@ -225,6 +278,20 @@ one_error() { # one_error NAME EXPECT_RE CMD...
 one_error "a PID with --backend core" "backend 'core' reads files" "$VMSCOPE" map --backend core $$
 one_error "an ELF executable with --backend core" "not a file vmscope reads" \
 	"$VMSCOPE" map --backend core /bin/true
+"$VMSCOPE" map "$TMPDIR_TEST/no/such.core" >/dev/null 2>"$TMPDIR_TEST/e.err"
+rc=$?
+if [ "$rc" = 42 ] && [ "$(wc -l <"$TMPDIR_TEST/e.err")" = 1 ] &&
+   grep -q 'no such file, nor a process of that name' "$TMPDIR_TEST/e.err"; then
+	pass "core errors: a path that does not exist: one line, exit 42 (not found)"
+else
+	fail "core errors: a path that does not exist: one line, exit 42 (not found)" "exit $rc: $(head -n 2 "$TMPDIR_TEST/e.err")"
+fi
+if [ -n "$kcore" ] && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	# a core nobody may not read: says so, never "not a core"
+	cp "$kcore" "$TMPDIR_TEST/private.core" && chmod 600 "$TMPDIR_TEST/private.core" && chmod 755 "$TMPDIR_TEST"
+	one_error "a core it may not read (as nobody): why" "private.core: cannot open it: Permission denied" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups -- "$VMSCOPE" map "$TMPDIR_TEST/private.core"
+fi
 if [ -n "$kcore" ]; then
 	one_error "a core with --backend procfs" "reads live processes, not files" \
 		"$VMSCOPE" map --backend procfs "$kcore"
@@ -251,7 +318,8 @@ EOF
 	"$VMSCOPE" map "$TMPDIR_TEST/cut.notes" >"$TMPDIR_TEST/cut.pmap" 2>&1
 	same_bytes "core: cut right after its notes, the map is whole" "$d/core.pmap" "$TMPDIR_TEST/cut.pmap"
 	# Hostile: NT_FILE claims 2^60 entries, a zero page size, more entries than names; notes of
-	# 1 TiB; a program header table past the end; PN_XNUM without its section.
+	# 1 TiB; a program header table past the end; PN_XNUM without its section; a note whose
+	# descsz or namesz runs past the notes; no NT_FILE, no NT_PRPSINFO (all would be made up).
 	python3 - "$kcore" "$TMPDIR_TEST" <<'EOF'
 import struct, sys
 src, out = sys.argv[1:3]
@@ -265,6 +333,16 @@ for i in range(phnum):
         while o < off + fsz:
             nsz, dsz, typ = struct.unpack_from("<III", d, o)
             desc = o + 12 + ((nsz + 3) & ~3)
+            if o == off:  # the first note's sizes past the end of the notes
+                for name, at in (("descsz", 4), ("namesz", 0)):
+                    e = bytearray(d)
+                    struct.pack_into("<I", e, o + at, 0xfffffff0)
+                    open(f"{out}/hostile.{name}", "wb").write(e)
+            for t, name in ((0x46494c45, "nofile"), (3, "nopsinfo")):
+                if typ == t:  # the note renamed: a core without it
+                    e = bytearray(d)
+                    struct.pack_into("<I", e, o + 8, 0x7777)
+                    open(f"{out}/hostile.{name}", "wb").write(e)
             if typ == 0x46494c45:
                 for name, at, val in (("count", 0, 1 << 60), ("page", 8, 0), ("names", 0, 3000)):
                     e = bytearray(d)
@@ -285,7 +363,7 @@ e = bytearray(d)
 struct.pack_into("<H", e, 56, 0xffff)  # PN_XNUM without the section that holds the count
 open(f"{out}/hostile.xnum", "wb").write(e)
 EOF
-	for h in count page names notes phoff xnum; do
+	for h in count page names notes phoff xnum descsz namesz nofile nopsinfo; do
 		one_error "hostile: $h" "malformed" "$VMSCOPE" map "$TMPDIR_TEST/hostile.$h"
 	done
 fi

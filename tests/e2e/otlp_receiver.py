@@ -4,11 +4,14 @@
 Usage: otlp_receiver.py DIR [PORT]
 Prints "port N" then "ready". Each POST to /v1/metrics is stored as DIR/NNNN.bin (the body) and
 DIR/NNNN.type (its Content-Type) and answered 200 with an empty ExportMetricsServiceResponse;
-while DIR/fail exists, POSTs are answered 503 (retryable) and not stored.
+while DIR/fail exists, POSTs are answered 503 (retryable) and not stored. DIR/fail may hold
+"CODE [N]": that status instead of 503, for the next N POSTs only (the file then goes). Every
+POST appends "SECONDS STATUS" (monotonic clock) to DIR/log.
 """
 import http.server
 import os
 import sys
+import time
 
 out = sys.argv[1]
 port = int(sys.argv[2]) if len(sys.argv) > 2 else 0
@@ -23,8 +26,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(413)
             return
         body = self.rfile.read(n)
-        if os.path.exists(os.path.join(out, "fail")):
-            self.send_response(503)
+        fail = os.path.join(out, "fail")
+        if os.path.exists(fail):
+            words = open(fail).read().split()
+            code = int(words[0]) if words else 503
+            if len(words) > 1:
+                left = int(words[1]) - 1
+                if left > 0:
+                    with open(fail, "w") as f:
+                        f.write("%d %d" % (code, left))
+                else:
+                    os.unlink(fail)
+            self.log(code)
+            self.send_response(code)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
@@ -39,12 +53,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(name + ".type", "w") as f:
             f.write(ctype)
         os.rename(name + ".tmp", name + ".bin")
+        self.log(200)
         reply = b"{}" if "json" in ctype else b""
         self.send_response(200)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(reply)))
         self.end_headers()
         self.wfile.write(reply)
+
+    def log(self, code):
+        with open(os.path.join(out, "log"), "a") as f:
+            f.write("%.3f %d\n" % (time.monotonic(), code))
 
     def log_message(self, fmt, *args):
         pass

@@ -331,6 +331,17 @@ for l in lines:
         name = l[3:]; parts[name] = []
     elif name:
         parts[name].append(l)
+# --format types: VMMap's Total WS = Private WS + Shareable WS on every row; the stacks' and
+# the private memory's working set is private (Windows has no clean/dirty split: Anonymous)
+rows = {}
+for l in parts.get("types", []):
+    f = l.rsplit(None, 10)
+    if len(f) == 11 and f[1].isdigit():
+        rows[f[0]] = [int(x) for x in f[1:]]
+check("--format types: Total WS = Private WS + Shareable WS per type, Stack and Private WS private",
+      "Total" in rows and all(v[3] == v[4] + v[5] for v in rows.values())
+      and rows.get("Stack", [0] * 10)[4] > 0 and rows["Stack"][4] == rows["Stack"][3]
+      and rows.get("Private", [0] * 10)[4] > 0, str(rows))
 names = parts.pop("names", [])
 empty = [n for n, p in parts.items() if not "".join(p).strip()]
 check("every format of the core's registry prints it (%s)" % ", ".join(parts),

@@ -3,10 +3,11 @@
 # static build of tests/helpers/core_threads (2 threads, coredump_filter 0: no memory contents,
 # only headers and notes: a few KB each), dumped by the kernel (core_pattern pointed at a scratch
 # dir, restored at exit) and by gdb's gcore. Each seed is an options byte (fuzz_core.c) + the core.
-# Needs root (core_pattern) and gdb. Run by hand; the seeds are checked in.
+# Needs root (core_pattern) and gdb. Run by hand; the seeds are checked in. make_core_seeds.sh DIR:
+# into DIR instead (tests/e2e/fuzz_smoke.sh makes fresh ones there and runs the target on them).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-out=$here/corpus/core
+out=${1:-$here/corpus/core}
 tmp=$(mktemp -d /tmp/vms-seeds.XXXXXX)
 pattern=/proc/sys/kernel/core_pattern
 old=$(cat "$pattern")

@@ -5,7 +5,8 @@
  * mapping, or a destination that replaced a region, are not confused with the moved one; the
  * events are used only for one process and one model instance whose log holds every move
  * between the two positions (diff B A inverts them); the position and log round-trip through
- * the codec and the JSON export/import, and a malformed log is refused.
+ * the codec and the JSON export/import, and a malformed log is refused. A core file against a
+ * live snapshot: what the core does not know is no change.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -238,6 +239,58 @@ static void when_events_are_used(void **state)
 	snapshot_free(&b);
 }
 
+/* A core file against the live snapshot of its process: what the core does not know ('?' perms,
+ * a file by its name alone, no start time) is no change; what it says still counts. */
+static void core_against_live(void **state)
+{
+	struct vms_snapshot a, b;
+	struct vms_diff d;
+	struct vms_region *r;
+
+	snap(&a, 0, 0);
+	snap(&b, 0, 0);
+	b.proc.start_time = 0;
+	region(&a, X, MB, 5);
+	memcpy(a.regions[0].perms, "r-xp", 5);
+	region(&a, Y, MB, 0);
+	region(&b, X, MB, 0);
+	r = &b.regions[0];
+	free(r->name);
+	r->name = xstrdup("/data/file");
+	r->absent = VMS_ABSENT_DEVINO;
+	memcpy(r->perms, "?-x?", 5);
+	region(&b, Y, MB, 0);
+	memcpy(b.regions[1].perms, "?w-p", 5);
+	diff_compute(&a, &b, false, &d);
+	assert_true(d.same_process);
+	assert_int_equal(d.n, 0);
+	diff_free(&d);
+	diff_compute(&b, &a, false, &d);
+	assert_true(d.same_process);
+	assert_int_equal(d.n, 0);
+	diff_free(&d);
+	/* a permission the core does record, changed: a change */
+	memcpy(b.regions[1].perms, "?--p", 5);
+	diff_compute(&a, &b, false, &d);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.e[0].what, DIFF_PROT);
+	diff_free(&d);
+	/* another file at that address: removed and added */
+	free(r->name);
+	r->name = xstrdup("/data/other");
+	diff_compute(&a, &b, false, &d);
+	assert_int_equal(d.n_what[0], 1);
+	assert_int_equal(d.n_what[1], 1);
+	diff_free(&d);
+	/* another process of that pid: both start times known and different */
+	b.proc.start_time = 999;
+	diff_compute(&a, &b, false, &d);
+	assert_false(d.same_process);
+	diff_free(&d);
+	snapshot_free(&a);
+	snapshot_free(&b);
+}
+
 static void position_round_trips(void **state)
 {
 	struct vms_snapshot s, t, u;
@@ -299,6 +352,7 @@ int main(void)
 		cmocka_unit_test(addresses_taken_again),
 		cmocka_unit_test(when_events_are_used),
 		cmocka_unit_test(position_round_trips),
+		cmocka_unit_test(core_against_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,6 +2,7 @@
 #include "backend/target.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,9 +56,21 @@ int target_parse(const char *cmd, const char *spec, struct vms_target **v, size_
 	}
 	count = procfs_pids_by_name(spec, &pids);
 	if (count <= 0 && strchr(spec, '/') && !access(spec, F_OK)) {
-		/* a path no backend reads: say so rather than look for a process of that name */
-		vms_err("%s%s%s: not a file vmscope reads (it reads ELF core files)", PFX(cmd), spec);
+		/* a path no backend reads: say so rather than look for a process of that name; one
+		 * that cannot be opened says why (a core of another user's is no "not a core") */
+		int fd = open(spec, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+		if (fd < 0)
+			vms_err("%s%s%s: cannot open it: %s", PFX(cmd), spec, strerror(errno));
+		else
+			vms_err("%s%s%s: not a file vmscope reads (it reads ELF core files)", PFX(cmd), spec);
+		if (fd >= 0)
+			close(fd);
 		return VMS_EXIT_FAIL;
+	}
+	if (count <= 0 && strchr(spec, '/')) {
+		vms_err("%s%s%s: no such file, nor a process of that name", PFX(cmd), spec);
+		return VMS_EXIT_NOTFOUND;
 	}
 	if (count <= 0) {
 		vms_err("%s%sno process named '%s'", PFX(cmd), spec);

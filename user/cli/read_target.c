@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "backend/bpf_off.h"
 #include "cli/commands.h"
 #include "core/util.h"
 #include "model/live.h"
@@ -97,6 +98,8 @@ int cli_read_target(const char *cmd, const struct vms_target *t, const char *bac
 		return VMS_EXIT_FAIL;
 	if (t->path) {
 		err = be->snapshot(t, s, flags);
+		if (!err && !s->meta)
+			snapmeta_fill_file(s, t->path); /* a core: its dump's time, not now */
 		return err ? target_report(cmd, t, s, err) : VMS_EXIT_OK;
 	}
 	open = !live_open(&m);
@@ -114,6 +117,8 @@ int cli_read_target(const char *cmd, const struct vms_target *t, const char *bac
 			break;
 	}
 	if (!err) {
+		if (!strcmp(backend, "auto"))
+			bpf_off_note(cmd, be); /* once, as map: why not BPF */
 		if (!s->meta)
 			snapmeta_fill_live(s, flags & BACKEND_FAULTS);
 		if (pos)

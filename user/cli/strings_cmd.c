@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "backend/bpf_off.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/read_target.h"
@@ -157,6 +158,8 @@ int cmd_strings(int argc, char **argv)
 		rc = target_report("strings", &t, &s, err);
 		goto out;
 	}
+	if (!strcmp(a.backend, "auto"))
+		bpf_off_note("strings", be); /* once, as map: why not BPF */
 	buf = xmalloc(CHUNK);
 	strscan_init(&sc, stdout, (unsigned)a.min, a.utf16);
 	for (size_t i = 0; i < s.n && !err; i++) {

@@ -27,20 +27,36 @@ static int kind_index(const char *k)
 	return DIFF_N_KINDS - 1; /* unknown: system */
 }
 
+/* A core file knows a file by its name only (VMS_ABSENT_DEVINO, inode 0). */
 static bool is_file(const struct vms_region *r)
 {
-	return r->inode != 0;
+	return r->inode != 0 || ((r->absent & VMS_ABSENT_DEVINO) && r->name[0] == '/');
 }
 
+/* The name first, then dev and inode when both sides know them: a core's file (no dev, no
+ * inode) is the live one of its name, and the order stays one order for every pair. */
 static int file_cmp(const struct vms_region *x, const struct vms_region *y)
 {
+	int c = strcmp(x->name, y->name);
+
+	if (c || ((x->absent | y->absent) & VMS_ABSENT_DEVINO))
+		return c;
 	if (x->dev_major != y->dev_major)
 		return x->dev_major < y->dev_major ? -1 : 1;
 	if (x->dev_minor != y->dev_minor)
 		return x->dev_minor < y->dev_minor ? -1 : 1;
 	if (x->inode != y->inode)
 		return x->inode < y->inode ? -1 : 1;
-	return strcmp(x->name, y->name);
+	return 0;
+}
+
+/* A permission character one side does not know ('?': a core file's) is no change. */
+static bool perms_differ(const char *x, const char *y)
+{
+	for (int i = 0; x[i] || y[i]; i++)
+		if (x[i] != y[i] && x[i] != '?' && y[i] != '?')
+			return true;
+	return false;
 }
 
 /* Same start: the same mapping, if both anonymous or both the same file. */
@@ -198,7 +214,7 @@ static void add_entry(struct vms_diff *d, size_t *cap, const struct vms_snapshot
 			e.what |= DIFF_GROWN;
 		if (region_size(rb) < region_size(ra))
 			e.what |= DIFF_SHRUNK;
-		if (strcmp(ra->perms, rb->perms))
+		if (perms_differ(ra->perms, rb->perms))
 			e.what |= DIFF_PROT;
 	} else {
 		e.what = ra ? DIFF_REMOVED : DIFF_ADDED;
@@ -270,14 +286,14 @@ static void splits_and_merges(struct vms_diff *d, const struct vms_snapshot *a,
 		const struct vms_region *c;
 
 		if (e->what == DIFF_ADDED && (c = container(a, e->b))) {
-			relabel(d, DIFF_ADDED, DIFF_SPLIT | (strcmp(c->perms, e->b->perms) ? DIFF_PROT : 0), e);
+			relabel(d, DIFF_ADDED, DIFF_SPLIT | (perms_differ(c->perms, e->b->perms) ? DIFF_PROT : 0), e);
 			e->from = c;
 			for (size_t j = 0; j < d->n; j++) /* the part that kept the start */
 				if (d->e[j].a == c && d->e[j].b && (d->e[j].what & DIFF_SHRUNK))
 					relabel(d, DIFF_SHRUNK, DIFF_SPLIT, &d->e[j]);
 		} else if (e->what == DIFF_REMOVED && e->matched != DIFF_BY_MODEL &&
 			   (c = container(b, e->a))) {
-			relabel(d, DIFF_REMOVED, DIFF_MERGED | (strcmp(c->perms, e->a->perms) ? DIFF_PROT : 0), e);
+			relabel(d, DIFF_REMOVED, DIFF_MERGED | (perms_differ(c->perms, e->a->perms) ? DIFF_PROT : 0), e);
 			e->from = c;
 			for (size_t j = 0; j < d->n; j++)
 				if (d->e[j].b == c && d->e[j].a && (d->e[j].what & DIFF_GROWN))
@@ -489,7 +505,10 @@ void diff_compute_moves(const struct vms_snapshot *a, const struct vms_snapshot 
 	d->events = mv ? 1 : 0;
 	d->n_moves = mv ? mv->n : 0;
 	d->acct = a->has_acct && b->has_acct && !a->acct_absent && !b->acct_absent; /* a core: none */
-	d->same_process = a->proc.pid == b->proc.pid && a->proc.start_time == b->proc.start_time &&
+	/* a start time of 0 is unknown (a core file records none): the pid and boot decide */
+	d->same_process = a->proc.pid == b->proc.pid &&
+			  (a->proc.start_time == b->proc.start_time || !a->proc.start_time ||
+			   !b->proc.start_time) &&
 			  (!a->meta || !b->meta || !a->meta->boot_id || !b->meta->boot_id ||
 			   str_eq(a->meta->boot_id, b->meta->boot_id));
 
@@ -716,7 +735,11 @@ static void json_side(struct json_writer *w, const char *key, const struct vms_s
 	json_obj_begin(w);
 	json_kv_u64(w, "pid", (uint64_t)s->proc.pid);
 	json_kv_str(w, "comm", s->proc.comm);
-	json_kv_u64(w, "start_time", s->proc.start_time);
+	json_key(w, "start_time");
+	if (s->proc.start_time)
+		json_u64(w, s->proc.start_time);
+	else
+		json_null(w); /* unknown: a core file records none */
 	json_kv_str(w, "boot_id", s->meta ? s->meta->boot_id : NULL);
 	json_kv_u64(w, "time_ns", s->meta ? s->meta->time_ns : 0);
 	json_kv_u64(w, "regions", s->n);

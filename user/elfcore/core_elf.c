@@ -65,6 +65,15 @@ static int read_notes(Elf *e, const GElf_Phdr *ph, struct core_info *ci, struct 
 		}
 		off = next;
 	}
+	/* a note gelf_getnote refused (sizes past the end): never a silent end of the notes, which
+	 * would read as a core without them; only a few zero bytes of padding may follow */
+	for (size_t k = off; k < d->d_size; k++)
+		if (d->d_size - off >= sizeof(Elf64_Nhdr) || ((const uint8_t *)d->d_buf)[k]) {
+			snprintf(ci->err, sizeof(ci->err), "malformed core file: the note %zu bytes into "
+				 "its notes (%llu bytes) overruns them", off,
+				 (unsigned long long)ph->p_filesz);
+			return -EINVAL;
+		}
 	return 0;
 }
 
@@ -106,6 +115,14 @@ static int read_elf(Elf *e, struct vms_snapshot *s, char *err)
 	}
 	if (!rc && !ci.n_segs && !ci.n_files)
 		rc = -EINVAL, snprintf(ci.err, sizeof(ci.err), "malformed core file: no segments");
+	/* Linux (3.7+) and gdb write both: without NT_FILE every file mapping would read as
+	 * anonymous memory (00:00 0, 'p'), without NT_PRPSINFO the process as pid 0: made up */
+	if (!rc && !ci.have_files)
+		rc = -EINVAL, snprintf(ci.err, sizeof(ci.err), "malformed core file: no NT_FILE note "
+				       "(which regions map which files)");
+	if (!rc && !ci.have_psinfo)
+		rc = -EINVAL, snprintf(ci.err, sizeof(ci.err), "malformed core file: no NT_PRPSINFO "
+				       "note (the process's pid and name)");
 	if (!rc)
 		rc = core_build(&ci, s);
 	if (rc)

@@ -19,6 +19,7 @@
 
 #include "serve/collect.h"
 #include "backend/backend.h"
+#include "backend/bpf_off.h"
 #include "core/classify.h"
 #include "core/util.h"
 #include "model/faults.h"
@@ -203,10 +204,11 @@ static void read_all_model(struct live *m, const struct collect_opts *o, struct 
 }
 
 /* Run time and count of the model's programs (kernel.bpf_stats_enabled=1 counts them), found
- * through their pinned links. */
+ * through their pinned links (hooks, fault handlers) and pinned programs (the syscall programs
+ * readers run: resync, dump, gc...). */
 static void read_progs(struct collect_health *h)
 {
-	static const char *const subs[] = { "links", "faults" };
+	static const char *const subs[] = { "links", "faults", "progs" };
 
 	for (size_t d = 0; d < ARRAY_SIZE(subs); d++) {
 		char dir[512];
@@ -229,8 +231,11 @@ static void read_progs(struct collect_health *h)
 			lfd = pins_get(subs[d], e->d_name, 0, 0);
 			if (lfd < 0)
 				continue;
-			if (bpf_obj_get_info_by_fd(lfd, &li, &ll) ||
-			    (pfd = bpf_prog_get_fd_by_id(li.prog_id)) < 0) {
+			if (d == 2) { /* a program, not a link */
+				pfd = lfd;
+				lfd = -1;
+			} else if (bpf_obj_get_info_by_fd(lfd, &li, &ll) ||
+				   (pfd = bpf_prog_get_fd_by_id(li.prog_id)) < 0) {
 				close(lfd);
 				continue;
 			}
@@ -259,7 +264,8 @@ static void read_progs(struct collect_health *h)
 				}
 			}
 			close(pfd);
-			close(lfd);
+			if (lfd >= 0)
+				close(lfd);
 		}
 		closedir(dp);
 	}
@@ -331,10 +337,15 @@ int collect_sample(const struct collect_opts *o, struct collect_sample *out)
 		live_close(&m);
 		read_progs(&out->h);
 	} else {
+		const char *off = err == -ENOENT ? bpf_off_reason() : NULL;
+
 		out->h.source = "procfs";
-		snprintf(out->h.why, sizeof(out->h.why), "%s",
-			 err == -ENOENT ? "no live model is running ('vmscope start' starts one)"
-					: live_open_why(err));
+		if (off) /* no model because there can be none here: say why BPF is off */
+			snprintf(out->h.why, sizeof(out->h.why), "BPF is off: %s", off);
+		else
+			snprintf(out->h.why, sizeof(out->h.why), "%s",
+				 err == -ENOENT ? "no live model is running ('vmscope start' starts one)"
+						: live_open_why(err));
 		if (!o->model_only)
 			read_all_procfs(o, out);
 	}

@@ -69,7 +69,7 @@ struct collect_health {
 	struct live_status st;		/* valid with model */
 	bool faults_on;			/* the model counts faults */
 	bool bpf_stats;			/* kernel.bpf_stats_enabled: run times are counted */
-	struct collect_prog progs[16];
+	struct collect_prog progs[32];
 	size_t n_progs;
 	uint64_t errors;		/* processes that could not be read (gone meanwhile: not counted) */
 	uint64_t fallbacks;		/* processes the model could not answer for: read from /proc */

@@ -322,7 +322,7 @@ static void build_model(const struct collect_sample *s, struct metric_set *m)
 		{ VMS_STAT_ITER_BUSY, "lock_busy" }, { VMS_STAT_UNNAMED, "unnamed" },
 		{ VMS_STAT_GC_RUNS, "gc_runs" }, { VMS_STAT_GC_DELETED, "gc_deleted" },
 		{ VMS_STAT_CONCURRENT, "concurrent_ops" }, { VMS_STAT_FOREIGN, "foreign_writes" },
-		{ VMS_STAT_RECONCILED, "reconciled" },
+		{ VMS_STAT_RECONCILED, "reconciled" }, { VMS_STAT_FAST_UNMAP, "fast_unmaps" },
 	};
 
 	f = fam(m, METRIC_GAUGE, true, "vmscope_model_up", "vmscope.model.up", "1",
@@ -359,6 +359,9 @@ static void build_model(const struct collect_sample *s, struct metric_set *m)
 	  "Runs of the model's programs the kernel skipped", st->missed_runs);
 	C("vmscope_model_lost_faults_total", "vmscope.model.faults.lost", "{fault}",
 	  "Page faults that could not be counted (fault map full)", st->faults_lost);
+	C("vmscope_model_thread_map_full_total", "vmscope.model.threads.lost", "{thread}",
+	  "Threads whose record did not fit in the thread map (their stack is not labelled)",
+	  st->stats[VMS_STAT_THREAD_FULL]);
 #undef G
 #undef C
 	f = fam(m, METRIC_COUNTER, true, "vmscope_model_lost_events_total", "vmscope.model.events.lost",

@@ -137,6 +137,38 @@ static void say_listening(const struct serve_opts *o, struct http_server *h)
 	}
 }
 
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The signal of set that came within s seconds, or 0 at the end of them. sigtimedwait fails
+ * with EINTR when the process is stopped and continued (SIGSTOP, a debugger or strace
+ * attaching): the wait goes on for what is left instead of collecting early. */
+static int wait_interval(const sigset_t *set, double s)
+{
+	double end = mono_s() + s;
+
+	for (;;) {
+		double left = end - mono_s();
+		struct timespec ts;
+		int sig;
+
+		if (left <= 0)
+			return 0;
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		sig = sigtimedwait(set, NULL, &ts);
+		if (sig > 0)
+			return sig;
+		if (errno != EINTR)
+			return 0; /* EAGAIN: the time is up */
+	}
+}
+
 int serve_run(struct serve_opts *o)
 {
 	struct http_server *h = NULL;
@@ -177,13 +209,9 @@ int serve_run(struct serve_opts *o)
 		say_listening(o, h);
 	}
 	for (bool first = true;; first = false) {
-		struct timespec ts;
-
 		if (!first || !h)
 			collect_once(o, h, p, &st, start_ns, &res, &last_source, NULL);
-		ts.tv_sec = (time_t)o->interval;
-		ts.tv_nsec = (long)((o->interval - (double)ts.tv_sec) * 1e9);
-		sig = sigtimedwait(&set, NULL, &ts);
+		sig = wait_interval(&set, o->interval);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		/* SIGHUP: collect now */

@@ -25,5 +25,8 @@ bool snapfile_is_snapshot(const char *path);
 
 /* The when and where of a snapshot just read live (meta.c: boot id, uname, time, ...). */
 void snapmeta_fill_live(struct vms_snapshot *s, bool has_faults);
+/* The when of a snapshot read from a file that is not one (a core file): the file's mtime; boot
+ * id, kernel and host unknown (NULL), so that a core is never taken for this boot's. */
+void snapmeta_fill_file(struct vms_snapshot *s, const char *path);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The identity of a live read beyond the process: this boot, kernel, host and time. */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,23 @@ void snapmeta_fill_live(struct vms_snapshot *s, bool has_faults)
 	m->time_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	m->shm_minor = procfs_shm_minor();
 	m->has_faults = has_faults;
+	m->major = VMS_SNAP_MAJOR;
+	m->minor = VMS_SNAP_MINOR;
+	snapmeta_free(s->meta);
+	s->meta = m;
+	s->backend = m->backend;
+}
+
+void snapmeta_fill_file(struct vms_snapshot *s, const char *path)
+{
+	struct vms_snapmeta *m = xcalloc(1, sizeof(*m));
+	struct stat st;
+
+	m->backend = xstrdup(s->backend ? s->backend : "");
+	/* when the file was written (a core: the dump); its boot, kernel and host are unknown */
+	if (!stat(path, &st))
+		m->time_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
+	m->shm_minor = ~0u;
 	m->major = VMS_SNAP_MAJOR;
 	m->minor = VMS_SNAP_MINOR;
 	snapmeta_free(s->meta);

@@ -11,6 +11,8 @@
  *   Shareable WS  Rss - Anonymous: page cache and shmem pages, which other processes can map;
  *   Shared WS     Shared_Clean + Shared_Dirty: pages another process maps now;
  *   Locked WS     Locked (the kernel counts it by PSS);
+ *   (Windows' working set, user/windows, has no clean/dirty split: its Private WS is Anonymous,
+ *   its private pages, and its Shared WS its Shared_WS key: VMMap's own definitions);
  *   Blocks        regions (VMAs);
  *   Largest       the largest region; for Free, the largest gap.
  * Free: the gaps between the regions, from the lowest region to the highest below [vsyscall].
@@ -45,9 +47,21 @@ static bool committed(const struct vms_region *r, enum vms_type t)
 	return false;
 }
 
+static int key_index(const struct vms_snapshot *s, const char *key)
+{
+	for (size_t k = 0; k < s->n_keys; k++)
+		if (!strcmp(s->acct_keys[k], key))
+			return (int)k;
+	return -1;
+}
+
 static void types_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
 			struct format_state *st)
 {
+	/* a Windows snapshot: Shareable_WS and no Private_Clean (see the top) */
+	bool win = key_index(s, "Shareable_WS") >= 0 && s->acct_idx[ACCT_PRIVATE_CLEAN] < 0 &&
+		   s->acct_idx[ACCT_PRIVATE_DIRTY] < 0;
+	int shared_ws = win ? key_index(s, "Shared_WS") : -1;
 	struct vms_class *c = region_classify(s);
 	uint64_t v[VMS_T__COUNT + 1][C__COUNT] = { { 0 } };
 	uint64_t *tot = v[VMS_T__COUNT], prev_end = 0;
@@ -64,9 +78,14 @@ static void types_print(FILE *f, const struct vms_snapshot *s, const struct form
 		x[C_COMMITTED] += committed(r, c[i].type) ? kb : 0;
 		x[C_PRIVATE] += region_has_vmflag(r, "ac") ? kb : 0;
 		x[C_TOTAL_WS] += rss;
-		x[C_PRIVATE_WS] += region_acct(s, r, ACCT_PRIVATE_CLEAN) + region_acct(s, r, ACCT_PRIVATE_DIRTY);
+		x[C_PRIVATE_WS] += win ? anon : region_acct(s, r, ACCT_PRIVATE_CLEAN) +
+						 region_acct(s, r, ACCT_PRIVATE_DIRTY);
 		x[C_SHAREABLE_WS] += rss > anon ? rss - anon : 0;
-		x[C_SHARED_WS] += region_acct(s, r, ACCT_SHARED_CLEAN) + region_acct(s, r, ACCT_SHARED_DIRTY);
+		if (shared_ws >= 0)
+			x[C_SHARED_WS] += r->acct ? r->acct[shared_ws] : 0;
+		else
+			x[C_SHARED_WS] += region_acct(s, r, ACCT_SHARED_CLEAN) +
+					  region_acct(s, r, ACCT_SHARED_DIRTY);
 		x[C_LOCKED_WS] += region_acct(s, r, ACCT_LOCKED);
 		x[C_BLOCKS]++;
 		if (kb > x[C_LARGEST])
