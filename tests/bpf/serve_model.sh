@@ -86,10 +86,11 @@ concurrent_ops:op="concurrent_ops"
 foreign_writes:op="foreign_writes"
 reconciled:op="reconciled"
 fast_unmaps:op="fast_unmaps"
+fast_spans:op="fast_spans"
 missed_runs:vmscope_model_missed_runs_total
 PAIRS
 extra=$(awk 'NF == 2 && $1 ~ /^[a-z_]+$/ && $2 ~ /^[0-9]+$/ { print $1 }' "$W/status.txt" | grep -vxE \
-	'events|forks|execs|exits|stack_grows|range_resyncs|full_resyncs|map_full|divergences|lost_entries|lost_exits|thread_map_full|lock_busy|unnamed|gc_runs|gc_deleted|concurrent_ops|foreign_writes|reconciled|fast_unmaps|missed_runs|names' | tr '\n' ' ')
+	'events|forks|execs|exits|stack_grows|range_resyncs|full_resyncs|map_full|divergences|lost_entries|lost_exits|thread_map_full|lock_busy|unnamed|gc_runs|gc_deleted|concurrent_ops|foreign_writes|reconciled|fast_unmaps|fast_spans|missed_runs|names' | tr '\n' ' ')
 check "every counter of 'vmscope status' is exported${missing:+ (missing:$missing)}${extra:+ (status has new: $extra)}" \
 	test -z "$missing$extra"
 if grep -q '^vmscope_bpf_program_runs_total{program="sys_enter"}' "$W/m.txt"; then

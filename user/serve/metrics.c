@@ -323,6 +323,7 @@ static void build_model(const struct collect_sample *s, struct metric_set *m)
 		{ VMS_STAT_GC_RUNS, "gc_runs" }, { VMS_STAT_GC_DELETED, "gc_deleted" },
 		{ VMS_STAT_CONCURRENT, "concurrent_ops" }, { VMS_STAT_FOREIGN, "foreign_writes" },
 		{ VMS_STAT_RECONCILED, "reconciled" }, { VMS_STAT_FAST_UNMAP, "fast_unmaps" },
+		{ VMS_STAT_FAST_SPAN, "fast_spans" },
 	};
 
 	f = fam(m, METRIC_GAUGE, true, "vmscope_model_up", "vmscope.model.up", "1",
