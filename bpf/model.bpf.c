@@ -96,6 +96,7 @@ struct vms_op {
 	bool active;		/* between the entry and the exit of a tracked syscall */
 	bool full;		/* follow with a full resync */
 	__u64 old[MAX_OLD];	/* starts of the VMAs in [lo, hi) at the entry */
+	struct vms_vma_ent saved;	/* the exit's fast paths: an entry before they change it */
 };
 
 /* Per thread, in the task's own storage: no hashing, freed with the thread. */
@@ -856,7 +857,7 @@ static long span_cb(struct task_struct *task, struct vm_area_struct *vma, struct
  * slow path decides; -2: stored, but a writer of the mm ran meanwhile (bpf_find_vma's VMA may
  * be stale since the 2026 rework): the caller resyncs.
  */
-static __always_inline int store_span(__u64 tg, __u64 lo, __u64 hi, __u32 *dropped)
+__noinline int store_span(__u64 tg, __u64 lo, __u64 hi, __u32 *dropped)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct span_ctx c = { .tg = tg, .lo = lo, .hi = hi, .added = -2 };
@@ -886,12 +887,15 @@ static __always_inline bool splittable(const struct vms_vma_ent *e)
 }
 
 /* Stores [start, ehi), the tail of the VMA whose entry was orig at elo. 1: a new key, -1: failed. */
-static __always_inline int store_tail(__u64 tg, const struct vms_vma_ent *orig, __u64 elo,
-				      __u64 start, __u64 ehi)
+__noinline int store_tail(__u64 tg, const struct vms_vma_ent *orig, __u64 elo, __u64 start,
+			  __u64 ehi)
 {
 	struct vms_vma_key key = { .tgid = tg >> 32, .gen = (__u32)tg, .start = start };
-	struct vms_vma_ent tail = *orig;
+	struct vms_vma_ent tail;
 
+	if (!orig)
+		return -1;
+	tail = *orig;
 	tail.end = ehi;
 	if (orig->dev || orig->ino) /* a file's: vm_pgoff moves with the start */
 		tail.pgoff += start - elo;
@@ -902,98 +906,98 @@ static __always_inline int store_tail(__u64 tg, const struct vms_vma_ent *orig, 
 	return 1;
 }
 
-/* A change of [lo, hi) and the VMAs it met at the entry, [elo, ehi). The fast paths are inlined
- * into the exit program: as functions of their own, the exit program, they, bpf_find_vma's
- * callback and store_vma_at() passed the 512 bytes of stack that 6.12 counts over a call chain. */
-struct in_one {
-	__u64 tg, lo, hi, elo, ehi;
-	__u64 last;	/* the start of the last VMA the change met (elo if one) */
-};
+/*
+ * The fast paths are global functions that take the op from the task's storage, and the entry
+ * they change is saved there too: 6.12 counts the stack over the whole call chain (exit program,
+ * fast path, bpf_find_vma's callback, store_vma_at) against 512 bytes, and the exit program's
+ * resync_current() -> store_vma_at() chain leaves it about 160.
+ */
 
 /*
- * An mprotect of [lo, hi) inside one VMA: the VMA that holds [lo, hi) now is stored (as
- * store_span: it may have merged with a neighbour when lo == elo or hi == ehi); what is left of
- * [elo, ehi) in front of it and behind it keeps the old entry. Returns as store_span.
+ * An mprotect of [lo, hi) inside one VMA [elo, ehi) (as the entry saw it): the VMA that holds
+ * [lo, hi) now is stored (as store_span: it may have merged with a neighbour when lo == elo or
+ * hi == ehi); what is left of [elo, ehi) in front of it and behind it keeps the old entry.
+ * Returns as store_span.
  */
-static __always_inline int protect_in_one(const struct in_one *a, __u32 *dropped)
+__noinline int protect_in_one(struct vms_op *op, __u64 tg, __u32 *dropped)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct vms_vma_key key = {};
-	struct span_ctx c = { .added = -2 };
-	struct vms_vma_ent orig, *e0;
+	struct vms_vma_key key = { .tgid = tg >> 32, .gen = (__u32)tg };
+	struct span_ctx c = { .tg = tg, .added = -2 };
+	struct vms_vma_ent *e0;
 	int added;
 	__u32 seq0;
 
-	if (!a || !dropped || a->hi <= a->lo || a->lo < a->elo || a->hi > a->ehi)
+	if (!op || !dropped || op->hi <= op->lo || op->lo < op->elo || op->hi > op->ehi)
 		return -1;
-	key.tgid = a->tg >> 32;
-	key.gen = (__u32)a->tg;
-	key.start = a->elo;
+	key.start = op->elo;
 	e0 = bpf_map_lookup_elem(&vms_vmas, &key);
-	if (!e0 || e0->end != a->ehi || !splittable(e0))
+	if (!e0 || e0->end != op->ehi || !splittable(e0))
 		return -1;
-	orig = *e0;
-	c.tg = a->tg;
-	c.lo = a->lo;
-	c.hi = a->hi;
+	op->saved = *e0;
+	c.lo = op->lo;
+	c.hi = op->hi;
 	seq0 = mm_seq(task->mm);
-	if (bpf_find_vma(task, a->lo, span_cb, &c, 0) || c.added < 0)
+	if (bpf_find_vma(task, op->lo, span_cb, &c, 0) || c.added < 0)
 		return -1;
 	if (!walk_consistent(task->mm, seq0))
 		return -2;
 	added = c.added;
-	if (c.start > a->elo) {		/* the front piece: [elo, start) */
+	if (c.start > op->elo) {	/* the front piece: [elo, start) */
 		e0 = bpf_map_lookup_elem(&vms_vmas, &key);
 		if (!e0)
 			return -2;
 		e0->end = c.start;
-	} else if (c.start < a->elo) {	/* merged into the one before */
-		drop_key(key.tgid, key.gen, a->elo, dropped);
+	} else if (c.start < op->elo) {	/* merged into the one before */
+		drop_key(key.tgid, key.gen, op->elo, dropped);
 	}
-	if (c.end < a->ehi) {		/* the back piece: [end, ehi) */
-		if (store_tail(a->tg, &orig, a->elo, c.end, a->ehi) < 0)
+	if (c.end < op->ehi) {		/* the back piece: [end, ehi) */
+		if (store_tail(tg, &op->saved, op->elo, c.end, op->ehi) < 0)
 			return -2;
 		added++;
-	} else if (c.end > a->ehi) {	/* merged with the one after */
-		drop_key(key.tgid, key.gen, a->ehi, dropped);
+	} else if (c.end > op->ehi) {	/* merged with the one after */
+		drop_key(key.tgid, key.gen, op->ehi, dropped);
 	}
 	return added;
 }
 
 /*
- * An munmap of [lo, hi) that met the VMAs from elo (the first) to last, which end at ehi, as the
- * entry saw them: an unmap merges nothing, so what is left is known without reading the kernel:
- * [elo, lo) under the first's key, and [hi, ehi) under a new key with the last one's entry. The
- * keys of the VMAs between the first and the last are the caller's to drop. Returns the keys
- * added; -1: the slow path decides (nothing done); -2: partly done, the caller resyncs.
+ * An munmap of [lo, hi) that met the VMAs op->old[] (the first from elo, the last up to ehi),
+ * as the entry saw them: an unmap merges nothing, so what is left is known without reading the
+ * kernel: [elo, lo) under the first's key, and [hi, ehi) under a new key with the last one's
+ * entry; the keys of the others go. Returns the keys added; -1: the slow path decides (nothing
+ * done); -2: partly done, the caller resyncs.
  */
-static __always_inline int unmap_span(const struct in_one *a, __u32 *dropped)
+__noinline int unmap_span(struct vms_op *op, __u64 tg, __u32 *dropped)
 {
-	struct vms_vma_key key = {};
-	struct vms_vma_ent last, *e;
+	struct vms_vma_key key = { .tgid = tg >> 32, .gen = (__u32)tg };
+	struct vms_vma_ent *e;
+	__u64 last;
 
-	if (!a || !dropped || a->hi <= a->lo || a->hi <= a->elo || a->lo >= a->ehi ||
-	    a->last < a->elo)
+	if (!op || !dropped || !op->n_old || op->n_old > MAX_OLD || op->hi <= op->lo ||
+	    op->old[0] != op->elo || op->hi <= op->elo || op->lo >= op->ehi)
 		return -1;
-	key.tgid = a->tg >> 32;
-	key.gen = (__u32)a->tg;
-	key.start = a->last;
+	last = op->old[(op->n_old - 1) & (MAX_OLD - 1)];
+	key.start = last;
 	e = bpf_map_lookup_elem(&vms_vmas, &key);
-	if (!e || e->end != a->ehi || (a->hi < a->ehi && !splittable(e)))
+	if (!e || e->end != op->ehi || (op->hi < op->ehi && !splittable(e)))
 		return -1;
-	last = *e;
-	key.start = a->elo;
+	op->saved = *e;
+	key.start = op->elo;
 	e = bpf_map_lookup_elem(&vms_vmas, &key);
-	if (!e || (a->elo < a->lo && !splittable(e)))
+	if (!e || (op->elo < op->lo && !splittable(e)))
 		return -1;
-	if (a->elo < a->lo)
-		e->end = a->lo;
+	if (op->elo < op->lo)
+		e->end = op->lo;
 	else
-		drop_key(key.tgid, key.gen, a->elo, dropped);
-	if (a->last != a->elo)
-		drop_key(key.tgid, key.gen, a->last, dropped);
-	if (a->hi < a->ehi)
-		return store_tail(a->tg, &last, a->last, a->hi, a->ehi) < 0 ? -2 : 1;
+		drop_key(key.tgid, key.gen, op->elo, dropped);
+	for (__u32 i = 1; i < MAX_OLD; i++) {	/* the others, the last one included */
+		if (i >= op->n_old)
+			break;
+		drop_key(key.tgid, key.gen, op->old[i], dropped);
+	}
+	if (op->hi < op->ehi)
+		return store_tail(tg, &op->saved, last, op->hi, op->ehi) < 0 ? -2 : 1;
 	return 0;
 }
 
@@ -1068,22 +1072,10 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	added = -1;
 	if (nr == NR_mmap && ret >= 0 && !op->n_old)
 		added = store_span(TG(tgid, gen), r.lo, r.hi, &dropped);
-	else if (nr == NR_mprotect && ret == 0 && op->n_old == 1) {
-		struct in_one a = { TG(tgid, gen), op->lo, op->hi, op->elo, op->ehi, op->elo };
-
-		added = protect_in_one(&a, &dropped);
-	} else if (nr == NR_munmap && ret == 0 && op->n_old && op->old[0] == op->elo) {
-		struct in_one a = { TG(tgid, gen), op->lo, op->hi, op->elo, op->ehi,
-				    op->old[(op->n_old - 1) & (MAX_OLD - 1)] };
-
-		added = unmap_span(&a, &dropped);
-		if (added >= 0) /* the VMAs between the first and the last */
-			for (__u32 i = 1; i < MAX_OLD; i++) {
-				if (i + 1 >= op->n_old)
-					break;
-				drop_key(tgid, gen, op->old[i], &dropped);
-			}
-	}
+	else if (nr == NR_mprotect && ret == 0 && op->n_old == 1)
+		added = protect_in_one(op, TG(tgid, gen), &dropped);
+	else if (nr == NR_munmap && ret == 0)
+		added = unmap_span(op, TG(tgid, gen), &dropped);
 	if (added >= 0) {
 		stat_inc(VMS_STAT_FAST_SPAN);
 		goto complete;
