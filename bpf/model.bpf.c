@@ -853,9 +853,9 @@ static long span_cb(struct task_struct *task, struct vm_area_struct *vma, struct
  * A fresh mmap of [lo, hi) (into a hole): it touched no VMA but the two it may have merged with.
  * The VMA holding lo now is [start, end) with start <= lo and end >= hi; it is stored (in place
  * when its key exists: the previous VMA it merged into). The next VMA, if it merged, loses its
- * key at hi. Returns the keys added (0 or 1), *dropped counts the dropped ones; -1: nothing stored, the
- * slow path decides; -2: stored, but a writer of the mm ran meanwhile (bpf_find_vma's VMA may
- * be stale since the 2026 rework): the caller resyncs.
+ * key at hi. Returns the keys added (0 or 1), *dropped counts the dropped ones; -1: nothing
+ * stored, the slow path decides; -2: stored, but a writer of the mm ran meanwhile (bpf_find_vma's
+ * VMA may be stale since the 2026 rework): the caller resyncs.
  */
 __noinline int store_span(__u64 tg, __u64 lo, __u64 hi, __u32 *dropped)
 {
@@ -1068,7 +1068,7 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 	 * failure, a full resync publishes a new generation or marks the process dirty) */
 	__sync_fetch_and_add(&p->busy, 1);
 	/* Fast paths: a fresh mmap (it replaced nothing), an mprotect inside one VMA (one lookup
-	 * of the VMA that holds the range now), an munmap inside one VMA (no lookup). */
+	 * of the VMA that holds the range now), an munmap (no lookup: unmap_span). */
 	added = -1;
 	if (nr == NR_mmap && ret >= 0 && !op->n_old)
 		added = store_span(TG(tgid, gen), r.lo, r.hi, &dropped);
@@ -1087,9 +1087,9 @@ int BPF_PROG(vms_sys_exit, struct pt_regs *regs, long ret)
 			break;
 		drop_key(tgid, gen, op->old[i], &dropped);
 	}
-	/* Fast path: an unmap of whole VMAs only, as the entry saw them (the first from lo, the
-	 * last to hi). They are gone and nothing else moved (an unmap merges nothing): their keys
-	 * are dropped above, and no VMA is read again. */
+	/* An unmap of whole VMAs only that unmap_span() did not take (a key it did not find):
+	 * they are gone and nothing else moved (an unmap merges nothing): their keys are dropped
+	 * above, and no VMA is read again. */
 	fast = nr == NR_munmap && ret == 0 && whole;
 	if (!fast) {
 		/* the boundaries: a key there may have merged or split (those of op->old are
