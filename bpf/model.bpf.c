@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The live VMA model (tier kfunc-resync). For every process, vms_vmas holds what
- * /proc/PID/maps shows, keyed by (tgid, generation, start).
+ * The live VMA model (tier kfunc-resync). For every process, vms_slab holds what
+ * /proc/PID/maps shows, found by (tgid, generation, start) through vms_index.
  *
  * How it stays exact: at the entry of a VMA-changing syscall the VMAs in the affected range are
  * read (open-coded VMA iterator) and their starts remembered; at the exit those keys and the
@@ -41,6 +41,32 @@ struct {
 	__type(key, struct vms_vma_key);
 	__type(value, struct vms_vma_ent);
 } vms_vmas SEC(".maps");
+
+/* Tier kfunc-resync: the entries live in vms_slab and vms_index finds them (vmscope.h:
+ * vms_slab_rec); vms_vmas is then unused (sized 1), as these two are in tier event-resync. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 131072);
+	__type(key, struct vms_vma_key);
+	__type(value, __u32);
+} vms_index SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 131072);
+	__type(key, __u32);
+	__type(value, struct vms_slab_rec);
+} vms_slab SEC(".maps");
+
+/* Where each CPU looks for a free slot next (+1; 0: not yet chosen): CPUs apart, no contention. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} vms_slab_cursor SEC(".maps");
 
 /* Names are interned by content (vma_name.bpf.h); a full table leaves new names unbuilt (the
  * reader then falls back to /proc for that process). */
@@ -110,6 +136,7 @@ struct {
 vms_scratch_map vms_scratch SEC(".maps");	/* names are built there (vma_name.bpf.h) */
 const volatile __u64 vms_name_key[2];		/* the name hash's, set by the loader */
 
+const volatile __u32 slab_slots = 131072;	/* vms_slab's size, set by the loader */
 const volatile __u32 inject_refusal;	/* tests only: INJECT_REFUSAL */
 const volatile __u32 seed_tgid;		/* seeding iterator: 0 = every process */
 const volatile bool event_tier;		/* tier event-resync: see the end of this file */
@@ -192,6 +219,111 @@ static __always_inline __u32 new_gen(void)
 	return (__u32)__sync_fetch_and_add(&g->next_gen, 1) + 1;
 }
 
+/* ---- the entries' storage (tier kfunc-resync; vmscope.h: vms_slab_rec) ---- */
+
+#define SLAB_ROUNDS	8	/* a free slot is looked for in this many runs of ... */
+#define SLAB_RUN	8	/* ... this many slots, each run from a random place but the first */
+
+/* A free slot, taken for owner; -1 if none was found (the caller counts the map full). */
+static __always_inline __s64 slab_take(__u64 owner)
+{
+	__u32 zero = 0, *cur = bpf_map_lookup_elem(&vms_slab_cursor, &zero);
+	__u64 now = 0;
+	__u32 s;
+
+	if (!cur || !slab_slots)
+		return -1;
+	s = *cur ? *cur - 1 : bpf_get_prandom_u32() % slab_slots;
+	for (int round = 0; round < SLAB_ROUNDS; round++) {
+		for (int i = 0; i < SLAB_RUN; i++, s++) {
+			struct vms_slab_rec *rec;
+			__u64 o;
+
+			if (s >= slab_slots)
+				s = 0;
+			rec = bpf_map_lookup_elem(&vms_slab, &s);
+			if (!rec)
+				break;
+			o = rec->owner;
+			if (o & VMS_SLAB_FREED) {
+				if (!now)
+					now = bpf_ktime_get_ns();
+				if (now - (o & ~VMS_SLAB_FREED) < VMS_SLAB_QUARANTINE_NS)
+					continue;
+			} else if (o) {
+				continue;
+			}
+			if (__sync_val_compare_and_swap(&rec->owner, o, owner) == o) {
+				*cur = s + 2; /* the next slot, +1 */
+				return s;
+			}
+		}
+		s = bpf_get_prandom_u32() % slab_slots;
+	}
+	*cur = s + 1;
+	return -1;
+}
+
+/* Releases slot s if owner still holds it (a racing release of the same slot wins once): 1 if
+ * this one did. */
+static __always_inline int slab_release(__u32 s, __u64 owner)
+{
+	struct vms_slab_rec *rec = bpf_map_lookup_elem(&vms_slab, &s);
+
+	return rec && __sync_val_compare_and_swap(&rec->owner, owner,
+						  VMS_SLAB_FREED | bpf_ktime_get_ns()) == owner;
+}
+
+/* The entry stored under key, or NULL. */
+static __always_inline struct vms_vma_ent *ent_lookup(const struct vms_vma_key *key)
+{
+	__u32 *slot = bpf_map_lookup_elem(&vms_index, key);
+	struct vms_slab_rec *rec;
+
+	if (!slot)
+		return NULL;
+	rec = bpf_map_lookup_elem(&vms_slab, slot);
+	if (!rec || rec->owner != VMS_SLAB_OWNER(key->tgid, key->gen) || rec->start != key->start)
+		return NULL;
+	return &rec->ent;
+}
+
+/* Stores a new key: 0, -EEXIST (the key is there), or another -errno (full). */
+static __always_inline int ent_insert(const struct vms_vma_key *key, const struct vms_vma_ent *ent)
+{
+	__u64 owner = VMS_SLAB_OWNER(key->tgid, key->gen);
+	struct vms_slab_rec *rec;
+	__s64 taken = slab_take(owner);
+	__u32 slot;
+	int err;
+
+	if (taken < 0)
+		return -E2BIG;
+	slot = (__u32)taken;
+	rec = bpf_map_lookup_elem(&vms_slab, &slot);
+	if (!rec)
+		return -E2BIG;
+	rec->start = key->start;
+	__builtin_memcpy(&rec->ent, ent, sizeof(rec->ent));
+	err = bpf_map_update_elem(&vms_index, key, &slot, BPF_NOEXIST);
+	if (err)
+		slab_release(slot, owner);
+	return err;
+}
+
+/* Deletes key and releases its slot: 0, or -ENOENT. */
+static __always_inline int ent_delete(const struct vms_vma_key *key)
+{
+	__u32 *slot = bpf_map_lookup_elem(&vms_index, key), s;
+
+	if (!slot)
+		return -ENOENT;
+	s = *slot;
+	if (bpf_map_delete_elem(&vms_index, key))
+		return -ENOENT;
+	slab_release(s, VMS_SLAB_OWNER(key->tgid, key->gen));
+	return 0;
+}
 
 /*
  * Stores one VMA under (tgid, gen) = tg, named as get_vma_name() names it. Returns 1 if the key
@@ -249,18 +381,17 @@ __noinline int store_vma_at(__u64 tg, __u64 vma_addr)
 	if (flags & VMS_VMA_UNNAMED)
 		stat_inc(VMS_STAT_UNNAMED);
 	ent.flags = vms_vma_ent_flags(flags, kind);
-	/* A key that exists is written in place: an update of a no-prealloc hash allocates a new
-	 * element and frees the old one after RCU. Readers copying it meanwhile see the process
+	/* A key that exists is written in place. Readers copying it meanwhile see the process
 	 * busy or its change count moved, and read again. */
-	old = bpf_map_lookup_elem(&vms_vmas, &key);
+	old = ent_lookup(&key);
 	if (old) {
 		__builtin_memcpy(old, &ent, sizeof(ent));
 		return 0;
 	}
-	err = bpf_map_update_elem(&vms_vmas, &key, &ent, BPF_NOEXIST);
+	err = ent_insert(&key, &ent);
 	if (!err)
 		return 1;
-	if (err == -EEXIST && (old = bpf_map_lookup_elem(&vms_vmas, &key))) {
+	if (err == -EEXIST && (old = ent_lookup(&key))) {
 		/* stored meanwhile by another thread's change */
 		__builtin_memcpy(old, &ent, sizeof(ent));
 		return 0;
@@ -674,13 +805,18 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 	return 0;
 }
 
-/* Drops the model key at start unless it is the start of a VMA now (re-stored below anyway). */
+/* Drops the model's key at start, if there is one: 1 if it did. A global function: the exit
+ * program calls it in loops, and the verifier checks it once. */
+__noinline int drop_entry(__u64 tg, __u64 start)
+{
+	struct vms_vma_key key = { .tgid = tg >> 32, .gen = (__u32)tg, .start = start };
+
+	return !ent_delete(&key);
+}
+
 static __always_inline void drop_key(__u32 tgid, __u32 gen, __u64 start, __u32 *dropped)
 {
-	struct vms_vma_key key = { .tgid = tgid, .gen = gen, .start = start };
-
-	if (!bpf_map_delete_elem(&vms_vmas, &key))
-		(*dropped)++;
+	*dropped += drop_entry(TG(tgid, gen), start);
 }
 
 /* Stores the current task's VMAs overlapping [lo, hi], under (tgid, gen) = tg. Returns how many
@@ -899,7 +1035,7 @@ __noinline int store_tail(__u64 tg, const struct vms_vma_ent *orig, __u64 elo, _
 	tail.end = ehi;
 	if (orig->dev || orig->ino) /* a file's: vm_pgoff moves with the start */
 		tail.pgoff += start - elo;
-	if (bpf_map_update_elem(&vms_vmas, &key, &tail, BPF_NOEXIST)) {
+	if (ent_insert(&key, &tail)) {
 		stat_inc(VMS_STAT_MAP_FULL);
 		return -1;
 	}
@@ -931,7 +1067,7 @@ __noinline int protect_in_one(struct vms_op *op, __u64 tg, __u32 *dropped)
 	if (!op || !dropped || op->hi <= op->lo || op->lo < op->elo || op->hi > op->ehi)
 		return -1;
 	key.start = op->elo;
-	e0 = bpf_map_lookup_elem(&vms_vmas, &key);
+	e0 = ent_lookup(&key);
 	if (!e0 || e0->end != op->ehi || !splittable(e0))
 		return -1;
 	op->saved = *e0;
@@ -944,7 +1080,7 @@ __noinline int protect_in_one(struct vms_op *op, __u64 tg, __u32 *dropped)
 		return -2;
 	added = c.added;
 	if (c.start > op->elo) {	/* the front piece: [elo, start) */
-		e0 = bpf_map_lookup_elem(&vms_vmas, &key);
+		e0 = ent_lookup(&key);
 		if (!e0)
 			return -2;
 		e0->end = c.start;
@@ -979,12 +1115,12 @@ __noinline int unmap_span(struct vms_op *op, __u64 tg, __u32 *dropped)
 		return -1;
 	last = op->old[(op->n_old - 1) & (MAX_OLD - 1)];
 	key.start = last;
-	e = bpf_map_lookup_elem(&vms_vmas, &key);
+	e = ent_lookup(&key);
 	if (!e || e->end != op->ehi || (op->hi < op->ehi && !splittable(e)))
 		return -1;
 	op->saved = *e;
 	key.start = op->elo;
-	e = bpf_map_lookup_elem(&vms_vmas, &key);
+	e = ent_lookup(&key);
 	if (!e || (op->elo < op->lo && !splittable(e)))
 		return -1;
 	if (op->elo < op->lo)
@@ -1281,18 +1417,50 @@ int BPF_PROG(vms_exec, struct task_struct *task, pid_t old_pid, struct linux_bin
  * element's memory could then remove the new entry. With a copy, only keys of dead generations
  * are ever deleted.
  */
+static __always_inline bool gen_dead(__u32 tgid, __u32 gen)
+{
+	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &tgid);
+
+	/* the published generation, or a newer one being built (an invalidated one is garbage) */
+	return !(p && gen >= VMS_STATE_GEN(p->state) &&
+		 !(VMS_STATE_GEN(p->state) == 0 && gen <= p->stale_gen));
+}
+
 static long gc_one(struct bpf_map *map, struct vms_vma_key *key, struct vms_vma_ent *val, void *ctx)
 {
 	struct vms_vma_key k = *key;
-	struct vms_proc_ent *p = bpf_map_lookup_elem(&vms_procs, &k.tgid);
 	__u64 *deleted = ctx;
 
-	/* the published generation, or a newer one being built (an invalidated one is garbage) */
-	if (p && k.gen >= VMS_STATE_GEN(p->state) &&
-	    !(VMS_STATE_GEN(p->state) == 0 && k.gen <= p->stale_gen))
-		return 0;
-	if (!bpf_map_delete_elem(&vms_vmas, &k))
+	if (gen_dead(k.tgid, k.gen) && !bpf_map_delete_elem(&vms_vmas, &k))
 		(*deleted)++;
+	return 0;
+}
+
+/* Tier kfunc-resync: keys of dead generations (their slots are swept below). */
+static long gc_key(struct bpf_map *map, struct vms_vma_key *key, __u32 *slot, void *ctx)
+{
+	struct vms_vma_key k = *key;
+
+	if (gen_dead(k.tgid, k.gen))
+		bpf_map_delete_elem(&vms_index, &k);
+	return 0;
+}
+
+/* Tier kfunc-resync: the slab is swept, not only the index, so that a slot whose key went another way
+ * (a race of two threads' changes) is released too. The key goes only if it still names this
+ * slot; the slot only if its owner is still the dead generation read here. */
+static long gc_slot(struct bpf_map *map, __u32 *slot, struct vms_slab_rec *rec, void *ctx)
+{
+	__u64 owner = rec->owner, *deleted = ctx;
+	struct vms_vma_key k = { .tgid = owner >> 32, .gen = (__u32)owner, .start = rec->start };
+	__u32 s = *slot, *at;
+
+	if (!owner || (owner & VMS_SLAB_FREED) || !gen_dead(k.tgid, k.gen))
+		return 0;
+	at = bpf_map_lookup_elem(&vms_index, &k);
+	if (at && *at == s)
+		bpf_map_delete_elem(&vms_index, &k);
+	*deleted += slab_release(s, owner);
 	return 0;
 }
 
@@ -1370,7 +1538,7 @@ static long gc_thread(struct bpf_map *map, __u32 *tid, struct vms_thread_ent *v,
 	return 0;
 }
 
-static __always_inline void gc(bool sweep_procs)
+static __always_inline void gc(bool kfunc_tier)
 {
 	struct vms_global *g = global();
 	__u64 deleted = 0;
@@ -1380,11 +1548,14 @@ static __always_inline void gc(bool sweep_procs)
 	/* one sweep at a time */
 	if (__sync_val_compare_and_swap(&g->gc_running, 0, 1) != 0)
 		return;
-	if (sweep_procs) { /* bpf_task_from_pid: not in tier event-resync */
+	if (kfunc_tier) { /* bpf_task_from_pid: not in tier event-resync */
 		bpf_for_each_map_elem(&vms_procs, gc_proc, NULL, 0);
 		bpf_for_each_map_elem(&vms_threads, gc_thread, NULL, 0);
+		bpf_for_each_map_elem(&vms_slab, gc_slot, &deleted, 0);
+		bpf_for_each_map_elem(&vms_index, gc_key, NULL, 0);
+	} else {
+		bpf_for_each_map_elem(&vms_vmas, gc_one, &deleted, 0);
 	}
-	bpf_for_each_map_elem(&vms_vmas, gc_one, &deleted, 0);
 	bpf_for_each_map_elem(&vms_moves, gc_move, NULL, 0);
 	if (faults_on) {
 		bpf_for_each_map_elem(&vms_faults, gc_fault, NULL, 0);
@@ -1422,7 +1593,7 @@ __noinline int drop_published(__u64 tg)
 			struct vms_vma_key key = { .tgid = tg >> 32, .gen = (__u32)tg,
 						   .start = vma->vm_start };
 
-			if (!bpf_map_delete_elem(&vms_vmas, &key))
+			if (!ent_delete(&key))
 				n++;
 		}
 	}
@@ -1535,7 +1706,7 @@ int vms_seed_threads(struct bpf_iter__task *ctx)
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 131072);	/* as many as vms_vmas holds (the loader sizes both) */
+	__uint(max_entries, 131072);	/* as many as the tier's map holds (the loader sizes both) */
 	__type(key, __u32);
 	__type(value, struct vms_dump_rec);
 } vms_dump_out SEC(".maps");
@@ -1645,7 +1816,7 @@ int vms_dump_proc(struct vms_dump_args *a)
 	err = bpf_iter_task_vma_new(&it, task, 0);
 	while (!err && (vma = bpf_iter_task_vma_next(&it))) {
 		key.start = BPF_CORE_READ(vma, vm_start);
-		ent = bpf_map_lookup_elem(&vms_vmas, &key);
+		ent = ent_lookup(&key);
 		if (!ent)
 			continue;
 		rec = bpf_map_lookup_elem(&vms_dump_out, &i);

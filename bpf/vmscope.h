@@ -124,6 +124,28 @@ struct vms_vma_ent {
 	__u32 flags;
 };
 
+/*
+ * Tier kfunc-resync keeps each entry in a slot of vms_slab, an mmap-able array, and vms_index maps
+ * its key to the slot: readers map the slab and copy a process's entries with no syscall and no
+ * kernel walk (one process's 60,000 entries, or the whole system's, in about a millisecond).
+ * owner is what tells a slot's state: VMS_SLAB_OWNER(tgid, gen) while it holds an entry of that
+ * generation, 0 never used, or VMS_SLAB_FREED | the bpf_ktime_get_ns() of its release. A slot
+ * is taken by a compare-and-swap on owner, and a released one is not taken again before
+ * VMS_SLAB_QUARANTINE_NS: a writer that looked a slot up just before another thread released
+ * it still writes into the entry it meant (or into a free slot), never into a newer owner's.
+ * A reader takes a process's slots (owner = its published generation) between two reads of its
+ * state: a change in between (busy, or the change count moved) voids the copy.
+ */
+#define VMS_SLAB_FREED		(1ULL << 63)
+#define VMS_SLAB_OWNER(tgid, gen) ((__u64)(tgid) << 32 | (__u32)(gen))
+#define VMS_SLAB_QUARANTINE_NS	20000000ULL
+
+struct vms_slab_rec {
+	__u64 owner;
+	__u64 start;
+	struct vms_vma_ent ent;
+};
+
 /* The kind in vms_vma_ent.flags, packed and unpacked the same on both sides. */
 VMS_INLINE __u32 vms_vma_ent_flags(__u32 perm_flags, __u32 kind)
 {

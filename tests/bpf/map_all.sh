@@ -77,9 +77,10 @@ for tier in kfunc-resync event-resync; do
 	fi
 done
 
-# ---- the per-process reader: one process is read at its VMA starts, not by a walk of the map;
-# refused alone, the model starts without it (one line) and a read walks the whole map. (Tier
-# kfunc-resync only: tier event-resync is for kernels without the kfunc VMA iterator.) ----
+# ---- the per-process reader: a small process is read at its VMA starts, not from the whole
+# slab; refused alone, the model starts without it (one line) and a read copies the process's
+# slots from the slab. (Tier kfunc-resync only: tier event-resync is for kernels without the
+# kfunc VMA iterator.) ----
 "$VMSCOPE" stop >/dev/null 2>&1
 "$VMSCOPE" start >/dev/null 2>&1
 "$VMSCOPE" map -v --backend bpf "$hp" 2>"$TMPDIR_TEST/bs.err" >/dev/null
@@ -93,19 +94,20 @@ if [ $rc -eq 0 ] && [ "$(echo "$out" | grep -c "per-process reader is off")" -eq
 	pass "a refused per-process reader: the model starts with the whole-map reader, said in one line"
 else fail "a refused per-process reader: the model starts with the whole-map reader, said in one line" "rc=$rc $out"; fi
 "$VMSCOPE" map -v --backend bpf "$hp" 2>"$TMPDIR_TEST/bs.err" >/dev/null
-if grep -q "reader run for one process" "$TMPDIR_TEST/bs.err" && ! grep -q "VMA starts" "$TMPDIR_TEST/bs.err"; then
-	pass "without it, map PID walks the whole map"
-else fail "without it, map PID walks the whole map" "$(grep debug "$TMPDIR_TEST/bs.err" | tail -n 3)"; fi
-check "map PID by the whole-map walk equals /proc" model_equals_proc "$hp"
+if grep -q "slab read for one process" "$TMPDIR_TEST/bs.err" && ! grep -q "VMA starts" "$TMPDIR_TEST/bs.err"; then
+	pass "without it, map PID reads the process's slots from the slab"
+else fail "without it, map PID reads the process's slots from the slab" "$(grep debug "$TMPDIR_TEST/bs.err" | tail -n 3)"; fi
+check "map PID from the slab equals /proc" model_equals_proc "$hp"
 
-# ---- the reader refused: the model loads without it, reads go by batches ----
+# ---- the reader refused: the model loads without it; reads go from the slab (tier
+# kfunc-resync; tier event-resync would read its hash by batches) ----
 "$VMSCOPE" stop >/dev/null 2>&1
 out=$(VMSCOPE_INJECT_REFUSAL=dump "$VMSCOPE" start 2>&1); rc=$?
 if [ $rc -eq 0 ] && [ "$(echo "$out" | grep -c "reader is off")" -eq 1 ]; then
 	pass "a refused reader: the model starts without it, said in one line"
 else fail "a refused reader: the model starts without it, said in one line" "rc=$rc $out"; fi
-all_equals "map --all -F json by batches equals /proc/*/maps" json
-check "map PID by batches equals /proc" model_equals_proc "$hp"
+all_equals "map --all -F json without the reader equals /proc/*/maps" json
+check "map PID without the reader equals /proc" model_equals_proc "$hp"
 "$VMSCOPE" stop >/dev/null 2>&1
 
 # ---- usage ----

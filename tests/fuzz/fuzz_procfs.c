@@ -341,7 +341,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(line, in.data, len);
 			memset(&r, 0, sizeof(r));
 			(void)procfs_parse_maps_line(line, len, &r);
-			free(r.name);
+			region_name_free(r.name);
 			free(line);
 		}
 	}

@@ -6,7 +6,7 @@
  *
  * Usage: name_plant FILE TEXT
  * Maps FILE, prints "mapped ADDR" and "ready", then on SIGUSR1 (the test has had the model
- * name the region meanwhile): reads the region's name id from the pinned vms_vmas, unmaps it,
+ * name the region meanwhile): reads the region's name id from the pinned model, unmaps it,
  * writes TEXT under that id into the pinned vms_names (as a colliding name would have been
  * interned), maps FILE again at the same address (so that its name is interned anew) and
  * prints "planted ID" (hex). Then sleeps until killed. Exit 2 on any failure.
@@ -66,18 +66,29 @@ static int map_op(int cmd, int fd, const void *key, void *val, uint64_t flags)
 }
 
 /* The name id the model gave the region at start (any generation that has one). */
-static uint64_t region_name_id(int vmas, uint64_t start)
+/* The region's name id in the model: in the slab through its index (tier kfunc-resync), or in
+ * the hash vms_vmas (tier event-resync). */
+static uint64_t region_name_id(int vmas, int index, int slab, uint64_t start)
 {
 	struct vms_vma_key k, next;
+	struct vms_slab_rec rec;
 	struct vms_vma_ent e;
+	int map = index >= 0 && slab >= 0 ? index : vmas;
 	void *prev = NULL;
+	uint32_t slot;
 
-	while (!map_op(BPF_MAP_GET_NEXT_KEY, vmas, prev, &next, 0)) {
+	while (map >= 0 && !map_op(BPF_MAP_GET_NEXT_KEY, map, prev, &next, 0)) {
 		k = next;
 		prev = &k;
-		if (k.tgid == (uint32_t)getpid() && k.start == start &&
-		    !map_op(BPF_MAP_LOOKUP_ELEM, vmas, &k, &e, 0) && e.name_id)
+		if (k.tgid != (uint32_t)getpid() || k.start != start)
+			continue;
+		if (map == index) {
+			if (!map_op(BPF_MAP_LOOKUP_ELEM, index, &k, &slot, 0) &&
+			    !map_op(BPF_MAP_LOOKUP_ELEM, slab, &slot, &rec, 0) && rec.ent.name_id)
+				return rec.ent.name_id;
+		} else if (!map_op(BPF_MAP_LOOKUP_ELEM, vmas, &k, &e, 0) && e.name_id) {
 			return e.name_id;
+		}
 	}
 	return 0;
 }
@@ -164,7 +175,9 @@ int main(int argc, char **argv)
 		pause();
 	vmas = obj_get("vms_vmas");
 	names = obj_get("vms_names");
-	id = vmas < 0 ? 0 : region_name_id(vmas, (uintptr_t)m);
+	id = region_name_id(-1, obj_get("vms_index"), obj_get("vms_slab"), (uintptr_t)m);
+	if (!id)
+		id = region_name_id(vmas, -1, -1, (uintptr_t)m);
 	if (names < 0 || !id) {
 		fprintf(stderr, "name_plant: no name id for the region in the model\n");
 		return 2;

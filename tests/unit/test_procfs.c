@@ -34,7 +34,7 @@ static void maps_line_file(void **state)
 	assert_string_equal(r.name, "/usr/bin/python3.11");
 	assert_null(r.acct);
 	assert_null(r.vmflags);
-	free(r.name);
+	region_name_free(r.name);
 }
 
 /* Anonymous regions: recent kernels print no padding at all, older ones one space. */
@@ -44,11 +44,11 @@ static void maps_line_anon(void **state)
 
 	assert_int_equal(parse_line("7f0000000000-7f0000001000 rw-p 00000000 00:00 0", &r), 0);
 	assert_string_equal(r.name, "");
-	free(r.name);
+	region_name_free(r.name);
 	assert_int_equal(parse_line("7f0000000000-7f0000001000 rw-p 00000000 00:00 0 ", &r), 0);
 	assert_string_equal(r.name, "");
 	assert_int_equal(r.inode, 0);
-	free(r.name);
+	region_name_free(r.name);
 }
 
 /* Names are kept byte for byte: inner spaces, " (deleted)", trailing '/', brackets. */
@@ -77,7 +77,7 @@ static void maps_line_names(void **state)
 			 "                         %s", names[i]);
 		assert_int_equal(parse_line(line, &r), 0);
 		assert_string_equal(r.name, want[i]);
-		free(r.name);
+		region_name_free(r.name);
 	}
 }
 
@@ -92,7 +92,7 @@ static void maps_line_long_name(void **state)
 	snprintf(line, sizeof(line), "00400000-00401000 r--p 00000000 08:01 12 %s", name);
 	assert_int_equal(parse_line(line, &r), 0);
 	assert_string_equal(r.name, name);
-	free(r.name);
+	region_name_free(r.name);
 }
 
 /* The vsyscall page and the largest device numbers the kernel prints. */
@@ -106,7 +106,7 @@ static void maps_line_limits(void **state)
 	assert_int_equal(r.end, 0xffffffffff601000ull);
 	assert_string_equal(r.perms, "--xp");
 	assert_string_equal(r.name, "[vsyscall]");
-	free(r.name);
+	region_name_free(r.name);
 
 	assert_int_equal(parse_line("0-ffffffffffffffff rw-s ffffffffffffffff fff:fffff "
 				    "18446744073709551615 x", &r), 0);
@@ -116,14 +116,14 @@ static void maps_line_limits(void **state)
 	assert_int_equal(r.dev_major, 0xfff);
 	assert_int_equal(r.dev_minor, 0xfffff);
 	assert_int_equal(r.inode, UINT64_MAX);
-	free(r.name);
+	region_name_free(r.name);
 
 	/* Upper-case hex is accepted by the scanner (the kernel prints lower case). */
 	assert_int_equal(parse_line("7F00-7F01 ---p 0 103:05 1", &r), 0);
 	assert_int_equal(r.start, 0x7f00);
 	assert_int_equal(r.dev_major, 0x103);
 	assert_int_equal(r.dev_minor, 5);
-	free(r.name);
+	region_name_free(r.name);
 }
 
 static void maps_line_malformed(void **state)
@@ -185,12 +185,12 @@ static void maps_line_len_bounds(void **state)
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(procfs_parse_maps_line(text, strlen(text) - 2, &r), 0);
 	assert_string_equal(r.name, "/a");
-	free(r.name);
+	region_name_free(r.name);
 	/* Cut inside the inode: still a complete line "... 00:00 0". */
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(procfs_parse_maps_line(text, 24, &r), 0);
 	assert_string_equal(r.name, "");
-	free(r.name);
+	region_name_free(r.name);
 	/* Cut inside the device. */
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(procfs_parse_maps_line(text, 19, &r), -EINVAL);
@@ -220,7 +220,7 @@ static void maps_line_nul_in_perms(void **state)
 		memset(&r, 0, sizeof(r));
 		int err = procfs_parse_maps_line(bad[i], 29, &r); /* all four lines are 29 bytes */
 
-		free(r.name);
+		region_name_free(r.name);
 		if (err != -EINVAL)
 			fprintf(stderr, "accepted a NUL at perms[%zu] (perms now \"%s\")\n", i, r.perms);
 		assert_int_equal(err, -EINVAL);
@@ -235,7 +235,7 @@ static void maps_line_nul_in_name(void **state)
 
 	memset(&r, 0, sizeof(r));
 	err = procfs_parse_maps_line(in_name, sizeof(in_name) - 1, &r);
-	free(r.name);
+	region_name_free(r.name);
 	assert_int_equal(err, -EINVAL);
 }
 

@@ -394,6 +394,7 @@ int map_main(const char *cmd, int argc, char **argv, bool files)
 	static char outbuf[1 << 16];
 
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf)); /* tables of 60k rows: few large writes */
+	vms_alloc_huge(); /* one read, then exit */
 	format_opts_init(&a.fmt);
 	translate_vmmap_words(argc, argv);
 	if (files)

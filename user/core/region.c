@@ -24,7 +24,7 @@ void snapshot_init(struct vms_snapshot *s)
 void snapshot_free_regions(struct vms_snapshot *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		free(s->regions[i].name);
+		region_name_free(s->regions[i].name);
 		free(s->regions[i].acct);
 		free(s->regions[i].vmflags);
 		free(s->regions[i].numa);
@@ -46,6 +46,19 @@ void snapshot_free(struct vms_snapshot *s)
 	free(s->threads);
 	snapmeta_free(s->meta);
 	snapshot_init(s);
+}
+
+char vms_region_noname[1];
+
+char *region_name_dup(const char *name, size_t len)
+{
+	return len ? xstrndup(name, len) : vms_region_noname;
+}
+
+void region_name_free(char *name)
+{
+	if (name != vms_region_noname)
+		free(name);
 }
 
 struct vms_region *snapshot_add(struct vms_snapshot *s)

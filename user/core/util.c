@@ -6,6 +6,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __linux__
+#include <malloc.h>
+#include <sys/mman.h>
+#endif
 #include <string.h>
 #include <unistd.h>
 
@@ -57,13 +61,45 @@ static void oom(void)
 	exit(VMS_EXIT_FAIL);
 }
 
+/*
+ * With vms_alloc_huge(), a big array (a 60,000-region table is about 10 MiB) is asked to use
+ * transparent huge pages: first touching it 4 KiB at a time cost more than all the rest of such
+ * a read (a fault, a memory cgroup charge and an LRU insertion per page). Where THP is
+ * "madvise" (Debian's default) nothing else would. Best effort: only whole 2 MiB pages inside
+ * it can be huge. Only for a command that reads once and exits: malloc then serves big blocks
+ * by mmap always (never from the heap, where a huge page would outlive its block), and a
+ * long-running process (serve, watch) never calls it, so that its RSS follows what it uses.
+ */
+#define BIG_ALLOC (2u << 20)
+
+static bool alloc_huge;
+
+void vms_alloc_huge(void)
+{
+#ifdef M_MMAP_THRESHOLD
+	alloc_huge = mallopt(M_MMAP_THRESHOLD, 1 << 20) == 1;
+#endif
+}
+
+static void *big(void *p, size_t n)
+{
+	if (alloc_huge && n >= BIG_ALLOC) {
+#ifdef MADV_HUGEPAGE
+		uintptr_t lo = (uintptr_t)p & ~(uintptr_t)4095;
+
+		madvise((void *)lo, (uintptr_t)p + n - lo, MADV_HUGEPAGE);
+#endif
+	}
+	return p;
+}
+
 void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 
 	if (!p)
 		oom();
-	return p;
+	return big(p, n);
 }
 
 void *xcalloc(size_t n, size_t sz)
@@ -72,7 +108,7 @@ void *xcalloc(size_t n, size_t sz)
 
 	if (!p)
 		oom();
-	return p;
+	return n && sz && n <= SIZE_MAX / sz ? big(p, n * sz) : p;
 }
 
 void *xrealloc(void *p, size_t n)
@@ -80,7 +116,7 @@ void *xrealloc(void *p, size_t n)
 	p = realloc(p, n ? n : 1);
 	if (!p)
 		oom();
-	return p;
+	return big(p, n);
 }
 
 char *xstrdup(const char *s)

@@ -28,6 +28,8 @@ void vms_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vms_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void *xmalloc(size_t n);
+/* Big arrays of x*alloc on transparent huge pages from now on (util.c: commands that read once). */
+void vms_alloc_huge(void);
 void *xcalloc(size_t n, size_t sz);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);

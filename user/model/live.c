@@ -107,6 +107,27 @@ void live_open_info(struct live *m)
 	open_info(m, NULL);
 }
 
+/* Tier kfunc-resync's storage (a model started before it has none: the hash is read). */
+static void open_slab(struct live *m, struct subs *d)
+{
+	struct bpf_map_info mi = { 0 };
+	__u32 len = sizeof(mi);
+
+	m->index_fd = get(d, "maps", "vms_index", sizeof(struct vms_vma_key), sizeof(__u32));
+	m->slab_fd = m->index_fd < 0 ? -1 : get(d, "maps", "vms_slab", sizeof(__u32),
+						 sizeof(struct vms_slab_rec));
+	if (m->slab_fd >= 0 && !bpf_obj_get_info_by_fd(m->slab_fd, &mi, &len) &&
+	    (mi.map_flags & BPF_F_MMAPABLE) && mi.max_entries > 1) {
+		m->slab_slots = mi.max_entries;
+		return;
+	}
+	if (m->index_fd >= 0)
+		close(m->index_fd);
+	if (m->slab_fd >= 0)
+		close(m->slab_fd);
+	m->index_fd = m->slab_fd = -1;
+}
+
 int live_open(struct live *m)
 {
 	/* the sizes readers copy values with: a map of other sizes is not the model's */
@@ -128,6 +149,9 @@ int live_open(struct live *m)
 		*objs[i].fd = -1;
 	m->faults_fd = m->faults_lost_fd = -1;
 	m->moves_fd = -1;
+	m->index_fd = m->slab_fd = -1;
+	m->slab = NULL;
+	m->slab_slots = 0;
 	m->dump_fd = m->dump_out_fd = m->dump_proc_fd = -1;
 	m->dump_out = NULL;
 	m->dump_out_mapped = 0;
@@ -171,6 +195,8 @@ int live_open(struct live *m)
 		m->dump_proc_fd = get(&d, "progs", "dump_proc", 0, 0);
 	if (m->dump_proc_fd < 0)
 		m->dump_proc_fd = -1;
+	if (!live_event_tier(m))
+		open_slab(m, &d);
 out:
 	if (d.maps >= 0)
 		close(d.maps);
@@ -185,7 +211,7 @@ void live_close(struct live *m)
 	int *fds[] = { &m->procs_fd, &m->vmas_fd, &m->names_fd, &m->stats_fd, &m->global_fd,
 		       &m->gc_fd, &m->resync_fd, &m->new_gen_fd, &m->publish_fd, &m->faults_fd,
 		       &m->faults_lost_fd, &m->dump_fd, &m->dump_out_fd, &m->dump_proc_fd,
-		       &m->moves_fd };
+		       &m->moves_fd, &m->index_fd, &m->slab_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -238,6 +264,8 @@ int live_gc(struct live *m)
 
 static int for_each_vma(struct live *m, map_elem_cb cb, void *ctx)
 {
+	if (m->slab_fd >= 0)
+		return live_vmas(m, 0, 0, cb, ctx);
 	return map_for_each_batch(m->vmas_fd, sizeof(struct vms_vma_key), sizeof(struct vms_vma_ent),
 				  cb, ctx);
 }
@@ -373,12 +401,12 @@ int live_fill(struct live *m, struct live_names *nc, const struct live_vma *v, s
 		reg->dev_major = e->v.dev >> 20;
 		reg->dev_minor = e->v.dev & 0xfffff;
 		vms_perm_text(e->v.flags & 0xff, reg->perms);
-		reg->name = xstrdup(name);
+		reg->name = region_name_dup(name, strlen(name));
 	}
 	free(order);
 	if (err) {
 		while (s->n > n0)
-			free(s->regions[--s->n].name);
+			region_name_free(s->regions[--s->n].name);
 		return err;
 	}
 	if (gate) {
@@ -426,14 +454,17 @@ static int published(struct live *m, struct vms_snapshot *s, bool verify, struct
 #define READ_PASSES 16
 
 /* The most VMAs a process may have to be read at its VMA starts: there a lookup per VMA misses
- * the cache (about 0.75 us each, measured with 60,000), where a walk of the whole map costs
- * about 2 ms plus 0.3 us per entry it holds, entries of every process. */
+ * the cache (about 0.75 us each, measured with 60,000), where a pass over the slab costs about
+ * 12 ns a slot (its mapping and the copy: 1.5 ms for 131,072), and a walk of the whole hash
+ * (tier event-resync) about 2 ms plus 0.3 us per entry it holds, entries of every process. */
 static uint64_t by_start_max(struct live *m)
 {
 	struct vms_global g;
 	__u32 zero = 0;
 	uint64_t entries = 0;
 
+	if (m->slab_fd >= 0)
+		return m->slab_slots / 64;
 	if (!bpf_map_lookup_elem(m->global_fd, &zero, &g))
 		entries = g.live + g.garbage;
 	return (2000 + entries * 3 / 10) * 4 / 3;
@@ -465,6 +496,11 @@ static int read_once(struct live *m, struct vms_snapshot *s)
 		c.tgid = tgid;
 		c.gen = VMS_STATE_GEN(pe.state);
 		c.n = 0;
+		if (c.cap < (size_t)pe.nr_vmas + 16) { /* one allocation, not a doubling series */
+			c.cap = (size_t)pe.nr_vmas + 16;
+			free(c.v);
+			c.v = xmalloc(c.cap * sizeof(*c.v));
+		}
 		/* the per-process reader first, where there is one, unless the process is so large
 		 * that a walk of the whole map costs less */
 		by_start = !walk_all && pe.nr_vmas <= by_start_max(m);
@@ -696,7 +732,7 @@ int live_status(struct live *m, struct live_status *st)
 	struct vms_proc_ent pe;
 	int ncpu = libbpf_num_possible_cpus(), err;
 	int fds[] = { m->procs_fd, m->vmas_fd, m->names_fd, m->stats_fd, m->global_fd,
-		      m->dump_out_fd, m->moves_fd };
+		      m->dump_out_fd, m->moves_fd, m->index_fd, m->slab_fd };
 
 	memset(st, 0, sizeof(*st));
 	for (void *k = NULL; !bpf_map_get_next_key(m->procs_fd, k, &next); k = &key) {
@@ -738,7 +774,7 @@ int live_status(struct live *m, struct live_status *st)
 	live_thread_status(&st->thread_records, &st->thread_alts, &st->dead_thread_records,
 			   &st->kernel_bytes);
 	memset(&info, 0, sizeof(info));
-	if (!bpf_obj_get_info_by_fd(m->vmas_fd, &info, &info_len))
+	if (!bpf_obj_get_info_by_fd(m->slab_fd >= 0 ? m->slab_fd : m->vmas_fd, &info, &info_len))
 		st->max_vmas = info.max_entries;
 	st->missed_runs = live_missed_runs();
 	st->move_logs = m->moves_fd < 0 ? ~0ull : 0;

@@ -32,6 +32,9 @@ struct live {
 	size_t dump_out_mapped;		/* bytes of it mapped (live_dump.c maps what runs send) */
 	int faults_fd, faults_lost_fd;	/* -1 unless started with --faults */
 	int moves_fd;			/* the move log (vms_moves); -1: none (a model without it) */
+	int index_fd, slab_fd;		/* tier kfunc-resync's storage; -1: the hash (vmas_fd) */
+	const struct vms_slab_rec *slab;	/* the slab, mapped read-only at its first use */
+	size_t slab_slots;
 	unsigned faults_source;		/* enum vms_fault_source */
 	unsigned faults_cpus;
 	struct vms_info info;		/* what start decided, and why */
@@ -56,8 +59,10 @@ void live_open_info(struct live *m);
 void live_close(struct live *m);
 
 /* The VMA entries of tgid's generation gen (tgid 0: of every process's published generation;
- * others may come too: callers filter), to cb: through the model's reader (vms_dump), or by
- * batches of the whole map where there is none or another reader holds it. 0, the first non-zero cb result, or -errno. */
+ * others may come too: callers filter), to cb: from the mapped slab (tier kfunc-resync), else
+ * through the model's reader (vms_dump), or by batches of the whole map where there is none or
+ * another reader holds it. What cb gets may be torn by a change meanwhile: callers check the
+ * process's state after. 0, the first non-zero cb result, or -errno. */
 int live_vmas(struct live *m, uint32_t tgid, uint32_t gen,
 	      int (*cb)(void *ctx, const void *key, const void *val), void *ctx);
 /* The entries of tgid's generation gen at the starts of its VMAs in the kernel, through the

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Reading the VMA map through the model's reader (bpf/model.bpf.c vms_dump; the contract in
- * vmscope.h): one BPF_PROG_RUN walks the map in the kernel and writes the asked entries into an
- * array this process maps, so entries cost no syscall and no copy through the batch API. Where
- * the model has no reader (refused by the kernel), or another reader holds it, the map is read
- * by batches.
+ * Reading the model's VMA entries. Tier kfunc-resync keeps them in an array this process maps
+ * (vms_slab, vmscope.h): read with no syscall at all. Tier event-resync keeps a hash, read
+ * through the model's reader (bpf/model.bpf.c vms_dump; the contract in vmscope.h): one
+ * BPF_PROG_RUN walks the map in the kernel and writes the asked entries into an array this
+ * process maps, so entries cost no syscall and no copy through the batch API. Where the model
+ * has no reader (refused by the kernel), or another reader holds it, the map is read by batches.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -104,8 +105,46 @@ static int dump(struct live *m, int prog_fd, uint32_t tgid, uint32_t gen, map_el
 	return err;
 }
 
+/* Tier kfunc-resync: the slab, mapped read-only once (the kernel maps all of it at mmap). Each
+ * slot is copied before it is looked at: a writer may change it meanwhile (callers check the
+ * process's state after). */
+static int slab_scan(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, void *ctx)
+{
+	uint64_t want = VMS_SLAB_OWNER(tgid, gen);
+	size_t sent = 0;
+	int err = 0;
+
+	if (!m->slab) {
+		void *p = mmap(NULL, m->slab_slots * sizeof(*m->slab), PROT_READ, MAP_SHARED,
+			       m->slab_fd, 0);
+
+		if (p == MAP_FAILED)
+			return -errno;
+		m->slab = p;
+	}
+	for (size_t i = 0; i < m->slab_slots && !err; i++) {
+		const volatile struct vms_slab_rec *at = &m->slab[i];
+		uint64_t owner = at->owner;
+		struct vms_vma_key key;
+		struct vms_vma_ent ent;
+
+		if (!owner || (owner & VMS_SLAB_FREED) || (tgid && owner != want))
+			continue;
+		key = (struct vms_vma_key){ .tgid = owner >> 32, .gen = (uint32_t)owner,
+					    .start = at->start };
+		memcpy(&ent, (const void *)&at->ent, sizeof(ent));
+		err = cb(ctx, &key, &ent);
+		sent++;
+	}
+	vms_debug("model: slab read for %s: %zu of %zu slots", tgid ? "one process" : "every process",
+		  sent, m->slab_slots);
+	return err;
+}
+
 int live_vmas(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, void *ctx)
 {
+	if (m->slab_fd >= 0)
+		return slab_scan(m, tgid, gen, cb, ctx);
 	if (m->dump_fd >= 0) {
 		int err = dump(m, m->dump_fd, tgid, gen, cb, ctx);
 
@@ -124,6 +163,9 @@ int live_proc_vmas(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, 
 
 void live_dump_unmap(struct live *m)
 {
+	if (m->slab)
+		munmap((void *)m->slab, m->slab_slots * sizeof(*m->slab));
+	m->slab = NULL;
 	if (m->dump_out)
 		munmap(m->dump_out, m->dump_out_mapped);
 	m->dump_out = NULL;

@@ -171,20 +171,26 @@ static int select_programs(struct loader *l, enum vms_tier tier, unsigned faults
 	return 0;
 }
 
-static void set_limits(struct model_bpf *skel, const struct live_limits *lim)
+static void set_limits(struct model_bpf *skel, const struct live_limits *lim, enum vms_tier tier)
 {
+	/* the tier's VMA storage: the slab and its index (kfunc-resync), or the hash */
+	__u32 vmas = lim->max_vmas ? lim->max_vmas : bpf_map__max_entries(skel->maps.vms_vmas);
+	bool slab = tier == VMS_TIER_KFUNC_RESYNC;
+
 	if (lim->max_procs)
 		bpf_map__set_max_entries(skel->maps.vms_procs, lim->max_procs);
-	if (lim->max_vmas)
-		bpf_map__set_max_entries(skel->maps.vms_vmas, lim->max_vmas);
+	bpf_map__set_max_entries(skel->maps.vms_vmas, slab ? 1 : vmas);
+	bpf_map__set_max_entries(skel->maps.vms_index, slab ? vmas : 1);
+	bpf_map__set_max_entries(skel->maps.vms_slab, slab ? vmas : 1);
+	skel->rodata->slab_slots = slab ? vmas : 1;
 	/* the reader's buffer holds every entry the VMA map can (one run reads them all) */
-	bpf_map__set_max_entries(skel->maps.vms_dump_out, bpf_map__max_entries(skel->maps.vms_vmas));
+	bpf_map__set_max_entries(skel->maps.vms_dump_out, vmas);
 	if (lim->max_names)
 		bpf_map__set_max_entries(skel->maps.vms_names, lim->max_names);
 	if (lim->max_threads)
 		bpf_map__set_max_entries(skel->maps.vms_threads, lim->max_threads);
 	/* fault keys are about one per VMA that faulted: as many as the model holds VMAs */
-	bpf_map__set_max_entries(skel->maps.vms_faults, bpf_map__max_entries(skel->maps.vms_vmas));
+	bpf_map__set_max_entries(skel->maps.vms_faults, vmas);
 	bpf_map__set_max_entries(skel->maps.vms_faults_nkeys, bpf_map__max_entries(skel->maps.vms_procs));
 	/* move logs (3 KiB each): only processes that moved a range by mremap have one */
 	bpf_map__set_max_entries(skel->maps.vms_moves, bpf_map__max_entries(skel->maps.vms_procs) / 8 + 1);
@@ -204,7 +210,7 @@ static int load_tier(struct loader *l, enum vms_tier tier, unsigned faults, char
 		snprintf(why, len, "cannot open the BPF object: %s", strerror(-err));
 		return err;
 	}
-	set_limits(skel, &l->lim);
+	set_limits(skel, &l->lim, tier);
 	err = bpf_name_key(l->name_key);
 	if (err) {
 		snprintf(why, len, "cannot draw a key for the name hash: %s", strerror(-err));

@@ -100,8 +100,8 @@ int procfs_parse_maps_line(const char *line, size_t len, struct vms_region *r)
 	r->dev_major = (uint32_t)maj;
 	r->dev_minor = (uint32_t)min;
 	r->inode = ino;
-	free(r->name);
-	r->name = xstrndup(p, (size_t)(end - p));
+	region_name_free(r->name);
+	r->name = region_name_dup(p, (size_t)(end - p));
 	return 0;
 }
 
@@ -140,7 +140,7 @@ static struct vms_region *add_maps_line(struct vms_snapshot *s, const char *line
 	struct vms_region *r = snapshot_add(s);
 
 	if (procfs_parse_maps_line(line, len, r)) {
-		free(r->name);
+		region_name_free(r->name);
 		s->n--;
 		return NULL;
 	}

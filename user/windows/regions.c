@@ -147,7 +147,7 @@ static void name_allocation(struct vms_snapshot *s, const struct wreg *w, uint64
 	for (i = lo; i > 0 && w[i - 1].alloc_base == w[lo].alloc_base; i--)
 		;
 	for (; i < s->n && w[i].alloc_base == w[lo].alloc_base; i++) {
-		free(s->regions[i].name);
+		region_name_free(s->regions[i].name);
 		s->regions[i].name = xstrdup(name);
 	}
 }
