@@ -221,47 +221,61 @@ static __always_inline __u32 new_gen(void)
 
 /* ---- the entries' storage (tier kfunc-resync; vmscope.h: vms_slab_rec) ---- */
 
-#define SLAB_ROUNDS	8	/* a free slot is looked for in this many runs of ... */
-#define SLAB_RUN	8	/* ... this many slots, each run from a random place but the first */
+#define SLAB_RUN	8	/* a free slot is looked for in runs of this many slots, ... */
+#define SLAB_PROBES	256	/* ... each run from a random place but the first, this many probes
+				 * in all: a half-full slab whose used slots lie in long blocks
+				 * still answers (the chance that every run misses is 2^-32) */
 
-/* A free slot, taken for owner; -1 if none was found (the caller counts the map full). */
+struct slab_probe {
+	__u64 owner, now;
+	__u32 s, left;
+	__s64 found;
+};
+
+static long slab_probe_one(__u64 i, struct slab_probe *c)
+{
+	struct vms_slab_rec *rec;
+	__u32 s;
+	__u64 o;
+
+	if (!c->left) {
+		c->left = SLAB_RUN;
+		c->s = bpf_get_prandom_u32();
+	}
+	c->left--;
+	s = c->s < slab_slots ? c->s : c->s % slab_slots;
+	c->s = s + 1;
+	rec = bpf_map_lookup_elem(&vms_slab, &s);
+	if (!rec)
+		return 1;
+	o = rec->owner;
+	if (o & VMS_SLAB_FREED) {
+		if (!c->now)
+			c->now = bpf_ktime_get_ns();
+		if (c->now - (o & ~VMS_SLAB_FREED) < VMS_SLAB_QUARANTINE_NS)
+			return 0;
+	} else if (o) {
+		return 0;
+	}
+	if (__sync_val_compare_and_swap(&rec->owner, o, c->owner) != o)
+		return 0;
+	c->found = s;
+	return 1;
+}
+
+/* A free slot, taken for owner; -1 if none was found (the caller counts the map full). The
+ * search goes on from this CPU's last slot: a run of takes fills neighbouring slots. */
 static __always_inline __s64 slab_take(__u64 owner)
 {
 	__u32 zero = 0, *cur = bpf_map_lookup_elem(&vms_slab_cursor, &zero);
-	__u64 now = 0;
-	__u32 s;
+	struct slab_probe c = { .owner = owner, .left = SLAB_RUN, .found = -1 };
 
 	if (!cur || !slab_slots)
 		return -1;
-	s = *cur ? *cur - 1 : bpf_get_prandom_u32() % slab_slots;
-	for (int round = 0; round < SLAB_ROUNDS; round++) {
-		for (int i = 0; i < SLAB_RUN; i++, s++) {
-			struct vms_slab_rec *rec;
-			__u64 o;
-
-			if (s >= slab_slots)
-				s = 0;
-			rec = bpf_map_lookup_elem(&vms_slab, &s);
-			if (!rec)
-				break;
-			o = rec->owner;
-			if (o & VMS_SLAB_FREED) {
-				if (!now)
-					now = bpf_ktime_get_ns();
-				if (now - (o & ~VMS_SLAB_FREED) < VMS_SLAB_QUARANTINE_NS)
-					continue;
-			} else if (o) {
-				continue;
-			}
-			if (__sync_val_compare_and_swap(&rec->owner, o, owner) == o) {
-				*cur = s + 2; /* the next slot, +1 */
-				return s;
-			}
-		}
-		s = bpf_get_prandom_u32() % slab_slots;
-	}
-	*cur = s + 1;
-	return -1;
+	c.s = *cur ? *cur - 1 : bpf_get_prandom_u32();
+	bpf_loop(SLAB_PROBES, slab_probe_one, &c, 0);
+	*cur = c.s + 1;
+	return c.found;
 }
 
 /* Releases slot s if owner still holds it (a racing release of the same slot wins once): 1 if
@@ -786,6 +800,9 @@ int BPF_PROG(vms_sys_enter, struct pt_regs *regs, long nr)
 	} else if (!sys_entry_range(nr, a0, a1, a2, a3, SYS_ARG4(regs), &r)) {
 		op->full = true; /* what changes is only known by reading every VMA */
 	}
+	/* nothing published to edit (a child not read yet, see child_unread): its exit reads it */
+	if (!p || !VMS_STATE_GEN(p->state))
+		op->full = true;
 	op->lo = r.lo;
 	op->hi = r.hi;
 	op->lo2 = r.lo2;
@@ -1377,6 +1394,25 @@ int BPF_PROG(vms_foreign_write, struct mm_struct *mm, bool write)
 
 /* ---- process lifetime ---- */
 
+/*
+ * A new process: its copy of the parent's regions is read when it is first needed (its first
+ * change of them, its exec, a reader), not now. Most children exec or exit first, and a copy
+ * made at fork would be garbage by then. Until then the entry is dirty and unpublished: its
+ * first change goes the full way (vms_sys_exit), readers resync it in the kernel. stale_gen:
+ * the generations of an earlier process under this pid (an exit the model missed) are garbage.
+ */
+static __always_inline void child_unread(struct task_struct *child)
+{
+	struct vms_proc_ent fresh = { .start_time = task_start(child), .flags = VMS_PROC_DIRTY };
+	struct vms_global *g = global();
+	__u32 tgid = BPF_CORE_READ(child, tgid);
+
+	if (g)
+		fresh.stale_gen = g->next_gen;
+	if (bpf_map_update_elem(&vms_procs, &tgid, &fresh, BPF_ANY))
+		stat_inc(VMS_STAT_MAP_FULL);
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(vms_fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -1387,7 +1423,7 @@ int BPF_PROG(vms_fork, struct task_struct *parent, struct task_struct *child)
 	if (BPF_CORE_READ(child, mm) == BPF_CORE_READ(parent, mm))
 		return 0;
 	stat_inc(VMS_STAT_FORKS);
-	resync_pid(BPF_CORE_READ(child, pid));
+	child_unread(child);
 	return 0;
 }
 
@@ -1627,7 +1663,7 @@ static __always_inline void proc_exit(struct task_struct *task, bool kfunc_tier)
 	if (g && (kfunc_tier || VMS_STATE_GEN(p->state))) {
 		__s64 left = (__s64)p->nr_vmas;
 
-		if (kfunc_tier && task == bpf_get_current_task_btf())
+		if (kfunc_tier && VMS_STATE_GEN(p->state) && task == bpf_get_current_task_btf())
 			left -= drop_published(TG(tgid, VMS_STATE_GEN(p->state)));
 		if (left > 0)
 			__sync_fetch_and_add(&g->garbage, left);

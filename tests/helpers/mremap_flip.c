@@ -5,7 +5,7 @@
  * VMA walk that raced with a move and was not redone shows both or neither: the torn-walk
  * test of the lockless iterators (tests/bpf/bpf_iter.sh).
  *
- * Usage: mremap_flip [PAUSE_US [PAD]]: a pause after each pair of moves (default none), so that
+ * Usage: mremap_flip [PAUSE_US [PAD]]: a pause after each move (default none), so that
  * a reader slower than one move can finish some reads; PAD one-page VMAs more (alternating
  * protections, between the two addresses), so that the model's readers take their path for big
  * processes. Prints "low ADDR high ADDR" and "ready", then flips until killed.
@@ -45,9 +45,13 @@ int main(int argc, char **argv)
 	}
 	printf("low %lx high %lx\nready\n", (unsigned long)low, (unsigned long)high);
 	fflush(stdout);
+	/* a pause after each move: a process stopped at any moment is in either state about as
+	 * often (after each pair only, the high one lasted a few microseconds) */
 	for (;;) {
 		if (mremap(low, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, high) != high)
 			return 1;
+		if (pause_us)
+			usleep((useconds_t)pause_us);
 		if (mremap(high, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, low) != low)
 			return 1;
 		if (pause_us)
