@@ -63,27 +63,28 @@ static char *put_faults(char *p, const struct vms_region *r)
 	return p;
 }
 
-/* A row: its fields (line up to p), the mapping's name and a newline, in one fwrite when the
- * name fits the line's buffer (cap bytes). */
-static void put_row(FILE *f, char *line, char *p, size_t cap, const char *shown)
+/* A row: its fields (line up to p), the mapping's name and a newline, into the block. */
+static void put_row(struct fast_out *out, char *line, char *p, const char *shown)
 {
 	size_t n = strlen(shown);
 
-	if ((size_t)(p - line) + n + 1 > cap) {
-		fwrite(line, 1, (size_t)(p - line), f);
-		fwrite(shown, 1, n, f);
-		fputc('\n', f);
+	if (!fast_out_room(out, (size_t)(p - line) + n + 1)) {
+		fast_out_flush(out);
+		fwrite(line, 1, (size_t)(p - line), out->f);
+		fwrite(shown, 1, n, out->f);
+		fputc('\n', out->f);
 		return;
 	}
-	p = fast_str(p, shown, n);
-	*p++ = '\n';
-	fwrite(line, 1, (size_t)(p - line), f);
+	out->p = fast_str(out->p, line, (size_t)(p - line));
+	out->p = fast_str(out->p, shown, n);
+	*out->p++ = '\n';
 }
 
 static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
 		       struct format_state *st)
 {
 	uint64_t total = 0, shared = 0, priv_w = 0, rss = 0, dirty = 0, fmin = 0, fmaj = 0;
+	struct fast_out *out;
 
 	if (o->mode == PMAP_X || o->mode == PMAP_XX) {
 		pmap_ext_print(f, s, o, st);
@@ -100,10 +101,12 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 		else if (o->mode == PMAP_DEVICE)
 			fputs("Address           Kbytes Mode  Offset           Device    Mapping\n", f);
 	}
+	out = xmalloc(sizeof(*out));
+	fast_out_init(out, f);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct vms_region *r = &s->regions[i];
 		uint64_t size = region_size(r);
-		char mode[6], buf[64], line[512], *name, *p;
+		char mode[6], buf[64], line[512], *name = NULL, *p;
 		const char *shown;
 
 		if (r->end - 1 < o->range_low)
@@ -119,11 +122,16 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 		fmaj += r->faults_maj;
 		pmap_mode_str(r, mode);
 		/* procps 4.0.2 replaces each byte it cannot print with '?' */
-		name = fast_plain(r->name, NULL) ? NULL /* nothing to escape */
-			: vms_escape_dup(r->name, strlen(r->name), VMS_ESC_BYTES);
-		shown = mapping_name(s, r, o, name ? name : r->name, buf, sizeof(buf));
+		if (!r->name[0]) { /* most regions of a big process: mapping_name's answer */
+			shown = s->proc.start_stack >= r->start && s->proc.start_stack <= r->end
+				? "  [ stack ]" : "  [ anon ]";
+		} else {
+			name = fast_plain(r->name, NULL) ? NULL /* nothing to escape */
+				: vms_escape_dup(r->name, strlen(r->name), VMS_ESC_BYTES);
+			shown = mapping_name(s, r, o, name ? name : r->name, buf, sizeof(buf));
+		}
 		/* each row without printf (60,000 rows: printf's parsing was most of the time), as
-		 * procps' "%016llx %7llu ..." formats; one fwrite per row */
+		 * procps' "%016llx %7llu ..." formats, gathered into blocks */
 		p = fast_hex(line, r->start, 16);
 		*p++ = ' ';
 		switch (o->mode) {
@@ -173,9 +181,11 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 		if (o->mode != PMAP_DEVICE)
 			p = fast_str(p, mode, 5);
 		*p++ = ' ';
-		put_row(f, line, p, sizeof(line), shown);
+		put_row(out, line, p, shown);
 		free(name);
 	}
+	fast_out_flush(out);
+	free(out);
 	if (o->quiet)
 		return;
 	switch (o->mode) {
