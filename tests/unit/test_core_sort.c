@@ -55,6 +55,42 @@ static void sort_matches_qsort(void **state)
 	}
 }
 
+/* Keys of one of the shapes a reader sees: in order, in reverse order, in a few ascending runs
+ * (a process's slab slots), equal keys across runs (stability), and reversed but for one pair. */
+static uint64_t shaped_key(int shape, size_t i, size_t n)
+{
+	const uint64_t base = 0x7f0000000000ULL;
+
+	switch (shape) {
+	case 0: return base + i * 0x2000;
+	case 1: return base + (n - i) * 0x2000;
+	case 2: return base + i / 3 * 0x1000;
+	case 3: return base + (i % (n / 7 + 1)) * 0x3000;
+	default: return base + (n - i) * 0x2000 + (i == n / 2) * 0x2000;
+	}
+}
+
+static void sort_presorted_inputs(void **state)
+{
+	static const size_t sizes[] = { 2, 63, 64, 65, 5000, 70000 };
+
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k];
+		struct vms_sort_ent *a = calloc(n, sizeof(*a)), *b = calloc(n, sizeof(*b));
+
+		for (int shape = 0; shape < 5; shape++) {
+			for (size_t i = 0; i < n; i++)
+				a[i] = (struct vms_sort_ent){ .key = shaped_key(shape, i, n), .idx = i };
+			memcpy(b, a, n * sizeof(*a));
+			vms_sort_by_key(a, n);
+			qsort(b, n, sizeof(*b), cmp_ent);
+			assert_memory_equal(a, b, n * sizeof(*a));
+		}
+		free(a);
+		free(b);
+	}
+}
+
 static void fast_numbers_match_printf(void **state)
 {
 	static const uint64_t vals[] = { 0, 1, 9, 10, 15, 16, 255, 4096, 99999, 1000000,
@@ -81,6 +117,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sort_matches_qsort),
+		cmocka_unit_test(sort_presorted_inputs),
 		cmocka_unit_test(fast_numbers_match_printf),
 	};
 

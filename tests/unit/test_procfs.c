@@ -476,6 +476,100 @@ static void smaps_malformed(void **state)
 	expect_smaps_error(text, 3);
 }
 
+/* The block reader (procfs_parse_fd) gives what the text parser gives: lines across block
+ * boundaries, one line longer than a block, a last line with no newline, the same bad line. */
+static int file_of(const char *text, size_t len)
+{
+	FILE *f = tmpfile();
+	int fd;
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	fflush(f);
+	fd = dup(fileno(f));
+	fclose(f);
+	assert_true(fd >= 0);
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+static void expect_fd_equals_text(const char *text, bool smaps)
+{
+	struct vms_snapshot a, b;
+	size_t bad_a = 0, bad_b = 0;
+	int fd = file_of(text, strlen(text));
+	int ea, eb;
+
+	snapshot_init(&a);
+	snapshot_init(&b);
+	ea = smaps ? procfs_parse_smaps(text, &a, &bad_a) : procfs_parse_maps(text, &a, &bad_a);
+	eb = procfs_parse_fd(fd, smaps, &b, &bad_b);
+	close(fd);
+	assert_int_equal(ea, eb);
+	assert_int_equal(bad_a, bad_b);
+	assert_int_equal(a.n, b.n);
+	assert_int_equal(a.n_keys, b.n_keys);
+	for (size_t i = 0; i < a.n; i++) {
+		assert_int_equal(a.regions[i].start, b.regions[i].start);
+		assert_int_equal(a.regions[i].end, b.regions[i].end);
+		assert_string_equal(a.regions[i].name, b.regions[i].name);
+		if (smaps) {
+			assert_memory_equal(a.regions[i].acct, b.regions[i].acct,
+					    a.n_keys * sizeof(uint64_t));
+			assert_true(!a.regions[i].vmflags == !b.regions[i].vmflags);
+			if (a.regions[i].vmflags)
+				assert_string_equal(a.regions[i].vmflags, b.regions[i].vmflags);
+		}
+	}
+	snapshot_free(&a);
+	snapshot_free(&b);
+}
+
+static void parse_fd_blocks(void **state)
+{
+	size_t n = 3000, cap = n * sizeof(smaps_text) + (600u << 10), off = 0;
+	char *text = malloc(cap);
+
+	assert_non_null(text);
+	/* 3,000 regions of smaps (about 1.5 MB: several blocks), one of them named by 600 KB */
+	const char *body = strchr(smaps_text, '\n') + 1;
+	int body_len = (int)(strstr(smaps_text, "\n01000000") + 1 - body);
+
+	for (size_t i = 0; i < n; i++) {
+		off += (size_t)snprintf(text + off, cap - off, "%zx-%zx rw-p 00000000 00:00 0 ",
+					(i + 1) << 12, (i + 2) << 12);
+		if (i == n / 2) {
+			memset(text + off, 'x', 600u << 10);
+			off += 600u << 10;
+		}
+		off += (size_t)snprintf(text + off, cap - off, "\n%.*s", body_len, body);
+	}
+	text[off] = '\0';
+	expect_fd_equals_text(text, true);
+	text[off - 1] = '\0'; /* the last line without its newline */
+	expect_fd_equals_text(text, true);
+	memcpy(text + off / 2, "\nbad line\n", 10); /* a bad line in the middle */
+	expect_fd_equals_text(text, true);
+	expect_fd_equals_text("00400000-00401000 r--p 00000000 08:01 1 /a\n"
+			      "00401000-00402000 r--p 00000000 08:01 1 /b", false);
+	expect_fd_equals_text("", false);
+	free(text);
+}
+
+/* A NUL byte (no /proc text has one) is an error of the file, after what came before it. */
+static void parse_fd_nul(void **state)
+{
+	static const char text[] = "00400000-00401000 r--p 00000000 08:01 1 /a\n0040\0000-1 r";
+	struct vms_snapshot s;
+	size_t bad = 0;
+	int fd = file_of(text, sizeof(text) - 1);
+
+	snapshot_init(&s);
+	assert_int_equal(procfs_parse_fd(fd, false, &s, &bad), -EINVAL);
+	close(fd);
+	snapshot_free(&s);
+}
+
 /* ---- stat ---------------------------------------------------------------------------------- */
 
 static char *stat_line(const char *pid_comm, const char *prio, const char *nice)
@@ -815,6 +909,8 @@ int main(void)
 		cmocka_unit_test(smaps_file),
 		cmocka_unit_test(smaps_sparse),
 		cmocka_unit_test(smaps_malformed),
+		cmocka_unit_test(parse_fd_blocks),
+		cmocka_unit_test(parse_fd_nul),
 		cmocka_unit_test(stat_basic),
 		cmocka_unit_test(stat_odd_comm),
 		cmocka_unit_test(stat_negative),

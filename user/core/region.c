@@ -21,15 +21,22 @@ void snapshot_init(struct vms_snapshot *s)
 		s->acct_idx[i] = -1;
 }
 
+void snapshot_truncate(struct vms_snapshot *s, size_t n)
+{
+	while (s->n > n) {
+		struct vms_region *r = &s->regions[--s->n];
+
+		region_name_free(r->name);
+		free(r->acct);
+		free(r->vmflags);
+		free(r->numa);
+		free(r->psize);
+	}
+}
+
 void snapshot_free_regions(struct vms_snapshot *s)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		region_name_free(s->regions[i].name);
-		free(s->regions[i].acct);
-		free(s->regions[i].vmflags);
-		free(s->regions[i].numa);
-		free(s->regions[i].psize);
-	}
+	snapshot_truncate(s, 0);
 	free(s->regions);
 	s->regions = NULL;
 	s->n = s->cap = 0;

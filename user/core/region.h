@@ -111,6 +111,8 @@ struct vms_snapshot {
 
 void snapshot_init(struct vms_snapshot *s);
 void snapshot_free(struct vms_snapshot *s);
+/* Drops the regions from the n-th on (keeps the array). */
+void snapshot_truncate(struct vms_snapshot *s, size_t n);
 /* Drops the regions only (keeps proc and the accounting keys). */
 void snapshot_free_regions(struct vms_snapshot *s);
 /* A region's name: its own copy, except that every empty one is vms_region_noname (most regions

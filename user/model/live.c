@@ -357,29 +357,28 @@ static const char *name_of(struct live *m, struct live_names *nc, const struct v
 	return *slot == name_missing ? NULL : *slot;
 }
 
-int live_fill(struct live *m, struct live_names *nc, const struct live_vma *v, size_t n,
-	      bool gate, struct vms_snapshot *s)
+int live_fill_order(struct live *m, struct live_names *nc, const struct live_vma *v, uint32_t gen,
+		    struct vms_sort_ent *order, size_t n, bool gate, struct vms_snapshot *s)
 {
-	struct vms_sort_ent *order = xmalloc((n ? n : 1) * sizeof(*order));
 	size_t n0 = s->n;
 	int err = 0;
 
-	for (size_t i = 0; i < n; i++)
-		order[i] = (struct vms_sort_ent){ .key = v[i].k.start, .idx = i };
-	for (size_t i = 1; i < n; i++)
-		if (v[i].k.start < v[i - 1].k.start) { /* (the per-process reader's come sorted) */
-			vms_sort_by_key(order, n);
-			break;
-		}
+	vms_sort_by_key(order, n);
 	if (s->cap < s->n + n + 1) {
 		s->cap = s->n + n + 1;
 		s->regions = xrealloc(s->regions, s->cap * sizeof(*s->regions));
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct live_vma *e = &v[order[i].idx];
-		const char *name = e->v.flags & VMS_VMA_UNNAMED ? NULL : name_of(m, nc, &e->v);
+		struct live_vma slot;
+		const struct live_vma *e = v ? &v[order[i].idx] : &slot;
+		const char *name;
 		struct vms_region *reg;
 
+		if (!v && !live_slab_get(m, order[i].idx, (uint32_t)s->proc.pid, gen, &slot)) {
+			err = -EAGAIN;
+			break;
+		}
+		name = e->v.flags & VMS_VMA_UNNAMED ? NULL : name_of(m, nc, &e->v);
 		if (!name) {
 			err = -ENODATA;
 			break;
@@ -403,10 +402,8 @@ int live_fill(struct live *m, struct live_names *nc, const struct live_vma *v, s
 		vms_perm_text(e->v.flags & 0xff, reg->perms);
 		reg->name = region_name_dup(name, strlen(name));
 	}
-	free(order);
 	if (err) {
-		while (s->n > n0)
-			region_name_free(s->regions[--s->n].name);
+		snapshot_truncate(s, n0);
 		return err;
 	}
 	if (gate) {
@@ -420,6 +417,19 @@ int live_fill(struct live *m, struct live_names *nc, const struct live_vma *v, s
 		}
 	}
 	return 0;
+}
+
+int live_fill(struct live *m, struct live_names *nc, const struct live_vma *v, size_t n,
+	      bool gate, struct vms_snapshot *s)
+{
+	struct vms_sort_ent *order = xmalloc((n ? n : 1) * sizeof(*order));
+	int err;
+
+	for (size_t i = 0; i < n; i++)
+		order[i] = (struct vms_sort_ent){ .key = v[i].k.start, .idx = i };
+	err = live_fill_order(m, nc, v, 0, order, n, gate, s);
+	free(order);
+	return err;
 }
 
 /* The published state of a process, resynced in the kernel once if the kernel side lost track,
@@ -475,9 +485,11 @@ static int read_once(struct live *m, struct vms_snapshot *s)
 	struct vms_proc_ent pe, pe2;
 	struct collect c = { 0 };
 	struct live_names nc = { 0 };
+	struct vms_sort_ent *order = NULL;
+	size_t n_order = 0, order_cap = 0, n0 = s->n;
 	uint32_t tgid = (uint32_t)s->proc.pid;
-	int err, ret;
-	bool by_start;
+	int err, ret, fill_err = 0;
+	bool by_start, filled = false;
 	/* the kernel skipped some run of ours since the model was last verified whole: this
 	 * process may have missed a change, so it is resynced (once) before it is trusted */
 	bool verify = live_missed_runs() != m->info.verified_misses;
@@ -491,22 +503,39 @@ static int read_once(struct live *m, struct vms_snapshot *s)
 	 * it is redone, never returned. */
 	for (int pass = 0;; pass++, verify = false) {
 		err = published(m, s, verify, &pe, &ret);
-		if (err)
-			return err > 0 ? ret : err;
+		if (err) {
+			err = err > 0 ? ret : err;
+			goto out;
+		}
 		c.tgid = tgid;
 		c.gen = VMS_STATE_GEN(pe.state);
 		c.n = 0;
-		if (c.cap < (size_t)pe.nr_vmas + 16) { /* one allocation, not a doubling series */
-			c.cap = (size_t)pe.nr_vmas + 16;
-			free(c.v);
-			c.v = xmalloc(c.cap * sizeof(*c.v));
-		}
 		/* the per-process reader first, where there is one, unless the process is so large
 		 * that a walk of the whole map costs less */
 		by_start = !walk_all && pe.nr_vmas <= by_start_max(m);
 		walk_all = false;
+		if ((by_start || m->slab_fd < 0) && c.cap < (size_t)pe.nr_vmas + 16) {
+			c.cap = (size_t)pe.nr_vmas + 16;
+			free(c.v);
+			c.v = xmalloc(c.cap * sizeof(*c.v));
+		}
 		err = pe.busy ? 0 : by_start ? live_proc_vmas(m, tgid, c.gen, collect_one, &c) : 1;
-		if (err == 1) {
+		if (err == 1 && m->slab_fd >= 0) {
+			/* the slab: regions filled straight from its slots, voided below if the
+			 * process changed meanwhile (no copy of the entries first) */
+			by_start = false;
+			if (order_cap < (size_t)pe.nr_vmas + 16) {
+				order_cap = (size_t)pe.nr_vmas + 16;
+				free(order);
+				order = xmalloc(order_cap * sizeof(*order));
+			}
+			err = live_slab_order(m, tgid, c.gen, &order, &n_order, &order_cap);
+			if (!err) {
+				fill_err = live_fill_order(m, &nc, NULL, c.gen, order, n_order,
+							   pe.flags & VMS_PROC_GATE, s);
+				filled = true;
+			}
+		} else if (err == 1) {
 			by_start = false;
 			c.n = 0;
 			err = live_vmas(m, tgid, c.gen, collect_one, &c);
@@ -514,13 +543,16 @@ static int read_once(struct live *m, struct vms_snapshot *s)
 		if (err)
 			goto out;
 		if (!pe.busy && !bpf_map_lookup_elem(m->procs_fd, &tgid, &pe2) && !pe2.busy &&
-		    pe2.state == pe.state && !(pe2.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW))) {
-			if (!by_start || c.n == pe2.nr_vmas) {
+		    pe2.state == pe.state && !(pe2.flags & (VMS_PROC_DIRTY | VMS_PROC_OVERFLOW)) &&
+		    !(filled && fill_err == -EAGAIN)) {
+			size_t got = filled ? n_order : c.n;
+
+			if (!by_start || got == pe2.nr_vmas) {
 				vms_debug("PID %u: model generation %u after %u changes (flags %#x; "
 					  "%llu full, %llu range resyncs), %zu VMAs%s", tgid,
 					  VMS_STATE_GEN(pe.state), VMS_STATE_CHANGES(pe.state), pe.flags,
 					  (unsigned long long)pe.full_resyncs,
-					  (unsigned long long)pe.range_resyncs, c.n,
+					  (unsigned long long)pe.range_resyncs, got,
 					  by_start ? " (read at the kernel's VMA starts)" : "");
 				break;
 			}
@@ -528,18 +560,26 @@ static int read_once(struct live *m, struct vms_snapshot *s)
 			 * the process changed after the model's last event): only a walk of the
 			 * whole map finds it */
 			vms_debug("PID %u: %zu of the model's %u entries at the kernel's VMA starts: "
-				  "walking the whole map", tgid, c.n, pe2.nr_vmas);
+				  "walking the whole map", tgid, got, pe2.nr_vmas);
 			walk_all = true;
+		}
+		if (filled) { /* read while the process changed: void */
+			snapshot_truncate(s, n0);
+			live_names_free(&nc);
+			memset(&nc, 0, sizeof(nc));
+			filled = false;
+			fill_err = 0;
 		}
 		if (pass + 1 == READ_PASSES) {
 			err = -EAGAIN;
 			goto out;
 		}
 	}
-	err = live_fill(m, &nc, c.v, c.n, pe.flags & VMS_PROC_GATE, s);
+	err = filled ? fill_err : live_fill(m, &nc, c.v, c.n, pe.flags & VMS_PROC_GATE, s);
 out:
 	live_names_free(&nc);
 	free(c.v);
+	free(order);
 	return err;
 }
 

@@ -20,6 +20,7 @@
 #include "core/util.h"
 #include "kernel/map_batch.h"
 #include "model/live.h"
+#include "model/live_read.h"
 
 
 static __u64 new_session(void)
@@ -108,20 +109,27 @@ static int dump(struct live *m, int prog_fd, uint32_t tgid, uint32_t gen, map_el
 /* Tier kfunc-resync: the slab, mapped read-only once (the kernel maps all of it at mmap). Each
  * slot is copied before it is looked at: a writer may change it meanwhile (callers check the
  * process's state after). */
+static int slab_map(struct live *m)
+{
+	void *p;
+
+	if (m->slab)
+		return 0;
+	p = mmap(NULL, m->slab_slots * sizeof(*m->slab), PROT_READ, MAP_SHARED, m->slab_fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	m->slab = p;
+	return 0;
+}
+
 static int slab_scan(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, void *ctx)
 {
 	uint64_t want = VMS_SLAB_OWNER(tgid, gen);
 	size_t sent = 0;
-	int err = 0;
+	int err = slab_map(m);
 
-	if (!m->slab) {
-		void *p = mmap(NULL, m->slab_slots * sizeof(*m->slab), PROT_READ, MAP_SHARED,
-			       m->slab_fd, 0);
-
-		if (p == MAP_FAILED)
-			return -errno;
-		m->slab = p;
-	}
+	if (err)
+		return err;
 	for (size_t i = 0; i < m->slab_slots && !err; i++) {
 		const volatile struct vms_slab_rec *at = &m->slab[i];
 		uint64_t owner = at->owner;
@@ -139,6 +147,40 @@ static int slab_scan(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb
 	vms_debug("model: slab read for %s: %zu of %zu slots", tgid ? "one process" : "every process",
 		  sent, m->slab_slots);
 	return err;
+}
+
+int live_slab_order(struct live *m, uint32_t tgid, uint32_t gen, struct vms_sort_ent **order,
+		    size_t *n, size_t *cap)
+{
+	uint64_t want = VMS_SLAB_OWNER(tgid, gen);
+	int err = slab_map(m);
+
+	*n = 0;
+	if (err)
+		return err;
+	for (size_t i = 0; i < m->slab_slots; i++) {
+		const volatile struct vms_slab_rec *at = &m->slab[i];
+
+		if (at->owner != want)
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 256;
+			*order = xrealloc(*order, *cap * sizeof(**order));
+		}
+		(*order)[(*n)++] = (struct vms_sort_ent){ .key = at->start, .idx = i };
+	}
+	vms_debug("model: slab read for one process: %zu of %zu slots", *n, m->slab_slots);
+	return 0;
+}
+
+bool live_slab_get(const struct live *m, size_t slot, uint32_t tgid, uint32_t gen,
+		   struct live_vma *out)
+{
+	const volatile struct vms_slab_rec *at = &m->slab[slot];
+
+	out->k = (struct vms_vma_key){ .tgid = tgid, .gen = gen, .start = at->start };
+	memcpy(&out->v, (const void *)&at->ent, sizeof(out->v));
+	return at->owner == VMS_SLAB_OWNER(tgid, gen);
 }
 
 int live_vmas(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb, void *ctx)

@@ -25,11 +25,21 @@ struct live_names {
 
 void live_names_free(struct live_names *nc);
 
+/* Copies the slab's slot (live_slab_order) as one entry of tgid's generation gen: false if the
+ * slot holds no such entry now (torn or reused: the state check after the read says which). */
+bool live_slab_get(const struct live *m, size_t slot, uint32_t tgid, uint32_t gen,
+		   struct live_vma *out);
+
 /* Appends the n VMAs (any order) to s as regions sorted by start, then the [vsyscall] gate page
  * if gate. 0, -ENODATA: a name the kernel side could not build (the reader asks /proc), or
  * -ESTALE: a file was unlinked or renamed since it was mapped (no event says so: resync it). */
 int live_fill(struct live *m, struct live_names *nc, const struct live_vma *v, size_t n,
 	      bool gate, struct vms_snapshot *s);
+/* The same from (start, index) pairs, any order (sorted in place): index into v, or, v NULL,
+ * a slot of the mapped slab holding an entry of s's pid at generation gen. A slot read while it
+ * changes may give -ENODATA or a wrong region: the caller checks the state after. */
+int live_fill_order(struct live *m, struct live_names *nc, const struct live_vma *v, uint32_t gen,
+		    struct vms_sort_ent *order, size_t n, bool gate, struct vms_snapshot *s);
 
 /* Whether a process entry can be read as it stands: published, no edit in flight, nothing the
  * kernel side asked its reader to redo. */

@@ -21,6 +21,9 @@ int procfs_parse_maps_line(const char *line, size_t len, struct vms_region *r);
 int procfs_parse_maps(const char *text, struct vms_snapshot *s, size_t *bad_line);
 /* A whole smaps file: regions plus their accounting fields and VmFlags. */
 int procfs_parse_smaps(const char *text, struct vms_snapshot *s, size_t *bad_line);
+/* The same, maps or smaps, from the file behind fd, read a block at a time (never all of it in
+ * memory): -EINVAL for a bad line (*bad_line: its number) or a NUL byte, -errno of a read. */
+int procfs_parse_fd(int fd, bool smaps, struct vms_snapshot *s, size_t *bad_line);
 /* /proc/PID/stat. Returns 0 or -EINVAL. */
 int procfs_parse_stat(const char *text, struct vms_proc *p);
 /* The "PID:   cmdline" text procps shows: argv joined by spaces, escaped for the current
