@@ -100,6 +100,8 @@ cleanup() {
 			"$VMSCOPE" status >/dev/null 2>&1 && "$VMSCOPE" stop >/dev/null 2>&1
 		fi
 	fi
+	# debugfs as found (mounted below for bpftrace)
+	[ "${DEBUGFS_MOUNTED:-0}" = 1 ] && { umount /sys/kernel/debug/tracing 2>/dev/null; umount /sys/kernel/debug 2>/dev/null; }
 	_cleanup
 }
 trap cleanup EXIT
@@ -123,6 +125,15 @@ PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 [ -x "${PY:-}" ] || PY=$(command -v python3)
 if [ $IS_ROOT = 1 ]; then
 	if command -v bpftrace >/dev/null; then HAVE_BPFTRACE=1; BPFTRACE_WHY=""; else BPFTRACE_WHY="bpftrace not installed"; fi
+	# Debian's bpftrace 0.17 finds tracepoints only under debugfs, which a fresh machine has not
+	# mounted: mounted for the bench, unmounted after
+	if [ $HAVE_BPFTRACE = 1 ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
+		if mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null; then
+			DEBUGFS_MOUNTED=1
+		else
+			HAVE_BPFTRACE=0; BPFTRACE_WHY="debugfs is not mounted and cannot be (bpftrace 0.17 needs it)"
+		fi
+	fi
 	HAVE_WATCH=1; WATCH_WHY=""
 	if [ "$NO_MODEL" = 1 ]; then
 		MODEL_WHY="BENCH_NO_MODEL=1"
