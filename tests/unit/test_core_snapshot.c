@@ -47,6 +47,8 @@ static struct vms_region *add(struct vms_snapshot *s, uint64_t start, uint64_t e
 
 static void sample(struct vms_snapshot *s)
 {
+	struct vms_region_more *m1, *m2;
+
 	snapshot_init(s);
 	s->proc.pid = 4242;
 	s->proc.state = 'S';
@@ -71,16 +73,20 @@ static void sample(struct vms_snapshot *s)
 		t->alt_size = 0x10000;
 		t->start_time = 123456;
 	}
-	add(s, 0x400000, 0x401000, "r--p", 77, "/opt/port")->vmflags = xstrdup("rd mr mw me");
-	add(s, 0x1000000, 0x1021000, "rw-p", 0, "[heap]")->faults_min = 12;
-	add(s, 0x7f0000000000, 0x7f0000100000, "rw-p", 0, "odd \x80 name\n")->faults_exec = 3;
+	region_more_set(add(s, 0x400000, 0x401000, "r--p", 77, "/opt/port"))->vmflags =
+		xstrdup("rd mr mw me");
+	region_more_set(add(s, 0x1000000, 0x1021000, "rw-p", 0, "[heap]"))->faults_min = 12;
+	region_more_set(add(s, 0x7f0000000000, 0x7f0000100000, "rw-p", 0, "odd \x80 name\n"))
+		->faults_exec = 3;
 	add(s, 0x7ffd00000000, 0x7ffd00010000, "rw-p", 0, "[stack]");
 	/* the views' runs: NUMA amounts, exact page sizes with a hole */
-	run_add(&s->regions[1].numa, &s->regions[1].n_numa, 0x1000000, 0x1010000, 0);
-	run_add(&s->regions[1].numa, &s->regions[1].n_numa, 0x1000000, 0x1021000, VMS_RUN_NONE);
-	run_add(&s->regions[2].psize, &s->regions[2].n_psize, 0x7f0000000000, 0x7f0000001000, 4);
-	run_add(&s->regions[2].psize, &s->regions[2].n_psize, 0x7f0000001000, 0x7f0000100000, VMS_RUN_NONE);
-	s->regions[2].psize_exact = true;
+	m1 = region_more_set(&s->regions[1]);
+	m2 = region_more_set(&s->regions[2]);
+	run_add(&m1->numa, &m1->n_numa, 0x1000000, 0x1010000, 0);
+	run_add(&m1->numa, &m1->n_numa, 0x1000000, 0x1021000, VMS_RUN_NONE);
+	run_add(&m2->psize, &m2->n_psize, 0x7f0000000000, 0x7f0000001000, 4);
+	run_add(&m2->psize, &m2->n_psize, 0x7f0000001000, 0x7f0000100000, VMS_RUN_NONE);
+	m2->psize_exact = true;
 	s->meta = xcalloc(1, sizeof(*s->meta));
 	s->meta->backend = xstrdup("by-hand");
 	s->meta->boot_id = xstrdup("b00t");
@@ -119,6 +125,7 @@ static void assert_same(const struct vms_snapshot *a, const struct vms_snapshot 
 	assert_int_equal(a->n, b->n);
 	for (size_t i = 0; i < a->n; i++) {
 		const struct vms_region *x = &a->regions[i], *y = &b->regions[i];
+		const struct vms_region_more *mx = region_more(x), *my = region_more(y);
 
 		assert_int_equal(x->start, y->start);
 		assert_int_equal(x->end, y->end);
@@ -127,16 +134,16 @@ static void assert_same(const struct vms_snapshot *a, const struct vms_snapshot 
 		assert_string_equal(x->perms, y->perms);
 		assert_string_equal(x->name, y->name);
 		assert_memory_equal(x->acct, y->acct, a->n_keys * sizeof(uint64_t));
-		assert_true((!x->vmflags && !y->vmflags) || !strcmp(x->vmflags, y->vmflags));
-		assert_int_equal(x->faults_min, y->faults_min);
-		assert_int_equal(x->faults_exec, y->faults_exec);
-		assert_int_equal(x->n_numa, y->n_numa);
-		assert_int_equal(x->numa_exact, y->numa_exact);
-		assert_memory_equal(x->numa, y->numa, x->n_numa * sizeof(*x->numa));
-		assert_int_equal(x->n_psize, y->n_psize);
-		assert_int_equal(x->psize_exact, y->psize_exact);
-		assert_memory_equal(x->psize, y->psize, x->n_psize * sizeof(*x->psize));
-		assert_true(!x->numa == !y->numa && !x->psize == !y->psize);
+		assert_true((!mx->vmflags && !my->vmflags) || !strcmp(mx->vmflags, my->vmflags));
+		assert_int_equal(mx->faults_min, my->faults_min);
+		assert_int_equal(mx->faults_exec, my->faults_exec);
+		assert_int_equal(mx->n_numa, my->n_numa);
+		assert_int_equal(mx->numa_exact, my->numa_exact);
+		assert_memory_equal(mx->numa, my->numa, mx->n_numa * sizeof(*mx->numa));
+		assert_int_equal(mx->n_psize, my->n_psize);
+		assert_int_equal(mx->psize_exact, my->psize_exact);
+		assert_memory_equal(mx->psize, my->psize, mx->n_psize * sizeof(*mx->psize));
+		assert_true(!mx->numa == !my->numa && !mx->psize == !my->psize);
 	}
 }
 

@@ -295,10 +295,10 @@ static void pmap_faults(void **state)
 
 	load_sm(&s, &o);
 	o.faults = true;
-	s.regions[0].faults_min = 1;
-	s.regions[1].faults_min = 33;
-	s.regions[1].faults_maj = 2;
-	s.regions[2].faults_min = 1234567;
+	region_more_set(&s.regions[0])->faults_min = 1;
+	region_more_set(&s.regions[1])->faults_min = 33;
+	region_more_set(&s.regions[1])->faults_maj = 2;
+	region_more_set(&s.regions[2])->faults_min = 1234567;
 	expect_output(&format_pmap, &s, &o,
 		"42:   /bin/a -v\n"
 		"Address           Kbytes  MinFlt  MajFlt Mode  Mapping\n"
@@ -693,8 +693,8 @@ static void csv_accounting_and_faults(void **state)
 	load_sm(&s, &o);
 	o.mode = PMAP_EXTENDED;
 	o.faults = true;
-	s.regions[2].faults_min = 7;
-	s.regions[2].faults_maj = 1;
+	region_more_set(&s.regions[2])->faults_min = 7;
+	region_more_set(&s.regions[2])->faults_maj = 1;
 	/* CR and LF inside a name are control characters: '?' (escape.h), so nothing is quoted */
 	free(s.regions[0].name);
 	s.regions[0].name = strdup("/bin/a\r\nb");

@@ -187,8 +187,8 @@ static void json_format_acct(void **state)
 		       "Locked:                4 kB\n"
 		       "02000000-02001000 rw-p 00000000 00:00 0\n");
 	set_proc(&s, 1, "init", 0);
-	s.regions[0].faults_min = 11;
-	s.regions[0].faults_maj = 2;
+	region_more_set(&s.regions[0])->faults_min = 11;
+	region_more_set(&s.regions[0])->faults_maj = 2;
 	format_opts_init(&o);
 	o.mode = PMAP_X;
 	o.faults = true;
@@ -208,9 +208,9 @@ static void json_format_acct(void **state)
 	o.mode = PMAP_DEFAULT;
 	s.has_acct = false;
 	s.fault_access = true;
-	s.regions[0].faults_read = 4;
-	s.regions[0].faults_write = 9;
-	s.regions[0].faults_exec = 0;
+	region_more_set(&s.regions[0])->faults_read = 4;
+	region_more_set(&s.regions[0])->faults_write = 9;
+	region_more_set(&s.regions[0])->faults_exec = 0;
 	out = capture(&format_json, &s, &o);
 	assert_non_null(strstr(out, "\"kind\": \"heap\", \"faults_min\": 11, \"faults_maj\": 2, "
 				    "\"faults_read\": 4, \"faults_write\": 9, \"faults_exec\": 0}"));

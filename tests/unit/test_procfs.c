@@ -33,7 +33,7 @@ static void maps_line_file(void **state)
 	assert_int_equal(r.inode, 10952756);
 	assert_string_equal(r.name, "/usr/bin/python3.11");
 	assert_null(r.acct);
-	assert_null(r.vmflags);
+	assert_null(region_more(&r)->vmflags);
 	region_name_free(r.name);
 }
 
@@ -384,8 +384,8 @@ static void smaps_file(void **state)
 		assert_int_equal(s.acct_is_kb[k], strcmp(keys[k], "THPeligible") != 0);
 	}
 	assert_string_equal(s.regions[0].name, "/bin/a");
-	assert_string_equal(s.regions[0].vmflags, "rd ex mr mw me dw"); /* trailing space dropped */
-	assert_string_equal(s.regions[1].vmflags, "rd wr mr mw me ac");
+	assert_string_equal(region_more(&s.regions[0])->vmflags, "rd ex mr mw me dw"); /* trailing space dropped */
+	assert_string_equal(region_more(&s.regions[1])->vmflags, "rd wr mr mw me ac");
 	assert_int_equal(region_acct(&s, &s.regions[0], ACCT_SIZE), 4);
 	assert_int_equal(region_acct(&s, &s.regions[0], ACCT_PSS), 2);
 	assert_int_equal(region_acct(&s, &s.regions[0], ACCT_SHARED_CLEAN), 4);
@@ -423,7 +423,7 @@ static void smaps_sparse(void **state)
 	assert_int_equal(s.regions[2].acct[2], 3);
 	for (size_t k = 0; k < s.n_keys; k++)
 		assert_int_equal(s.regions[1].acct[k], 0);
-	assert_null(s.regions[1].vmflags);
+	assert_null(region_more(&s.regions[1])->vmflags);
 	snapshot_free(&s);
 }
 
@@ -516,9 +516,9 @@ static void expect_fd_equals_text(const char *text, bool smaps)
 		if (smaps) {
 			assert_memory_equal(a.regions[i].acct, b.regions[i].acct,
 					    a.n_keys * sizeof(uint64_t));
-			assert_true(!a.regions[i].vmflags == !b.regions[i].vmflags);
-			if (a.regions[i].vmflags)
-				assert_string_equal(a.regions[i].vmflags, b.regions[i].vmflags);
+			assert_true(!region_more(&a.regions[i])->vmflags == !region_more(&b.regions[i])->vmflags);
+			if (region_more(&a.regions[i])->vmflags)
+				assert_string_equal(region_more(&a.regions[i])->vmflags, region_more(&b.regions[i])->vmflags);
 		}
 	}
 	snapshot_free(&a);

@@ -259,8 +259,8 @@ static void share_modes_and_max(void **state)
 	assert_true(region_has_vmflag(&s.regions[2], "nr"));
 	assert_false(region_has_vmflag(&s.regions[2], "n"));
 	assert_false(region_has_vmflag(&s.regions[0], "nr"));
-	free(s.regions[0].vmflags);
-	s.regions[0].vmflags = NULL;
+	free(region_more(&s.regions[0])->vmflags);
+	region_more_set(&s.regions[0])->vmflags = NULL;
 	assert_false(region_max_prot(&s.regions[0], max));
 	assert_string_equal(max, "???");
 	snapshot_free(&s);
@@ -281,9 +281,9 @@ static uint64_t node_bytes(const struct vms_region *r, uint64_t node)
 {
 	uint64_t b = 0;
 
-	for (uint32_t i = 0; i < r->n_numa; i++)
-		if (r->numa[i].value == node)
-			b += r->numa[i].end - r->numa[i].start;
+	for (uint32_t i = 0; i < region_more(r)->n_numa; i++)
+		if (region_more(r)->numa[i].value == node)
+			b += region_more(r)->numa[i].end - region_more(r)->numa[i].start;
 	return b;
 }
 
@@ -296,20 +296,20 @@ static void numa_maps_two_nodes(void **state)
 	load_maps(&s, maps);
 	assert_int_equal(procfs_parse_numa_maps(numa, &s, &bad), 0);
 	/* [heap]: 512 pages on node 0, 256 on node 1, the rest not resident */
-	assert_false(s.regions[2].numa_exact);
+	assert_false(region_more(&s.regions[2])->numa_exact);
 	assert_int_equal(node_bytes(&s.regions[2], 0), 512 * 4096);
 	assert_int_equal(node_bytes(&s.regions[2], 1), 256 * 4096);
 	assert_int_equal(node_bytes(&s.regions[2], VMS_RUN_NONE), 0x400000 - 768 * 4096);
 	assert_int_equal(node_bytes(&s.regions[3], 0), 4 << 20);
 	assert_int_equal(node_bytes(&s.regions[3], 1), 4 << 20);
-	assert_int_equal(s.regions[3].n_numa, 2);
+	assert_int_equal(region_more(&s.regions[3])->n_numa, 2);
 	assert_int_equal(node_bytes(&s.regions[4], 1), 128 * 4096);
 	/* a name with an escaped "N1=3" in it: only the trailing tokens count */
 	assert_int_equal(node_bytes(&s.regions[5], 0), 0x4000);
 	assert_int_equal(node_bytes(&s.regions[5], 1), 0);
 	assert_int_equal(node_bytes(&s.regions[5], VMS_RUN_NONE), 0xc000);
 	/* nothing resident */
-	assert_int_equal(s.regions[6].n_numa, 1);
+	assert_int_equal(region_more(&s.regions[6])->n_numa, 1);
 	assert_int_equal(node_bytes(&s.regions[6], VMS_RUN_NONE), 0x10000);
 	/* hugetlb: pages of kernelpagesize_kB */
 	assert_int_equal(node_bytes(&s.regions[7], 1), 4 << 20);

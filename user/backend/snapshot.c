@@ -13,9 +13,11 @@ static void drop_accounting(struct vms_snapshot *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->regions[i].acct);
-		free(s->regions[i].vmflags);
 		s->regions[i].acct = NULL;
-		s->regions[i].vmflags = NULL;
+		if (s->regions[i].more) {
+			free(s->regions[i].more->vmflags);
+			s->regions[i].more->vmflags = NULL;
+		}
 	}
 	s->has_acct = false;
 	s->acct_absent = false;
@@ -33,17 +35,19 @@ static void drop_extras(struct vms_snapshot *s, unsigned flags)
 	for (size_t i = 0; i < s->n; i++) {
 		struct vms_region *r = &s->regions[i];
 
+		if (!r->more)
+			continue;
 		if (!(flags & BACKEND_NUMA)) {
-			free(r->numa);
-			r->numa = NULL;
-			r->n_numa = 0;
-			r->numa_exact = false;
+			free(r->more->numa);
+			r->more->numa = NULL;
+			r->more->n_numa = 0;
+			r->more->numa_exact = false;
 		}
 		if (!(flags & BACKEND_PAGESIZES)) {
-			free(r->psize);
-			r->psize = NULL;
-			r->n_psize = 0;
-			r->psize_exact = false;
+			free(r->more->psize);
+			r->more->psize = NULL;
+			r->more->n_psize = 0;
+			r->more->psize_exact = false;
 		}
 	}
 }

@@ -48,7 +48,7 @@ bool region_has_vmflag(const struct vms_region *r, const char *flag)
 {
 	size_t n = strlen(flag);
 
-	for (const char *p = r->vmflags; p && *p;) {
+	for (const char *p = region_more(r)->vmflags; p && *p;) {
 		size_t len = strcspn(p, " ");
 
 		if (len == n && !memcmp(p, flag, n))
@@ -61,7 +61,7 @@ bool region_has_vmflag(const struct vms_region *r, const char *flag)
 
 bool region_max_prot(const struct vms_region *r, char out[4])
 {
-	if (!r->vmflags) {
+	if (!region_more(r)->vmflags) {
 		memcpy(out, "???", 4);
 		return false;
 	}

@@ -21,17 +21,67 @@ void snapshot_init(struct vms_snapshot *s)
 		s->acct_idx[i] = -1;
 }
 
+const struct vms_region_more vms_region_more_none;
+
+struct vms_region_more *region_more_set(struct vms_region *r)
+{
+	if (!r->more)
+		r->more = xcalloc(1, sizeof(*r->more));
+	return r->more;
+}
+
+void region_more_trim(struct vms_region *r)
+{
+	const struct vms_region_more *m = r->more;
+
+	if (m && !m->vmflags && !m->faults_min && !m->faults_maj && !m->faults_read &&
+	    !m->faults_write && !m->faults_exec && !m->numa && !m->psize) {
+		free(r->more);
+		r->more = NULL;
+	}
+}
+
+void region_free_fields(struct vms_region *r)
+{
+	region_name_free(r->name);
+	free(r->acct);
+	if (r->more) {
+		free(r->more->vmflags);
+		free(r->more->numa);
+		free(r->more->psize);
+		free(r->more);
+	}
+}
+
+static struct vms_run *runs_dup(const struct vms_run *v, uint32_t n)
+{
+	struct vms_run *c;
+
+	if (!v)
+		return NULL;
+	c = xmalloc((n ? n : 1) * sizeof(*c));
+	memcpy(c, v, n * sizeof(*c));
+	return c;
+}
+
+void region_more_copy(struct vms_region *dst, const struct vms_region *src)
+{
+	struct vms_region_more *m;
+
+	dst->more = NULL;
+	if (!src->more)
+		return;
+	m = region_more_set(dst);
+	*m = *src->more;
+	m->vmflags = src->more->vmflags ? xstrdup(src->more->vmflags) : NULL;
+	m->numa = runs_dup(src->more->numa, src->more->n_numa);
+	m->psize = runs_dup(src->more->psize, src->more->n_psize);
+}
+
 void snapshot_truncate(struct vms_snapshot *s, size_t n)
 {
-	while (s->n > n) {
-		struct vms_region *r = &s->regions[--s->n];
-
-		region_name_free(r->name);
-		free(r->acct);
-		free(r->vmflags);
-		free(r->numa);
-		free(r->psize);
-	}
+	while (s->n > n)
+		region_free_fields(&s->regions[--s->n]);
 }
 
 void snapshot_free_regions(struct vms_snapshot *s)

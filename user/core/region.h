@@ -19,14 +19,10 @@ struct vms_run {
 };
 #define VMS_RUN_NONE UINT64_MAX
 
-struct vms_region {
-	uint64_t start, end;
-	uint64_t offset;
-	uint64_t inode;
-	uint32_t dev_major, dev_minor;
-	char perms[5];		/* "rw-p", NUL-terminated */
-	char *name;		/* text after the inode column, exactly as /proc shows it ("" if none) */
-	uint64_t *acct;		/* accounting values in vms_snapshot.acct_keys order, or NULL */
+/* What only some reads give a region (`start --faults`, `map -L`, `map -s`, smaps' VmFlags):
+ * kept apart so that the region list of a plain read stays small (a 60,000-region read first
+ * touches every byte of it). */
+struct vms_region_more {
 	char *vmflags;		/* smaps "VmFlags" ("rd wr mr mw me ac"), or NULL */
 	uint64_t faults_min, faults_maj;	/* page faults (`start --faults`) */
 	uint64_t faults_read, faults_write, faults_exec;	/* by access, if fault_access */
@@ -39,11 +35,37 @@ struct vms_region {
 	bool numa_exact;
 	/* `map -s`: page sizes (vms_run.value = page size in kB), NULL if not collected; exact
 	 * (PAGEMAP_SCAN) or amounts (smaps), as numa. */
-	struct vms_run *psize;
-	uint32_t n_psize;
 	bool psize_exact;
-	unsigned absent;	/* VMS_ABSENT_*: what the backend cannot know of this region */
+	uint32_t n_psize;
+	struct vms_run *psize;
 };
+
+struct vms_region {
+	uint64_t start, end;
+	uint64_t offset;
+	uint64_t inode;
+	uint32_t dev_major, dev_minor;
+	char perms[5];		/* "rw-p", NUL-terminated */
+	uint8_t absent;		/* VMS_ABSENT_*: what the backend cannot know of this region */
+	char *name;		/* text after the inode column, exactly as /proc shows it ("" if none) */
+	uint64_t *acct;		/* accounting values in vms_snapshot.acct_keys order, or NULL */
+	struct vms_region_more *more;	/* NULL: none (read through region_more()) */
+};
+
+/* A region's extras for reading: all zero/NULL where it has none. */
+extern const struct vms_region_more vms_region_more_none;
+static inline const struct vms_region_more *region_more(const struct vms_region *r)
+{
+	return r->more ? r->more : &vms_region_more_none;
+}
+/* ... and for writing: made (zeroed) at the first use, freed with the region. */
+struct vms_region_more *region_more_set(struct vms_region *r);
+/* Drops a region's extras if they hold nothing (a reader that filled them whether or not). */
+void region_more_trim(struct vms_region *r);
+/* Frees what a region owns (its name, accounting and extras); the region itself is not. */
+void region_free_fields(struct vms_region *r);
+/* A deep copy of src's extras into dst (which owns none yet), or none. */
+void region_more_copy(struct vms_region *dst, const struct vms_region *src);
 
 /*
  * Absent fields: what a backend cannot give (a core file records no device or inode of its

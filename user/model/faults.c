@@ -154,11 +154,11 @@ static void add_to_region(struct vms_snapshot *s, const struct vms_fault_key *k,
 	if (lo && k->start < s->regions[lo - 1].end) {
 		struct vms_region *r = &s->regions[lo - 1];
 
-		r->faults_min += v->min;
-		r->faults_maj += v->maj;
-		r->faults_read += v->read;
-		r->faults_write += v->write;
-		r->faults_exec += v->exec;
+		region_more_set(r)->faults_min += v->min;
+		region_more_set(r)->faults_maj += v->maj;
+		region_more_set(r)->faults_read += v->read;
+		region_more_set(r)->faults_write += v->write;
+		region_more_set(r)->faults_exec += v->exec;
 	}
 }
 

@@ -292,8 +292,8 @@ static int smaps_line(void *ctx, const char *p, size_t len)
 			f++;
 		while (e > f && e[-1] == ' ')
 			e--;
-		free(c->cur->vmflags);
-		c->cur->vmflags = xstrndup(f, (size_t)(e - f));
+		free(region_more(c->cur)->vmflags);
+		region_more_set(c->cur)->vmflags = xstrndup(f, (size_t)(e - f));
 		return 0;
 	}
 	if (len && *p >= 'A' && *p <= 'Z') /* keys start upper case, addresses are hex */

@@ -121,6 +121,7 @@ static int cmp_node(const void *a, const void *b)
  * name that may hold spaces: they are read from the end. */
 static int numa_line(struct vms_snapshot *s, const char *line, size_t len)
 {
+	struct vms_region_more *x;
 	struct node_pages np[64];
 	size_t n = 0, i;
 	uint64_t addr, kps = 4, total = 0;
@@ -171,10 +172,11 @@ static int numa_line(struct vms_snapshot *s, const char *line, size_t len)
 		return 0; /* a region gone since the maps were read */
 	r = &s->regions[idx];
 	qsort(np, n, sizeof(*np), cmp_node);
-	free(r->numa);
-	r->numa = NULL;
-	r->n_numa = 0;
-	r->numa_exact = false;
+	x = region_more_set(r);
+	free(x->numa);
+	x->numa = NULL;
+	x->n_numa = 0;
+	x->numa_exact = false;
 	for (i = 0; i < n; i++) {
 		uint64_t bytes = np[i].pages * kps * 1024;
 
@@ -183,13 +185,14 @@ static int numa_line(struct vms_snapshot *s, const char *line, size_t len)
 		if (!bytes)
 			continue;
 		total += bytes;
-		if (r->n_numa && r->numa[r->n_numa - 1].value == np[i].node) /* a node given twice */
-			r->numa[r->n_numa - 1].end += bytes;
+		if (x->n_numa && x->numa[x->n_numa - 1].value == np[i].node) /* a node given twice */
+			x->numa[x->n_numa - 1].end += bytes;
 		else
-			run_add(&r->numa, &r->n_numa, r->start, r->start + bytes, np[i].node);
+			run_add(&x->numa, &x->n_numa, r->start, r->start + bytes, np[i].node);
 	}
 	if (total < region_size(r))
-		run_add(&r->numa, &r->n_numa, r->start, r->start + region_size(r) - total, VMS_RUN_NONE);
+		run_add(&x->numa, &x->n_numa, r->start, r->start + region_size(r) - total,
+			VMS_RUN_NONE);
 	return 0;
 }
 
@@ -286,10 +289,11 @@ int procfs_read_threads(pid_t pid, struct vms_snapshot *s)
  * nodes (numa_maps has only counts), or VMSCOPE_NUMA_PER_PAGE=1 asks for every region. */
 static bool numa_needs_pages(const struct vms_region *r, bool always)
 {
+	const struct vms_region_more *x = region_more(r);
 	uint32_t nodes = 0;
 
-	for (uint32_t i = 0; i < r->n_numa; i++)
-		nodes += r->numa[i].value != VMS_RUN_NONE;
+	for (uint32_t i = 0; i < x->n_numa; i++)
+		nodes += x->numa[i].value != VMS_RUN_NONE;
 	return nodes > 1 || (always && nodes);
 }
 
@@ -297,6 +301,7 @@ static bool numa_needs_pages(const struct vms_region *r, bool always)
  * resident. Replaces r->numa by exact runs; leaves it alone when the kernel refuses. */
 static void numa_per_page(pid_t pid, struct vms_region *r, uint64_t page)
 {
+	struct vms_region_more *x;
 	enum { BATCH = 1024 };
 	void *pages[BATCH];
 	int status[BATCH];
@@ -319,10 +324,11 @@ static void numa_per_page(pid_t pid, struct vms_region *r, uint64_t page)
 				status[i] >= 0 ? (uint64_t)status[i] : VMS_RUN_NONE);
 		a += k * page;
 	}
-	free(r->numa);
-	r->numa = runs;
-	r->n_numa = n;
-	r->numa_exact = true;
+	x = region_more_set(r);
+	free(x->numa);
+	x->numa = runs;
+	x->n_numa = n;
+	x->numa_exact = true;
 }
 
 static uint64_t acct_by_name(const struct vms_snapshot *s, const struct vms_region *r,
@@ -372,6 +378,7 @@ int procfs_read_numa(pid_t pid, struct vms_snapshot *s)
 /* smaps amounts (no addresses): base pages, PMD-mapped THP, hugetlb pages, the rest. */
 static void psize_from_smaps(const struct vms_snapshot *s, struct vms_region *r, uint64_t thp_kb)
 {
+	struct vms_region_more *x;
 	uint64_t kps = kernel_page_kb(s, r), size_kb = region_size(r) / 1024, used = 0;
 	uint64_t huge = acct_by_name(s, r, "AnonHugePages") + acct_by_name(s, r, "ShmemPmdMapped") +
 			acct_by_name(s, r, "FilePmdMapped");
@@ -379,26 +386,28 @@ static void psize_from_smaps(const struct vms_snapshot *s, struct vms_region *r,
 	uint64_t rss = region_acct(s, r, ACCT_RSS);
 	uint64_t parts[3][2] = { { rss > huge ? rss - huge : 0, kps }, { huge, thp_kb }, { hugetlb, kps } };
 
-	free(r->psize);
-	r->psize = NULL;
-	r->n_psize = 0;
-	r->psize_exact = false;
+	x = region_more_set(r);
+	free(x->psize);
+	x->psize = NULL;
+	x->n_psize = 0;
+	x->psize_exact = false;
 	for (int i = 0; i < 3; i++) {
 		uint64_t kb = parts[i][0] > size_kb - used ? size_kb - used : parts[i][0];
 
 		if (!kb)
 			continue;
-		run_add(&r->psize, &r->n_psize, r->start, r->start + kb * 1024, parts[i][1]);
+		run_add(&x->psize, &x->n_psize, r->start, r->start + kb * 1024, parts[i][1]);
 		used += kb;
 	}
 	if (used < size_kb)
-		run_add(&r->psize, &r->n_psize, r->start, r->start + (size_kb - used) * 1024,
+		run_add(&x->psize, &x->n_psize, r->start, r->start + (size_kb - used) * 1024,
 			VMS_RUN_NONE);
 }
 
 /* PAGEMAP_SCAN (6.7+) over one region: exact runs. 0, or -errno (-ENOTTY: no PAGEMAP_SCAN). */
 static int psize_scan(int fd, const struct vms_snapshot *s, struct vms_region *r, uint64_t thp_kb)
 {
+	struct vms_region_more *x;
 	struct page_region vec[256];
 	struct pm_scan_arg arg;
 	uint64_t kps = kernel_page_kb(s, r), at = r->start;
@@ -440,10 +449,11 @@ static int psize_scan(int fd, const struct vms_snapshot *s, struct vms_region *r
 		}
 	}
 	run_add(&runs, &n, at, r->end, VMS_RUN_NONE);
-	free(r->psize);
-	r->psize = runs;
-	r->n_psize = n;
-	r->psize_exact = true;
+	x = region_more_set(r);
+	free(x->psize);
+	x->psize = runs;
+	x->n_psize = n;
+	x->psize_exact = true;
 	return 0;
 }
 

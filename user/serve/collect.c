@@ -57,8 +57,8 @@ static void sum_regions(const struct vms_snapshot *s, struct collect_proc *p, bo
 		k->vmas++;
 		k->virt += region_size(r);
 		p->virt += region_size(r);
-		k->faults_min += r->faults_min;
-		k->faults_maj += r->faults_maj;
+		k->faults_min += region_more(r)->faults_min;
+		k->faults_maj += region_more(r)->faults_maj;
 		if (acct) {
 			k->rss += region_acct(s, r, ACCT_RSS) * 1024;
 			k->swap += region_acct(s, r, ACCT_SWAP) * 1024;

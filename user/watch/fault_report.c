@@ -74,11 +74,11 @@ static void report_process(struct fault_report *r, const struct faults_table *t,
 		struct vms_event e = { .kind = VMS_EV_FAULTS, .pid = tgid, .tid = tgid };
 		struct watch_event ev = { .e = &e, .interval = r->interval };
 
-		if (!reg->faults_min && !reg->faults_maj)
+		if (!region_more(reg)->faults_min && !region_more(reg)->faults_maj)
 			continue;
 		c = xmalloc(sizeof(*c));
-		c->min = reg->faults_min;
-		c->maj = reg->faults_maj;
+		c->min = region_more(reg)->faults_min;
+		c->maj = region_more(reg)->faults_maj;
 		*u64map_slot(cur, key) = c;
 		if (!r->ticks || (was && was->min >= c->min && was->maj >= c->maj))
 			continue; /* the baseline, or nothing new */

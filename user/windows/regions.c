@@ -259,7 +259,7 @@ static int read_working_set(HANDLE h, struct vms_snapshot *s, const struct wreg 
 		}
 		if (w[i].state == MEM_COMMIT)
 			c[K_COMMITTED] = c[K_SIZE];
-		r->vmflags = vmflags_of(r, &w[i]);
+		region_more_set(r)->vmflags = vmflags_of(r, &w[i]);
 		r->acct = xcalloc(s->n_keys, sizeof(*r->acct));
 		for (int k = 0; k < K__COUNT; k++)
 			r->acct[idx[k]] = c[k] >> 10;

@@ -108,8 +108,8 @@ static void csv_print(FILE *f, const struct vms_snapshot *s, const struct format
 				(unsigned long long)region_acct(s, r, ACCT_SWAP),
 				(unsigned long long)region_acct(s, r, ACCT_LOCKED));
 		if (o->faults)
-			fprintf(f, ",%llu,%llu", (unsigned long long)r->faults_min,
-				(unsigned long long)r->faults_maj);
+			fprintf(f, ",%llu,%llu", (unsigned long long)region_more(r)->faults_min,
+				(unsigned long long)region_more(r)->faults_maj);
 		fputs("\r\n", f);
 	}
 	free(kinds);

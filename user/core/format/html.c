@@ -138,8 +138,8 @@ static void table(FILE *f, const struct vms_snapshot *s, const struct format_opt
 			num_cell(f, region_acct(s, r, ACCT_SWAP));
 		}
 		if (o->faults) {
-			num_cell(f, r->faults_min);
-			num_cell(f, r->faults_maj);
+			num_cell(f, region_more(r)->faults_min);
+			num_cell(f, region_more(r)->faults_maj);
 		}
 		if (r->absent & VMS_ABSENT_DEVINO) { /* a core file's: unknown, never 0 */
 			fprintf(f, "<td class=\"m\">%08llx</td><td class=\"m\">-</td>"

@@ -108,14 +108,15 @@ static const char *pgsz(uint64_t kb, char buf[24])
 /* The node of a region's pages when they all sit on one, else -1 (several) or NONE. */
 static uint64_t single_node(const struct vms_region *r)
 {
+	const struct vms_region_more *m = region_more(r);
 	uint64_t node = VMS_RUN_NONE;
 
-	for (uint32_t i = 0; i < r->n_numa; i++) {
-		if (r->numa[i].value == VMS_RUN_NONE)
+	for (uint32_t i = 0; i < m->n_numa; i++) {
+		if (m->numa[i].value == VMS_RUN_NONE)
 			continue;
-		if (node != VMS_RUN_NONE && node != r->numa[i].value)
+		if (node != VMS_RUN_NONE && node != m->numa[i].value)
 			return (uint64_t)-2;
-		node = r->numa[i].value;
+		node = m->numa[i].value;
 	}
 	return node;
 }
@@ -167,14 +168,15 @@ static void il_row(FILE *f, const struct format_opts *o, uint64_t start, uint64_
 static void il_region(FILE *f, const struct vms_region *r, const struct format_opts *o,
 		      const uint64_t amt[5], uint64_t rss, const char *mode, const char *name)
 {
+	const struct vms_region_more *m = region_more(r);
 	const struct vms_run *runs = NULL;
 	uint32_t n = 0;
 	bool exact = false, by_numa = false;
 
-	if (o->il_pagesize && r->psize) {
-		runs = r->psize, n = r->n_psize, exact = r->psize_exact;
-	} else if (o->il_lgroup && r->numa) {
-		runs = r->numa, n = r->n_numa, exact = r->numa_exact, by_numa = true;
+	if (o->il_pagesize && m->psize) {
+		runs = m->psize, n = m->n_psize, exact = m->psize_exact;
+	} else if (o->il_lgroup && m->numa) {
+		runs = m->numa, n = m->n_numa, exact = m->numa_exact, by_numa = true;
 	}
 	if (!runs) {
 		il_row(f, o, r->start, region_size(r), true, amt, rss, VMS_RUN_NONE,
@@ -187,15 +189,15 @@ static void il_region(FILE *f, const struct vms_region *r, const struct format_o
 		uint64_t node = by_numa ? x->value : single_node(r);
 
 		/* -s and -L together: cut the page-size runs where the node changes (both exact) */
-		if (!by_numa && o->il_lgroup && exact && r->numa_exact) {
+		if (!by_numa && o->il_lgroup && exact && m->numa_exact) {
 			uint64_t at = x->start;
 
 			while (at < x->end) {
-				uint64_t nd = run_at(r->numa, r->n_numa, at), end = x->end;
+				uint64_t nd = run_at(m->numa, m->n_numa, at), end = x->end;
 
-				for (uint32_t k = 0; k < r->n_numa; k++)
-					if (r->numa[k].start > at && r->numa[k].start < end)
-						end = r->numa[k].start;
+				for (uint32_t k = 0; k < m->n_numa; k++)
+					if (m->numa[k].start > at && m->numa[k].start < end)
+						end = m->numa[k].start;
 				il_row(f, o, at, end - at, at == r->start, amt,
 				       resident ? (end - at) >> 10 : 0, x->value, nd, mode, name);
 				at = end;

@@ -119,6 +119,7 @@ static void json_full_runs(struct json_writer *w, const char *key, const struct 
 static void json_full_region(struct json_writer *w, const struct vms_snapshot *s,
 			     const struct vms_region *r)
 {
+	const struct vms_region_more *m = region_more(r);
 	if (r->acct) {
 		json_key(w, "acct");
 		json_arr_begin(w);
@@ -126,17 +127,17 @@ static void json_full_region(struct json_writer *w, const struct vms_snapshot *s
 			json_u64(w, r->acct[k]);
 		json_arr_end(w);
 	}
-	if (r->vmflags)
-		json_kv_str(w, "vmflags", r->vmflags);
-	json_kv_u64(w, "faults_min", r->faults_min);
-	json_kv_u64(w, "faults_maj", r->faults_maj);
-	json_kv_u64(w, "faults_read", r->faults_read);
-	json_kv_u64(w, "faults_write", r->faults_write);
-	json_kv_u64(w, "faults_exec", r->faults_exec);
-	if (r->numa)
-		json_full_runs(w, "numa", r->numa, r->n_numa, r->numa_exact);
-	if (r->psize)
-		json_full_runs(w, "page_sizes", r->psize, r->n_psize, r->psize_exact);
+	if (m->vmflags)
+		json_kv_str(w, "vmflags", m->vmflags);
+	json_kv_u64(w, "faults_min", m->faults_min);
+	json_kv_u64(w, "faults_maj", m->faults_maj);
+	json_kv_u64(w, "faults_read", m->faults_read);
+	json_kv_u64(w, "faults_write", m->faults_write);
+	json_kv_u64(w, "faults_exec", m->faults_exec);
+	if (m->numa)
+		json_full_runs(w, "numa", m->numa, m->n_numa, m->numa_exact);
+	if (m->psize)
+		json_full_runs(w, "page_sizes", m->psize, m->n_psize, m->psize_exact);
 }
 
 static void json_print(FILE *f, const struct vms_snapshot *s, const struct format_opts *o,
@@ -194,12 +195,12 @@ static void json_print(FILE *f, const struct vms_snapshot *s, const struct forma
 		if (o->full)
 			json_full_region(&w, s, r);
 		else if (o->faults) {
-			json_kv_u64(&w, "faults_min", r->faults_min);
-			json_kv_u64(&w, "faults_maj", r->faults_maj);
+			json_kv_u64(&w, "faults_min", region_more(r)->faults_min);
+			json_kv_u64(&w, "faults_maj", region_more(r)->faults_maj);
 			if (s->fault_access) {
-				json_kv_u64(&w, "faults_read", r->faults_read);
-				json_kv_u64(&w, "faults_write", r->faults_write);
-				json_kv_u64(&w, "faults_exec", r->faults_exec);
+				json_kv_u64(&w, "faults_read", region_more(r)->faults_read);
+				json_kv_u64(&w, "faults_write", region_more(r)->faults_write);
+				json_kv_u64(&w, "faults_exec", region_more(r)->faults_exec);
 			}
 		}
 		json_obj_end(&w);

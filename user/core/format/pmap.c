@@ -56,9 +56,9 @@ static void pmap_mode_str(const struct vms_region *r, char out[6])
 /* The fault columns: "%7llu %7llu ". */
 static char *put_faults(char *p, const struct vms_region *r)
 {
-	p = fast_dec(p, r->faults_min, 7);
+	p = fast_dec(p, region_more(r)->faults_min, 7);
 	*p++ = ' ';
-	p = fast_dec(p, r->faults_maj, 7);
+	p = fast_dec(p, region_more(r)->faults_maj, 7);
 	*p++ = ' ';
 	return p;
 }
@@ -118,8 +118,8 @@ static void pmap_print(FILE *f, const struct vms_snapshot *s, const struct forma
 			shared += size;
 		else if (r->perms[1] == 'w')
 			priv_w += size;
-		fmin += r->faults_min;
-		fmaj += r->faults_maj;
+		fmin += region_more(r)->faults_min;
+		fmaj += region_more(r)->faults_maj;
 		pmap_mode_str(r, mode);
 		/* procps 4.0.2 replaces each byte it cannot print with '?' */
 		if (!r->name[0]) { /* most regions of a big process: mapping_name's answer */

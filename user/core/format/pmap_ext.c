@@ -106,9 +106,9 @@ void pmap_ext_print(FILE *f, const struct vms_snapshot *s, const struct format_o
 			w_ino = imax(w_ino, snprintf(tmp, sizeof(tmp), "%llu",
 						     (unsigned long long)r->inode));
 		}
-		if (r->vmflags) {
+		if (region_more(r)->vmflags) {
 			has_vmflags = true;
-			w_flags = imax(w_flags, (int)strlen(r->vmflags));
+			w_flags = imax(w_flags, (int)strlen(region_more(r)->vmflags));
 		}
 		for (size_t k = 0; in && r->acct && k < s->n_keys; k++) {
 			struct ext_col *c;
@@ -173,8 +173,11 @@ void pmap_ext_print(FILE *f, const struct vms_snapshot *s, const struct format_o
 			else
 				fprintf(f, " %*llu", x->cols[c].width, v);
 		}
-		if (has_vmflags)
-			fprintf(f, " %*s", w_flags, r->vmflags ? r->vmflags : "");
+		if (has_vmflags) {
+			const char *vmflags = region_more(r)->vmflags;
+
+			fprintf(f, " %*s", w_flags, vmflags ? vmflags : "");
+		}
 		/* procps reads at most 127 bytes of the name here */
 		snprintf(desc, sizeof(desc), "%s", r->name);
 		base = strrchr(desc, region_name_is_win_path(desc) ? '\\' : '/');

@@ -250,6 +250,7 @@ void snap_encode(const struct vms_snapshot *s, struct vms_buf *out)
 	}
 	for (size_t i = 0; i < s->n; i++) {
 		const struct vms_region *r = &s->regions[i];
+		const struct vms_region_more *x = region_more(r);
 
 		field_u64(&b, R_START, r->start);
 		field_u64(&b, R_END, r->end);
@@ -265,21 +266,21 @@ void snap_encode(const struct vms_snapshot *s, struct vms_buf *out)
 			field_bytes(&b, R_ACCT, acct.p, acct.len);
 			acct.len = 0;
 		}
-		field_str(&b, R_VMFLAGS, r->vmflags);
-		if (r->faults_min)
-			field_u64(&b, R_FAULTS_MIN, r->faults_min);
-		if (r->faults_maj)
-			field_u64(&b, R_FAULTS_MAJ, r->faults_maj);
-		if (r->faults_read)
-			field_u64(&b, R_FAULTS_READ, r->faults_read);
-		if (r->faults_write)
-			field_u64(&b, R_FAULTS_WRITE, r->faults_write);
-		if (r->faults_exec)
-			field_u64(&b, R_FAULTS_EXEC, r->faults_exec);
-		if (r->numa)
-			field_runs(&b, &acct, R_NUMA, r->numa, r->n_numa, r->numa_exact);
-		if (r->psize)
-			field_runs(&b, &acct, R_PSIZE, r->psize, r->n_psize, r->psize_exact);
+		field_str(&b, R_VMFLAGS, x->vmflags);
+		if (x->faults_min)
+			field_u64(&b, R_FAULTS_MIN, x->faults_min);
+		if (x->faults_maj)
+			field_u64(&b, R_FAULTS_MAJ, x->faults_maj);
+		if (x->faults_read)
+			field_u64(&b, R_FAULTS_READ, x->faults_read);
+		if (x->faults_write)
+			field_u64(&b, R_FAULTS_WRITE, x->faults_write);
+		if (x->faults_exec)
+			field_u64(&b, R_FAULTS_EXEC, x->faults_exec);
+		if (x->numa)
+			field_runs(&b, &acct, R_NUMA, x->numa, x->n_numa, x->numa_exact);
+		if (x->psize)
+			field_runs(&b, &acct, R_PSIZE, x->psize, x->n_psize, x->psize_exact);
 		if (r->absent) /* what the backend did not know (a core file's dev and inode) */
 			field_u64(&b, R_ABSENT, r->absent);
 		record(out, REC_REGION, &b);
@@ -633,6 +634,7 @@ static int dec_region(struct dec *d, struct cur *c)
 	bool have_start = false, have_end = false, have_perms = false, have_numa = false,
 	     have_psize = false;
 	struct cur numa = { 0 }, psize = { 0 };
+	struct vms_region_more *x;
 	uint64_t tag, v;
 	struct cur f;
 	int rc;
@@ -655,15 +657,16 @@ static int dec_region(struct dec *d, struct cur *c)
 		case R_NAME: rc = val_str(d, &f, MAX_TEXT, &r->name); break;
 		case R_ACCT: rc = dec_acct(d, &f, r); break;
 		case R_VMFLAGS:
-			rc = val_str(d, &f, 4096, &r->vmflags);
-			if (!rc && strspn(r->vmflags, "abcdefghijklmnopqrstuvwxyz0123456789 ") != strlen(r->vmflags))
+			rc = val_str(d, &f, 4096, &region_more_set(r)->vmflags);
+			if (!rc && strspn(r->more->vmflags, "abcdefghijklmnopqrstuvwxyz0123456789 ")
+				   != strlen(r->more->vmflags))
 				rc = bad(d, "VmFlags holds more than two-letter words");
 			break;
-		case R_FAULTS_MIN: rc = val_u64(d, &f, &r->faults_min); break;
-		case R_FAULTS_MAJ: rc = val_u64(d, &f, &r->faults_maj); break;
-		case R_FAULTS_READ: rc = val_u64(d, &f, &r->faults_read); break;
-		case R_FAULTS_WRITE: rc = val_u64(d, &f, &r->faults_write); break;
-		case R_FAULTS_EXEC: rc = val_u64(d, &f, &r->faults_exec); break;
+		case R_FAULTS_MIN: rc = val_u64(d, &f, &region_more_set(r)->faults_min); break;
+		case R_FAULTS_MAJ: rc = val_u64(d, &f, &region_more_set(r)->faults_maj); break;
+		case R_FAULTS_READ: rc = val_u64(d, &f, &region_more_set(r)->faults_read); break;
+		case R_FAULTS_WRITE: rc = val_u64(d, &f, &region_more_set(r)->faults_write); break;
+		case R_FAULTS_EXEC: rc = val_u64(d, &f, &region_more_set(r)->faults_exec); break;
 		case R_NUMA: numa = f; have_numa = true; break;
 		case R_PSIZE: psize = f; have_psize = true; break;
 		case R_ABSENT: rc = val_u32(d, &f, VMS_ABSENT_DEVINO, &v); r->absent = (unsigned)v; break;
@@ -677,9 +680,11 @@ static int dec_region(struct dec *d, struct cur *c)
 	if (!have_start || !have_end || !have_perms)
 		return bad(d, "start, end or permissions missing");
 	/* the runs once the region's bounds are known, whatever the order of the fields */
-	if (have_numa && dec_runs(d, &numa, r, &r->numa, &r->n_numa, &r->numa_exact))
+	if (have_numa && (x = region_more_set(r)) &&
+	    dec_runs(d, &numa, r, &x->numa, &x->n_numa, &x->numa_exact))
 		return -EINVAL;
-	if (have_psize && dec_runs(d, &psize, r, &r->psize, &r->n_psize, &r->psize_exact))
+	if (have_psize && (x = region_more_set(r)) &&
+	    dec_runs(d, &psize, r, &x->psize, &x->n_psize, &x->psize_exact))
 		return -EINVAL;
 	if (r->end <= r->start)
 		return bad(d, "end 0x%llx not above start 0x%llx", (unsigned long long)r->end,

@@ -328,6 +328,7 @@ static int region(struct imp *im, const struct json_val *o, struct vms_snapshot 
 {
 	struct vms_region *r = snapshot_add(s);
 	const struct json_val *acct;
+	struct vms_region_more *x;
 	const char *str;
 	unsigned maj, min;
 	char c;
@@ -364,16 +365,18 @@ static int region(struct imp *im, const struct json_val *o, struct vms_snapshot 
 	r->name = xstrdup(str);
 	if (get_str(im, o, "vmflags", false, false, &str))
 		return -EINVAL;
-	r->vmflags = dup_opt(str);
-	if (get_u64(im, o, "faults_min", false, UINT64_MAX, &r->faults_min) ||
-	    get_u64(im, o, "faults_maj", false, UINT64_MAX, &r->faults_maj) ||
-	    get_u64(im, o, "faults_read", false, UINT64_MAX, &r->faults_read) ||
-	    get_u64(im, o, "faults_write", false, UINT64_MAX, &r->faults_write) ||
-	    get_u64(im, o, "faults_exec", false, UINT64_MAX, &r->faults_exec))
+	x = region_more_set(r); /* (dropped below if it holds nothing) */
+	x->vmflags = dup_opt(str);
+	if (get_u64(im, o, "faults_min", false, UINT64_MAX, &x->faults_min) ||
+	    get_u64(im, o, "faults_maj", false, UINT64_MAX, &x->faults_maj) ||
+	    get_u64(im, o, "faults_read", false, UINT64_MAX, &x->faults_read) ||
+	    get_u64(im, o, "faults_write", false, UINT64_MAX, &x->faults_write) ||
+	    get_u64(im, o, "faults_exec", false, UINT64_MAX, &x->faults_exec))
 		return -EINVAL;
-	if (runs(im, o, "numa", &r->numa, &r->n_numa, &r->numa_exact) ||
-	    runs(im, o, "page_sizes", &r->psize, &r->n_psize, &r->psize_exact))
+	if (runs(im, o, "numa", &x->numa, &x->n_numa, &x->numa_exact) ||
+	    runs(im, o, "page_sizes", &x->psize, &x->n_psize, &x->psize_exact))
 		return -EINVAL;
+	region_more_trim(r);
 	acct = get_arr(im, o, "acct", false, &err);
 	if (err)
 		return err;
