@@ -17,7 +17,40 @@
 #include "core/format/format.h"
 #include "proc/procfs.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 static bool text_controls_checked;
+
+/* The block reader of /proc files (procfs_parse_fd, from a memfd) gives what the text parser
+ * gives: the same answer, bad line and regions. */
+static void fd_equals_text(const struct fuzz_input *in, bool smaps)
+{
+	struct vms_snapshot a, b;
+	size_t len = strlen(in->data), bad_a = 0, bad_b = 0;
+	int fd = memfd_create("fuzz", MFD_CLOEXEC), ea, eb;
+
+	if (fd < 0 || write(fd, in->data, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET)) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	snapshot_init(&a);
+	snapshot_init(&b);
+	ea = smaps ? procfs_parse_smaps(in->data, &a, &bad_a)
+		   : procfs_parse_maps(in->data, &a, &bad_a);
+	eb = procfs_parse_fd(fd, smaps, &b, &bad_b);
+	close(fd);
+	FUZZ_CHECK(ea == eb && bad_a == bad_b && a.n == b.n,
+		   "procfs_parse_fd (%s): %d at line %zu with %zu regions, the text parser %d at %zu "
+		   "with %zu", smaps ? "smaps" : "maps", eb, bad_b, b.n, ea, bad_a, a.n);
+	for (size_t i = 0; i < a.n; i++)
+		FUZZ_CHECK(a.regions[i].start == b.regions[i].start &&
+			   !strcmp(a.regions[i].name, b.regions[i].name),
+			   "procfs_parse_fd: region %zu differs", i);
+	snapshot_free(&a);
+	snapshot_free(&b);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -290,6 +323,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	snapshot_free(&s);
 
+	fd_equals_text(&in, false);
+	fd_equals_text(&in, true);
+
 	snapshot_init(&s);
 	if (!procfs_parse_smaps(in.data, &s, NULL)) {
 		print_all(&s, in.opt);
@@ -308,11 +344,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!procfs_parse_maps(in.data, &s, NULL) &&
 			    !procfs_parse_numa_maps(sep + 2, &s, NULL)) {
 				for (size_t i = 0; i < s.n; i++) {
+					const struct vms_region_more *m = region_more(&s.regions[i]);
 					uint64_t sum = 0;
 
-					for (uint32_t k = 0; k < s.regions[i].n_numa; k++)
-						sum += s.regions[i].numa[k].end - s.regions[i].numa[k].start;
-					FUZZ_CHECK(!s.regions[i].numa || sum == region_size(&s.regions[i]),
+					for (uint32_t k = 0; k < m->n_numa; k++)
+						sum += m->numa[k].end - m->numa[k].start;
+					FUZZ_CHECK(!m->numa || sum == region_size(&s.regions[i]),
 						   "numa_maps: region %zu: runs of %llu bytes, size %llu", i,
 						   (unsigned long long)sum,
 						   (unsigned long long)region_size(&s.regions[i]));
