@@ -26,14 +26,23 @@ done
 # is stopped, but smaps' shared/private split of its library pages follows the other processes
 # mapping them (the page's map count), which the suite's other work changes between two reads:
 # a pair that differs is taken again, up to 3 pairs, and the last one is judged.
+# ws_split: the types view with its Private WS and Shared WS columns blanked. They split a
+# library page by whether another process has it mapped at that moment, and the reader is such a
+# process: which pages of libc it has touched before it reads smaps follows its own code path, so
+# the two backends' readers split some pages differently, every time (seen: 36 kB). What the
+# model gives (the regions, their types, sizes, Total WS) is still compared.
+ws_split() {
+	awk '$NF ~ /^[0-9]+$/ && NF >= 11 { $(NF-5) = "-"; $(NF-3) = "-" } { print }'
+}
 same_view() {
-	local name=$1 pid=$2 a b
+	local name=$1 pid=$2 a b filter=cat
 	shift 2
+	[ "$name" = types ] && filter=ws_split
 	for _ in 1 2 3; do
 		a=$("$VMSCOPE" map -v --backend bpf "$@" "$pid" 2>"$TMPDIR_TEST/v.err" |
-			sed -e 's/"backend": "bpf"/"backend": "-"/' -e 's/^Backend: .*/Backend: -/')
+			sed -e 's/"backend": "bpf"/"backend": "-"/' -e 's/^Backend: .*/Backend: -/' | $filter)
 		b=$("$VMSCOPE" map --backend procfs "$@" "$pid" 2>&1 |
-			sed -e 's/"backend": "procfs"/"backend": "-"/' -e 's/^Backend: .*/Backend: -/')
+			sed -e 's/"backend": "procfs"/"backend": "-"/' -e 's/^Backend: .*/Backend: -/' | $filter)
 		grep -q 'reading /proc' "$TMPDIR_TEST/v.err" && break
 		[ -n "$a" ] && [ "$a" = "$b" ] && break
 	done
