@@ -233,21 +233,41 @@ static const char *skip_spaces(const char *p, const char *end)
 	return p;
 }
 
-static int parse_smaps_field(const char *p, size_t len, struct vms_snapshot *s, struct vms_region *r,
-			     size_t *hint)
+struct smaps_ctx {
+	struct vms_snapshot *s;
+	struct vms_region *cur;
+	size_t hint;	/* index of the next key expected in the current region */
+	size_t *klen;	/* strlen of each acct_keys[i], i < n_klen */
+	size_t n_klen;
+};
+
+/* The length of the key a line is expected to hold, or SIZE_MAX past the known keys. */
+static size_t guess_len(struct smaps_ctx *c)
 {
-	const char *end = p + len, *guess = *hint < s->n_keys ? s->acct_keys[*hint] : NULL, *q;
-	size_t klen = 0;
+	if (c->hint >= c->s->n_keys)
+		return SIZE_MAX;
+	if (c->n_klen < c->s->n_keys) { /* keys are only ever appended */
+		c->klen = xrealloc(c->klen, c->s->n_keys * sizeof(*c->klen));
+		for (; c->n_klen < c->s->n_keys; c->n_klen++)
+			c->klen[c->n_klen] = strlen(c->s->acct_keys[c->n_klen]);
+	}
+	return c->klen[c->hint];
+}
+
+static int parse_smaps_field(struct smaps_ctx *c, const char *p, size_t len)
+{
+	struct vms_snapshot *s = c->s;
+	const char *end = p + len, *q;
+	size_t klen = guess_len(c);
 	char key[64];
 	uint64_t v;
 	bool kb;
 	int idx = -1;
 
-	/* the expected key, matched in one pass (no search for the colon, no copy) */
-	while (guess && klen < len && guess[klen] && guess[klen] == p[klen])
-		klen++;
-	if (guess && !guess[klen] && klen < len && p[klen] == ':') {
-		idx = (int)*hint;
+	/* the expected key (the kernel prints the same keys in the same order for every region):
+	 * its colon, then its bytes, with no search and no copy */
+	if (klen < len && p[klen] == ':' && !memcmp(p, s->acct_keys[c->hint], klen)) {
+		idx = (int)c->hint;
 	} else {
 		q = memchr(p, ':', len);
 		klen = q ? (size_t)(q - p) : 0;
@@ -268,16 +288,10 @@ static int parse_smaps_field(const char *p, size_t len, struct vms_snapshot *s, 
 		key[klen] = '\0';
 		idx = snapshot_acct_key(s, key, kb);
 	}
-	r->acct[idx] = v;
-	*hint = (size_t)idx + 1;
+	c->cur->acct[idx] = v;
+	c->hint = (size_t)idx + 1;
 	return 0;
 }
-
-struct smaps_ctx {
-	struct vms_snapshot *s;
-	struct vms_region *cur;
-	size_t hint;	/* index of the next key expected in the current region */
-};
 
 static int smaps_line(void *ctx, const char *p, size_t len)
 {
@@ -297,7 +311,7 @@ static int smaps_line(void *ctx, const char *p, size_t len)
 		return 0;
 	}
 	if (len && *p >= 'A' && *p <= 'Z') /* keys start upper case, addresses are hex */
-		return c->cur ? parse_smaps_field(p, len, c->s, c->cur, &c->hint) : -EINVAL;
+		return c->cur ? parse_smaps_field(c, p, len) : -EINVAL;
 	c->cur = add_maps_line(c->s, p, len);
 	if (!c->cur)
 		return -EINVAL;
@@ -309,19 +323,25 @@ static int smaps_line(void *ctx, const char *p, size_t len)
 int procfs_parse_smaps(const char *text, struct vms_snapshot *s, size_t *bad_line)
 {
 	struct smaps_ctx c = { .s = s };
+	int err;
 
 	s->has_acct = true;
-	return for_each_line(text, smaps_line, &c, bad_line);
+	err = for_each_line(text, smaps_line, &c, bad_line);
+	free(c.klen);
+	return err;
 }
 
 int procfs_parse_fd(int fd, bool smaps, struct vms_snapshot *s, size_t *bad_line)
 {
 	struct smaps_ctx c = { .s = s };
+	int err;
 
 	if (!smaps)
 		return for_each_line_fd(fd, maps_line, s, bad_line);
 	s->has_acct = true;
-	return for_each_line_fd(fd, smaps_line, &c, bad_line);
+	err = for_each_line_fd(fd, smaps_line, &c, bad_line);
+	free(c.klen);
+	return err;
 }
 
 int procfs_parse_stat(const char *text, struct vms_proc *p)
