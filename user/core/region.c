@@ -41,7 +41,8 @@ void region_more_trim(struct vms_region *r)
 	}
 }
 
-void region_free_fields(struct vms_region *r)
+/* Frees what a region owns (its name, accounting and extras); not the region itself. */
+static void region_free_fields(struct vms_region *r)
 {
 	region_name_free(r->name);
 	free(r->acct);
@@ -51,31 +52,6 @@ void region_free_fields(struct vms_region *r)
 		free(r->more->psize);
 		free(r->more);
 	}
-}
-
-static struct vms_run *runs_dup(const struct vms_run *v, uint32_t n)
-{
-	struct vms_run *c;
-
-	if (!v)
-		return NULL;
-	c = xmalloc((n ? n : 1) * sizeof(*c));
-	memcpy(c, v, n * sizeof(*c));
-	return c;
-}
-
-void region_more_copy(struct vms_region *dst, const struct vms_region *src)
-{
-	struct vms_region_more *m;
-
-	dst->more = NULL;
-	if (!src->more)
-		return;
-	m = region_more_set(dst);
-	*m = *src->more;
-	m->vmflags = src->more->vmflags ? xstrdup(src->more->vmflags) : NULL;
-	m->numa = runs_dup(src->more->numa, src->more->n_numa);
-	m->psize = runs_dup(src->more->psize, src->more->n_psize);
 }
 
 void snapshot_truncate(struct vms_snapshot *s, size_t n)

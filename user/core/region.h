@@ -62,10 +62,6 @@ static inline const struct vms_region_more *region_more(const struct vms_region 
 struct vms_region_more *region_more_set(struct vms_region *r);
 /* Drops a region's extras if they hold nothing (a reader that filled them whether or not). */
 void region_more_trim(struct vms_region *r);
-/* Frees what a region owns (its name, accounting and extras); the region itself is not. */
-void region_free_fields(struct vms_region *r);
-/* A deep copy of src's extras into dst (which owns none yet), or none. */
-void region_more_copy(struct vms_region *dst, const struct vms_region *src);
 
 /*
  * Absent fields: what a backend cannot give (a core file records no device or inode of its
