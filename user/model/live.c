@@ -514,15 +514,19 @@ static int read_once(struct live *m, struct vms_snapshot *s)
 		 * that a walk of the whole map costs less */
 		by_start = !walk_all && pe.nr_vmas <= by_start_max(m);
 		walk_all = false;
-		if ((by_start || m->slab_fd < 0) && c.cap < (size_t)pe.nr_vmas + 16) {
+		if ((by_start || m->slab_fd < 0 || pass) && c.cap < (size_t)pe.nr_vmas + 16) {
 			c.cap = (size_t)pe.nr_vmas + 16;
 			free(c.v);
 			c.v = xmalloc(c.cap * sizeof(*c.v));
 		}
 		err = pe.busy ? 0 : by_start ? live_proc_vmas(m, tgid, c.gen, collect_one, &c) : 1;
-		if (err == 1 && m->slab_fd >= 0) {
+		if (err == 1 && m->slab_fd >= 0 && !pass) {
 			/* the slab: regions filled straight from its slots, voided below if the
-			 * process changed meanwhile (no copy of the entries first) */
+			 * process changed meanwhile (no copy of the entries first). Only on the
+			 * first pass: a process that changed during it may change again, and a
+			 * copy of its slots (below) is a shorter window than the fill (a slow
+			 * build's, an ASan one's, misses every pause of a process changing every
+			 * 250 us, where the copy fits one). */
 			by_start = false;
 			if (order_cap < (size_t)pe.nr_vmas + 16) {
 				order_cap = (size_t)pe.nr_vmas + 16;
