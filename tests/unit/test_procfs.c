@@ -556,6 +556,63 @@ static void parse_fd_blocks(void **state)
 	free(text);
 }
 
+/* The block reader's run of fixed-width smaps fields (smaps_run) reads what the line parser
+ * reads: the kernel's own smaps, and lines the run must leave to it (a value wider than its
+ * column, a key out of the usual order, a field without kB, a value not padded, a key longer
+ * than the column, a key cut at a block's end). */
+static void parse_fd_smaps_fields(void **state)
+{
+	static const char odd[] =
+		"00400000-00401000 r-xp 00000000 08:01 131 /bin/a\n"
+		"Size:                  4 kB\n"
+		"Rss:                   4 kB\n"
+		"Pss:            123456789 kB\n"		/* wider than 8 columns */
+		"Shared_Clean:          4 kB\n"
+		"Rss:                   8 kB\n"		/* a key again, out of order */
+		"Private_Hugetlb:       0 kB\n"		/* 16 columns with its colon */
+		"A_rather_long_key_name:   7 kB\n"	/* longer than the column */
+		"THPeligible:           1\n"
+		"ProtectionKey:  0\n"
+		"Swap:                 1 2 kB\n"		/* not a number: an error */
+		"VmFlags: rd ex \n";
+	char *self = NULL;
+	size_t len = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char buf[4096];
+	size_t r;
+
+	(void)state;
+	assert_non_null(f);
+	while ((r = fread(buf, 1, sizeof(buf), f)) > 0) {
+		self = realloc(self, len + r + 1);
+		assert_non_null(self);
+		memcpy(self + len, buf, r);
+		len += r;
+	}
+	fclose(f);
+	assert_non_null(self);
+	self[len] = '\0';
+	expect_fd_equals_text(self, true);
+	for (size_t cut = 1; cut < 40; cut += 3) { /* the text ending anywhere in a field */
+		char *t = strdup(self);
+
+		assert_non_null(t);
+		t[strchr(strchr(t, '\n') + 1, '\n') + 1 - t + cut] = '\0';
+		expect_fd_equals_text(t, true);
+		free(t);
+	}
+	free(self);
+	expect_fd_equals_text(odd, true);
+	{ /* the same without its bad line */
+		char *t = strdup(odd), *bad = strstr(t, "Swap:");
+
+		assert_non_null(t);
+		memmove(bad, strchr(bad, '\n') + 1, strlen(strchr(bad, '\n') + 1) + 1);
+		expect_fd_equals_text(t, true);
+		free(t);
+	}
+}
+
 /* A NUL byte (no /proc text has one) is an error of the file, after what came before it. */
 static void parse_fd_nul(void **state)
 {
@@ -911,6 +968,7 @@ int main(void)
 		cmocka_unit_test(smaps_malformed),
 		cmocka_unit_test(parse_fd_blocks),
 		cmocka_unit_test(parse_fd_nul),
+		cmocka_unit_test(parse_fd_smaps_fields),
 		cmocka_unit_test(stat_basic),
 		cmocka_unit_test(stat_odd_comm),
 		cmocka_unit_test(stat_negative),
