@@ -207,7 +207,8 @@ fi
 # direct), P (python3).
 tag=$$
 COMM_A=vmsa$tag COMM_B=vmsb$tag
-LONGARG=$(printf 'L%.0s' $(seq 3000))
+# (40,000 bytes: more than one read of cmdline, and than its first buffer)
+LONGARG=$(printf 'L%.0s' $(seq 40000))
 start_bg "$W/A.out" "${PRIV[@]}" "$RT/regions" --comm "$COMM_A" --dir "$W/files-a" --ascii-names all; HA=$BG_PID
 start_bg "$W/N.out" "${PRIV[@]}" "$RT/regions" --comm "vmsn$tag" --dir "$W/files-n" all; HN=$BG_PID
 start_bg "$W/B.out" "${PRIV[@]}" "$RT/regions" --comm "$COMM_B" --dir "$W/files-b" simple -- \
@@ -304,7 +305,7 @@ for o in "${MODES_NOPSS[@]}"; do
 	cmp_pmap "$T: helper C (direct, deleted files) [${o:-default}]" "$o" "$HC"
 done
 
-# Helper B: odd command line (tab, UTF-8, empty argument, newline, 3000-byte argument).
+# Helper B: odd command line (tab, UTF-8, empty argument, newline, 40,000-byte argument).
 for o in "" "-x" "-X" "-d" "-q"; do
 	cmp_pmap "$T: helper B odd cmdline [${o:-default}]" "$o" "$HB"
 done

@@ -139,7 +139,9 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-static int read_fd(int fd, char **buf, size_t *len)
+/* short_eof: a read shorter than asked ends the file (true of /proc/PID/cmdline, where every
+ * read, the one that would return 0 too, takes the target's mmap_lock). */
+static int read_fd(int fd, char **buf, size_t *len, bool short_eof)
 {
 	size_t cap = 16384, n = 0;
 	char *b = xmalloc(cap);
@@ -163,6 +165,8 @@ static int read_fd(int fd, char **buf, size_t *len)
 		if (r == 0)
 			break;
 		n += (size_t)r;
+		if (short_eof && (size_t)r < cap - (n - (size_t)r) - 1)
+			break;
 	}
 	b[n] = '\0';
 	*buf = b;
@@ -171,13 +175,13 @@ static int read_fd(int fd, char **buf, size_t *len)
 	return 0;
 }
 
-static int read_opened(int fd, char **buf, size_t *len)
+static int read_opened(int fd, char **buf, size_t *len, bool short_eof)
 {
 	int err;
 
 	if (fd < 0)
 		return -errno;
-	err = read_fd(fd, buf, len);
+	err = read_fd(fd, buf, len, short_eof);
 	close(fd);
 	return err;
 }
@@ -186,12 +190,17 @@ static int read_opened(int fd, char **buf, size_t *len)
 /* No openat() (nor /proc) there; O_BINARY: the bytes as they are, no \r\n rewriting. */
 int read_file(const char *path, char **buf, size_t *len)
 {
-	return read_opened(open(path, O_RDONLY | O_BINARY), buf, len);
+	return read_opened(open(path, O_RDONLY | O_BINARY), buf, len, false);
 }
 #else
 int read_file_at(int dirfd, const char *name, char **buf, size_t *len)
 {
-	return read_opened(openat(dirfd, name, O_RDONLY | O_CLOEXEC), buf, len);
+	return read_opened(openat(dirfd, name, O_RDONLY | O_CLOEXEC), buf, len, false);
+}
+
+int read_file_at_short_eof(int dirfd, const char *name, char **buf, size_t *len)
+{
+	return read_opened(openat(dirfd, name, O_RDONLY | O_CLOEXEC), buf, len, true);
 }
 
 int read_file(const char *path, char **buf, size_t *len)

@@ -41,6 +41,9 @@ int read_file(const char *path, char **buf, size_t *len);
 #ifndef _WIN32
 /* Same, relative to a directory fd (e.g. an open /proc/PID). */
 int read_file_at(int dirfd, const char *name, char **buf, size_t *len);
+/* The same for a file that never returns less than asked before its end (/proc/PID/cmdline):
+ * no last read that returns 0. */
+int read_file_at_short_eof(int dirfd, const char *name, char **buf, size_t *len);
 #endif
 
 /* open_memstream(3) (on Windows, which has none, a temporary file read back when closed):

@@ -594,7 +594,9 @@ static int read_ident_at(int dfd, struct vms_proc *p, bool cmdline)
 
 	if (err || !cmdline)
 		return err;
-	err = read_file_at(dfd, "cmdline", &buf, &len);
+	/* each read of cmdline takes the target's mmap_lock (get_mm_cmdline): one fewer, the
+	 * one that would return 0 */
+	err = read_file_at_short_eof(dfd, "cmdline", &buf, &len);
 	if (err) /* procps treats an unreadable command line as an empty one */
 		len = 0;
 	p->cmdline = procfs_render_cmdline(err ? "" : buf, len, p);
