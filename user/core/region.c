@@ -94,6 +94,14 @@ void region_name_free(char *name)
 		free(name);
 }
 
+void snapshot_reserve(struct vms_snapshot *s, size_t n)
+{
+	if (s->cap - s->n < n) {
+		s->cap = s->n + n;
+		s->regions = xrealloc(s->regions, s->cap * sizeof(*s->regions));
+	}
+}
+
 struct vms_region *snapshot_add(struct vms_snapshot *s)
 {
 	struct vms_region *r;

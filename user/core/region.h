@@ -139,6 +139,8 @@ void snapshot_free_regions(struct vms_snapshot *s);
 extern char vms_region_noname[1];
 char *region_name_dup(const char *name, size_t len);
 void region_name_free(char *name);
+/* Room for n more regions: no snapshot_add() moves the array until they are added. */
+void snapshot_reserve(struct vms_snapshot *s, size_t n);
 /* Appends a zeroed region and returns it (name is NULL until set). */
 struct vms_region *snapshot_add(struct vms_snapshot *s);
 /* Appends a zeroed thread and returns it. */

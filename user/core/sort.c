@@ -86,6 +86,11 @@ static void merge_runs(struct vms_sort_ent *a, struct vms_sort_ent *tmp, size_t 
  */
 void vms_sort_by_key(struct vms_sort_ent *a, size_t n)
 {
+	vms_sort_by_key_tmp(a, n, NULL);
+}
+
+void vms_sort_by_key_tmp(struct vms_sort_ent *a, size_t n, struct vms_sort_ent *scratch)
+{
 	struct vms_sort_ent *tmp, *src = a, *dst;
 	uint64_t all_or = 0, all_and = ~0ULL, differ;
 	size_t max_runs = n / 64 + 1, *bounds, r;
@@ -107,9 +112,10 @@ void vms_sort_by_key(struct vms_sort_ent *a, size_t n)
 	r = ascending_runs(a, n, bounds, max_runs);
 	if (r) {
 		if (r > 1) {
-			tmp = xmalloc(n * sizeof(*tmp));
+			tmp = scratch ? scratch : xmalloc(n * sizeof(*tmp));
 			merge_runs(a, tmp, n, bounds, r);
-			free(tmp);
+			if (!scratch)
+				free(tmp);
 		}
 		free(bounds);
 		return;
@@ -120,7 +126,7 @@ void vms_sort_by_key(struct vms_sort_ent *a, size_t n)
 		all_and &= a[i].key;
 	}
 	differ = all_or ^ all_and;	/* not 0: not in one run */
-	tmp = xmalloc(n * sizeof(*tmp));
+	tmp = scratch ? scratch : xmalloc(n * sizeof(*tmp));
 	dst = tmp;
 	for (unsigned shift = (unsigned)__builtin_ctzll(differ); shift < 64 && differ >> shift;
 	     shift += DIGIT_BITS) {
@@ -148,5 +154,6 @@ void vms_sort_by_key(struct vms_sort_ent *a, size_t n)
 	}
 	if (src != a)
 		memcpy(a, src, n * sizeof(*a));
-	free(tmp);
+	if (!scratch)
+		free(tmp);
 }

@@ -14,5 +14,7 @@ struct vms_sort_ent {
 
 /* Sorts a[0..n) by key, ascending (stable). */
 void vms_sort_by_key(struct vms_sort_ent *a, size_t n);
+/* The same with n entries of scratch at tmp (not overlapping a), or NULL to allocate them. */
+void vms_sort_by_key_tmp(struct vms_sort_ent *a, size_t n, struct vms_sort_ent *tmp);
 
 #endif

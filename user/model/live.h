@@ -73,11 +73,11 @@ int live_vmas(struct live *m, uint32_t tgid, uint32_t gen,
 int live_proc_vmas(struct live *m, uint32_t tgid, uint32_t gen,
 		   int (*cb)(void *ctx, const void *key, const void *val), void *ctx);
 /* Tier kfunc-resync: the slots of tgid's generation gen in the mapped slab, as (start, slot)
- * pairs in *order (grown, *cap its room; *n set), unsorted; no entry is copied (live_slab_get
- * does, as it fills). The caller checks the process's state after it has read the entries.
- * 0, or -errno (the slab cannot be mapped). */
-int live_slab_order(struct live *m, uint32_t tgid, uint32_t gen, struct vms_sort_ent **order,
-		    size_t *n, size_t *cap);
+ * pairs in order[0..*n), unsorted; no entry is copied (live_slab_get does, as it fills). The
+ * caller checks the process's state after it has read the entries. 0; -ENOSPC: more than cap
+ * (the process changed meanwhile); or -errno (the slab cannot be mapped). */
+int live_slab_order(struct live *m, uint32_t tgid, uint32_t gen, struct vms_sort_ent *order,
+		    size_t cap, size_t *n);
 /* Unmaps the reader's buffer (live_close does). */
 void live_dump_unmap(struct live *m);
 /* Reads the model of one process into s->regions (s->proc must be filled from /proc).

@@ -149,8 +149,8 @@ static int slab_scan(struct live *m, uint32_t tgid, uint32_t gen, map_elem_cb cb
 	return err;
 }
 
-int live_slab_order(struct live *m, uint32_t tgid, uint32_t gen, struct vms_sort_ent **order,
-		    size_t *n, size_t *cap)
+int live_slab_order(struct live *m, uint32_t tgid, uint32_t gen, struct vms_sort_ent *order,
+		    size_t cap, size_t *n)
 {
 	uint64_t want = VMS_SLAB_OWNER(tgid, gen);
 	int err = slab_map(m);
@@ -163,11 +163,9 @@ int live_slab_order(struct live *m, uint32_t tgid, uint32_t gen, struct vms_sort
 
 		if (at->owner != want)
 			continue;
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 256;
-			*order = xrealloc(*order, *cap * sizeof(**order));
-		}
-		(*order)[(*n)++] = (struct vms_sort_ent){ .key = at->start, .idx = i };
+		if (*n == cap)
+			return -ENOSPC;
+		order[(*n)++] = (struct vms_sort_ent){ .key = at->start, .idx = i };
 	}
 	vms_debug("model: slab read for one process: %zu of %zu slots", *n, m->slab_slots);
 	return 0;

@@ -35,11 +35,13 @@ bool live_slab_get(const struct live *m, size_t slot, uint32_t tgid, uint32_t ge
  * -ESTALE: a file was unlinked or renamed since it was mapped (no event says so: resync it). */
 int live_fill(struct live *m, struct live_names *nc, const struct live_vma *v, size_t n,
 	      bool gate, struct vms_snapshot *s);
-/* The same from (start, index) pairs, any order (sorted in place): index into v, or, v NULL,
- * a slot of the mapped slab holding an entry of s's pid at generation gen. A slot read while it
- * changes may give -ENODATA or a wrong region: the caller checks the state after. */
+/* The same from (start, index) pairs, any order (sorted in place, with n entries of scratch at
+ * tmp, or NULL: allocated): index into v, or, v NULL, a slot of the mapped slab holding an entry
+ * of s's pid at generation gen. A slot read while it changes may give -ENODATA or a wrong
+ * region: the caller checks the state after. */
 int live_fill_order(struct live *m, struct live_names *nc, const struct live_vma *v, uint32_t gen,
-		    struct vms_sort_ent *order, size_t n, bool gate, struct vms_snapshot *s);
+		    struct vms_sort_ent *order, size_t n, struct vms_sort_ent *tmp, bool gate,
+		    struct vms_snapshot *s);
 
 /* Whether a process entry can be read as it stands: published, no edit in flight, nothing the
  * kernel side asked its reader to redo. */
