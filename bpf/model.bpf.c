@@ -1374,12 +1374,20 @@ int BPF_PROG(vms_fault_k, unsigned long address, struct pt_regs *regs, unsigned 
 SEC("tp_btf/mmap_lock_released")
 int BPF_PROG(vms_foreign_write, struct mm_struct *mm, bool write)
 {
+	struct task_struct *cur;
 	struct vms_proc_ent *p;
 	__u32 tgid;
 
-	if (!write || mm == BPF_CORE_READ(bpf_get_current_task_btf(), mm))
+	if (!write)
 		return 0;
-	if (!mm_owner_tgid(mm, &tgid))
+	cur = bpf_get_current_task_btf();
+	if (mm == BPF_CORE_READ(cur, mm))
+		return 0;
+	/* Another mm whose owner is of our own process: one being built, not a process's. A fork
+	 * fills the child's mm (dup_mmap) before the child has a tgid of its own (its task is a
+	 * copy of ours), and an exec builds its new mm with us as owner: flagging the owner's
+	 * process here made every fork of a shell resync the shell. */
+	if (!mm_owner_tgid(mm, &tgid) || tgid == (__u32)(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	p = bpf_map_lookup_elem(&vms_procs, &tgid);
 	if (p) {
