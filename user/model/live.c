@@ -531,9 +531,13 @@ static int read_once(struct live *m, struct vms_snapshot *s)
 			/* The pairs and the sort's scratch live in the room reserved for the regions
 			 * (the regions, the gate page, then the pairs at its end), so that their pages
 			 * are the regions' own, touched once (two arrays of their own were 460 page
-			 * faults more for 60,000 regions). Region i, written after pair i is read,
-			 * ends before pair i + 1 begins: (i + 1) * 72 <= 72 * room - 16 * (want - i -
-			 * 1) as room >= want + 1. The scratch at the room's start is dead by then. */
+			 * faults more for 60,000 regions). With R = sizeof(struct vms_region) and
+			 * P = sizeof(pair), region i, written after pair i is read, ends before pair
+			 * i + 1 begins: (i + 1) * R <= R * room - P * (want - i - 1) holds for every
+			 * i < want as room >= want and R >= P. The scratch (P * want bytes at the
+			 * room's start, R >= 2 * P) is dead by then. */
+			_Static_assert(sizeof(struct vms_region) >= 2 * sizeof(struct vms_sort_ent),
+				       "the slab read's pairs and scratch fit in the regions' room");
 			snapshot_reserve(s, want + 1);
 			order = (struct vms_sort_ent *)(void *)(s->regions + s->cap) - want;
 			tmp = (struct vms_sort_ent *)(void *)(s->regions + s->n);
