@@ -147,13 +147,15 @@ static int read_fd(int fd, char **buf, size_t *len, bool short_eof)
 	char *b = xmalloc(cap);
 
 	for (;;) {
+		size_t want;
 		ssize_t r;
 
 		if (cap - n < 4096) {
 			cap *= 2;
 			b = xrealloc(b, cap);
 		}
-		r = read(fd, b + n, cap - n - 1);
+		want = cap - n - 1;
+		r = read(fd, b + n, want);
 		if (r < 0) {
 			int err = errno;
 
@@ -165,7 +167,7 @@ static int read_fd(int fd, char **buf, size_t *len, bool short_eof)
 		if (r == 0)
 			break;
 		n += (size_t)r;
-		if (short_eof && (size_t)r < cap - (n - (size_t)r) - 1)
+		if (short_eof && (size_t)r < want)
 			break;
 	}
 	b[n] = '\0';
