@@ -251,23 +251,59 @@ struct smaps_ctx {
 	struct vms_snapshot *s;
 	struct vms_region *cur;
 	size_t hint;	/* index of the next key expected in the current region */
-	size_t *klen;	/* strlen of each acct_keys[i], i < n_klen */
-	size_t n_klen;
-	uint64_t (*prefix)[2];	/* acct_keys[i] as the kernel pads it, i < n_prefix (0: too long) */
-	size_t n_prefix;
+	struct smaps_key *keys;	/* of s->acct_keys[i], i < n_keys (keys_update) */
+	size_t n_keys;
 };
+
+/*
+ * The kernel prints each smaps field as its key padded to 16 columns and the value to 8 more
+ * ("Rss:            " "     123" " kB\n", task_mmu.c: SEQ_PUT_DEC), in the same order for every
+ * region: a run of such lines, each holding the key expected next, is read by two compares and
+ * eight digits a line, with no search for the newline (about 25 lines a region, most of a 60,000
+ * -region `map -x`). Anything else (a wider value, another key, another layout) stops the run
+ * and goes the general way (parse_smaps_field), which gives the same for these lines: the text
+ * parser (procfs_parse_smaps) has no run, and the fuzzer and test_procfs compare the two.
+ */
+#define SMAPS_KEY_COLS	16
+#define SMAPS_VAL_COLS	8
+
+/* What each known key is matched by, cached for the parse. */
+struct smaps_key {
+	size_t len;		/* strlen */
+	uint64_t padded[2];	/* "Key:" padded to SMAPS_KEY_COLS as the kernel prints it; all 0
+				 * (no line starts with NUL) for a key too long for the column */
+};
+
+static void keys_update(struct smaps_ctx *c)
+{
+	const struct vms_snapshot *s = c->s;
+
+	if (c->n_keys == s->n_keys) /* keys are only ever appended */
+		return;
+	c->keys = xrealloc(c->keys, s->n_keys * sizeof(*c->keys));
+	for (; c->n_keys < s->n_keys; c->n_keys++) {
+		struct smaps_key *k = &c->keys[c->n_keys];
+		const char *key = s->acct_keys[c->n_keys];
+		char pad[SMAPS_KEY_COLS];
+
+		k->len = strlen(key);
+		memset(k->padded, 0, sizeof(k->padded));
+		if (k->len + 1 <= sizeof(pad)) {
+			memset(pad, ' ', sizeof(pad));
+			memcpy(pad, key, k->len);
+			pad[k->len] = ':';
+			memcpy(k->padded, pad, sizeof(pad));
+		}
+	}
+}
 
 /* The length of the key a line is expected to hold, or SIZE_MAX past the known keys. */
 static size_t guess_len(struct smaps_ctx *c)
 {
 	if (c->hint >= c->s->n_keys)
 		return SIZE_MAX;
-	if (c->n_klen < c->s->n_keys) { /* keys are only ever appended */
-		c->klen = xrealloc(c->klen, c->s->n_keys * sizeof(*c->klen));
-		for (; c->n_klen < c->s->n_keys; c->n_klen++)
-			c->klen[c->n_klen] = strlen(c->s->acct_keys[c->n_klen]);
-	}
-	return c->klen[c->hint];
+	keys_update(c);
+	return c->keys[c->hint].len;
 }
 
 static int parse_smaps_field(struct smaps_ctx *c, const char *p, size_t len)
@@ -309,18 +345,6 @@ static int parse_smaps_field(struct smaps_ctx *c, const char *p, size_t len)
 	return 0;
 }
 
-/*
- * The kernel prints each smaps field as its key padded to 16 columns and the value to 8 more
- * ("Rss:            " "     123" " kB\n", task_mmu.c: SEQ_PUT_DEC), in the same order for every
- * region: a run of such lines, each holding the key expected next, is read by two compares and
- * eight digits a line, with no search for the newline (about 25 lines a region, most of a 60,000
- * -region `map -x`). Anything else (a wider value, another key, another layout) stops the run
- * and goes the general way (parse_smaps_field), which gives the same for these lines: the text
- * parser (procfs_parse_smaps) has no run, and the fuzzer and test_procfs compare the two.
- */
-#define SMAPS_KEY_COLS	16
-#define SMAPS_VAL_COLS	8
-
 /* Eight columns of a number right-aligned by spaces ("     123"): 1 and *v, or 0 for anything
  * else (all spaces, a space after a digit). Eight bytes at once (the SWAR sum of simdjson's
  * parse_eight_digits_unrolled, where bytes are little-endian). */
@@ -361,50 +385,27 @@ static bool padded_dec8(const char *p, uint64_t *v)
 #endif
 }
 
-static void prefixes_update(struct smaps_ctx *c)
-{
-	const struct vms_snapshot *s = c->s;
-
-	if (c->n_prefix == s->n_keys)
-		return;
-	c->prefix = xrealloc(c->prefix, s->n_keys * sizeof(*c->prefix));
-	for (; c->n_prefix < s->n_keys; c->n_prefix++) {
-		const char *key = s->acct_keys[c->n_prefix];
-		size_t klen = strlen(key);
-		char pad[SMAPS_KEY_COLS];
-
-		memset(pad, ' ', sizeof(pad));
-		if (klen + 1 <= sizeof(pad)) {
-			memcpy(pad, key, klen);
-			pad[klen] = ':';
-			memcpy(c->prefix[c->n_prefix], pad, sizeof(pad));
-		} else {
-			memset(c->prefix[c->n_prefix], 0, sizeof(pad)); /* no line starts with NUL */
-		}
-	}
-}
-
 static size_t smaps_run(void *ctx, const char *p, size_t len, size_t *lines)
 {
 	struct smaps_ctx *c = ctx;
 	const char *start = p, *end = p + len;
-	const uint64_t (*prefix)[2];
+	const struct smaps_key *keys;
 	uint64_t *acct;
 	size_t hint, n, taken = 0;
 
 	if (!c->cur)
 		return 0;
-	prefixes_update(c);
+	keys_update(c);
 	/* in locals: the stores to acct could otherwise be c's fields, reloaded every line */
-	prefix = (const uint64_t (*)[2])c->prefix;
+	keys = c->keys;
 	acct = c->cur->acct;
-	n = c->n_prefix;
+	n = c->n_keys;
 	for (hint = c->hint; hint < n && end - p >= SMAPS_KEY_COLS + SMAPS_VAL_COLS + 1; hint++) {
 		const char *de = p + SMAPS_KEY_COLS + SMAPS_VAL_COLS;
 		uint64_t w[2], v;
 
 		memcpy(w, p, sizeof(w));
-		if (w[0] != prefix[hint][0] || w[1] != prefix[hint][1] ||
+		if (w[0] != keys[hint].padded[0] || w[1] != keys[hint].padded[1] ||
 		    !padded_dec8(p + SMAPS_KEY_COLS, &v))
 			break;
 		if (*de == '\n')
@@ -455,7 +456,7 @@ int procfs_parse_smaps(const char *text, struct vms_snapshot *s, size_t *bad_lin
 
 	s->has_acct = true;
 	err = for_each_line(text, smaps_line, &c, bad_line);
-	free(c.klen);
+	free(c.keys);
 	return err;
 }
 
@@ -468,8 +469,7 @@ int procfs_parse_fd(int fd, bool smaps, struct vms_snapshot *s, size_t *bad_line
 		return for_each_line_fd(fd, maps_line, NULL, s, bad_line);
 	s->has_acct = true;
 	err = for_each_line_fd(fd, smaps_line, smaps_run, &c, bad_line);
-	free(c.klen);
-	free(c.prefix);
+	free(c.keys);
 	return err;
 }
 
